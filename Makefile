@@ -1,0 +1,32 @@
+# Fresh clone → `make demo` / `make test`. Both create .venv and install the pinned project first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+export WELLNESS_HOME ?= $(CURDIR)/data
+export DAGSTER_HOME  ?= $(CURDIR)/dagster_home
+export PYTHONDONTWRITEBYTECODE ?= 1
+
+.PHONY: demo test dev install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/wellness demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+dev: $(STAMP)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf $(VENV) data build *.egg-info
+	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

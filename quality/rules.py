@@ -1,0 +1,120 @@
+"""Row-level quarantine rules, applied to a parsed file before anything is written.
+
+A rule moves offending records to quarantine with a reason; the rest of the file is accepted. This is
+the split with table checks (``quality.checks``): a *record* that is impossible on its own (a resting
+heart rate of 300, an item answer of 7 on a 0–3 scale, a day in the future) is quarantined here, so the
+published tables hold only plausible values; a *table* property that no single record shows (duplicate
+keys, inconsistent windows) is a check that fails the partition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from transforms import vocabulary
+from transforms.records import ParseResult, empty_rejects, rejects_frame
+
+EARLIEST_PLAUSIBLE_DAY = pd.Timestamp("2000-01-01")
+
+
+def _raw_for(result: ParseResult, locators: pd.Series) -> pd.Series:
+    if result.raw_records is None:
+        return pd.Series([""] * len(locators), dtype="string")
+    raw = result.raw_records[~result.raw_records.index.duplicated()]
+    return pd.Series(raw.reindex(locators.to_numpy()).to_numpy(), dtype="string")
+
+
+def _day_reasons(day: pd.Series, today: dt.date) -> pd.Series:
+    latest = pd.Timestamp(today) + pd.Timedelta(days=1)
+    reason = pd.Series(pd.NA, index=day.index, dtype="string")
+    reason[day > latest] = "day " + day.dt.strftime("%Y-%m-%d") + " is in the future"
+    reason[day < EARLIEST_PLAUSIBLE_DAY] = "day " + day.dt.strftime("%Y-%m-%d") + " is before 2000"
+    return reason
+
+
+def observation_reasons(obs: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Why each observation must be quarantined (NA when it is acceptable)."""
+    specs = vocabulary.metrics()
+    known = obs["metric"].isin(list(specs))
+    lo = obs["metric"].map({m: s.valid_min for m, s in specs.items()}).astype("float64")
+    hi = obs["metric"].map({m: s.valid_max for m, s in specs.items()}).astype("float64")
+    value = obs["value"]
+    reason = _day_reasons(obs["day"], today)
+    out_of_range = known & ((value < lo) | (value > hi))
+    text = (obs["metric"] + "=" + value.map("{:g}".format).astype("string") + " outside ["
+            + lo.map("{:g}".format).astype("string") + ", " + hi.map("{:g}".format).astype("string") + "]")
+    reason = reason.where(reason.notna() | ~out_of_range, text)
+    reason = reason.where(reason.notna() | known, "unknown metric " + obs["metric"])
+    reason = reason.where(reason.notna() | np.isfinite(value), "value is not finite")
+    return reason
+
+
+def response_reasons(responses: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Why each item answer must be quarantined: not an item of the instrument, not a whole number, or
+    outside the item's answer range."""
+    specs = vocabulary.instruments()
+    inst = responses["instrument"]
+    n_items = inst.map({c: s.n_items for c, s in specs.items()}).astype("float64")
+    lo = inst.map({c: s.item_min for c, s in specs.items()}).astype("float64")
+    hi = inst.map({c: s.item_max for c, s in specs.items()}).astype("float64")
+    item, value = responses["item"].astype("float64"), responses["value"]
+    reason = _day_reasons(responses["day"], today)
+    label = inst + " item " + responses["item"].astype("string")
+    checks = [
+        (n_items.isna(), "unknown instrument " + inst),
+        ((item < 1) | (item > n_items), label + " does not exist (" + n_items.map("{:g}".format).astype("string")
+         + " items)"),
+        (value != np.round(value), label + "=" + value.map("{:g}".format).astype("string") + " is not a whole number"),
+        ((value < lo) | (value > hi), label + "=" + value.map("{:g}".format).astype("string") + " outside "
+         + lo.map("{:g}".format).astype("string") + "–" + hi.map("{:g}".format).astype("string")),
+    ]
+    for mask, text in checks:
+        reason = reason.where(reason.notna() | ~mask.fillna(False), text)
+    return reason
+
+
+def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | None = None) -> ParseResult:
+    """Move records that break a row rule from ``result``'s accepted frames to its rejects.
+
+    Observations are judged one by one. Questionnaire answers are judged per administration: one bad
+    item quarantines that instrument's whole administration from that record (scoring it without the item
+    would silently change its meaning), with every failing item named in the reason.
+    """
+    today = today or dt.date.today()
+    rejects = [result.rejects]
+
+    obs = result.observations
+    if len(obs):
+        reason = observation_reasons(obs, today)
+        bad = reason.notna()
+        if bad.any():
+            bad_obs = obs[bad]
+            rejects.append(rejects_frame(bad_obs["source_file"].iloc[0], source_format, bad_obs["locator"],
+                                         reason[bad], _raw_for(result, bad_obs["locator"])))
+            obs = obs[~bad]
+
+    resp = result.responses
+    if len(resp):
+        reason = response_reasons(resp, today)
+        bad = reason.notna()
+        if bad.any():
+            unit = ["participant_id", "instrument", "administered_at", "locator"]
+            bad_units = resp.loc[bad, unit].assign(reason=reason[bad])
+            grouped = (bad_units.groupby(unit, dropna=False, sort=False)["reason"]
+                       .agg("; ".join).reset_index())
+            drop = resp[unit].merge(grouped[unit], how="left", indicator=True)["_merge"].eq("both").to_numpy()
+            rejects.append(rejects_frame(resp["source_file"].iloc[0], source_format, grouped["locator"],
+                                         grouped["reason"], _raw_for(result, grouped["locator"])))
+            resp = resp[~drop]
+
+    parts = [r for r in rejects if len(r)]
+    return ParseResult(
+        observations=obs.reset_index(drop=True),
+        responses=resp.reset_index(drop=True),
+        rejects=pd.concat(parts, ignore_index=True) if parts else empty_rejects(),
+        n_empty=result.n_empty,
+        raw_records=result.raw_records,
+    )

@@ -1,0 +1,39 @@
+"""Every definition loads and is wired as designed (a wiring mistake fails here first)."""
+
+from dagster import AssetKey, BackfillPolicy
+
+from pipelines.definitions import build_definitions
+from pipelines.settings import Paths
+from quality.checks import suite
+
+
+def test_definitions_load_with_all_assets_jobs_and_checks(tmp_path):
+    defs = build_definitions(Paths(tmp_path))
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {"observations", "questionnaire_responses", "daily_metrics", "questionnaire_scores",
+                    "baselines", "drift"}
+    assert defs.resolve_job_def("ingest_landing") and defs.resolve_job_def("daily_analytics")
+    for table in ("daily_metrics", "questionnaire_scores", "baselines", "drift"):
+        node = graph.get(AssetKey(table))
+        assert node.partitions_def is not None
+        assert node.backfill_policy == BackfillPolicy.single_run()
+        checks = {k.name for k in graph.get_check_keys_for_assets({AssetKey(table)})}
+        assert checks == {c.name for c in suite(table)}
+    assert AssetKey("baselines") in graph.get(AssetKey("drift")).parent_keys
+    assert AssetKey("daily_metrics") in graph.get(AssetKey("baselines")).parent_keys
+
+
+def test_resources_point_at_wellness_home(tmp_path):
+    defs = build_definitions(Paths(tmp_path))
+    resources = defs.resources
+    assert resources["duckdb"].database == str(tmp_path / "warehouse.duckdb")
+    assert resources["wellness_home"].home == str(tmp_path)
+
+
+def test_workspace_and_dagster_yaml_exist_with_telemetry_off():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    assert "pipelines.definitions" in (root / "workspace.yaml").read_text()
+    assert "enabled: false" in (root / "dagster_home" / "dagster.yaml").read_text()

@@ -1,0 +1,49 @@
+"""The real Fitabase 2016 export through the whole pipeline: every row lands or is quarantined with a
+reason, the three repeated sleepDay rows count once, and no raw Fitbit Id reaches a table."""
+
+import pandas as pd
+import pytest
+
+from pipelines.settings import Paths
+from tests.conftest import realdata
+from tests.pipelines.helpers import TABLES, query, run
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+
+def test_fitabase_2016_end_to_end(tmp_path, landing_copy):
+    source = realdata("fitabase_fitbit_2016")
+    landing_copy("fitabase_fitbit_2016", "fitabase_2016_04")
+    paths = Paths(tmp_path)
+    assert run(paths).ok
+
+    files = query(paths, "SELECT path, status, rows_accepted, rows_quarantined FROM ops.ingested_files")
+    status = dict(zip(files["path"].str.split("/").str[-1], files["status"]))
+    assert status == {"dailyActivity_merged.csv": "ingested", "sleepDay_merged.csv": "ingested",
+                      "hourlyCalories_merged.csv": "unsupported", "weightLogInfo_merged.csv": "unsupported"}
+
+    activity = pd.read_csv(source / "dailyActivity_merged.csv")
+    steps = query(paths, "SELECT * FROM analytics.daily_metrics WHERE metric = 'steps'")
+    quarantined = query(paths, "SELECT * FROM quality.quarantine WHERE source_format = 'fitabase_daily_activity'")
+    assert len(steps) + len(quarantined) == len(activity) == 940
+    assert steps["value"].sum() == activity["TotalSteps"].sum()
+
+    sleep = pd.read_csv(source / "sleepDay_merged.csv")
+    asleep = query(paths, "SELECT * FROM analytics.daily_metrics WHERE metric = 'sleep_minutes'")
+    dupes = query(paths, "SELECT reason FROM quality.quarantine WHERE source_format = 'fitabase_sleep_day'")
+    assert len(sleep) == 413 and len(asleep) == 410 and len(dupes) == 3
+    assert dupes["reason"].str.fullmatch(r"duplicate of line \d+").all()
+    assert asleep["value"].sum() == sleep.drop_duplicates()["TotalMinutesAsleep"].sum()
+
+    assert steps["participant_id"].nunique() == activity["Id"].nunique() == 33
+    assert steps["participant_id"].str.fullmatch(r"anon-[0-9a-f]{16}").all()
+    raw_ids = set(activity["Id"].astype(str))
+    for table in TABLES:
+        frame = query(paths, f"SELECT * FROM {table}")
+        for column in frame.select_dtypes(exclude="number").columns:
+            if column != "raw":
+                assert not frame[column].astype(str).isin(raw_ids).any(), (table, column)
+
+    nonwear = query(paths, "SELECT count(*) AS n FROM analytics.daily_metrics "
+                           "WHERE metric = 'steps' AND value = 0 AND coverage = 0")["n"][0]
+    assert nonwear == ((activity["TotalSteps"] == 0) & (activity["SedentaryMinutes"] >= 1440)).sum() > 0

@@ -1,0 +1,101 @@
+"""Fitabase daily activity and sleep-day CSVs: fixtures for each quirk, and the real 2016 export."""
+
+import pandas as pd
+import pytest
+
+from tests.conftest import realdata
+from transforms import sources
+from transforms.errors import SchemaDrift
+from transforms.sources import fitabase_daily_activity, fitabase_sleep_day
+
+ACTIVITY_HEADER = ("Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,"
+                   "VeryActiveDistance,ModeratelyActiveDistance,LightActiveDistance,SedentaryActiveDistance,"
+                   "VeryActiveMinutes,FairlyActiveMinutes,LightlyActiveMinutes,SedentaryMinutes,Calories\n")
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_daily_activity_metrics_dates_and_rejects(tmp_path):
+    path = write(tmp_path, "dailyActivity_merged.csv", ACTIVITY_HEADER
+                 + "111,4/12/2016,1000,0.7,0.7,0,0,0,0.7,0,10,5,100,800,1800\n"      # line 2 pristine date
+                 + "111,4/13/16,2000,1.4,1.4,0,0,0,1.4,0,20,10,200,700,1900\n"       # line 3 Excel short date
+                 + "111,13/40/2016,5,0,0,0,0,0,0,0,0,0,0,1440,1500\n"                # line 4 bad date
+                 + "111,4/14/2016,lots,0,0,0,0,0,0,0,0,0,0,1440,1500\n"              # line 5 not a number
+                 + "111,4/13/16,2000,1.4,1.4,0,0,0,1.4,0,20,10,200,700,1900\n"       # line 6 exact duplicate
+                 + "111,4/12/2016,999,0.7,0.7,0,0,0,0.7,0,10,5,100,800,1800\n"       # line 7 conflicting
+                 + "222,4/12/2016,0,0,0,0,0,0,0,0,0,0,0,1440,1500\n")                # line 8 non-wear
+    result = fitabase_daily_activity.parse(path, "fit/dailyActivity_merged.csv")
+    obs = result.observations.set_index(["account_id", "day", "metric"])["value"]
+    assert obs[("111", pd.Timestamp("2016-04-12"), "steps")] == 1000
+    assert obs[("111", pd.Timestamp("2016-04-13"), "steps")] == 2000
+    assert obs[("111", pd.Timestamp("2016-04-12"), "active_minutes")] == 15
+    assert obs[("111", pd.Timestamp("2016-04-12"), "sedentary_minutes")] == 800
+    rejects = result.rejects.set_index("locator")["reason"].to_dict()
+    assert rejects == {
+        "line 4": "unparseable ActivityDate='13/40/2016'",
+        "line 5": "TotalSteps='lots' is not a number",
+        "line 6": "duplicate of line 3",
+        "line 7": "conflicting duplicate of line 2",
+    }
+    assert result.rejects.set_index("locator").loc["line 5", "raw"].startswith("111,4/14/2016,lots,")
+    steps = result.observations.query("metric == 'steps'").set_index("account_id")["coverage"]
+    assert steps["222"] == 0.0 and steps["111"].isna().all()
+
+
+def test_sleep_day_efficiency_and_impossible_record(tmp_path):
+    path = write(tmp_path, "sleepDay_merged.csv",
+                 "Id,SleepDay,TotalSleepRecords,TotalMinutesAsleep,TotalTimeInBed\n"
+                 "1,4/12/2016 12:00:00 AM,1,327,346\n"
+                 "1,4/13/2016 12:00:00 AM,2,500,400\n")
+    result = fitabase_sleep_day.parse(path, "s.csv")
+    eff = result.observations.query("metric == 'sleep_efficiency_pct'")["value"].iloc[0]
+    assert eff == pytest.approx(100 * 327 / 346)
+    assert result.rejects["reason"].tolist() == ["TotalMinutesAsleep exceeds TotalTimeInBed"]
+
+
+def test_missing_column_is_reported_as_schema_drift(tmp_path):
+    path = write(tmp_path, "sleepDay_merged.csv", "Id,SleepDay,TotalSleepRecords,MinutesAsleep,TotalTimeInBed\n"
+                                                  "1,4/12/2016 12:00:00 AM,1,327,346\n")
+    with pytest.raises(SchemaDrift, match="TotalMinutesAsleep"):
+        fitabase_sleep_day.parse(path, "s.csv")
+
+
+def count_data_lines(path):
+    with open(path) as fh:
+        return sum(1 for line in fh if line.strip()) - 1
+
+
+@pytest.mark.realdata
+def test_real_daily_activity_every_row_lands_or_is_rejected():
+    path = realdata("fitabase_fitbit_2016") / "dailyActivity_merged.csv"
+    assert sources.detect(path) is fitabase_daily_activity
+    result = fitabase_daily_activity.parse(path, "dailyActivity_merged.csv")
+    steps = result.observations.query("metric == 'steps'")
+    assert len(steps) + len(result.rejects) == count_data_lines(path) == 940
+    assert not steps.duplicated(["account_id", "day"]).any()
+    raw = pd.read_csv(path)
+    assert steps["value"].sum() == raw["TotalSteps"].sum()
+
+
+@pytest.mark.realdata
+def test_real_sleep_day_duplicates_do_not_double_count():
+    path = realdata("fitabase_fitbit_2016") / "sleepDay_merged.csv"
+    assert sources.detect(path) is fitabase_sleep_day
+    result = fitabase_sleep_day.parse(path, "sleepDay_merged.csv")
+    asleep = result.observations.query("metric == 'sleep_minutes'")
+    assert len(asleep) + len(result.rejects) == count_data_lines(path) == 413
+    assert sorted(result.rejects["reason"].str.extract(r"^(duplicate) of line \d+$")[0]) == ["duplicate"] * 3
+    raw = pd.read_csv(path).drop_duplicates()
+    assert len(raw) == len(asleep) == 410
+    assert asleep["value"].sum() == raw["TotalMinutesAsleep"].sum()
+
+
+@pytest.mark.realdata
+def test_real_files_without_a_parser_are_not_misdetected():
+    folder = realdata("fitabase_fitbit_2016")
+    assert sources.detect(folder / "hourlyCalories_merged.csv") is None
+    assert sources.detect(folder / "weightLogInfo_merged.csv") is None

@@ -1,0 +1,30 @@
+"""Numeric questionnaire CSV: one row per submission, items as <instrument>_<n>."""
+
+from transforms import sources
+from transforms.sources import questionnaire_csv
+
+HEADER = "respondent_id,completed_at," + ",".join(
+    [f"phq9_{i}" for i in range(1, 10)] + [f"who5_{i}" for i in range(1, 6)]) + "\n"
+
+
+def test_items_become_responses_and_blank_instruments_are_not_administered(tmp_path):
+    path = tmp_path / "surveys.csv"
+    path.write_text(HEADER
+                    + "R1,2025-02-03 09:15:00,1,2,0,3,1,0,2,1,,3,4,2,5,3\n"
+                    + "R2,2025-02-03 10:00:00,0,0,0,0,0,0,0,0,0,,,,,\n"
+                    + "R3,2025-02-03 11:00:00,0,x,0,0,0,0,0,0,0,1,1,1,1,1\n")
+    assert sources.detect(path) is questionnaire_csv
+    result = questionnaire_csv.parse(path, "q/surveys.csv")
+    resp = result.responses
+    r1 = resp[resp.account_id == "R1"]
+    assert sorted(r1.query("instrument == 'phq9'")["item"]) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert r1.query("instrument == 'who5'")["value"].tolist() == [3, 4, 2, 5, 3]
+    assert set(resp[resp.account_id == "R2"]["instrument"]) == {"phq9"}
+    assert result.rejects["reason"].tolist() == ["phq9_2='x' is not a number"]
+    assert result.rejects["locator"].tolist() == ["line 4"]
+
+
+def test_a_csv_without_items_is_not_a_questionnaire(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("respondent_id,completed_at,comment\nR1,2025-01-01,hello\n")
+    assert sources.detect(path) is None

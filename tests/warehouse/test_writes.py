@@ -1,0 +1,84 @@
+"""Partition replacement is idempotent and atomic; file batches replace what earlier versions wrote."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from warehouse import reads, tables, writes
+from warehouse.connection import connect
+
+
+@pytest.fixture
+def conn(tmp_path):
+    c = connect(tmp_path / "wh.duckdb")
+    yield c
+    c.close()
+
+
+def daily(days, value=1.0):
+    return pd.DataFrame({"participant_id": "p", "day": pd.to_datetime(days), "metric": "steps", "value": value,
+                         "unit": "count", "source": "s", "n_obs": 1, "coverage": None})
+
+
+def snapshot(conn):
+    return conn.execute("SELECT * FROM analytics.daily_metrics ORDER BY ALL").df()
+
+
+def test_replacing_the_same_days_twice_leaves_identical_rows(conn):
+    frame = daily(["2025-01-01", "2025-01-02"])
+    writes.replace_days(conn, tables.DAILY_METRICS, frame, dt.date(2025, 1, 1), dt.date(2025, 1, 2))
+    first = snapshot(conn)
+    writes.replace_days(conn, tables.DAILY_METRICS, frame, dt.date(2025, 1, 1), dt.date(2025, 1, 2))
+    pd.testing.assert_frame_equal(first, snapshot(conn))
+    assert len(first) == 2
+
+
+def test_replacing_a_range_leaves_other_days_alone(conn):
+    writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-01", "2025-01-02", "2025-01-03"]),
+                        dt.date(2025, 1, 1), dt.date(2025, 1, 3))
+    writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-02"], value=9.0),
+                        dt.date(2025, 1, 2), dt.date(2025, 1, 2))
+    rows = snapshot(conn)
+    assert rows["value"].tolist() == [1.0, 9.0, 1.0]
+
+
+def test_a_failed_write_rolls_back_to_the_previous_state(conn):
+    writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-01"]), dt.date(2025, 1, 1), dt.date(2025, 1, 1))
+    before = snapshot(conn)
+    broken = daily(["2025-01-01"]).assign(value=None)  # violates NOT NULL after the DELETE ran
+    with pytest.raises(Exception):
+        writes.replace_days(conn, tables.DAILY_METRICS, broken, dt.date(2025, 1, 1), dt.date(2025, 1, 1))
+    pd.testing.assert_frame_equal(before, snapshot(conn))
+
+
+def test_rows_outside_the_partition_are_refused(conn):
+    with pytest.raises(ValueError, match="outside the partition"):
+        writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-05"]), dt.date(2025, 1, 1),
+                            dt.date(2025, 1, 2))
+
+
+def file_row(path, sha, status="ingested"):
+    return pd.DataFrame([{"path": path, "sha256": sha, "bytes": 1, "source_format": "f",
+                          "participant_map_sha256": None, "rows_accepted": 1, "rows_quarantined": 0,
+                          "rows_empty": 0, "status": status, "message": None,
+                          "ingested_at": pd.Timestamp.now()}])
+
+
+def obs(path, value):
+    return pd.DataFrame([{"participant_id": "p", "day": pd.Timestamp("2025-01-01"), "metric": "steps",
+                          "value": value, "unit": "count", "observed_at": None, "coverage": None,
+                          "source": "f", "source_file": path, "locator": "line 2"}])
+
+
+def test_a_new_file_version_replaces_the_old_rows(conn):
+    empty = pd.DataFrame()
+    writes.replace_file_batch(conn, file_row("a.csv", "v1"), obs("a.csv", 1.0), empty, empty)
+    writes.replace_file_batch(conn, file_row("b.csv", "v1"), obs("b.csv", 5.0), empty, empty)
+    writes.replace_file_batch(conn, file_row("a.csv", "v2"), obs("a.csv", 2.0), empty, empty)
+    values = conn.execute("SELECT source_file, value FROM staging.observations ORDER BY 1").fetchall()
+    assert values == [("a.csv", 2.0), ("b.csv", 5.0)]
+    versions = conn.execute("SELECT path, sha256, status FROM ops.ingested_files ORDER BY 1, 2").fetchall()
+    assert versions == [("a.csv", "v1", "superseded"), ("a.csv", "v2", "ingested"), ("b.csv", "v1", "ingested")]
+    current = reads.current_file_versions(conn).set_index("path")["sha256"].to_dict()
+    assert current == {"a.csv": "v2", "b.csv": "v1"}

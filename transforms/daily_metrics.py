@@ -1,0 +1,40 @@
+"""Canonical observations → one value per participant·day·metric.
+
+1. Within one source (export format), a day's observations of a metric are combined by the metric's
+   ``aggregation`` in metrics.toml: ``sum`` for amounts (minutes asleep over main sleep and naps, steps),
+   ``mean`` for levels (resting HR, HRV, efficiency). ``n_obs`` counts the observations combined;
+   ``coverage`` is their mean coverage (NULL when the format does not report it).
+2. When several sources give the same metric on the same day, the first in sources.toml's ``priority``
+   wins (formats not listed rank after the listed ones, then alphabetically). Values are never mixed
+   across sources, so a day is not double-counted when a person wore two devices.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from transforms import vocabulary
+
+DAILY_COLUMNS = ["participant_id", "day", "metric", "value", "unit", "source", "n_obs", "coverage"]
+
+
+def aggregate_daily(observations: pd.DataFrame) -> pd.DataFrame:
+    if observations.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
+            DAILY_COLUMNS, ["string", "datetime64[s]", "string", "float64", "string", "string", "int64",
+                            "float64"])})
+    specs = vocabulary.metrics()
+    keys = ["participant_id", "day", "metric", "source"]
+    grouped = observations.groupby(keys, sort=False, observed=True)
+    per_source = grouped.agg(value_sum=("value", "sum"), value_mean=("value", "mean"),
+                             n_obs=("value", "size"), coverage=("coverage", "mean")).reset_index()
+    is_sum = per_source["metric"].map({m: s.aggregation == "sum" for m, s in specs.items()}).fillna(False)
+    per_source["value"] = per_source["value_sum"].where(is_sum.astype(bool), per_source["value_mean"])
+
+    priority = {name: rank for rank, name in enumerate(vocabulary.source_priority())}
+    per_source["_rank"] = per_source["source"].map(priority).fillna(len(priority)).astype("int64")
+    chosen = (per_source.sort_values(["participant_id", "day", "metric", "_rank", "source"])
+              .drop_duplicates(["participant_id", "day", "metric"], keep="first"))
+    chosen["unit"] = chosen["metric"].map({m: s.unit for m, s in specs.items()}).astype("string")
+    chosen["n_obs"] = chosen["n_obs"].astype("int64")
+    return chosen[DAILY_COLUMNS].sort_values(["day", "participant_id", "metric"]).reset_index(drop=True)

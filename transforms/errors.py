@@ -1,0 +1,34 @@
+"""Typed errors; each carries the file (and where known the record) it is about."""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """Base class: something about a landing file could not be ingested."""
+
+    def __init__(self, source_file: str, message: str, locator: str | None = None):
+        self.source_file = source_file
+        self.locator = locator
+        where = f"{source_file} ({locator})" if locator else source_file
+        super().__init__(f"{where}: {message}")
+        self.reason = message
+
+
+class UnsupportedFormat(IngestError):
+    """No parser recognises the file's content."""
+
+
+class MalformedFile(IngestError):
+    """The file claims a known format but cannot be read as one (bad encoding, truncated JSON, …)."""
+
+
+class SchemaDrift(MalformedFile):
+    """A known format whose required columns are missing or renamed."""
+
+    def __init__(self, source_file: str, missing: list[str], found: list[str]):
+        self.missing = missing
+        self.found = found
+        super().__init__(
+            source_file,
+            f"schema drift: missing column(s) {missing}; file has {found}",
+        )

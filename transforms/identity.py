@@ -1,0 +1,64 @@
+"""Participant identity: study ids from ``participants.csv``, else keyed pseudonyms.
+
+Cohort-wide exports carry the vendor's account id (Fitabase ``Id``, a questionnaire respondent id).
+Those ids never reach a table: they are mapped through ``landing/participants.csv``
+(``participant_id,source,source_account_id``) and, when unmapped, replaced by a keyed pseudonym
+
+    pseudonym = "anon-" + hex(HMAC-SHA256(key, source + ":" + account_id))[:16]
+
+so the same account always gets the same pseudonym under one project key, and nobody without the key
+can recover or test-guess the account id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+MAP_COLUMNS = ["participant_id", "source", "source_account_id"]
+
+
+@dataclass(frozen=True)
+class ParticipantMap:
+    """Maps (source family, account id) to a participant id; ``key`` signs pseudonyms."""
+
+    table: pd.DataFrame
+    key: bytes
+
+    @classmethod
+    def load(cls, path: Path | None, key: bytes) -> "ParticipantMap":
+        if path is None or not Path(path).exists():
+            return cls(pd.DataFrame(columns=MAP_COLUMNS, dtype="string"), key)
+        table = pd.read_csv(path, dtype="string", keep_default_na=False)
+        missing = [c for c in MAP_COLUMNS if c not in table.columns]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {missing}; expected {MAP_COLUMNS}")
+        table = table[MAP_COLUMNS].apply(lambda s: s.str.strip())
+        dupes = table.duplicated(["source", "source_account_id"], keep=False)
+        if dupes.any():
+            first = table[dupes].iloc[0]
+            raise ValueError(
+                f"{path}: account mapped twice (source={first['source']}, line "
+                f"{int(table.index[dupes][0]) + 2})"
+            )
+        return cls(table, key)
+
+    def resolve(self, source: str, account_ids: pd.Series) -> pd.Series:
+        """Participant ids for a column of account ids of one source family (vectorised)."""
+        accounts = account_ids.astype("string").str.strip()
+        lookup = self.table[self.table["source"] == source].set_index("source_account_id")["participant_id"]
+        mapped = accounts.map(lookup).astype("string")
+        unmapped = mapped.isna() & accounts.notna()
+        if unmapped.any():
+            names = {a: pseudonym(self.key, source, a) for a in accounts[unmapped].unique()}
+            mapped = mapped.where(~unmapped, accounts.map(names).astype("string"))
+        return mapped
+
+
+def pseudonym(key: bytes, source: str, account_id: str) -> str:
+    digest = hmac.new(key, f"{source}:{account_id}".encode(), hashlib.sha256).hexdigest()
+    return "anon-" + digest[:16]

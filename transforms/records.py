@@ -1,0 +1,135 @@
+"""Canonical record shapes that every export format is parsed into.
+
+* observations: one measured value of a daily metric, ``participant_id`` (or ``account_id`` for
+  cohort-wide files, mapped later), ``day``, ``metric``, ``value``, ``unit``, ``observed_at`` (when the
+  format gives a time), ``coverage`` (0–1 share of the day the device saw, NULL when the format does not say),
+  ``source`` (format name), ``source_file``, ``locator``.
+* responses: one answered questionnaire item, ``instrument``, ``administered_at``, ``day``, ``item``
+  (1-based), ``value``.
+* rejects: a record that could not be accepted, with ``locator`` (line / JSON path), ``reason`` and the
+  ``raw`` record text. Rejects are kept (quality.quarantine), never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from transforms import vocabulary
+
+OBSERVATION_COLUMNS = [
+    "participant_id", "day", "metric", "value", "unit", "observed_at", "coverage",
+    "source", "source_file", "locator",
+]
+RESPONSE_COLUMNS = [
+    "participant_id", "instrument", "administered_at", "day", "item", "value",
+    "source", "source_file", "locator",
+]
+REJECT_COLUMNS = ["source_file", "locator", "source_format", "reason", "raw"]
+
+
+def empty_observations() -> pd.DataFrame:
+    return pd.DataFrame({
+        "participant_id": pd.Series(dtype="string"),
+        "day": pd.Series(dtype="datetime64[s]"),
+        "metric": pd.Series(dtype="string"),
+        "value": pd.Series(dtype="float64"),
+        "unit": pd.Series(dtype="string"),
+        "observed_at": pd.Series(dtype="datetime64[s]"),
+        "coverage": pd.Series(dtype="float64"),
+        "source": pd.Series(dtype="string"),
+        "source_file": pd.Series(dtype="string"),
+        "locator": pd.Series(dtype="string"),
+    })
+
+
+def empty_responses() -> pd.DataFrame:
+    return pd.DataFrame({
+        "participant_id": pd.Series(dtype="string"),
+        "instrument": pd.Series(dtype="string"),
+        "administered_at": pd.Series(dtype="datetime64[s]"),
+        "day": pd.Series(dtype="datetime64[s]"),
+        "item": pd.Series(dtype="int64"),
+        "value": pd.Series(dtype="float64"),
+        "source": pd.Series(dtype="string"),
+        "source_file": pd.Series(dtype="string"),
+        "locator": pd.Series(dtype="string"),
+    })
+
+
+def empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in REJECT_COLUMNS})
+
+
+@dataclass
+class ParseResult:
+    """What one parser made of one file.
+
+    ``n_empty`` counts records the vendor itself marks as "no data" (e.g. a resting heart rate of 0 in
+    Fitbit takeout): they are counted in ops.ingested_files, neither accepted nor quarantined.
+    """
+
+    observations: pd.DataFrame = field(default_factory=empty_observations)
+    responses: pd.DataFrame = field(default_factory=empty_responses)
+    rejects: pd.DataFrame = field(default_factory=empty_rejects)
+    n_empty: int = 0
+    raw_records: pd.Series | None = None  # record text by locator, so later rules can quarantine it
+
+    @property
+    def rows_accepted(self) -> int:
+        return len(self.observations) + len(self.responses)
+
+
+def line_locators(n_rows: int, first_data_line: int = 2) -> np.ndarray:
+    """``line N`` locators for CSV data rows (the header is line 1)."""
+    return np.char.add("line ", (np.arange(n_rows) + first_data_line).astype(str))
+
+
+def rejects_frame(source_file: str, source_format: str, locators, reasons, raws) -> pd.DataFrame:
+    locators = pd.Series(locators, dtype="string").reset_index(drop=True)
+    n = len(locators)
+    reasons = pd.Series(reasons, dtype="string").reset_index(drop=True)
+    raws = pd.Series(raws, dtype="string").reset_index(drop=True)
+    return pd.DataFrame({
+        "source_file": pd.Series([source_file] * n, dtype="string"),
+        "locator": locators,
+        "source_format": pd.Series([source_format] * n, dtype="string"),
+        "reason": reasons if len(reasons) == n else pd.Series([reasons.iloc[0]] * n, dtype="string"),
+        "raw": raws,
+    })
+
+
+def csv_raw_lines(frame: pd.DataFrame) -> pd.Series:
+    """Re-join string-typed CSV cells into the record text kept in quarantine."""
+    return frame.astype("string").fillna("").agg(",".join, axis=1)
+
+
+def split_duplicates(frame: pd.DataFrame, key: list[str], locator: str = "locator"):
+    """Separate repeated records of a key, keeping the original index.
+
+    The first record of each key is kept. A later record that repeats every column of that first
+    record is reported as ``duplicate of <locator>``; one that repeats only the key as
+    ``conflicting duplicate of <locator>``. Returns ``(kept, duplicates)``, ``duplicates`` with a
+    ``reason`` column.
+    """
+    dup_mask = frame.duplicated(subset=key, keep="first").to_numpy()
+    if not dup_mask.any():
+        return frame, frame.iloc[0:0].assign(reason=pd.Series(dtype="string"))
+    group = frame.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+    _, first_of_group = np.unique(group, return_index=True)
+    first_pos = first_of_group[group]
+    value_cols = [c for c in frame.columns if c != locator]
+    values = frame[value_cols].reset_index(drop=True)
+    firsts = values.iloc[first_pos].reset_index(drop=True)
+    exact = (values.eq(firsts) | (values.isna() & firsts.isna())).all(axis=1).to_numpy()
+    first_locator = frame[locator].astype(str).to_numpy()[first_pos]
+    reason = np.char.add(np.where(exact, "duplicate of ", "conflicting duplicate of "), first_locator)
+    dups = frame.loc[dup_mask].assign(reason=pd.Series(reason[dup_mask], index=frame.index[dup_mask],
+                                                       dtype="string"))
+    return frame.loc[~dup_mask], dups
+
+
+def metric_unit(metric: str) -> str:
+    return vocabulary.metrics()[metric].unit

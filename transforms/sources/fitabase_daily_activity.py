@@ -1,0 +1,52 @@
+"""Fitabase ``dailyActivity_merged.csv``: one row per Fitbit account and day.
+
+Columns used: ``Id`` (account), ``ActivityDate``, ``TotalSteps``, ``VeryActiveMinutes``,
+``FairlyActiveMinutes``, ``LightlyActiveMinutes``, ``SedentaryMinutes``.
+Metrics: ``steps`` = TotalSteps; ``active_minutes`` = VeryActive + FairlyActive (Fitbit's "active
+minutes"); ``sedentary_minutes`` = SedentaryMinutes. Dates come as ``4/12/2016 12:00:00 AM`` or, after an
+Excel re-save, ``4/12/16``. A repeated (Id, ActivityDate) is quarantined as a duplicate.
+
+Non-wear: Fitabase writes a row for days the tracker was not worn, with 0 steps and all 1,440 minutes
+sedentary. Such a row gets ``coverage`` 0 (its values are kept but baselines skip it); other rows carry
+no coverage information (NULL).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from transforms.dates import FITABASE_FORMATS
+from transforms.records import ParseResult
+from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+
+FORMAT = "fitabase_daily_activity"
+SCOPE = "cohort"
+ACCOUNT_SOURCE = "fitabase"
+REQUIRED = ["Id", "ActivityDate", "TotalSteps", "VeryActiveMinutes", "FairlyActiveMinutes",
+            "LightlyActiveMinutes", "SedentaryMinutes"]
+
+
+def detect(name: str, head: str) -> bool:
+    header = head.lstrip("\ufeff").split("\n", 1)[0]
+    return all(col in header for col in ("Id", "ActivityDate", "TotalSteps", "SedentaryMinutes"))
+
+
+def parse(path: Path, source_file: str) -> ParseResult:
+    frame = read_csv_strings(path, source_file, REQUIRED)
+    chk = RecordChecker(frame)
+    chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
+    day = chk.datetime("ActivityDate", FITABASE_FORMATS)
+    steps = chk.number("TotalSteps")
+    very, fairly = chk.number("VeryActiveMinutes"), chk.number("FairlyActiveMinutes")
+    chk.number("LightlyActiveMinutes")
+    sedentary = chk.number("SedentaryMinutes")
+    base = frame[["_locator"]].assign(account_id=frame["Id"].str.strip(), day=day)
+    values = {"steps": steps, "active_minutes": very + fairly, "sedentary_minutes": sedentary}
+    nonwear = (steps == 0) & (sedentary >= 1440)
+    coverage = pd.Series(np.where(nonwear, 0.0, np.nan), index=frame.index)
+    data_columns = [c for c in frame.columns if c != "_locator"]
+    return csv_result(frame, chk, ["account_id", "day"], base, values, FORMAT, source_file, data_columns,
+                      coverage=coverage)

@@ -1,0 +1,1 @@
+"""Synthetic cohorts written in real vendor export formats, with injected episodes as ground truth."""

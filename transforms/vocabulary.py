@@ -1,0 +1,118 @@
+"""The project's vocabulary, read from the data files in ``transforms/config``.
+
+Metric names and units, instrument item tables, window defaults and source priority live in small
+TOML files so that adding a metric or changing a window is a data change, not a code change. This module
+is the one place those files are read.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CONFIG_DIR = Path(__file__).parent / "config"
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    aggregation: str
+    valid_min: float
+    valid_max: float
+    description: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    code: str
+    name: str
+    n_items: int
+    item_min: int
+    item_max: int
+    reverse_items: tuple[int, ...]
+    transform_multiplier: float
+    max_missing: int
+    score_min: float
+    score_max: float
+    bands: tuple[tuple[float, str], ...]
+
+    def severity(self, score: float) -> str | None:
+        """Band label for a final score (bands are lower-inclusive, ascending)."""
+        label = None
+        for lower, band in self.bands:
+            if score >= lower:
+                label = band
+        return label
+
+
+@dataclass(frozen=True)
+class Windows:
+    baseline_days: int
+    recent_days: int
+    min_coverage: float
+    min_baseline_days: int
+    min_recent_days: int
+    fdr_alpha: float
+    min_effect_robust_sd: float
+
+    def __post_init__(self) -> None:
+        if self.baseline_days < 2 or self.recent_days < 1:
+            raise ValueError("baseline_days must be >= 2 and recent_days >= 1")
+        if not 1 <= self.min_baseline_days <= self.baseline_days:
+            raise ValueError("min_baseline_days must lie in [1, baseline_days]")
+        if not 1 <= self.min_recent_days <= self.recent_days:
+            raise ValueError("min_recent_days must lie in [1, recent_days]")
+
+    @property
+    def lookback_days(self) -> int:
+        """Days of history (including the day itself) needed to compute day D."""
+        return self.baseline_days + self.recent_days
+
+
+def _read(name: str) -> dict:
+    with open(CONFIG_DIR / name, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def metrics() -> dict[str, Metric]:
+    return {name: Metric(name=name, **spec) for name, spec in _read("metrics.toml").items()}
+
+
+@cache
+def instruments() -> dict[str, Instrument]:
+    out = {}
+    for code, spec in _read("instruments.toml").items():
+        out[code] = Instrument(
+            code=code,
+            name=spec["name"],
+            n_items=spec["n_items"],
+            item_min=spec["item_min"],
+            item_max=spec["item_max"],
+            reverse_items=tuple(spec["reverse_items"]),
+            transform_multiplier=spec["transform_multiplier"],
+            max_missing=spec["max_missing"],
+            score_min=spec["score_min"],
+            score_max=spec["score_max"],
+            bands=tuple((float(lo), label) for lo, label in spec["bands"]),
+        )
+    return out
+
+
+def windows(path: str | os.PathLike | None = None) -> Windows:
+    """Window configuration: ``path``, else ``$WELLNESS_WINDOWS_FILE``, else the packaged defaults."""
+    path = path or os.environ.get("WELLNESS_WINDOWS_FILE")
+    spec = _read("windows.toml")
+    if path:
+        with open(path, "rb") as fh:
+            spec |= tomllib.load(fh)
+    return Windows(**spec)
+
+
+@cache
+def source_priority() -> tuple[str, ...]:
+    return tuple(_read("sources.toml")["priority"])

@@ -1,0 +1,41 @@
+"""Reads used by the pipeline. Values are passed as parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from warehouse import tables
+from warehouse.connection import sql
+
+
+def current_file_versions(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The latest recorded version of every landing path: path, sha256, source_format,
+    participant_map_sha256, status."""
+    return conn.execute(sql("current_file_versions")).df()
+
+
+def days(conn: duckdb.DuckDBPyConnection, table: tables.Table, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """All rows of ``table`` with day in start … end."""
+    return conn.execute(table.select_days_sql, [start, end]).df()
+
+
+def observations_for_days(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return days(conn, tables.OBSERVATIONS, start, end)
+
+
+def responses_for_days(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return days(conn, tables.RESPONSES, start, end)
+
+
+def daily_values_for_days(conn, start: dt.date, end: dt.date, min_coverage: float) -> pd.DataFrame:
+    """participant_id, day, metric, value of days whose coverage passes ``min_coverage``."""
+    return conn.execute(sql("daily_values_for_days"), [start, end, min_coverage]).df()
+
+
+def data_day_range(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
+    """First and last day with any ingested observation or questionnaire answer."""
+    first, last = conn.execute(sql("data_day_range")).fetchone()
+    return first, last

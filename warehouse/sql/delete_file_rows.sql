@@ -1,0 +1,6 @@
+-- Remove everything an earlier version of the incoming files produced (incoming_files: path).
+DELETE FROM staging.observations WHERE source_file IN (SELECT path FROM incoming_files);
+DELETE FROM staging.questionnaire_responses WHERE source_file IN (SELECT path FROM incoming_files);
+DELETE FROM quality.quarantine WHERE source_file IN (SELECT path FROM incoming_files);
+UPDATE ops.ingested_files SET status = 'superseded'
+ WHERE path IN (SELECT path FROM incoming_files) AND status <> 'superseded';

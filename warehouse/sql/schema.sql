@@ -1,0 +1,124 @@
+-- Warehouse schema. Every statement is idempotent; run on each connection before use.
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS analytics;
+CREATE SCHEMA IF NOT EXISTS quality;
+CREATE SCHEMA IF NOT EXISTS ops;
+
+-- Canonical observations parsed from landing files (replaced per source_file on re-ingestion).
+CREATE TABLE IF NOT EXISTS staging.observations (
+    participant_id VARCHAR NOT NULL,
+    day            DATE    NOT NULL,
+    metric         VARCHAR NOT NULL,
+    value          DOUBLE  NOT NULL,
+    unit           VARCHAR,
+    observed_at    TIMESTAMP,
+    coverage       DOUBLE,
+    source         VARCHAR NOT NULL,
+    source_file    VARCHAR NOT NULL,
+    locator        VARCHAR NOT NULL
+);
+
+-- Answered questionnaire items (replaced per source_file on re-ingestion).
+CREATE TABLE IF NOT EXISTS staging.questionnaire_responses (
+    participant_id  VARCHAR   NOT NULL,
+    instrument      VARCHAR   NOT NULL,
+    administered_at TIMESTAMP NOT NULL,
+    day             DATE      NOT NULL,
+    item            INTEGER   NOT NULL,
+    value           DOUBLE    NOT NULL,
+    source          VARCHAR   NOT NULL,
+    source_file     VARCHAR   NOT NULL,
+    locator         VARCHAR   NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS analytics.daily_metrics (
+    participant_id VARCHAR NOT NULL,
+    day            DATE    NOT NULL,
+    metric         VARCHAR NOT NULL,
+    value          DOUBLE  NOT NULL,
+    unit           VARCHAR,
+    source         VARCHAR NOT NULL,
+    n_obs          INTEGER NOT NULL,
+    coverage       DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS analytics.questionnaire_scores (
+    participant_id  VARCHAR   NOT NULL,
+    instrument      VARCHAR   NOT NULL,
+    administered_at TIMESTAMP NOT NULL,
+    day             DATE      NOT NULL,
+    score           DOUBLE,
+    severity        VARCHAR,
+    items_answered  INTEGER   NOT NULL,
+    items_expected  INTEGER   NOT NULL,
+    prorated        BOOLEAN   NOT NULL,
+    source_file     VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS analytics.baselines (
+    participant_id VARCHAR NOT NULL,
+    day            DATE    NOT NULL,
+    metric         VARCHAR NOT NULL,
+    window_days    INTEGER NOT NULL,
+    n_days         INTEGER NOT NULL,
+    median         DOUBLE,
+    mad            DOUBLE,
+    p10            DOUBLE,
+    p90            DOUBLE,
+    sufficient     BOOLEAN NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS analytics.drift (
+    participant_id  VARCHAR NOT NULL,
+    day             DATE    NOT NULL,
+    metric          VARCHAR NOT NULL,
+    value           DOUBLE,
+    baseline_median DOUBLE,
+    robust_z        DOUBLE,
+    recent_median   DOUBLE,
+    recent_z        DOUBLE,
+    n_recent        INTEGER NOT NULL,
+    ks_stat         DOUBLE,
+    ks_p            DOUBLE,
+    q_value         DOUBLE,
+    flagged         BOOLEAN NOT NULL,
+    direction       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS quality.quarantine (
+    source_file   VARCHAR NOT NULL,
+    locator       VARCHAR NOT NULL,
+    source_format VARCHAR,
+    reason        VARCHAR NOT NULL,
+    raw           VARCHAR,
+    ingested_at   TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS quality.check_results (
+    asset            VARCHAR NOT NULL,
+    partition        VARCHAR,
+    check_name       VARCHAR NOT NULL,
+    severity         VARCHAR NOT NULL,
+    passed           BOOLEAN NOT NULL,
+    unexpected_count BIGINT  NOT NULL,
+    rows_checked     BIGINT  NOT NULL,
+    details          VARCHAR,
+    run_id           VARCHAR,
+    checked_at       TIMESTAMP NOT NULL
+);
+
+-- One row per landing file version (path + content hash). status: ingested | superseded |
+-- unsupported | failed.
+CREATE TABLE IF NOT EXISTS ops.ingested_files (
+    path                   VARCHAR NOT NULL,
+    sha256                 VARCHAR NOT NULL,
+    bytes                  BIGINT  NOT NULL,
+    source_format          VARCHAR,
+    participant_map_sha256 VARCHAR,
+    rows_accepted          BIGINT  NOT NULL,
+    rows_quarantined       BIGINT  NOT NULL,
+    rows_empty             BIGINT  NOT NULL,
+    status                 VARCHAR NOT NULL,
+    message                VARCHAR,
+    ingested_at            TIMESTAMP NOT NULL
+);

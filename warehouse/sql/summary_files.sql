@@ -1,0 +1,1 @@
+SELECT status, count(*) FROM ops.ingested_files WHERE status <> 'superseded' GROUP BY status ORDER BY status;

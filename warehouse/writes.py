@@ -1,0 +1,65 @@
+"""Idempotent writes. Each replaces a well-defined slice (a day range of a table, or every row that came
+from a set of landing files) inside one transaction, so re-running anything never duplicates rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from warehouse import tables
+from warehouse.connection import registered, sql, transaction
+
+
+def replace_days(conn: duckdb.DuckDBPyConnection, table: tables.Table, frame: pd.DataFrame,
+                 start: dt.date, end: dt.date) -> int:
+    """Delete ``table``'s rows for days start … end and insert ``frame`` (which must lie in that range),
+    in one transaction. Returns the number of rows inserted."""
+    if len(frame):
+        days = pd.to_datetime(frame[table.day_column])
+        if days.min() < pd.Timestamp(start) or days.max() > pd.Timestamp(end):
+            raise ValueError(f"{table.name}: rows outside the partition range {start} … {end}")
+    with transaction(conn), registered(conn, "incoming", frame):
+        conn.execute(table.delete_days_sql, [start, end])
+        if len(frame):
+            conn.execute(table.insert_frame_sql)
+    return len(frame)
+
+
+def replace_file_batch(conn: duckdb.DuckDBPyConnection, files: pd.DataFrame, observations: pd.DataFrame,
+                       responses: pd.DataFrame, rejects: pd.DataFrame) -> list[dt.date]:
+    """Make the warehouse hold exactly the given versions of the files in ``files``.
+
+    In one transaction: every staging and quarantine row from those paths is deleted, their earlier
+    versions in ops.ingested_files are marked ``superseded``, and the new rows and file records inserted.
+    Returns the days that held rows of the replaced versions (they need recomputing even when the new
+    version has no rows on them).
+    """
+    with transaction(conn), registered(conn, "incoming_files", files[["path"]]):
+        removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+        conn.execute(sql("delete_file_rows"))
+        for name, frame, target in (("incoming_observations", observations, "staging.observations"),
+                                    ("incoming_responses", responses, "staging.questionnaire_responses"),
+                                    ("incoming_rejects", rejects, "quality.quarantine"),
+                                    ("incoming_file_rows", files, "ops.ingested_files")):
+            if len(frame):
+                with registered(conn, name, frame):
+                    conn.execute(INSERT_BY_NAME[target])
+    return removed_days
+
+
+INSERT_BY_NAME = {
+    "staging.observations": "INSERT INTO staging.observations BY NAME SELECT * FROM incoming_observations",
+    "staging.questionnaire_responses":
+        "INSERT INTO staging.questionnaire_responses BY NAME SELECT * FROM incoming_responses",
+    "quality.quarantine": "INSERT INTO quality.quarantine BY NAME SELECT * FROM incoming_rejects",
+    "ops.ingested_files": "INSERT INTO ops.ingested_files BY NAME SELECT * FROM incoming_file_rows",
+}
+
+
+def append_check_results(conn: duckdb.DuckDBPyConnection, results: pd.DataFrame) -> None:
+    """Record check outcomes (a history: each run appends its results)."""
+    if len(results):
+        with transaction(conn), registered(conn, "incoming_checks", results):
+            conn.execute("INSERT INTO quality.check_results BY NAME SELECT * FROM incoming_checks")

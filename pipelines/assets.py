@@ -58,60 +58,57 @@ def landing_files(context: AssetExecutionContext, config: IngestConfig, duckdb: 
     yield MaterializeResult(asset_key="questionnaire_responses", metadata=meta)
 
 
-def _materialized(n_rows: int, start: dt.date, end: dt.date, check_results) -> MaterializeResult:
-    return MaterializeResult(metadata={"rows": n_rows, "first_day": str(start), "last_day": str(end)},
-                             check_results=check_results)
+def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: str, build) -> MaterializeResult:
+    """Recipe shared by the daily assets: compute the partition range with ``build(conn, start, end)``,
+    replace those days of ``table`` in one transaction, run the table's checks on what was written."""
+    start, end = partition_days(context)
+    with duckdb.get_connection() as conn:
+        frame = build(conn, start, end)
+        n = writes.replace_days(conn, tables.PARTITIONED[table], frame, start, end)
+        check_results = checks.evaluate(context, conn, table, start, end)
+    metadata = {"rows": n, "first_day": str(start), "last_day": str(end)}
+    if "flagged" in frame.columns:
+        metadata["flagged_rows"] = int(frame["flagged"].sum())
+    return MaterializeResult(metadata=metadata, check_results=check_results)
+
+
+def _window_values(conn, start: dt.date, end: dt.date):
+    """Daily values (coverage permitting) over the look-back that days start … end need."""
+    first = start - dt.timedelta(days=WINDOWS.lookback_days - 1)
+    return reads.daily_values_for_days(conn, first, end, WINDOWS.min_coverage)
 
 
 @asset(deps=["observations"], check_specs=checks.check_specs("daily_metrics"), **DAILY)
 def daily_metrics(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """One value per participant·day·metric (analytics.daily_metrics)."""
-    start, end = partition_days(context)
-    with duckdb.get_connection() as conn:
-        frame = aggregate_daily(reads.observations_for_days(conn, start, end))
-        n = writes.replace_days(conn, tables.DAILY_METRICS, frame, start, end)
-        return _materialized(n, start, end, checks.evaluate(context, conn, "daily_metrics", start, end))
+    return _rebuild(context, duckdb, "daily_metrics",
+                    lambda conn, start, end: aggregate_daily(reads.observations_for_days(conn, start, end)))
 
 
 @asset(deps=["questionnaire_responses"], check_specs=checks.check_specs("questionnaire_scores"), **DAILY)
 def questionnaire_scores(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """PHQ-9, GAD-7, PSS-10, WHO-5 scores per administration (analytics.questionnaire_scores)."""
-    start, end = partition_days(context)
-    with duckdb.get_connection() as conn:
-        frame = score_administrations(reads.responses_for_days(conn, start, end))
-        n = writes.replace_days(conn, tables.QUESTIONNAIRE_SCORES, frame, start, end)
-        return _materialized(n, start, end, checks.evaluate(context, conn, "questionnaire_scores", start, end))
-
-
-def _window_values(conn, start: dt.date, end: dt.date):
-    first = start - dt.timedelta(days=WINDOWS.lookback_days - 1)
-    return reads.daily_values_for_days(conn, first, end, WINDOWS.min_coverage)
+    return _rebuild(context, duckdb, "questionnaire_scores",
+                    lambda conn, start, end: score_administrations(reads.responses_for_days(conn, start, end)))
 
 
 @asset(deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK)],
        check_specs=checks.check_specs("baselines"), **DAILY)
 def baselines(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Trailing personal baselines per participant·metric·day (analytics.baselines)."""
-    start, end = partition_days(context)
-    with duckdb.get_connection() as conn:
-        frame = compute_baselines(_window_values(conn, start, end), start, end, WINDOWS)
-        n = writes.replace_days(conn, tables.BASELINES, frame, start, end)
-        return _materialized(n, start, end, checks.evaluate(context, conn, "baselines", start, end))
+    return _rebuild(context, duckdb, "baselines",
+                    lambda conn, start, end: compute_baselines(_window_values(conn, start, end), start, end,
+                                                               WINDOWS))
 
 
 @asset(deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK), AssetDep("baselines")],
        check_specs=checks.check_specs("drift"), **DAILY)
 def drift(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Recent-window drift against the personal baseline (analytics.drift)."""
-    start, end = partition_days(context)
-    with duckdb.get_connection() as conn:
-        base = reads.days(conn, tables.BASELINES, start, end)
-        frame = compute_drift(_window_values(conn, start, end), base, start, end, WINDOWS)
-        n = writes.replace_days(conn, tables.DRIFT, frame, start, end)
-        n_flagged = int(frame["flagged"].sum())
-        result = _materialized(n, start, end, checks.evaluate(context, conn, "drift", start, end))
-    return MaterializeResult(metadata={**result.metadata, "flagged_rows": n_flagged},
-                             check_results=result.check_results)
+    return _rebuild(context, duckdb, "drift",
+                    lambda conn, start, end: compute_drift(_window_values(conn, start, end),
+                                                           reads.days(conn, tables.BASELINES, start, end),
+                                                           start, end, WINDOWS))
 
 
 INGESTION_ASSETS = [landing_files]

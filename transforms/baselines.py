@@ -6,7 +6,8 @@ With B = ``baseline_days`` and R = ``recent_days`` (windows.toml, defaults 56 an
     recent window   = days D−R+1 … D                  (R days, includes D)
     baseline window = days D−R−B+1 … D−R              (B days, strictly before the recent window)
 
-over the days with a valid value (missing days are skipped, not imputed):
+over the days with a valid value (missing days are skipped, not imputed; the caller passes only days whose
+coverage is NULL or at least ``min_coverage``, see warehouse/sql/daily_values_for_days.sql):
 
     n_days = number of valid days in the baseline window
     median, p10, p90 = quantiles by linear interpolation (numpy "linear", DuckDB quantile_cont)

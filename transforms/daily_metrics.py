@@ -14,15 +14,16 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms import vocabulary
+from transforms.records import empty_frame
 
-DAILY_COLUMNS = ["participant_id", "day", "metric", "value", "unit", "source", "n_obs", "coverage"]
+DAILY_SCHEMA = {"participant_id": "string", "day": "datetime64[s]", "metric": "string", "value": "float64",
+                "unit": "string", "source": "string", "n_obs": "int64", "coverage": "float64"}
+DAILY_COLUMNS = list(DAILY_SCHEMA)
 
 
 def aggregate_daily(observations: pd.DataFrame) -> pd.DataFrame:
     if observations.empty:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            DAILY_COLUMNS, ["string", "datetime64[s]", "string", "float64", "string", "string", "int64",
-                            "float64"])})
+        return empty_frame(DAILY_SCHEMA)
     specs = vocabulary.metrics()
     keys = ["participant_id", "day", "metric", "source"]
     grouped = observations.groupby(keys, sort=False, observed=True)

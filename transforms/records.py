@@ -19,48 +19,38 @@ import pandas as pd
 
 from transforms import vocabulary
 
-OBSERVATION_COLUMNS = [
-    "participant_id", "day", "metric", "value", "unit", "observed_at", "coverage",
-    "source", "source_file", "locator",
-]
-RESPONSE_COLUMNS = [
-    "participant_id", "instrument", "administered_at", "day", "item", "value",
-    "source", "source_file", "locator",
-]
-REJECT_COLUMNS = ["source_file", "locator", "source_format", "reason", "raw"]
+OBSERVATION_SCHEMA = {
+    "participant_id": "string", "day": "datetime64[s]", "metric": "string", "value": "float64",
+    "unit": "string", "observed_at": "datetime64[s]", "coverage": "float64", "source": "string",
+    "source_file": "string", "locator": "string",
+}
+RESPONSE_SCHEMA = {
+    "participant_id": "string", "instrument": "string", "administered_at": "datetime64[s]",
+    "day": "datetime64[s]", "item": "int64", "value": "float64", "source": "string", "source_file": "string",
+    "locator": "string",
+}
+REJECT_SCHEMA = {"source_file": "string", "locator": "string", "source_format": "string", "reason": "string",
+                 "raw": "string"}
+OBSERVATION_COLUMNS = list(OBSERVATION_SCHEMA)
+RESPONSE_COLUMNS = list(RESPONSE_SCHEMA)
+REJECT_COLUMNS = list(REJECT_SCHEMA)
+
+
+def empty_frame(schema: dict[str, str]) -> pd.DataFrame:
+    """A zero-row frame with the schema's columns and dtypes."""
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in schema.items()})
 
 
 def empty_observations() -> pd.DataFrame:
-    return pd.DataFrame({
-        "participant_id": pd.Series(dtype="string"),
-        "day": pd.Series(dtype="datetime64[s]"),
-        "metric": pd.Series(dtype="string"),
-        "value": pd.Series(dtype="float64"),
-        "unit": pd.Series(dtype="string"),
-        "observed_at": pd.Series(dtype="datetime64[s]"),
-        "coverage": pd.Series(dtype="float64"),
-        "source": pd.Series(dtype="string"),
-        "source_file": pd.Series(dtype="string"),
-        "locator": pd.Series(dtype="string"),
-    })
+    return empty_frame(OBSERVATION_SCHEMA)
 
 
 def empty_responses() -> pd.DataFrame:
-    return pd.DataFrame({
-        "participant_id": pd.Series(dtype="string"),
-        "instrument": pd.Series(dtype="string"),
-        "administered_at": pd.Series(dtype="datetime64[s]"),
-        "day": pd.Series(dtype="datetime64[s]"),
-        "item": pd.Series(dtype="int64"),
-        "value": pd.Series(dtype="float64"),
-        "source": pd.Series(dtype="string"),
-        "source_file": pd.Series(dtype="string"),
-        "locator": pd.Series(dtype="string"),
-    })
+    return empty_frame(RESPONSE_SCHEMA)
 
 
 def empty_rejects() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="string") for c in REJECT_COLUMNS})
+    return empty_frame(REJECT_SCHEMA)
 
 
 @dataclass

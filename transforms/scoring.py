@@ -21,9 +21,12 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
+from transforms.records import empty_frame
 
-SCORE_COLUMNS = ["participant_id", "instrument", "administered_at", "day", "score", "severity",
-                 "items_answered", "items_expected", "prorated", "source_file"]
+SCORE_SCHEMA = {"participant_id": "string", "instrument": "string", "administered_at": "datetime64[s]",
+                "day": "datetime64[s]", "score": "float64", "severity": "string", "items_answered": "int64",
+                "items_expected": "int64", "prorated": "bool", "source_file": "string"}
+SCORE_COLUMNS = list(SCORE_SCHEMA)
 ADMINISTRATION = ["participant_id", "instrument", "administered_at"]
 
 
@@ -38,9 +41,7 @@ def score_administrations(responses: pd.DataFrame) -> pd.DataFrame:
     once, from the first file in path order.
     """
     if responses.empty:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(SCORE_COLUMNS, [
-            "string", "string", "datetime64[s]", "datetime64[s]", "float64", "string", "int64", "int64",
-            "bool", "string"])})
+        return empty_frame(SCORE_SCHEMA)
     specs = vocabulary.instruments()
     answers = (responses.sort_values(ADMINISTRATION + ["item", "source_file"])
                .drop_duplicates(ADMINISTRATION + ["item"], keep="first"))

@@ -1,10 +1,11 @@
 """Ingest the landing folder: parse new or changed files, apply row rules, write everything that came
 from those files in one transaction per batch. Unchanged files are skipped, so re-running is a no-op.
 
-A file version is identified by its SHA-256; cohort-wide files also by the SHA-256 of participants.csv
-(a changed mapping re-ingests them so ids follow the map). A file that no parser recognises is recorded
-as ``unsupported``; one that cannot be read as its format as ``failed`` with a file-level quarantine row.
-Neither stops the run. Logs name files and counts, never personal values.
+A file version is identified by its SHA-256. Cohort-wide files, and formats that read the participant's
+time zone, also depend on the landing configuration (participants.csv, questionnaire_events.csv): a change
+there re-ingests them. A zip archive is one landing file whose members are parsed in place. A file no
+parser recognises is recorded as ``unsupported``; one that cannot be read as its format as ``failed`` with a
+file-level quarantine row; neither stops the run. Logs name files and counts, never personal values.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ from quality.rules import apply_row_rules
 from transforms import sources
 from transforms.errors import IngestError, UnsupportedFormat
 from transforms.identity import ParticipantMap
-from transforms.ingest import PARTICIPANT_MAP_NAME, landing_files, parse_landing_file, source_file_name
-from transforms.records import empty_observations, empty_responses, rejects_frame
+from transforms.ingest import (
+    PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, detect, inputs_of, landing_files, load_events,
+    parse_input, source_file_name,
+)
+from transforms.records import empty_observations, empty_rejects, empty_responses, rejects_frame
+from transforms.samples import DailyFromSamples
 from warehouse import reads, writes
 
 BATCH_FILES = 256
@@ -36,9 +41,11 @@ class IngestReport:
     files_ingested: int = 0
     files_unsupported: int = 0
     files_failed: int = 0
+    rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
     rows_empty: int = 0
+    rows_ignored: int = 0
     changed_days: set = field(default_factory=set)  # days whose rows were added, changed or removed
 
     @property
@@ -57,16 +64,54 @@ class IngestReport:
                          "last_changed_day": str(last) if last else ""}
 
 
+@dataclass
+class FileOutcome:
+    """Everything one landing file (all its zip members) produced."""
+
+    formats: list = field(default_factory=list)
+    observations: list = field(default_factory=list)
+    responses: list = field(default_factory=list)
+    rejects: list = field(default_factory=list)
+    read: int = 0
+    quarantined: int = 0
+    empty: int = 0
+    ignored: int = 0
+    unsupported: list = field(default_factory=list)
+    failures: list = field(default_factory=list)
+    depends_on_config: bool = False
+
+    def fail(self, source_file: str, reason: str, source_format: str = "unknown") -> None:
+        self.failures.append(f"{source_file}: {reason}")
+        self.rejects.append(rejects_frame(source_file, source_format, ["file"], [reason], [""]))
+        self.read += 1
+        self.quarantined += 1
+
+
 def file_sha256(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _is_cohort(format_name: str | None) -> bool:
-    try:
-        return format_name is not None and sources.by_name(format_name).SCOPE == "cohort"
-    except KeyError:
-        return False
+def config_sha256(landing: Path) -> str | None:
+    """One hash over the landing configuration files that change how records are identified or dated."""
+    digest, present = hashlib.sha256(), False
+    for name in (PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME):
+        path = landing / name
+        if path.exists():
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+            present = True
+    return digest.hexdigest() if present else None
+
+
+def _depends_on_config(format_names: str | None) -> bool:
+    for name in (format_names or "").split(","):
+        try:
+            module = sources.by_name(name)
+        except KeyError:
+            continue
+        if module.SCOPE == "cohort" or getattr(module, "USES_LANDING_CONFIG", False):
+            return True
+    return False
 
 
 def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
@@ -76,8 +121,9 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
     report = IngestReport()
     landing.mkdir(parents=True, exist_ok=True)
     map_path = landing / PARTICIPANT_MAP_NAME
-    map_sha = file_sha256(map_path) if map_path.exists() else None
     participant_map = ParticipantMap.load(map_path if map_path.exists() else None, key)
+    events = load_events(landing)
+    config_sha = config_sha256(landing)
     previous = reads.current_file_versions(conn).set_index("path").to_dict("index")
 
     todo = []
@@ -87,7 +133,7 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
         sha = file_sha256(path)
         prev = previous.get(rel)
         same = prev is not None and prev["sha256"] == sha and (
-            not _is_cohort(prev["source_format"]) or prev["participant_map_sha256"] == map_sha)
+            not _depends_on_config(prev["source_format"]) or prev["participant_map_sha256"] == config_sha)
         if same and not force:
             report.files_unchanged += 1
             continue
@@ -95,51 +141,91 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
     log.info("landing: %d files, %d unchanged, %d to ingest", report.files_seen, report.files_unchanged, len(todo))
 
     for start in range(0, len(todo), BATCH_FILES):
-        _ingest_batch(conn, todo[start:start + BATCH_FILES], landing, participant_map, map_sha, report, log,
-                      today or dt.date.today())
+        batch = todo[start:start + BATCH_FILES]
+        _write_batch(conn, batch, landing, participant_map, events, config_sha, report, log,
+                     today or dt.date.today())
         log.info("ingested %d/%d files", min(start + BATCH_FILES, len(todo)), len(todo))
     return report
 
 
-def _ingest_batch(conn, batch, landing, participant_map, map_sha, report: IngestReport, log, today) -> None:
+def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, events, today: dt.date,
+                log: logging.Logger) -> FileOutcome:
+    """Parse one landing file (each zip member in turn), applying row rules chunk by chunk."""
+    out = FileOutcome()
+    rel = source_file_name(landing, path)
+    try:
+        inputs = inputs_of(path, landing)
+    except IngestError as exc:
+        out.fail(rel, exc.reason, "zip")
+        return out
+    for source in inputs:
+        try:
+            module = detect(source)
+        except UnsupportedFormat:
+            out.unsupported.append(source.source_file)
+            continue
+        out.formats.append(module.FORMAT)
+        out.depends_on_config |= module.SCOPE == "cohort" or getattr(module, "USES_LANDING_CONFIG", False)
+        daily = DailyFromSamples(module.FORMAT, source.source_file)
+        try:
+            for chunk in parse_input(source, module, participant_map, events):
+                chunk = apply_row_rules(chunk, module.FORMAT, today)
+                daily.add(chunk.samples)
+                out.observations.append(chunk.observations)
+                out.responses.append(chunk.responses)
+                out.rejects.append(chunk.rejects)
+                out.read += chunk.n_records or 0
+                out.quarantined += chunk.n_quarantined
+                out.empty += chunk.n_empty
+                out.ignored += chunk.n_ignored
+            out.observations.append(daily.finish())
+        except IngestError as exc:
+            out.fail(source.source_file, exc.reason, module.FORMAT)
+            log.warning("failed: %s: %s", source.source_file, exc.reason)
+    return out
+
+
+def _write_batch(conn, batch, landing, participant_map, events, config_sha, report: IngestReport, log,
+                 today) -> None:
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     file_rows, observations, responses, rejects = [], [], [], []
     for path, rel, sha in batch:  # per file: I/O; the parsing inside each file is vectorised
-        row = {"path": rel, "sha256": sha, "bytes": path.stat().st_size, "source_format": None,
-               "participant_map_sha256": None, "rows_accepted": 0, "rows_quarantined": 0, "rows_empty": 0,
-               "status": "ingested", "message": None, "ingested_at": now}
-        try:
-            module, result = parse_landing_file(path, landing, participant_map)
-            result = apply_row_rules(result, module.FORMAT, today)
-        except UnsupportedFormat as exc:
-            row.update(status="unsupported", message=exc.reason)
-            report.files_unsupported += 1
-            log.info("unsupported: %s", rel)
-        except IngestError as exc:
-            row.update(status="failed", message=exc.reason, rows_quarantined=1)
-            rejects.append(rejects_frame(rel, "unknown", ["file"], [exc.reason], [""]))
-            report.files_failed += 1
-            log.warning("failed: %s: %s", rel, exc.reason)
+        out = ingest_file(path, landing, participant_map, events, today, log)
+        accepted = out.read - out.quarantined - out.empty - out.ignored
+        if out.formats:
+            status = "failed" if out.failures and not accepted else "ingested"
         else:
-            row.update(source_format=module.FORMAT, rows_accepted=result.rows_accepted,
-                       rows_quarantined=len(result.rejects), rows_empty=result.n_empty,
-                       participant_map_sha256=map_sha if module.SCOPE == "cohort" else None)
-            observations.append(result.observations)
-            responses.append(result.responses)
-            rejects.append(result.rejects)
-            report.files_ingested += 1
-            report.rows_accepted += result.rows_accepted
-            report.rows_quarantined += len(result.rejects)
-            report.rows_empty += result.n_empty
-            days = pd.concat([result.observations["day"], result.responses["day"]])
-            report.changed_days.update(pd.to_datetime(days).dt.date.unique().tolist())
-        file_rows.append(row)
+            status = "failed" if out.failures else "unsupported"
+        notes = out.failures + ([f"{len(out.unsupported)} unsupported member(s)"]
+                                if out.unsupported and out.formats else [])
+        file_rows.append({
+            "path": rel, "sha256": sha, "bytes": path.stat().st_size,
+            "source_format": ",".join(sorted(set(out.formats))) or None,
+            "participant_map_sha256": config_sha if out.depends_on_config else None,
+            "rows_read": out.read, "rows_accepted": accepted, "rows_quarantined": out.quarantined,
+            "rows_empty": out.empty, "rows_ignored": out.ignored, "status": status,
+            "message": "; ".join(notes)[:2000] or ("no parser recognises this file's content"
+                                                   if status == "unsupported" else None),
+            "ingested_at": now,
+        })
+        report.files_ingested += status == "ingested"
+        report.files_unsupported += status == "unsupported"
+        report.files_failed += status == "failed"
+        report.rows_read += out.read
+        report.rows_accepted += accepted
+        report.rows_quarantined += out.quarantined
+        report.rows_empty += out.empty
+        report.rows_ignored += out.ignored
+        if status == "unsupported":
+            log.info("unsupported: %s", rel)
+        observations += out.observations
+        responses += out.responses
+        rejects += out.rejects
 
     obs = pd.concat([o for o in observations if len(o)] or [empty_observations()], ignore_index=True)
     resp = pd.concat([r for r in responses if len(r)] or [empty_responses()], ignore_index=True)
-    rej = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) \
-        else rejects_frame("", "", [], [], [])
-    rej = rej.assign(ingested_at=now)
-    files = pd.DataFrame(file_rows)
-    removed_days = writes.replace_file_batch(conn, files, obs, resp, rej)
+    rej = pd.concat([r for r in rejects if len(r)] or [empty_rejects()], ignore_index=True).assign(ingested_at=now)
+    for frame in (obs, resp):
+        report.changed_days.update(pd.to_datetime(frame["day"]).dt.date.unique().tolist())
+    removed_days = writes.replace_file_batch(conn, pd.DataFrame(file_rows), obs, resp, rej)
     report.changed_days.update(pd.to_datetime(pd.Series(removed_days, dtype="object")).dt.date.tolist())

@@ -15,16 +15,13 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.records import ParseResult, empty_rejects, rejects_frame
+from transforms.records import ParseResult, empty_rejects, raw_text, rejects_frame
 
 EARLIEST_PLAUSIBLE_DAY = pd.Timestamp("2000-01-01")
 
 
 def _raw_for(result: ParseResult, locators: pd.Series) -> pd.Series:
-    if result.raw_records is None:
-        return pd.Series([""] * len(locators), dtype="string")
-    raw = result.raw_records[~result.raw_records.index.duplicated()]
-    return pd.Series(raw.reindex(locators.to_numpy()).to_numpy(), dtype="string")
+    return raw_text(result.raw_records, locators)
 
 
 def _day_reasons(day: pd.Series, today: dt.date) -> pd.Series:
@@ -76,6 +73,27 @@ def response_reasons(responses: pd.DataFrame, today: dt.date) -> pd.Series:
     return reason
 
 
+def sample_reasons(samples: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Why each intraday sample must be quarantined: a level or amount outside its metric's range, a
+    sleep interval that ends before it starts or lasts over a day, a time in the future or before 2000."""
+    specs = vocabulary.metrics()
+    lo = samples["metric"].map({m: s.valid_min for m, s in specs.items()}).astype("float64")
+    hi = samples["metric"].map({m: s.valid_max for m, s in specs.items()}).astype("float64")
+    value = samples["value"]
+    reason = _day_reasons(samples["start"], today)
+    measured = samples["kind"].isin(["level", "amount"])
+    out_of_range = measured & ((value < lo) | (value > hi))
+    text = (samples["metric"] + " sample " + value.map("{:g}".format).astype("string") + " outside ["
+            + lo.map("{:g}".format).astype("string") + ", " + hi.map("{:g}".format).astype("string") + "]")
+    reason = reason.where(reason.notna() | ~out_of_range.fillna(False), text)
+    reason = reason.where(reason.notna() | ~(measured & lo.isna()), "unknown metric " + samples["metric"])
+    sleep = samples["kind"] == "sleep"
+    duration = samples["end"] - samples["start"]
+    reason = reason.where(reason.notna() | ~(sleep & (duration <= pd.Timedelta(0))), "sleep interval ends before it starts")
+    reason = reason.where(reason.notna() | ~(sleep & (duration > pd.Timedelta(hours=24))), "sleep interval longer than 24 h")
+    return reason
+
+
 def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | None = None) -> ParseResult:
     """Move records that break a row rule from ``result``'s accepted frames to its rejects.
 
@@ -110,11 +128,24 @@ def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | No
                                          grouped["reason"], _raw_for(result, grouped["locator"])))
             resp = resp[~drop]
 
+    samples = result.samples
+    if len(samples):
+        reason = sample_reasons(samples, today)
+        bad = reason.notna()
+        if bad.any():
+            bad_samples = samples[bad]
+            rejects.append(rejects_frame(bad_samples["source_file"].iloc[0], source_format, bad_samples["locator"],
+                                         reason[bad], _raw_for(result, bad_samples["locator"])))
+            samples = samples[~bad]
+
     parts = [r for r in rejects if len(r)]
     return ParseResult(
         observations=obs.reset_index(drop=True),
         responses=resp.reset_index(drop=True),
         rejects=pd.concat(parts, ignore_index=True) if parts else empty_rejects(),
+        samples=samples.reset_index(drop=True),
+        n_records=result.n_records,
         n_empty=result.n_empty,
+        n_ignored=result.n_ignored,
         raw_records=result.raw_records,
     )

@@ -1,8 +1,9 @@
 """Canonical observations → one value per participant·day·metric.
 
 1. Within one source (export format), a day's observations of a metric are combined by the metric's
-   ``aggregation`` in metrics.toml: ``sum`` for amounts (minutes asleep over main sleep and naps, steps),
-   ``mean`` for levels (resting HR, HRV, efficiency). ``n_obs`` counts the observations combined;
+   ``aggregation`` in metrics.toml: ``sum`` for amounts (steps, nap minutes), ``mean`` for levels (resting
+   HR, HRV, efficiency), ``last`` for check-ins where a later entry corrects an earlier one (EMA: the
+   latest ``observed_at``, ties broken by file order). ``n_obs`` counts the observations combined;
    ``coverage`` is their mean coverage (NULL when the format does not report it).
 2. When several sources give the same metric on the same day, the first in sources.toml's ``priority``
    wins (formats not listed rank after the listed ones, then alphabetically). Values are never mixed
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
@@ -26,11 +28,14 @@ def aggregate_daily(observations: pd.DataFrame) -> pd.DataFrame:
         return empty_frame(DAILY_SCHEMA)
     specs = vocabulary.metrics()
     keys = ["participant_id", "day", "metric", "source"]
-    grouped = observations.groupby(keys, sort=False, observed=True)
-    per_source = grouped.agg(value_sum=("value", "sum"), value_mean=("value", "mean"),
+    ordered = observations.assign(_order=np.arange(len(observations))).sort_values(
+        keys + ["observed_at", "_order"], na_position="first", kind="stable")
+    grouped = ordered.groupby(keys, sort=False, observed=True)
+    per_source = grouped.agg(value_sum=("value", "sum"), value_mean=("value", "mean"), value_last=("value", "last"),
                              n_obs=("value", "size"), coverage=("coverage", "mean")).reset_index()
-    is_sum = per_source["metric"].map({m: s.aggregation == "sum" for m, s in specs.items()}).fillna(False)
-    per_source["value"] = per_source["value_sum"].where(is_sum.astype(bool), per_source["value_mean"])
+    how = per_source["metric"].map({m: s.aggregation for m, s in specs.items()}).fillna("mean")
+    per_source["value"] = np.select([how == "sum", how == "last"],
+                                    [per_source["value_sum"], per_source["value_last"]], per_source["value_mean"])
 
     priority = {name: rank for rank, name in enumerate(vocabulary.source_priority())}
     per_source["_rank"] = per_source["source"].map(priority).fillna(len(priority)).astype("int64")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 MAP_COLUMNS = ["participant_id", "source", "source_account_id"]
+OPTIONAL_COLUMNS = ["timezone"]  # IANA zone of the participant, for exports with UTC-only timestamps
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,18 @@ class ParticipantMap:
     @classmethod
     def load(cls, path: Path | None, key: bytes) -> "ParticipantMap":
         if path is None or not Path(path).exists():
-            return cls(pd.DataFrame(columns=MAP_COLUMNS, dtype="string"), key)
+            return cls(pd.DataFrame(columns=MAP_COLUMNS + OPTIONAL_COLUMNS, dtype="string"), key)
         table = pd.read_csv(path, dtype="string", keep_default_na=False)
         missing = [c for c in MAP_COLUMNS if c not in table.columns]
         if missing:
             raise ValueError(f"{path}: missing column(s) {missing}; expected {MAP_COLUMNS}")
-        table = table[MAP_COLUMNS].apply(lambda s: s.str.strip())
+        for column in OPTIONAL_COLUMNS:
+            if column not in table.columns:
+                table[column] = ""
+        table = table[MAP_COLUMNS + OPTIONAL_COLUMNS].apply(lambda s: s.str.strip())
+        bad_zones = sorted(z for z in table["timezone"].unique() if z and not _is_zone(z))
+        if bad_zones:
+            raise ValueError(f"{path}: unknown time zone(s) {bad_zones}")
         dupes = table.duplicated(["source", "source_account_id"], keep=False)
         if dupes.any():
             first = table[dupes].iloc[0]
@@ -57,6 +64,25 @@ class ParticipantMap:
             names = {a: pseudonym(self.key, source, a) for a in accounts[unmapped].unique()}
             mapped = mapped.where(~unmapped, accounts.map(names).astype("string"))
         return mapped
+
+
+    def timezone(self, participant_id: str | None) -> str:
+        """The participant's time zone from participants.csv, else ingest.toml's ``default_timezone``."""
+        from transforms import vocabulary
+
+        zones = self.table.loc[(self.table["participant_id"] == participant_id) & (self.table["timezone"] != ""),
+                               "timezone"]
+        return zones.iloc[0] if len(zones) else vocabulary.ingest_rules().default_timezone
+
+
+def _is_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+        return True
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
 
 
 def pseudonym(key: bytes, source: str, account_id: str) -> str:

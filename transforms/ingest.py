@@ -1,33 +1,52 @@
-"""Turn one landing file into canonical records with participant ids (pure: no database, no Dagster).
+"""Turn landing inputs into canonical records with participant ids (pure: no database, no Dagster).
 
 Identity rules (CONTRACT.md, "Landing folder"):
 * person-scope formats sit under ``landing/<participant_id>/…``: the top folder names the participant;
 * cohort-scope formats carry an account id per row, mapped through ``participants.csv``, else given a
-  keyed pseudonym (``transforms.identity``). Raw account ids never leave this function.
+  keyed pseudonym (``transforms.identity``). Raw account ids never leave this module.
+
+A parser returns one ``ParseResult`` or, for large formats, an iterator of chunks; ``parse_input`` always
+yields chunks so callers keep memory flat.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import ModuleType
+from typing import Iterator
 
 import pandas as pd
 
-from transforms import sources
+from transforms import sources, vocabulary
 from transforms.errors import MalformedFile, UnsupportedFormat
 from transforms.identity import ParticipantMap
-from transforms.records import OBSERVATION_COLUMNS, RESPONSE_COLUMNS, ParseResult
+from transforms.landing import LandingFile, is_zip, plain_file, zip_members
+from transforms.records import OBSERVATION_COLUMNS, RESPONSE_COLUMNS, SAMPLE_SCHEMA, ParseResult
 
 PARTICIPANT_MAP_NAME = "participants.csv"
+QUESTIONNAIRE_EVENTS_NAME = "questionnaire_events.csv"
+CONFIG_FILES = (PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME)
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser may know beyond the bytes: the file's name in the tables, the participant's time
+    zone (for formats with UTC-only timestamps) and the study's questionnaire event dates."""
+
+    source_file: str
+    timezone: str
+    events: pd.DataFrame | None = None
 
 
 def landing_files(landing: Path) -> list[Path]:
-    """Every file under the landing folder except the participant map and hidden files, sorted."""
+    """Every file under the landing folder except its configuration files and hidden files, sorted."""
     out = []
     for path in sorted(landing.rglob("*")):
         rel = path.relative_to(landing)
         if not path.is_file() or any(part.startswith(".") for part in rel.parts):
             continue
-        if rel.as_posix() == PARTICIPANT_MAP_NAME:
+        if rel.as_posix() in CONFIG_FILES:
             continue
         out.append(path)
     return out
@@ -39,39 +58,60 @@ def source_file_name(landing: Path, path: Path) -> str:
 
 
 def folder_participant(source_file: str) -> str | None:
-    parts = PurePosixPath(source_file).parts
+    parts = PurePosixPath(source_file.split("!")[0]).parts
     return parts[0] if len(parts) > 1 else None
 
 
-def parse_landing_file(path: Path, landing: Path, participant_map: ParticipantMap):
-    """Detect and parse one file; returns ``(format_module, ParseResult)`` with participant ids set.
-
-    Raises ``UnsupportedFormat`` when no parser recognises the content and ``MalformedFile`` when the
-    file cannot be read as the detected format or sits where its participant cannot be known.
-    """
+def inputs_of(path: Path, landing: Path) -> list[LandingFile]:
+    """The parseable inputs of one landing file: itself, or the members of a zip archive."""
     source_file = source_file_name(landing, path)
-    module = sources.detect(path)
+    if is_zip(path):
+        return zip_members(path, source_file)
+    return [plain_file(path, source_file)]
+
+
+def load_events(landing: Path) -> pd.DataFrame | None:
+    """``questionnaire_events.csv`` (event,date): the study's dates for event-labelled administrations."""
+    path = landing / QUESTIONNAIRE_EVENTS_NAME
+    if not path.exists():
+        return None
+    events = pd.read_csv(path, dtype="string", keep_default_na=False)
+    if not {"event", "date"} <= set(events.columns):
+        raise ValueError(f"{path}: expected columns event,date")
+    return events.assign(date=pd.to_datetime(events["date"], errors="raise"))
+
+
+def detect(source: LandingFile) -> ModuleType:
+    module = sources.detect(source)
     if module is None:
-        raise UnsupportedFormat(source_file, "no parser recognises this file's content")
-    if module.SCOPE == "person":
-        participant = folder_participant(source_file)
-        if participant is None:
-            raise MalformedFile(source_file, f"{module.FORMAT} holds one person's data: put it under "
-                                             "landing/<participant_id>/")
-    result = module.parse(path, source_file)
-    result.observations = _identify(result.observations, module, participant_map, source_file,
-                                    OBSERVATION_COLUMNS)
-    result.responses = _identify(result.responses, module, participant_map, source_file, RESPONSE_COLUMNS)
-    return module, result
+        raise UnsupportedFormat(source.source_file, "no parser recognises this file's content")
+    return module
 
 
-def _identify(frame: pd.DataFrame, module, participant_map: ParticipantMap, source_file: str,
+def parse_input(source: LandingFile, module: ModuleType, participant_map: ParticipantMap,
+                events: pd.DataFrame | None = None) -> Iterator[ParseResult]:
+    """Parse one input with its (already detected) format; yields chunks with participant ids set."""
+    participant = folder_participant(source.source_file)
+    if module.SCOPE == "person" and participant is None:
+        raise MalformedFile(source.source_file, f"{module.FORMAT} holds one person's data: put it under "
+                                                "landing/<participant_id>/")
+    timezone = participant_map.timezone(participant) if module.SCOPE == "person" else \
+        vocabulary.ingest_rules().default_timezone
+    ctx = ParseContext(source.source_file, timezone, events)
+    parsed = module.parse(source, ctx)
+    for chunk in ([parsed] if isinstance(parsed, ParseResult) else parsed):
+        chunk.observations = _identify(chunk.observations, module, participant_map, participant,
+                                       OBSERVATION_COLUMNS)
+        chunk.responses = _identify(chunk.responses, module, participant_map, participant, RESPONSE_COLUMNS)
+        chunk.samples = _identify(chunk.samples, module, participant_map, participant, list(SAMPLE_SCHEMA))
+        yield chunk
+
+
+def _identify(frame: pd.DataFrame, module, participant_map: ParticipantMap, participant: str | None,
               columns: list[str]) -> pd.DataFrame:
     if module.SCOPE == "person":
-        frame = frame.assign(participant_id=pd.Series(folder_participant(source_file), index=frame.index,
-                                                      dtype="string"))
+        frame = frame.assign(participant_id=pd.Series(participant, index=frame.index, dtype="string"))
     elif "account_id" in frame.columns:
-        frame = frame.assign(participant_id=participant_map.resolve(module.ACCOUNT_SOURCE,
-                                                                    frame["account_id"]))
+        frame = frame.assign(participant_id=participant_map.resolve(module.ACCOUNT_SOURCE, frame["account_id"]))
         frame = frame.drop(columns="account_id")
     return frame.reindex(columns=columns)

@@ -29,6 +29,16 @@ RESPONSE_SCHEMA = {
     "day": "datetime64[s]", "item": "int64", "value": "float64", "source": "string", "source_file": "string",
     "locator": "string",
 }
+# Intraday samples, aggregated to daily observations after row rules (transforms.samples). ``kind``:
+#   level    value averaged over the day (heart rate also yields coverage from minutes with data)
+#   amount   value summed; within one clock hour only the best-ranked device source counts
+#   sleep    an interval: value 1 = asleep, 0 = in bed awake; sessions become main sleep and naps
+# ``start``/``end`` are local wall-clock times; ``utc_offset_min`` the record's own offset when known.
+SAMPLE_SCHEMA = {
+    "participant_id": "string", "metric": "string", "kind": "string", "start": "datetime64[s]",
+    "end": "datetime64[s]", "utc_offset_min": "float64", "value": "float64", "source_rank": "int64",
+    "source": "string", "source_file": "string", "locator": "string",
+}
 REJECT_SCHEMA = {"source_file": "string", "locator": "string", "source_format": "string", "reason": "string",
                  "raw": "string"}
 OBSERVATION_COLUMNS = list(OBSERVATION_SCHEMA)
@@ -53,28 +63,51 @@ def empty_rejects() -> pd.DataFrame:
     return empty_frame(REJECT_SCHEMA)
 
 
+def empty_samples() -> pd.DataFrame:
+    return empty_frame(SAMPLE_SCHEMA)
+
+
 @dataclass
 class ParseResult:
-    """What one parser made of one file.
+    """What one parser made of one file (or one chunk of a streamed file).
 
-    ``n_empty`` counts records the vendor itself marks as "no data" (e.g. a resting heart rate of 0 in
-    Fitbit takeout): they are counted in ops.ingested_files, neither accepted nor quarantined.
+    Counts are of source *records* (CSV lines, JSON records, XML elements): ``n_records`` read;
+    ``n_empty`` the vendor marks as "no data" (a resting heart rate of 0 in Fitbit takeout); ``n_ignored``
+    carry nothing this project uses (an Apple Health record type we do not read). A record is quarantined
+    when any part of it is rejected (``rejects``, one row per rejected record or value). So
+    read = accepted + quarantined + empty + ignored, and ops.ingested_files reports each.
     """
 
     observations: pd.DataFrame = field(default_factory=empty_observations)
     responses: pd.DataFrame = field(default_factory=empty_responses)
     rejects: pd.DataFrame = field(default_factory=empty_rejects)
+    samples: pd.DataFrame = field(default_factory=empty_samples)
+    n_records: int | None = None
     n_empty: int = 0
-    raw_records: pd.Series | None = None  # record text by locator, so later rules can quarantine it
+    n_ignored: int = 0
+    # record text by locator (a Series, or a callable locators -> texts), so later rules can quarantine it
+    raw_records: object = None
 
     @property
-    def rows_accepted(self) -> int:
-        return len(self.observations) + len(self.responses)
+    def n_quarantined(self) -> int:
+        """Distinct records with a rejected part (file-level rejects count once)."""
+        return int(self.rejects["locator"].nunique()) if len(self.rejects) else 0
 
 
 def line_locators(n_rows: int, first_data_line: int = 2) -> np.ndarray:
     """``line N`` locators for CSV data rows (the header is line 1)."""
     return np.char.add("line ", (np.arange(n_rows) + first_data_line).astype(str))
+
+
+def raw_text(raw_records, locators) -> pd.Series:
+    """The quarantined records' text from a ParseResult's ``raw_records``."""
+    locators = pd.Series(locators, dtype="string")
+    if raw_records is None:
+        return pd.Series([""] * len(locators), dtype="string")
+    if callable(raw_records):
+        return pd.Series(raw_records(list(locators)), dtype="string").reset_index(drop=True)
+    raw = raw_records[~raw_records.index.duplicated()]
+    return pd.Series(raw.reindex(locators.to_numpy()).to_numpy(), dtype="string")
 
 
 def rejects_frame(source_file: str, source_format: str, locators, reasons, raws) -> pd.DataFrame:

@@ -113,6 +113,23 @@ def windows(path: str | os.PathLike | None = None) -> Windows:
     return Windows(**spec)
 
 
+@dataclass(frozen=True)
+class IngestRules:
+    default_timezone: str
+    main_sleep_end_hour: int
+    session_gap_minutes: int
+    valid_hour_min_share: float
+    chunk_records: int
+    zip_max_uncompressed_bytes: int
+    zip_max_ratio: float
+    zip_max_members: int
+
+
+@cache
+def ingest_rules() -> IngestRules:
+    return IngestRules(**_read("ingest.toml"))
+
+
 @cache
 def source_priority() -> tuple[str, ...]:
     return tuple(_read("sources.toml")["priority"])

@@ -5,14 +5,15 @@
   (rows carry a vendor account id, mapped through participants.csv; ``ACCOUNT_SOURCE`` names the
   account family there);
 * ``detect(name, head) -> bool``: recognises the format from the file's first bytes (and name);
-* ``parse(path, source_file) -> ParseResult``: canonical records plus rejected records with reasons.
+* ``parse(source, ctx) -> ParseResult`` or an iterator of ``ParseResult`` chunks (large formats):
+  canonical records plus rejected records with reasons; ``source`` is a ``transforms.landing.LandingFile``
+  and ``ctx`` a ``transforms.ingest.ParseContext``.
 
 Adding a format is one module here plus its tests, and one line in ``FORMATS``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
 
 from transforms.sources import (
@@ -28,20 +29,11 @@ FORMATS: tuple[ModuleType, ...] = (
     fitbit_takeout_hrv,
     questionnaire_csv,
 )
-HEAD_BYTES = 16384
-
-
-def read_head(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return fh.read(HEAD_BYTES).decode("utf-8", errors="replace")
-
-
-def detect(path: Path) -> ModuleType | None:
-    """The format module whose ``detect`` accepts the file's content, or None."""
-    head = read_head(path)
-    name = path.name
+def detect(source) -> ModuleType | None:
+    """The format module whose ``detect`` accepts the input's content (a ``LandingFile``), or None."""
+    head = source.head()
     for module in FORMATS:
-        if module.detect(name, head):
+        if module.detect(source.name, head):
             return module
     return None
 

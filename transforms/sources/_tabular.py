@@ -3,6 +3,8 @@ canonical observations. Every helper is vectorised over the file's records."""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +18,80 @@ from transforms.records import (
 )
 
 
-def read_csv_strings(path: Path, source_file: str, required: list[str]) -> pd.DataFrame:
-    """Read a CSV with every cell as text (nothing coerced), check ``required`` columns exist, and add
-    a ``_locator`` column ``line N``."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skipinitialspace=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise MalformedFile(source_file, f"not a readable CSV: {exc}") from exc
-    frame.columns = [c.strip() for c in frame.columns]
+@dataclass
+class CsvTable:
+    """A CSV's records as text (``_locator`` = ``line N``) plus lines that could not be split into the
+    header's columns (already as rejects)."""
+
+    frame: pd.DataFrame
+    bad_lines: pd.DataFrame
+
+    @property
+    def n_records(self) -> int:
+        return len(self.frame) + len(self.bad_lines)
+
+
+def _encodings(source) -> list[str]:
+    with source.open() as fh:
+        start = fh.read(4)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ["utf-16"]
+    return ["utf-8-sig", "cp1252"]
+
+
+def read_csv_strings(source, source_file: str, required: list[str], source_format: str = "") -> CsvTable:
+    """Read a CSV with every cell as text (nothing coerced) and check ``required`` columns exist.
+
+    UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; a file that is not valid UTF-8 is
+    read as Windows-1252. Lines with more or fewer fields than the header are quarantined with their line
+    numbers instead of failing the file.
+    """
+    frame, last_error = None, None
+    for encoding in _encodings(source):
+        try:
+            with source.open() as fh:
+                frame = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding=encoding)
+            bad = empty_rejects()
+            frame["_locator"] = line_locators(len(frame))
+            break
+        except UnicodeDecodeError as exc:
+            last_error = exc
+        except pd.errors.ParserError:
+            frame, bad = _read_ragged_csv(source, source_file, encoding, source_format)
+            break
+        except pd.errors.EmptyDataError as exc:
+            raise MalformedFile(source_file, "empty file: no header line") from exc
+    if frame is None:
+        raise MalformedFile(source_file, f"not readable as UTF-8 or Windows-1252 text: {last_error}")
+    frame.columns = [c.strip() if c != "_locator" else c for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise SchemaDrift(source_file, missing, list(frame.columns))
-    frame["_locator"] = line_locators(len(frame))
-    return frame
+        raise SchemaDrift(source_file, missing, [c for c in frame.columns if c != "_locator"])
+    return CsvTable(frame, bad)
+
+
+def _read_ragged_csv(source, source_file: str, encoding: str, source_format: str):
+    """Slow path for a CSV whose lines do not all match the header: keep the good lines with their
+    real line numbers and quarantine the others."""
+    import csv
+
+    with source.open() as fh, io.TextIOWrapper(fh, encoding=encoding, newline="") as text:
+        reader = csv.reader(text)
+        header = next(reader)
+        good, good_lines, bad_lines, bad_raw = [], [], [], []
+        for row in reader:
+            if len(row) == len(header):
+                good.append(row)
+                good_lines.append(reader.line_num)
+            elif row:
+                bad_lines.append(reader.line_num)
+                bad_raw.append(",".join(row)[:4000])
+    frame = pd.DataFrame(good, columns=header, dtype=str)
+    frame["_locator"] = [f"line {n}" for n in good_lines]
+    bad = rejects_frame(source_file, source_format, [f"line {n}" for n in bad_lines],
+                        [f"line has a different number of fields than the header ({len(header)})"] * len(bad_lines),
+                        bad_raw)
+    return frame, bad
 
 
 class RecordChecker:
@@ -120,24 +182,32 @@ def melt_observations(base: pd.DataFrame, values: dict[str, pd.Series], source: 
     return out.reindex(columns=cols)
 
 
-def csv_result(frame: pd.DataFrame, checker: RecordChecker, key: list[str], base: pd.DataFrame,
+def csv_result(table: CsvTable, checker: RecordChecker, key: list[str], base: pd.DataFrame,
                values: dict[str, pd.Series], source: str, source_file: str,
-               data_columns: list[str], coverage: pd.Series | None = None) -> ParseResult:
+               coverage: pd.Series | None = None, observed_at: pd.Series | None = None) -> ParseResult:
     """Finish a CSV parse: quarantine bad records, split duplicates of ``key``, melt the rest."""
-    raw = csv_raw_lines(frame[data_columns])
-    rejects = [checker.rejects(source_file, source, raw)]
+    frame = table.frame
+    raw = csv_raw_lines(frame[data_columns(frame)])
+    rejects = [table.bad_lines, checker.rejects(source_file, source, raw)]
     good = checker.good
     staged = base[good].assign(**{f"_v_{m}": v[good] for m, v in values.items()})
     if coverage is not None:
         staged["_coverage"] = coverage[good]
+    if observed_at is not None:
+        staged["_observed_at"] = observed_at[good]
     kept, dups = split_duplicates(staged, key=key, locator="_locator")
     if len(dups):
         rejects.append(rejects_frame(source_file, source, dups["_locator"], dups["reason"],
                                      raw[dups.index]))
     observations = melt_observations(kept, {m: kept[f"_v_{m}"] for m in values}, source, source_file,
-                                     coverage=kept["_coverage"] if coverage is not None else None)
-    return ParseResult(observations=observations, rejects=concat_rejects(rejects),
+                                     coverage=kept["_coverage"] if coverage is not None else None,
+                                     observed_at=kept["_observed_at"] if observed_at is not None else None)
+    return ParseResult(observations=observations, rejects=concat_rejects(rejects), n_records=table.n_records,
                        raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))
+
+
+def data_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if not c.startswith("_")]
 
 
 def concat_rejects(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -145,30 +215,51 @@ def concat_rejects(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else empty_rejects()
 
 
-def read_json_records(path: Path, source_file: str) -> list[dict]:
-    """A JSON file holding a list of records (Fitbit takeout layout)."""
+def read_json(source, source_file: str):
+    """The parsed JSON document of an input."""
     import json
 
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            data = json.load(fh)
+        with source.open() as fh, io.TextIOWrapper(fh, encoding="utf-8-sig") as text:
+            return json.load(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedFile(source_file, f"not readable JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise MalformedFile(source_file, "JSON nested too deeply") from exc
+
+
+def read_json_records(source, source_file: str) -> list[dict]:
+    """A JSON file holding a list of records (Fitbit takeout layout)."""
+    data = read_json(source, source_file)
     if not isinstance(data, list):
         raise MalformedFile(source_file, f"expected a JSON list of records, found {type(data).__name__}")
     return data
 
 
-def json_frame(records: list[dict]) -> pd.DataFrame:
-    """Flatten records (nested keys joined with '.'), with ``_locator`` = ``$[i]`` and ``_raw`` = the
-    record's JSON text."""
-    import json
-
+def json_frame(records: list[dict], path: str = "$") -> pd.DataFrame:
+    """Flatten records (nested keys joined with '.'), with ``_locator`` = ``<path>[i]``."""
     frame = pd.json_normalize(records, max_level=1) if records else pd.DataFrame()
     frame.index = pd.RangeIndex(len(records))
-    frame["_locator"] = np.char.add(np.char.add("$[", np.arange(len(records)).astype(str)), "]")
-    frame["_raw"] = [json.dumps(r, separators=(",", ":"))[:4000] for r in records]
+    frame["_locator"] = np.char.add(np.char.add(f"{path}[", np.arange(len(records)).astype(str)), "]")
     return frame
+
+
+class JsonRaw:
+    """Record text by locator, computed only for the records that end up quarantined."""
+
+    def __init__(self, records: list, path: str = "$"):
+        self.records, self.prefix = records, f"{path}["
+
+    def __call__(self, locators) -> pd.Series:
+        import json
+
+        out = []
+        for loc in locators:  # only rejected records: a handful per file
+            try:
+                out.append(json.dumps(self.records[int(str(loc)[len(self.prefix):-1])], default=str)[:4000])
+            except (ValueError, IndexError):
+                out.append("")
+        return pd.Series(out, dtype="string")
 
 
 def text_column(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -13,8 +13,6 @@ no coverage information (NULL).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -34,8 +32,9 @@ def detect(name: str, head: str) -> bool:
     return all(col in header for col in ("Id", "ActivityDate", "TotalSteps", "SedentaryMinutes"))
 
 
-def parse(path: Path, source_file: str) -> ParseResult:
-    frame = read_csv_strings(path, source_file, REQUIRED)
+def parse(source, ctx) -> ParseResult:
+    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT)
+    frame = table.frame
     chk = RecordChecker(frame)
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
     day = chk.datetime("ActivityDate", FITABASE_FORMATS)
@@ -47,6 +46,4 @@ def parse(path: Path, source_file: str) -> ParseResult:
     values = {"steps": steps, "active_minutes": very + fairly, "sedentary_minutes": sedentary}
     nonwear = (steps == 0) & (sedentary >= 1440)
     coverage = pd.Series(np.where(nonwear, 0.0, np.nan), index=frame.index)
-    data_columns = [c for c in frame.columns if c != "_locator"]
-    return csv_result(frame, chk, ["account_id", "day"], base, values, FORMAT, source_file, data_columns,
-                      coverage=coverage)
+    return csv_result(table, chk, ["account_id", "day"], base, values, FORMAT, ctx.source_file, coverage=coverage)

@@ -1,15 +1,13 @@
 """Fitabase ``sleepDay_merged.csv``: one row per Fitbit account and sleep day.
 
 Columns: ``Id``, ``SleepDay`` (``4/12/2016 12:00:00 AM``), ``TotalSleepRecords``, ``TotalMinutesAsleep``,
-``TotalTimeInBed``. Metrics: ``sleep_minutes`` = TotalMinutesAsleep (already summed over the day's sleep
-records); ``sleep_efficiency_pct`` = 100 × TotalMinutesAsleep / TotalTimeInBed (NULL when time in bed is 0).
-A record with more minutes asleep than in bed is quarantined. Repeated (Id, SleepDay) rows are quarantined
-as duplicates, so they never double-count.
+``TotalTimeInBed``. Metrics: ``sleep_minutes`` = TotalMinutesAsleep (Fitabase has already summed the day's
+sleep records, naps included, and cannot separate them); ``sleep_efficiency_pct`` = 100 × TotalMinutesAsleep
+/ TotalTimeInBed (NULL when time in bed is 0). A record with more minutes asleep than in bed is
+quarantined. Repeated (Id, SleepDay) rows are quarantined as duplicates, so they never double-count.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 
@@ -28,8 +26,9 @@ def detect(name: str, head: str) -> bool:
     return all(col in header for col in ("Id", "SleepDay", "TotalMinutesAsleep", "TotalTimeInBed"))
 
 
-def parse(path: Path, source_file: str) -> ParseResult:
-    frame = read_csv_strings(path, source_file, REQUIRED)
+def parse(source, ctx) -> ParseResult:
+    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT)
+    frame = table.frame
     chk = RecordChecker(frame)
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
     day = chk.datetime("SleepDay", FITABASE_FORMATS)
@@ -40,5 +39,4 @@ def parse(path: Path, source_file: str) -> ParseResult:
     efficiency = (100.0 * asleep / in_bed.where(in_bed > 0)).replace([np.inf, -np.inf], np.nan)
     base = frame[["_locator"]].assign(account_id=frame["Id"].str.strip(), day=day)
     values = {"sleep_minutes": asleep, "sleep_efficiency_pct": efficiency}
-    data_columns = [c for c in frame.columns if c != "_locator"]
-    return csv_result(frame, chk, ["account_id", "day"], base, values, FORMAT, source_file, data_columns)
+    return csv_result(table, chk, ["account_id", "day"], base, values, FORMAT, ctx.source_file)

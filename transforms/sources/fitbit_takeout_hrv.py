@@ -6,8 +6,6 @@ Metric: ``hrv_rmssd_ms`` = rmssd on the day of ``timestamp``. A repeated day is 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from transforms.records import ParseResult
 from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
 
@@ -22,11 +20,10 @@ def detect(name: str, head: str) -> bool:
     return header.startswith("timestamp,rmssd") and "nremhr" in header
 
 
-def parse(path: Path, source_file: str) -> ParseResult:
-    frame = read_csv_strings(path, source_file, REQUIRED)
-    chk = RecordChecker(frame)
+def parse(source, ctx) -> ParseResult:
+    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT)
+    chk = RecordChecker(table.frame)
     day = chk.datetime("timestamp", TIME_FORMATS)
     rmssd = chk.number("rmssd")
-    base = frame[["_locator"]].assign(day=day.dt.normalize())
-    data_columns = [c for c in frame.columns if c != "_locator"]
-    return csv_result(frame, chk, ["day"], base, {"hrv_rmssd_ms": rmssd}, FORMAT, source_file, data_columns)
+    base = table.frame[["_locator"]].assign(day=day.dt.normalize())
+    return csv_result(table, chk, ["day"], base, {"hrv_rmssd_ms": rmssd}, FORMAT, ctx.source_file)

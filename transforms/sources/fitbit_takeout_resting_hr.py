@@ -7,15 +7,10 @@ marker: counted as empty, neither accepted nor quarantined. A repeated day is qu
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
-
-from transforms.records import ParseResult
+from transforms.records import ParseResult, rejects_frame, split_duplicates
 from transforms.sources._tabular import (
-    RecordChecker, concat_rejects, json_frame, melt_observations, read_json_records, text_column,
+    JsonRaw, RecordChecker, concat_rejects, json_frame, melt_observations, read_json_records, text_column,
 )
-from transforms.records import rejects_frame, split_duplicates
 
 FORMAT = "fitbit_takeout_resting_hr"
 SCOPE = "person"
@@ -27,20 +22,24 @@ def detect(name: str, head: str) -> bool:
     return body.startswith("[") and '"dateTime"' in head and '"error"' in head
 
 
-def parse(path: Path, source_file: str) -> ParseResult:
-    frame = json_frame(read_json_records(path, source_file))
+def parse(source, ctx) -> ParseResult:
+    records = read_json_records(source, ctx.source_file)
+    raw = JsonRaw(records)
+    frame = json_frame(records)
     frame["dateTime"] = text_column(frame, "dateTime")
     frame["value.value"] = text_column(frame, "value.value")
     chk = RecordChecker(frame)
     day = chk.datetime("dateTime", DATE_FORMATS)
     value = chk.number("value.value")
     empty = chk.good & (value == 0)
-    base = frame.loc[chk.good & ~empty, ["_locator"]].assign(day=day)
+    base = frame.loc[chk.good & ~empty, ["_locator"]].assign(day=day.dt.normalize())
     kept, dups = split_duplicates(base.assign(_v=value), key=["day"], locator="_locator")
+    bad = ~chk.good
     rejects = concat_rejects([
-        chk.rejects(source_file, FORMAT, frame["_raw"]),
-        rejects_frame(source_file, FORMAT, dups["_locator"], dups["reason"], frame.loc[dups.index, "_raw"]),
+        rejects_frame(ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad],
+                      raw(frame.loc[bad, "_locator"])),
+        rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
     ])
-    observations = melt_observations(kept, {"resting_hr_bpm": kept["_v"]}, FORMAT, source_file)
-    return ParseResult(observations=observations, rejects=rejects, n_empty=int(empty.sum()),
-                       raw_records=pd.Series(frame["_raw"].to_numpy(), index=frame["_locator"].to_numpy()))
+    observations = melt_observations(kept, {"resting_hr_bpm": kept["_v"]}, FORMAT, ctx.source_file)
+    return ParseResult(observations=observations, rejects=rejects, n_records=len(records),
+                       n_empty=int(empty.sum()), raw_records=raw)

@@ -11,8 +11,6 @@ the submission; item ranges are judged by quality rules.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -47,8 +45,10 @@ def detect(name: str, head: str) -> bool:
             and bool(_item_columns(header)))
 
 
-def parse(path: Path, source_file: str) -> ParseResult:
-    frame = read_csv_strings(path, source_file, [])
+def parse(source, ctx) -> ParseResult:
+    source_file = ctx.source_file
+    table = read_csv_strings(source, source_file, [], FORMAT)
+    frame = table.frame
     frame.columns = [c if c == "_locator" else c.lower() for c in frame.columns]
     id_col = next((c for c in ID_COLUMNS if c in frame.columns), None)
     time_col = next((c for c in TIME_COLUMNS if c in frame.columns), None)
@@ -69,6 +69,7 @@ def parse(path: Path, source_file: str) -> ParseResult:
     kept, dups = split_duplicates(base.assign(**{f"_v_{c}": answers[c] for c in items}),
                                   key=["account_id", "administered_at"], locator="_locator")
     rejects = concat_rejects([
+        table.bad_lines,
         chk.rejects(source_file, FORMAT, raw),
         rejects_frame(source_file, FORMAT, dups["_locator"], dups["reason"], raw[dups.index]),
     ])
@@ -90,12 +91,12 @@ def parse(path: Path, source_file: str) -> ParseResult:
                 "locator": kept.loc[keep, "_locator"],
             }))
     if not parts:
-        return ParseResult(responses=empty_responses(), rejects=rejects)
+        return ParseResult(responses=empty_responses(), rejects=rejects, n_records=table.n_records)
     responses = pd.concat(parts, ignore_index=True)
     cols = ["account_id"] + [c for c in RESPONSE_COLUMNS if c != "participant_id"]
     responses = responses[cols].astype({"instrument": "string", "source": "string",
                                         "source_file": "string", "locator": "string"})
     responses["administered_at"] = responses["administered_at"].astype("datetime64[s]")
     responses["day"] = responses["day"].astype("datetime64[s]")
-    return ParseResult(responses=responses, rejects=rejects,
+    return ParseResult(responses=responses, rejects=rejects, n_records=table.n_records,
                        raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))

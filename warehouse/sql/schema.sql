@@ -108,17 +108,25 @@ CREATE TABLE IF NOT EXISTS quality.check_results (
 );
 
 -- One row per landing file version (path + content hash). status: ingested | superseded |
--- unsupported | failed.
+-- unsupported | failed. Record counts add up: rows_read = accepted + quarantined + empty + ignored.
+-- participant_map_sha256: hash of the landing configuration (participants.csv, questionnaire_events.csv)
+-- the file was ingested with, for formats that depend on it.
 CREATE TABLE IF NOT EXISTS ops.ingested_files (
     path                   VARCHAR NOT NULL,
     sha256                 VARCHAR NOT NULL,
     bytes                  BIGINT  NOT NULL,
     source_format          VARCHAR,
     participant_map_sha256 VARCHAR,
+    rows_read              BIGINT  NOT NULL DEFAULT 0,
     rows_accepted          BIGINT  NOT NULL,
     rows_quarantined       BIGINT  NOT NULL,
     rows_empty             BIGINT  NOT NULL,
+    rows_ignored           BIGINT  NOT NULL DEFAULT 0,
     status                 VARCHAR NOT NULL,
     message                VARCHAR,
     ingested_at            TIMESTAMP NOT NULL
 );
+
+-- Columns added after the first release (warehouses created earlier gain them here).
+ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT 0;
+ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_ignored BIGINT DEFAULT 0;

@@ -4,6 +4,8 @@ import pandas as pd
 import pytest
 
 from tests.conftest import realdata
+from tests.transforms.sources.helpers import parse
+from transforms.landing import plain_file
 from transforms import sources
 from transforms.errors import SchemaDrift
 from transforms.sources import fitabase_daily_activity, fitabase_sleep_day
@@ -28,7 +30,7 @@ def test_daily_activity_metrics_dates_and_rejects(tmp_path):
                  + "111,4/13/16,2000,1.4,1.4,0,0,0,1.4,0,20,10,200,700,1900\n"       # line 6 exact duplicate
                  + "111,4/12/2016,999,0.7,0.7,0,0,0,0.7,0,10,5,100,800,1800\n"       # line 7 conflicting
                  + "222,4/12/2016,0,0,0,0,0,0,0,0,0,0,0,1440,1500\n")                # line 8 non-wear
-    result = fitabase_daily_activity.parse(path, "fit/dailyActivity_merged.csv")
+    result = parse(fitabase_daily_activity, path, "fit/dailyActivity_merged.csv")
     obs = result.observations.set_index(["account_id", "day", "metric"])["value"]
     assert obs[("111", pd.Timestamp("2016-04-12"), "steps")] == 1000
     assert obs[("111", pd.Timestamp("2016-04-13"), "steps")] == 2000
@@ -51,7 +53,7 @@ def test_sleep_day_efficiency_and_impossible_record(tmp_path):
                  "Id,SleepDay,TotalSleepRecords,TotalMinutesAsleep,TotalTimeInBed\n"
                  "1,4/12/2016 12:00:00 AM,1,327,346\n"
                  "1,4/13/2016 12:00:00 AM,2,500,400\n")
-    result = fitabase_sleep_day.parse(path, "s.csv")
+    result = parse(fitabase_sleep_day, path, "s.csv")
     eff = result.observations.query("metric == 'sleep_efficiency_pct'")["value"].iloc[0]
     assert eff == pytest.approx(100 * 327 / 346)
     assert result.rejects["reason"].tolist() == ["TotalMinutesAsleep exceeds TotalTimeInBed"]
@@ -61,7 +63,7 @@ def test_missing_column_is_reported_as_schema_drift(tmp_path):
     path = write(tmp_path, "sleepDay_merged.csv", "Id,SleepDay,TotalSleepRecords,MinutesAsleep,TotalTimeInBed\n"
                                                   "1,4/12/2016 12:00:00 AM,1,327,346\n")
     with pytest.raises(SchemaDrift, match="TotalMinutesAsleep"):
-        fitabase_sleep_day.parse(path, "s.csv")
+        parse(fitabase_sleep_day, path, "s.csv")
 
 
 def count_data_lines(path):
@@ -72,8 +74,8 @@ def count_data_lines(path):
 @pytest.mark.realdata
 def test_real_daily_activity_every_row_lands_or_is_rejected():
     path = realdata("fitabase_fitbit_2016") / "dailyActivity_merged.csv"
-    assert sources.detect(path) is fitabase_daily_activity
-    result = fitabase_daily_activity.parse(path, "dailyActivity_merged.csv")
+    assert sources.detect(plain_file(path, path.name)) is fitabase_daily_activity
+    result = parse(fitabase_daily_activity, path, "dailyActivity_merged.csv")
     steps = result.observations.query("metric == 'steps'")
     assert len(steps) + len(result.rejects) == count_data_lines(path) == 940
     assert not steps.duplicated(["account_id", "day"]).any()
@@ -84,18 +86,11 @@ def test_real_daily_activity_every_row_lands_or_is_rejected():
 @pytest.mark.realdata
 def test_real_sleep_day_duplicates_do_not_double_count():
     path = realdata("fitabase_fitbit_2016") / "sleepDay_merged.csv"
-    assert sources.detect(path) is fitabase_sleep_day
-    result = fitabase_sleep_day.parse(path, "sleepDay_merged.csv")
+    assert sources.detect(plain_file(path, path.name)) is fitabase_sleep_day
+    result = parse(fitabase_sleep_day, path, "sleepDay_merged.csv")
     asleep = result.observations.query("metric == 'sleep_minutes'")
     assert len(asleep) + len(result.rejects) == count_data_lines(path) == 413
     assert sorted(result.rejects["reason"].str.extract(r"^(duplicate) of line \d+$")[0]) == ["duplicate"] * 3
     raw = pd.read_csv(path).drop_duplicates()
     assert len(raw) == len(asleep) == 410
     assert asleep["value"].sum() == raw["TotalMinutesAsleep"].sum()
-
-
-@pytest.mark.realdata
-def test_real_files_without_a_parser_are_not_misdetected():
-    folder = realdata("fitabase_fitbit_2016")
-    assert sources.detect(folder / "hourlyCalories_merged.csv") is None
-    assert sources.detect(folder / "weightLogInfo_merged.csv") is None

@@ -5,6 +5,8 @@ import json
 import pandas as pd
 import pytest
 
+from tests.transforms.sources.helpers import parse
+from transforms.landing import plain_file
 from transforms import sources
 from transforms.daily_metrics import aggregate_daily
 from transforms.errors import MalformedFile
@@ -25,8 +27,8 @@ def test_resting_hr_zero_is_no_data_and_duplicates_are_quarantined(tmp_path):
         {"dateTime": "11/03/19 00:00:00", "value": {"date": "11/03/19", "value": 58.1, "error": 6.0}},
         {"dateTime": "yesterday", "value": {"date": "?", "value": 58.1, "error": 6.0}},
     ])
-    assert sources.detect(path) is fitbit_takeout_resting_hr
-    result = fitbit_takeout_resting_hr.parse(path, "p1/fitbit/resting_heart_rate.json")
+    assert sources.detect(plain_file(path, path.name)) is fitbit_takeout_resting_hr
+    result = parse(fitbit_takeout_resting_hr, path, "p1/fitbit/resting_heart_rate.json")
     assert result.observations["value"].tolist() == [57.6, 58.1]
     assert result.observations["day"].dt.strftime("%Y-%m-%d").tolist() == ["2019-11-01", "2019-11-03"]
     assert result.n_empty == 1
@@ -48,10 +50,10 @@ def test_sleep_main_and_nap_midpoint_and_efficiency(tmp_path):
         sleep_log(2, "2019-11-02", "2019-11-02T14:00:00.000", "2019-11-02T14:40:00.000", 35, 40, False, "classic"),
         sleep_log(3, "2019-11-03", "2019-11-03T07:00:00.000", "2019-11-03T06:00:00.000", 10, 10, True),
     ])
-    assert sources.detect(path) is fitbit_takeout_sleep
-    result = fitbit_takeout_sleep.parse(path, "p1/fitbit/sleep.json")
+    assert sources.detect(plain_file(path, path.name)) is fitbit_takeout_sleep
+    result = parse(fitbit_takeout_sleep, path, "p1/fitbit/sleep.json")
     daily = aggregate_daily(result.observations.assign(participant_id="p1")).set_index("metric")["value"]
-    assert daily["sleep_minutes"] == 455                 # main sleep + nap
+    assert daily["sleep_minutes"] == 420 and daily["nap_minutes"] == 35   # naps kept apart
     assert daily["sleep_efficiency_pct"] == 93           # main sleep only
     assert daily["sleep_midpoint_min"] == 180            # 03:00 on the day of waking
     assert dict(zip(result.rejects["locator"], result.rejects["reason"])) == {
@@ -61,7 +63,7 @@ def test_sleep_main_and_nap_midpoint_and_efficiency(tmp_path):
 def test_midpoint_before_midnight_is_negative(tmp_path):
     path = write_json(tmp_path, "sleep.json", [
         sleep_log(1, "2019-11-02", "2019-11-01T20:00:00", "2019-11-02T02:00:00", 300, 360, True)])
-    obs = fitbit_takeout_sleep.parse(path, "s.json").observations.set_index("metric")["value"]
+    obs = parse(fitbit_takeout_sleep, path, "s.json").observations.set_index("metric")["value"]
     assert obs["sleep_midpoint_min"] == -60
 
 
@@ -69,15 +71,15 @@ def test_truncated_json_is_a_malformed_file(tmp_path):
     path = tmp_path / "sleep.json"
     path.write_text('[{"logId": 1, "dateOfSleep": "2019-11-02"')
     with pytest.raises(MalformedFile, match="s.json"):
-        fitbit_takeout_sleep.parse(path, "s.json")
+        parse(fitbit_takeout_sleep, path, "s.json")
 
 
 def test_hrv_summary_csv(tmp_path):
     path = tmp_path / "Daily Heart Rate Variability Summary - 2024-07-(21).csv"
     path.write_text("timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.232,49.623,2.472\n"
                     "2024-07-22T00:00:00,,50.1,2.4\n")
-    assert sources.detect(path) is fitbit_takeout_hrv
-    result = fitbit_takeout_hrv.parse(path, "p/hrv.csv")
+    assert sources.detect(plain_file(path, path.name)) is fitbit_takeout_hrv
+    result = parse(fitbit_takeout_hrv, path, "p/hrv.csv")
     assert result.observations["value"].tolist() == [29.232]
     assert result.rejects["reason"].tolist() == ["missing rmssd"]
     assert (result.observations["day"] == pd.Timestamp("2024-07-21")).all()

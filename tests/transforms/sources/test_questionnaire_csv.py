@@ -1,5 +1,7 @@
 """Numeric questionnaire CSV: one row per submission, items as <instrument>_<n>."""
 
+from tests.transforms.sources.helpers import parse
+from transforms.landing import plain_file
 from transforms import sources
 from transforms.sources import questionnaire_csv
 
@@ -13,8 +15,8 @@ def test_items_become_responses_and_blank_instruments_are_not_administered(tmp_p
                     + "R1,2025-02-03 09:15:00,1,2,0,3,1,0,2,1,,3,4,2,5,3\n"
                     + "R2,2025-02-03 10:00:00,0,0,0,0,0,0,0,0,0,,,,,\n"
                     + "R3,2025-02-03 11:00:00,0,x,0,0,0,0,0,0,0,1,1,1,1,1\n")
-    assert sources.detect(path) is questionnaire_csv
-    result = questionnaire_csv.parse(path, "q/surveys.csv")
+    assert sources.detect(plain_file(path, path.name)) is questionnaire_csv
+    result = parse(questionnaire_csv, path, "q/surveys.csv")
     resp = result.responses
     r1 = resp[resp.account_id == "R1"]
     assert sorted(r1.query("instrument == 'phq9'")["item"]) == [1, 2, 3, 4, 5, 6, 7, 8]
@@ -27,4 +29,4 @@ def test_items_become_responses_and_blank_instruments_are_not_administered(tmp_p
 def test_a_csv_without_items_is_not_a_questionnaire(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("respondent_id,completed_at,comment\nR1,2025-01-01,hello\n")
-    assert sources.detect(path) is None
+    assert sources.detect(plain_file(path, path.name)) is None

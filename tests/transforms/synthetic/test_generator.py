@@ -7,11 +7,15 @@ import pandas as pd
 import pytest
 
 from tests.conftest import realdata
-from transforms import sources, vocabulary
+from transforms import vocabulary
 from transforms.identity import ParticipantMap
-from transforms.ingest import landing_files, parse_landing_file
+from transforms.ingest import detect, inputs_of, landing_files, parse_input
 from transforms.synthetic.cohort import CohortSpec, simulate
 from transforms.synthetic.vendor_files import write_cohort
+
+
+GENERATED_FORMATS = {"fitabase_daily_activity", "fitabase_sleep_day", "fitbit_takeout_resting_hr",
+                     "fitbit_takeout_sleep", "fitbit_takeout_hrv", "questionnaire_csv"}
 
 
 def digest(folder):
@@ -38,12 +42,14 @@ def test_every_generated_file_is_detected_and_parses_cleanly(tmp_path):
     pmap = ParticipantMap.load(landing / "participants.csv", b"k")
     formats, rejected = set(), []
     for path in landing_files(landing):
-        module, result = parse_landing_file(path, landing, pmap)
-        formats.add(module.FORMAT)
-        rejected += result.rejects["reason"].tolist()
-        ids = pd.concat([result.observations["participant_id"], result.responses["participant_id"]])
-        assert ids.str.fullmatch(r"P\d{4}").all()  # every account mapped through participants.csv
-    assert formats == {m.FORMAT for m in sources.FORMATS}
+        for source in inputs_of(path, landing):
+            module = detect(source)
+            formats.add(module.FORMAT)
+            for result in parse_input(source, module, pmap):
+                rejected += result.rejects["reason"].tolist()
+                ids = pd.concat([result.observations["participant_id"], result.responses["participant_id"]])
+                assert ids.str.fullmatch(r"P\d{4}").all()  # every account mapped through participants.csv
+    assert formats == GENERATED_FORMATS
     assert all(r.startswith("duplicate of line") for r in rejected)  # only the deliberate Fitabase repeats
 
 

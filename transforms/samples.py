@@ -1,0 +1,196 @@
+"""Intraday samples → daily observations, in bounded memory.
+
+Streaming parsers hand over chunks of samples (``records.SAMPLE_SCHEMA``); ``DailyFromSamples.add`` folds
+each chunk into small partial aggregates and ``finish`` turns them into daily observations:
+
+* **level** (heart rate, HRV, resting HR records): value = mean of the day's samples (Σ/n over all chunks).
+  For ``heart_rate_mean_bpm`` the day's ``coverage`` = valid hours / 24, an hour being valid when at least
+  ``valid_hour_min_share`` of its 60 minutes has a sample (minutes kept exactly as 60-bit masks per hour).
+* **amount** (steps): summed per clock hour and device source; within each hour only the best-ranked
+  source counts (``source_rank``, lower is better: a watch before a phone). A sample belongs to the hour it
+  starts in. This is the Health app's "one source per time span" rule at hourly resolution, so an iPhone
+  and a Watch carried together are not counted twice.
+* **sleep** intervals (value 1 asleep, 0 in bed awake) of one source are joined into sessions when less
+  than ``session_gap_minutes`` apart. A session belongs to the local day it ends. Per participant·day only
+  the best-ranked source with sleep is used. The longest session ending before ``main_sleep_end_hour`` is
+  the main sleep: ``sleep_minutes`` = union of its asleep intervals, ``sleep_efficiency_pct`` = 100 ×
+  asleep / (last end − first start), ``sleep_midpoint_min`` = midpoint of that span, minutes after local
+  midnight of the day (negative before midnight). Other sessions' asleep minutes sum to ``nap_minutes``.
+  Durations use each record's own UTC offset, so a night across a DST change is not off by an hour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from transforms import vocabulary
+from transforms.records import OBSERVATION_COLUMNS, empty_observations
+
+HEART_RATE = "heart_rate_mean_bpm"
+
+
+def _absolute(local: pd.Series, offset_min: pd.Series) -> pd.Series:
+    """UTC instants from local wall-clock times and their offsets (offset unknown: local taken as is)."""
+    return local - pd.to_timedelta(offset_min.fillna(0.0), unit="m")
+
+
+class DailyFromSamples:
+    def __init__(self, source: str, source_file: str):
+        self.source, self.source_file = source, source_file
+        self.rules = vocabulary.ingest_rules()
+        self._levels: list[pd.DataFrame] = []
+        self._minutes: list[pd.DataFrame] = []
+        self._amounts: list[pd.DataFrame] = []
+        self._sleep: list[pd.DataFrame] = []
+
+    def add(self, samples: pd.DataFrame) -> None:
+        if samples.empty:
+            return
+        level = samples[samples["kind"] == "level"]
+        if len(level):
+            self._levels.append(level.assign(day=level["start"].dt.normalize())
+                                .groupby(["participant_id", "day", "metric"], observed=True)["value"]
+                                .agg(["sum", "count"]).reset_index())
+            hr = level[level["metric"] == HEART_RATE]
+            if len(hr):
+                self._minutes.append(_or_by_hour(hr))
+        amount = samples[samples["kind"] == "amount"]
+        if len(amount):
+            self._amounts.append(amount.assign(hour=amount["start"].dt.floor("h"))
+                                 .groupby(["participant_id", "metric", "hour", "source_rank"], observed=True)
+                                 ["value"].agg(["sum", "count"]).reset_index())
+        sleep = samples[samples["kind"] == "sleep"]
+        if len(sleep):
+            self._sleep.append(sleep[["participant_id", "start", "end", "utc_offset_min", "value", "source_rank"]])
+
+    def finish(self) -> pd.DataFrame:
+        parts = [self._finish_levels(), self._finish_amounts(), self._finish_sleep()]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return empty_observations()
+        out = pd.concat(parts, ignore_index=True)
+        specs = vocabulary.metrics()
+        out["unit"] = out["metric"].map({m: s.unit for m, s in specs.items()})
+        out["observed_at"] = pd.NaT
+        out["source"] = self.source
+        out["source_file"] = self.source_file
+        for col in ("participant_id", "metric", "unit", "source", "source_file", "locator"):
+            out[col] = out[col].astype("string")
+        out["day"] = out["day"].astype("datetime64[s]")
+        out["observed_at"] = out["observed_at"].astype("datetime64[s]")
+        return out[OBSERVATION_COLUMNS]
+
+    def _finish_levels(self) -> pd.DataFrame:
+        if not self._levels:
+            return pd.DataFrame()
+        agg = (pd.concat(self._levels).groupby(["participant_id", "day", "metric"], observed=True)
+               [["sum", "count"]].sum().reset_index())
+        out = agg.assign(value=agg["sum"] / agg["count"], coverage=np.nan,
+                         locator="aggregate of " + agg["count"].astype(int).astype(str) + " samples")
+        if self._minutes:
+            cov = _coverage(pd.concat(self._minutes), self.rules.valid_hour_min_share)
+            hr = out["metric"] == HEART_RATE
+            keyed = out.loc[hr, ["participant_id", "day"]].merge(cov, on=["participant_id", "day"], how="left")
+            out.loc[hr, "coverage"] = keyed["coverage"].to_numpy()
+        return out[["participant_id", "day", "metric", "value", "coverage", "locator"]]
+
+    def _finish_amounts(self) -> pd.DataFrame:
+        if not self._amounts:
+            return pd.DataFrame()
+        hourly = (pd.concat(self._amounts)
+                  .groupby(["participant_id", "metric", "hour", "source_rank"], observed=True)[["sum", "count"]]
+                  .sum().reset_index()
+                  .sort_values(["participant_id", "metric", "hour", "source_rank"])
+                  .drop_duplicates(["participant_id", "metric", "hour"], keep="first"))
+        daily = (hourly.assign(day=hourly["hour"].dt.normalize())
+                 .groupby(["participant_id", "day", "metric"], observed=True)
+                 .agg(value=("sum", "sum"), n=("count", "sum")).reset_index())
+        return daily.assign(coverage=np.nan, locator="aggregate of " + daily["n"].astype(str) + " samples")[
+            ["participant_id", "day", "metric", "value", "coverage", "locator"]]
+
+    def _finish_sleep(self) -> pd.DataFrame:
+        if not self._sleep:
+            return pd.DataFrame()
+        return sleep_sessions(pd.concat(self._sleep, ignore_index=True), self.rules)
+
+
+def _or_by_hour(hr: pd.DataFrame) -> pd.DataFrame:
+    """Per participant·hour, a 60-bit mask of the minutes holding at least one sample."""
+    hour = hr["start"].dt.floor("h")
+    bits = np.left_shift(np.int64(1), hr["start"].dt.minute.to_numpy().astype(np.int64))
+    frame = pd.DataFrame({"participant_id": hr["participant_id"].to_numpy(), "hour": hour.to_numpy(), "bits": bits})
+    return _bitwise_or_groups(frame, ["participant_id", "hour"])
+
+
+def _bitwise_or_groups(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    codes = frame.groupby(keys, sort=True, observed=True).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    codes_sorted = codes[order]
+    starts = np.flatnonzero(np.r_[True, codes_sorted[1:] != codes_sorted[:-1]])
+    reduced = np.bitwise_or.reduceat(frame["bits"].to_numpy()[order], starts)
+    first_rows = frame.iloc[order[starts]][keys].reset_index(drop=True)
+    return first_rows.assign(bits=reduced)
+
+
+def _coverage(minutes: pd.DataFrame, min_share: float) -> pd.DataFrame:
+    hours = _bitwise_or_groups(minutes, ["participant_id", "hour"])
+    valid = np.bitwise_count(hours["bits"].to_numpy().astype(np.uint64)) >= min_share * 60
+    return (hours.assign(day=hours["hour"].dt.normalize(), valid=valid)
+            .groupby(["participant_id", "day"], observed=True)["valid"].sum()
+            .div(24).rename("coverage").reset_index())
+
+
+def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
+    """Main sleep and nap observations from sleep intervals (see the module docstring)."""
+    iv = intervals.copy()
+    iv["abs_start"] = _absolute(iv["start"], iv["utc_offset_min"])
+    iv["abs_end"] = _absolute(iv["end"], iv["utc_offset_min"])
+    iv = iv[iv["abs_end"] > iv["abs_start"]].sort_values(["participant_id", "source_rank", "abs_start"])
+    if iv.empty:
+        return pd.DataFrame()
+    keys = ["participant_id", "source_rank"]
+    gap = pd.Timedelta(minutes=rules.session_gap_minutes)
+    running_end = iv.groupby(keys, observed=True)["abs_end"].cummax()
+    prev_end = running_end.groupby([iv[k] for k in keys], observed=True).shift()
+    new_session = prev_end.isna() | (iv["abs_start"] > prev_end + gap)
+    iv["session"] = new_session.cumsum()
+
+    asleep = iv[iv["value"] >= 1].sort_values(["session", "abs_start"])
+    covered_until = asleep.groupby("session")["abs_end"].cummax().groupby(asleep["session"]).shift()
+    effective_start = asleep["abs_start"].where(covered_until.isna(), np.maximum(asleep["abs_start"], covered_until))
+    asleep_min = ((asleep["abs_end"] - effective_start).clip(lower=pd.Timedelta(0)).dt.total_seconds() / 60)
+    asleep_by_session = asleep_min.groupby(asleep["session"]).sum()
+
+    sessions = iv.groupby("session").agg(
+        participant_id=("participant_id", "first"), source_rank=("source_rank", "first"),
+        abs_start=("abs_start", "min"), abs_end=("abs_end", "max"), local_end=("end", "max"),
+        end_offset=("utc_offset_min", "last"))
+    sessions["asleep"] = asleep_by_session.reindex(sessions.index).fillna(0.0)
+    sessions = sessions[sessions["asleep"] > 0]
+    if sessions.empty:
+        return pd.DataFrame()
+    sessions["day"] = sessions["local_end"].dt.normalize()
+    best = sessions.groupby(["participant_id", "day"])["source_rank"].transform("min")
+    sessions = sessions[sessions["source_rank"] == best]
+    span = (sessions["abs_end"] - sessions["abs_start"]).dt.total_seconds() / 60
+    mid_abs = sessions["abs_start"] + (sessions["abs_end"] - sessions["abs_start"]) / 2
+    mid_local = mid_abs + pd.to_timedelta(sessions["end_offset"].fillna(0.0), unit="m")
+    sessions = sessions.assign(span=span, midpoint=(mid_local - sessions["day"]).dt.total_seconds() / 60)
+
+    can_be_main = sessions["local_end"] < sessions["day"] + pd.Timedelta(hours=rules.main_sleep_end_hour)
+    ranked = sessions[can_be_main].sort_values(["participant_id", "day", "asleep"], ascending=[True, True, False])
+    main_idx = ranked.drop_duplicates(["participant_id", "day"]).index
+    main = sessions.loc[main_idx]
+    naps = sessions.drop(index=main_idx)
+    rows = [
+        main.assign(metric="sleep_minutes", value=main["asleep"]),
+        main.assign(metric="sleep_efficiency_pct", value=100 * main["asleep"] / main["span"]),
+        main.assign(metric="sleep_midpoint_min", value=main["midpoint"]),
+    ]
+    if len(naps):
+        nap_days = naps.groupby(["participant_id", "day"])["asleep"].sum().rename("value").reset_index()
+        rows.append(nap_days.assign(metric="nap_minutes"))
+    out = pd.concat(rows, ignore_index=True)
+    return out.assign(coverage=np.nan, locator="sleep sessions")[
+        ["participant_id", "day", "metric", "value", "coverage", "locator"]]

@@ -57,7 +57,8 @@ def cmd_generate(args, paths: Paths) -> int:
     counts = write_cohort(simulate(spec), out, truth)
     print(f"generated {spec.participants} participants x {spec.days} days from {spec.start} (seed {spec.seed})")
     print(f"  landing:      {out}  ({counts.get('fitabase_files', 0)} Fitabase + {counts['takeout_files']} "
-          "Fitbit takeout files, questionnaires/surveys.csv, participants.csv)")
+          f"Fitbit takeout + {counts['apple_health_files']} Apple Health files, questionnaires/surveys.csv, "
+          "participants.csv)")
     print(f"  ground truth: {truth}")
     return 0
 

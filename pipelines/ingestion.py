@@ -166,7 +166,8 @@ def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, even
             continue
         out.formats.append(module.FORMAT)
         out.depends_on_config |= module.SCOPE == "cohort" or getattr(module, "USES_LANDING_CONFIG", False)
-        daily = DailyFromSamples(module.FORMAT, source.source_file)
+        daily = DailyFromSamples(module.FORMAT, source.source_file,
+                                 getattr(module, "HEART_RATE_SAMPLES_PER_HOUR", 60))
         try:
             for chunk in parse_input(source, module, participant_map, events):
                 chunk = apply_row_rules(chunk, module.FORMAT, today)

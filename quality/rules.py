@@ -88,8 +88,11 @@ def sample_reasons(samples: pd.DataFrame, today: dt.date) -> pd.Series:
     reason = reason.where(reason.notna() | ~out_of_range.fillna(False), text)
     reason = reason.where(reason.notna() | ~(measured & lo.isna()), "unknown metric " + samples["metric"])
     sleep = samples["kind"] == "sleep"
-    duration = samples["end"] - samples["start"]
-    reason = reason.where(reason.notna() | ~(sleep & (duration <= pd.Timedelta(0))), "sleep interval ends before it starts")
+    start_offset = pd.to_timedelta(samples["utc_offset_min"].fillna(0.0), unit="m")
+    end_offset = pd.to_timedelta(samples["end_utc_offset_min"].fillna(samples["utc_offset_min"]).fillna(0.0), unit="m")
+    duration = (samples["end"] - end_offset) - (samples["start"] - start_offset)
+    reason = reason.where(reason.notna() | ~(sleep & (duration <= pd.Timedelta(0))),
+                          "sleep interval does not end after it starts")
     reason = reason.where(reason.notna() | ~(sleep & (duration > pd.Timedelta(hours=24))), "sleep interval longer than 24 h")
     return reason
 

@@ -33,10 +33,12 @@ RESPONSE_SCHEMA = {
 #   level    value averaged over the day (heart rate also yields coverage from minutes with data)
 #   amount   value summed; within one clock hour only the best-ranked device source counts
 #   sleep    an interval: value 1 = asleep, 0 = in bed awake; sessions become main sleep and naps
-# ``start``/``end`` are local wall-clock times; ``utc_offset_min`` the record's own offset when known.
+# ``start``/``end`` are local wall-clock times; ``utc_offset_min`` / ``end_utc_offset_min`` their own
+# offsets when the format gives them (a night across a DST change has two different offsets).
 SAMPLE_SCHEMA = {
     "participant_id": "string", "metric": "string", "kind": "string", "start": "datetime64[s]",
-    "end": "datetime64[s]", "utc_offset_min": "float64", "value": "float64", "source_rank": "int64",
+    "end": "datetime64[s]", "utc_offset_min": "float64", "end_utc_offset_min": "float64", "value": "float64",
+    "source_rank": "int64",
     "source": "string", "source_file": "string", "locator": "string",
 }
 REJECT_SCHEMA = {"source_file": "string", "locator": "string", "source_format": "string", "reason": "string",

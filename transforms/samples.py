@@ -4,8 +4,10 @@ Streaming parsers hand over chunks of samples (``records.SAMPLE_SCHEMA``); ``Dai
 each chunk into small partial aggregates and ``finish`` turns them into daily observations:
 
 * **level** (heart rate, HRV, resting HR records): value = mean of the day's samples (Σ/n over all chunks).
-  For ``heart_rate_mean_bpm`` the day's ``coverage`` = valid hours / 24, an hour being valid when at least
-  ``valid_hour_min_share`` of its 60 minutes has a sample (minutes kept exactly as 60-bit masks per hour).
+  For ``heart_rate_mean_bpm`` the day's ``coverage`` = valid hours / 24, an hour being valid when the
+  minutes holding a sample reach ``valid_hour_min_share`` × the format's nominal samples per hour (60 for
+  minute-level heart rate, 6 for the Apple Watch's background readings); minutes are kept exactly as 60-bit
+  masks per hour, so chunk boundaries never double-count.
 * **amount** (steps): summed per clock hour and device source; within each hour only the best-ranked
   source counts (``source_rank``, lower is better: a watch before a phone). A sample belongs to the hour it
   starts in. This is the Health app's "one source per time span" rule at hourly resolution, so an iPhone
@@ -14,8 +16,10 @@ each chunk into small partial aggregates and ``finish`` turns them into daily ob
   than ``session_gap_minutes`` apart. A session belongs to the local day it ends. Per participant·day only
   the best-ranked source with sleep is used. The longest session ending before ``main_sleep_end_hour`` is
   the main sleep: ``sleep_minutes`` = union of its asleep intervals, ``sleep_efficiency_pct`` = 100 ×
-  asleep / (last end − first start), ``sleep_midpoint_min`` = midpoint of that span, minutes after local
-  midnight of the day (negative before midnight). Other sessions' asleep minutes sum to ``nap_minutes``.
+  asleep / in-bed span, where the span runs from the first to the last interval of the session, widened
+  by any in-bed interval of another source that overlaps it (an iPhone "InBed" around Watch stages);
+  ``sleep_midpoint_min`` = midpoint of that span, minutes after local midnight of the day (negative before
+  midnight). Other sessions' asleep minutes sum to ``nap_minutes``.
   Durations use each record's own UTC offset, so a night across a DST change is not off by an hour.
 """
 
@@ -36,8 +40,9 @@ def _absolute(local: pd.Series, offset_min: pd.Series) -> pd.Series:
 
 
 class DailyFromSamples:
-    def __init__(self, source: str, source_file: str):
+    def __init__(self, source: str, source_file: str, heart_rate_per_hour: int = 60):
         self.source, self.source_file = source, source_file
+        self.heart_rate_per_hour = heart_rate_per_hour
         self.rules = vocabulary.ingest_rules()
         self._levels: list[pd.DataFrame] = []
         self._minutes: list[pd.DataFrame] = []
@@ -62,7 +67,8 @@ class DailyFromSamples:
                                  ["value"].agg(["sum", "count"]).reset_index())
         sleep = samples[samples["kind"] == "sleep"]
         if len(sleep):
-            self._sleep.append(sleep[["participant_id", "start", "end", "utc_offset_min", "value", "source_rank"]])
+            self._sleep.append(sleep[["participant_id", "start", "end", "utc_offset_min", "end_utc_offset_min",
+                                      "value", "source_rank"]])
 
     def finish(self) -> pd.DataFrame:
         parts = [self._finish_levels(), self._finish_amounts(), self._finish_sleep()]
@@ -89,7 +95,7 @@ class DailyFromSamples:
         out = agg.assign(value=agg["sum"] / agg["count"], coverage=np.nan,
                          locator="aggregate of " + agg["count"].astype(int).astype(str) + " samples")
         if self._minutes:
-            cov = _coverage(pd.concat(self._minutes), self.rules.valid_hour_min_share)
+            cov = _coverage(pd.concat(self._minutes), self.rules.valid_hour_min_share * self.heart_rate_per_hour)
             hr = out["metric"] == HEART_RATE
             keyed = out.loc[hr, ["participant_id", "day"]].merge(cov, on=["participant_id", "day"], how="left")
             out.loc[hr, "coverage"] = keyed["coverage"].to_numpy()
@@ -133,19 +139,36 @@ def _bitwise_or_groups(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return first_rows.assign(bits=reduced)
 
 
-def _coverage(minutes: pd.DataFrame, min_share: float) -> pd.DataFrame:
+def _coverage(minutes: pd.DataFrame, min_minutes: float) -> pd.DataFrame:
     hours = _bitwise_or_groups(minutes, ["participant_id", "hour"])
-    valid = np.bitwise_count(hours["bits"].to_numpy().astype(np.uint64)) >= min_share * 60
+    valid = np.bitwise_count(hours["bits"].to_numpy().astype(np.uint64)) >= min_minutes
     return (hours.assign(day=hours["hour"].dt.normalize(), valid=valid)
             .groupby(["participant_id", "day"], observed=True)["valid"].sum()
             .div(24).rename("coverage").reset_index())
 
 
+def _widen_by_in_bed(sessions: pd.DataFrame, in_bed: pd.DataFrame) -> pd.DataFrame:
+    """Extend each session's span by in-bed intervals of other sources that overlap it."""
+    if in_bed.empty:
+        return sessions
+    pairs = sessions.reset_index().merge(in_bed[["participant_id", "abs_start", "abs_end"]], on="participant_id",
+                                         suffixes=("", "_bed"))
+    pairs = pairs[(pairs["abs_start_bed"] < pairs["abs_end"]) & (pairs["abs_end_bed"] > pairs["abs_start"])]
+    if pairs.empty:
+        return sessions
+    wide = pairs.groupby("session").agg(bed_start=("abs_start_bed", "min"), bed_end=("abs_end_bed", "max"))
+    out = sessions.join(wide)
+    out["abs_start"] = out[["abs_start", "bed_start"]].min(axis=1)
+    out["abs_end"] = out[["abs_end", "bed_end"]].max(axis=1)
+    return out.drop(columns=["bed_start", "bed_end"])
+
+
 def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
     """Main sleep and nap observations from sleep intervals (see the module docstring)."""
     iv = intervals.copy()
+    iv["end_utc_offset_min"] = iv["end_utc_offset_min"].fillna(iv["utc_offset_min"])
     iv["abs_start"] = _absolute(iv["start"], iv["utc_offset_min"])
-    iv["abs_end"] = _absolute(iv["end"], iv["utc_offset_min"])
+    iv["abs_end"] = _absolute(iv["end"], iv["end_utc_offset_min"])
     iv = iv[iv["abs_end"] > iv["abs_start"]].sort_values(["participant_id", "source_rank", "abs_start"])
     if iv.empty:
         return pd.DataFrame()
@@ -165,14 +188,14 @@ def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
     sessions = iv.groupby("session").agg(
         participant_id=("participant_id", "first"), source_rank=("source_rank", "first"),
         abs_start=("abs_start", "min"), abs_end=("abs_end", "max"), local_end=("end", "max"),
-        end_offset=("utc_offset_min", "last"))
+        end_offset=("end_utc_offset_min", "last"))
     sessions["asleep"] = asleep_by_session.reindex(sessions.index).fillna(0.0)
     sessions = sessions[sessions["asleep"] > 0]
     if sessions.empty:
         return pd.DataFrame()
     sessions["day"] = sessions["local_end"].dt.normalize()
     best = sessions.groupby(["participant_id", "day"])["source_rank"].transform("min")
-    sessions = sessions[sessions["source_rank"] == best]
+    sessions = _widen_by_in_bed(sessions[sessions["source_rank"] == best], iv[iv["value"] < 1])
     span = (sessions["abs_end"] - sessions["abs_start"]).dt.total_seconds() / 60
     mid_abs = sessions["abs_start"] + (sessions["abs_end"] - sessions["abs_start"]) / 2
     mid_local = mid_abs + pd.to_timedelta(sessions["end_offset"].fillna(0.0), unit="m")

@@ -39,6 +39,9 @@ class Instrument:
     score_min: float
     score_max: float
     bands: tuple[tuple[float, str], ...]
+    field_prefixes: tuple[str, ...] = ()
+    item_texts: tuple[str, ...] = ()
+    answer_labels: tuple[tuple[str, int], ...] = ()
 
     def severity(self, score: float) -> str | None:
         """Band label for a final score (bands are lower-inclusive, ascending)."""
@@ -87,6 +90,8 @@ def metrics() -> dict[str, Metric]:
 def instruments() -> dict[str, Instrument]:
     out = {}
     for code, spec in _read("instruments.toml").items():
+        if code == "redcap":
+            continue
         out[code] = Instrument(
             code=code,
             name=spec["name"],
@@ -99,8 +104,16 @@ def instruments() -> dict[str, Instrument]:
             score_min=spec["score_min"],
             score_max=spec["score_max"],
             bands=tuple((float(lo), label) for lo, label in spec["bands"]),
+            field_prefixes=tuple(spec.get("field_prefixes", ())),
+            item_texts=tuple(spec.get("item_texts", ())),
+            answer_labels=tuple(spec.get("answer_labels", {}).items()),
         )
     return out
+
+
+@cache
+def redcap_missing_codes() -> frozenset[float]:
+    return frozenset(float(c) for c in _read("instruments.toml")["redcap"]["missing_codes"])
 
 
 def windows(path: str | os.PathLike | None = None) -> Windows:

@@ -40,7 +40,8 @@ def test_direction_matches_the_injected_shift(demo_run):
                                  end_day=lambda e: pd.to_datetime(e.end_day))
     hits = flags.merge(eps, on=["participant_id", "metric"])
     hits = hits[(hits.day >= hits.start_day) & (hits.day <= hits.end_day)]
-    expected = hits["metric"].map({"resting_hr_bpm": "up", "hrv_rmssd_ms": "down", "sleep_minutes": "down"})
+    expected = hits["metric"].map({"resting_hr_bpm": "up", "hrv_rmssd_ms": "down", "hrv_sdnn_ms": "down",
+                                   "sleep_minutes": "down"})
     assert (hits["direction"] == expected).mean() > 0.95
 
 

@@ -17,10 +17,14 @@ def test_fitabase_2016_end_to_end(tmp_path, landing_copy):
     paths = Paths(tmp_path)
     assert run(paths).ok
 
-    files = query(paths, "SELECT path, status, rows_accepted, rows_quarantined FROM ops.ingested_files")
-    status = dict(zip(files["path"].str.split("/").str[-1], files["status"]))
-    assert status == {"dailyActivity_merged.csv": "ingested", "sleepDay_merged.csv": "ingested",
-                      "hourlyCalories_merged.csv": "unsupported", "weightLogInfo_merged.csv": "unsupported"}
+    files = query(paths, "SELECT * FROM ops.ingested_files").assign(name=lambda f: f["path"].str.split("/").str[-1])
+    files = files.set_index("name")
+    assert (files["status"] == "ingested").all() and len(files) == 4
+    assert (files["rows_read"] == files["rows_accepted"] + files["rows_quarantined"] + files["rows_empty"]
+            + files["rows_ignored"]).all()
+    assert files.loc["hourlyCalories_merged.csv", ["rows_read", "rows_ignored"]].tolist() == [22099, 22099]
+    assert files.loc["weightLogInfo_merged.csv", ["rows_read", "rows_accepted"]].tolist() == [67, 67]
+    assert files.loc["sleepDay_merged.csv", ["rows_read", "rows_accepted", "rows_quarantined"]].tolist() == [413, 410, 3]
 
     activity = pd.read_csv(source / "dailyActivity_merged.csv")
     steps = query(paths, "SELECT * FROM analytics.daily_metrics WHERE metric = 'steps'")

@@ -17,17 +17,31 @@ from __future__ import annotations
 from types import ModuleType
 
 from transforms.sources import (
-    fitabase_daily_activity, fitabase_sleep_day, fitbit_takeout_hrv, fitbit_takeout_resting_hr,
-    fitbit_takeout_sleep, questionnaire_csv,
+    apple_health, fitabase_daily_activity, fitabase_intraday, fitabase_sleep_day, fitabase_weight, fitbit_takeout_hrv, fitbit_takeout_resting_hr,
+    fitbit_takeout_extras, fitbit_takeout_sleep, google_fit_daily, ema_pmsys, oura_api_json, oura_sleep_csv,
+    psqi_csv, questionnaire_csv, questionnaire_text_csv, redcap_dictionary, studentlife_ema, whoop_csv,
 )
 
 FORMATS: tuple[ModuleType, ...] = (
+    apple_health,
     fitabase_daily_activity,
     fitabase_sleep_day,
+    fitabase_intraday,
+    fitabase_weight,
     fitbit_takeout_resting_hr,
     fitbit_takeout_sleep,
     fitbit_takeout_hrv,
+    fitbit_takeout_extras,
     questionnaire_csv,
+    psqi_csv,
+    questionnaire_text_csv,
+    oura_api_json,
+    oura_sleep_csv,
+    whoop_csv,
+    google_fit_daily,
+    ema_pmsys,
+    studentlife_ema,
+    redcap_dictionary,
 )
 def detect(source) -> ModuleType | None:
     """The format module whose ``detect`` accepts the input's content (a ``LandingFile``), or None."""

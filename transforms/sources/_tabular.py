@@ -189,12 +189,13 @@ def csv_result(table: CsvTable, checker: RecordChecker, key: list[str], base: pd
     frame = table.frame
     raw = csv_raw_lines(frame[data_columns(frame)])
     rejects = [table.bad_lines, checker.rejects(source_file, source, raw)]
-    good = checker.good
-    staged = base[good].assign(**{f"_v_{m}": v[good] for m, v in values.items()})
+    good = checker.good.loc[base.index]  # ``base`` may leave out records counted elsewhere (empty ones)
+    keep = good.index[good]
+    staged = base.loc[keep].assign(**{f"_v_{m}": v.loc[keep] for m, v in values.items()})
     if coverage is not None:
-        staged["_coverage"] = coverage[good]
+        staged["_coverage"] = coverage.loc[keep]
     if observed_at is not None:
-        staged["_observed_at"] = observed_at[good]
+        staged["_observed_at"] = observed_at.loc[keep]
     kept, dups = split_duplicates(staged, key=key, locator="_locator")
     if len(dups):
         rejects.append(rejects_frame(source_file, source, dups["_locator"], dups["reason"],
@@ -267,3 +268,44 @@ def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype="string")
     return frame[column].astype("string").fillna("").str.strip()
+
+
+def csv_chunks(source, source_file: str, required: list[str], chunk_rows: int):
+    """Read a large CSV in chunks of text cells, each with ``_locator`` = ``line N``; yields DataFrames."""
+    with source.open() as fh:
+        try:
+            reader = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=chunk_rows)
+            first_line = 2
+            for i, chunk in enumerate(reader):
+                chunk.columns = [c.strip() for c in chunk.columns]
+                if i == 0:
+                    missing = [c for c in required if c not in chunk.columns]
+                    if missing:
+                        raise SchemaDrift(source_file, missing, list(chunk.columns))
+                chunk["_locator"] = line_locators(len(chunk), first_line)
+                first_line += len(chunk)
+                yield chunk
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise MalformedFile(source_file, f"not a readable CSV: {exc}") from exc
+
+
+def samples_frame(frame: pd.DataFrame, metric: str, kind: str, start: pd.Series, value: pd.Series, source: str,
+                  source_file: str, end: pd.Series | None = None, account: pd.Series | None = None) -> pd.DataFrame:
+    """Intraday samples (records.SAMPLE_SCHEMA) for the rows of ``frame``."""
+    out = pd.DataFrame({
+        "metric": metric, "kind": kind, "start": start.astype("datetime64[s]"),
+        "end": (end if end is not None else start).astype("datetime64[s]"),
+        "utc_offset_min": np.nan, "end_utc_offset_min": np.nan, "value": value.astype("float64"),
+        "source_rank": np.int64(0), "source": source, "source_file": source_file, "locator": frame["_locator"],
+    }, index=frame.index)
+    if account is not None:
+        out.insert(0, "account_id", account)
+    for c in ("metric", "kind", "source", "source_file", "locator"):
+        out[c] = out[c].astype("string")
+    return out
+
+
+def utc_to_local(utc: pd.Series, zone: str) -> pd.Series:
+    """UTC instants (naive or aware) → the participant's local wall-clock time (naive)."""
+    utc = pd.to_datetime(utc, utc=True)
+    return utc.dt.tz_convert(zone).dt.tz_localize(None)

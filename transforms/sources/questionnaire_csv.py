@@ -1,68 +1,71 @@
-"""Questionnaire CSV with numeric item answers, one row per submission (cohort-wide).
+"""Questionnaire CSV with numeric item answers, one row per submission (cohort-wide); REDCap exports too.
 
-Columns: ``respondent_id`` (mapped through participants.csv, source ``questionnaire``), a completion
-time ``completed_at`` (or ``administered_at`` / ``timestamp``), and item columns named
-``<instrument>_<item>`` for the instruments in ``instruments.toml`` (``phq9_1`` … ``phq9_9``,
-``gad7_1`` …, ``pss10_1`` …, ``who5_1`` …). An empty cell is an unanswered item. An instrument with no
-answered item in a row was not administered in that submission. A cell that is not a number quarantines
-the submission; item ranges are judged by quality rules.
+Columns: a respondent id (``respondent_id``, REDCap ``record_id``, ``uid``), mapped through participants.csv
+(source ``questionnaire``); a completion time (``completed_at``, ``administered_at``, ``timestamp``, REDCap
+``<form>_timestamp``) or an event (``redcap_event_name``, ``type``) dated by landing/questionnaire_events.csv;
+item columns ``<prefix><n>`` by each instrument's ``field_prefixes`` (``phq9_1`` … ``phq9_9``, REDCap
+``phq_1``, ``gad7_1``, ``pss10_1``, ``who5_1``, ``psqi_c1`` … for PSQI components).
+
+An empty cell is an unanswered item; so is a REDCap missing-data code (777 decline, 888 not applicable,
+999 don't know: instruments.toml ``[redcap] missing_codes``). An instrument with no answered item in a row
+was not administered in that submission. A cell that is not a number quarantines the submission; item
+ranges are judged by quality rules. A repeated (respondent, time) submission is quarantined.
 """
 
 from __future__ import annotations
 
 import re
-import numpy as np
+
 import pandas as pd
 
 from transforms import vocabulary
 from transforms.errors import SchemaDrift
-from transforms.records import RESPONSE_COLUMNS, ParseResult, csv_raw_lines, empty_responses
-from transforms.records import rejects_frame, split_duplicates
-from transforms.sources._tabular import RecordChecker, concat_rejects, read_csv_strings
+from transforms.records import ParseResult, csv_raw_lines, rejects_frame, split_duplicates
+from transforms.sources._questionnaire import (
+    EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, long_responses,
+    numbered_item_columns,
+)
+from transforms.sources._tabular import RecordChecker, concat_rejects, data_columns, read_csv_strings
 
 FORMAT = "questionnaire_csv"
 SCOPE = "cohort"
 ACCOUNT_SOURCE = "questionnaire"
-ID_COLUMNS = ("respondent_id",)
-TIME_COLUMNS = ("completed_at", "administered_at", "timestamp")
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+USES_LANDING_CONFIG = True  # event dates
 
 
-def _item_columns(columns) -> dict[str, tuple[str, int]]:
-    codes = "|".join(sorted(vocabulary.instruments(), key=len, reverse=True))
-    pattern = re.compile(rf"^({codes})_(\d+)$")
-    out = {}
-    for col in columns:
-        m = pattern.match(col.strip().lower())
-        if m:
-            out[col] = (m.group(1), int(m.group(2)))
-    return out
+def _header(head: str) -> list[str]:
+    return [c.strip().strip('"').lower() for c in head.lstrip("\ufeff").split("\n", 1)[0].split(",")]
+
+
+def _time_column(columns) -> str | None:
+    named = first_present(columns, TIME_COLUMNS)
+    if named is not None:
+        return named
+    return next((c for c in columns if re.fullmatch(r"[a-z0-9_]+_timestamp", str(c).lower())
+                 and not str(c).lower().startswith("redcap")), None)
 
 
 def detect(name: str, head: str) -> bool:
-    header = [c.strip().lower() for c in head.lstrip("\ufeff").split("\n", 1)[0].split(",")]
-    return (any(c in header for c in ID_COLUMNS) and any(c in header for c in TIME_COLUMNS)
-            and bool(_item_columns(header)))
+    header = _header(head)
+    return first_present(header, ID_COLUMNS) is not None and bool(numbered_item_columns(header))
 
 
 def parse(source, ctx) -> ParseResult:
-    source_file = ctx.source_file
-    table = read_csv_strings(source, source_file, [], FORMAT)
+    table = read_csv_strings(source, ctx.source_file, [], FORMAT)
     frame = table.frame
-    frame.columns = [c if c == "_locator" else c.lower() for c in frame.columns]
-    id_col = next((c for c in ID_COLUMNS if c in frame.columns), None)
-    time_col = next((c for c in TIME_COLUMNS if c in frame.columns), None)
-    items = _item_columns(frame.columns)
-    if id_col is None or time_col is None or not items:
-        raise SchemaDrift(source_file, [c for c, ok in ((ID_COLUMNS[0], id_col), (TIME_COLUMNS[0], time_col))
-                                        if ok is None] or ["<instrument>_<n> item columns"],
-                          [c for c in frame.columns if c != "_locator"])
+    id_col = first_present(frame.columns, ID_COLUMNS)
+    items = numbered_item_columns([c for c in frame.columns if c != "_locator"])
+    if id_col is None or not items:
+        raise SchemaDrift(ctx.source_file, ["respondent id column"] if id_col is None else ["<instrument>_<n> items"],
+                          data_columns(frame))
     chk = RecordChecker(frame)
     chk.fail_where(frame[id_col].str.strip() == "", f"missing {id_col}")
-    administered = chk.datetime(time_col, TIME_FORMATS)
+    administered = administration_times(frame, _time_column(frame.columns),
+                                        first_present(frame.columns, EVENT_COLUMNS), ctx.events, chk)
+    missing_codes = list(vocabulary.redcap_missing_codes())
     answers = {col: chk.number(col, required=False) for col in items}
-    data_columns = [c for c in frame.columns if c != "_locator"]
-    raw = csv_raw_lines(frame[data_columns])
+    answers = {col: v.where(~v.isin(missing_codes)) for col, v in answers.items()}
+    raw = csv_raw_lines(frame[data_columns(frame)])
 
     base = frame.loc[chk.good, ["_locator"]].assign(account_id=frame[id_col].str.strip(),
                                                     administered_at=administered)
@@ -70,33 +73,9 @@ def parse(source, ctx) -> ParseResult:
                                   key=["account_id", "administered_at"], locator="_locator")
     rejects = concat_rejects([
         table.bad_lines,
-        chk.rejects(source_file, FORMAT, raw),
-        rejects_frame(source_file, FORMAT, dups["_locator"], dups["reason"], raw[dups.index]),
+        chk.rejects(ctx.source_file, FORMAT, raw),
+        rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw[dups.index]),
     ])
-
-    parts = []
-    for col, (instrument, item) in items.items():
-        vals = kept[f"_v_{col}"]
-        keep = vals.notna()
-        if keep.any():
-            parts.append(pd.DataFrame({
-                "account_id": kept.loc[keep, "account_id"],
-                "instrument": instrument,
-                "administered_at": kept.loc[keep, "administered_at"],
-                "day": kept.loc[keep, "administered_at"].dt.normalize(),
-                "item": np.int64(item),
-                "value": vals[keep],
-                "source": FORMAT,
-                "source_file": source_file,
-                "locator": kept.loc[keep, "_locator"],
-            }))
-    if not parts:
-        return ParseResult(responses=empty_responses(), rejects=rejects, n_records=table.n_records)
-    responses = pd.concat(parts, ignore_index=True)
-    cols = ["account_id"] + [c for c in RESPONSE_COLUMNS if c != "participant_id"]
-    responses = responses[cols].astype({"instrument": "string", "source": "string",
-                                        "source_file": "string", "locator": "string"})
-    responses["administered_at"] = responses["administered_at"].astype("datetime64[s]")
-    responses["day"] = responses["day"].astype("datetime64[s]")
+    responses = long_responses(kept, items, answers, FORMAT, ctx.source_file)
     return ParseResult(responses=responses, rejects=rejects, n_records=table.n_records,
                        raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))

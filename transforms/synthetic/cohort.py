@@ -14,6 +14,7 @@ Model, per participant p and day t (all draws from one ``numpy.random.Generator(
     steps       level ~ logN(ln 8000, 0.35²), log σ = 0.30, weekend ×0.8
     questionnaire item means per person (PHQ-9, GAD-7, PSS-10, WHO-5), answered every 14 days
 
+Devices (shares configurable): Fitbit takeout JSON 50 %, Fitabase CSV 30 %, Apple Health export 20 %.
 Missing data: each participant misses days at a rate ~ U(3 %, 15 %), and 30 % of participants have one
 extra gap of 3–10 days. Episodes: a fraction of participants (default 30 %) get, from day d for k days,
 resting HR +5 bpm, HRV ×0.75, sleep −50 min, PHQ-9 +6, GAD-7 +4, PSS-10 +6, WHO-5 −6 raw (−24 %); d is
@@ -32,13 +33,15 @@ from scipy.signal import lfilter
 from transforms import vocabulary
 
 DEFAULT_START = dt.date(2025, 1, 6)
-DEVICES = ("fitbit_takeout", "fitabase")
+DEVICES = ("fitbit_takeout", "fitabase", "apple_health")
+QUESTIONNAIRES = ("phq9", "gad7", "pss10", "who5")
 PHI = 0.5
 
 EPISODE_EFFECTS = {
     # metric: (shift, kind)
     "resting_hr_bpm": (5.0, "add"),
     "hrv_rmssd_ms": (0.75, "multiply"),
+    "hrv_sdnn_ms": (0.75, "multiply"),
     "sleep_minutes": (-50.0, "add"),
     "phq9": (6.0, "add"),
     "gad7": (4.0, "add"),
@@ -48,6 +51,7 @@ EPISODE_EFFECTS = {
 OBSERVED_BY_DEVICE = {
     "fitbit_takeout": ("resting_hr_bpm", "hrv_rmssd_ms", "sleep_minutes"),
     "fitabase": ("sleep_minutes",),
+    "apple_health": ("resting_hr_bpm", "hrv_sdnn_ms", "sleep_minutes"),
 }
 QUESTIONNAIRE_EVERY_DAYS = 14
 
@@ -61,6 +65,7 @@ class CohortSpec:
     episode_fraction: float = 0.3
     episode_min_days: int = 14
     episode_max_days: int = 21
+    device_shares: tuple[float, float, float] = (0.5, 0.3, 0.2)  # fitbit_takeout, fitabase, apple_health
 
 
 @dataclass
@@ -90,7 +95,7 @@ def simulate(spec: CohortSpec) -> Cohort:
     weekend = np.asarray(dates.dayofweek >= 5)[None, :]
 
     ids = np.array([f"P{i + 1:04d}" for i in range(P)])
-    device = np.where(rng.random(P) < 0.65, DEVICES[0], DEVICES[1])
+    device = rng.choice(np.array(DEVICES), size=P, p=np.array(spec.device_shares) / sum(spec.device_shares))
     fitabase_id = 1_000_000_000 + rng.choice(9_000_000_000, size=P, replace=False)
     respondent = 10_000 + rng.choice(90_000 if P <= 90_000 else 10 * P, size=P, replace=False)
     people = pd.DataFrame({"participant_id": ids, "device": device, "fitabase_id": fitabase_id.astype(str),
@@ -119,7 +124,7 @@ def simulate(spec: CohortSpec) -> Cohort:
     effects = pd.DataFrame([(m, s, kind) for m, (s, kind) in EPISODE_EFFECTS.items()],
                            columns=["metric", "shift", "shift_kind"])
     observable = pd.DataFrame([(dev, m) for dev, ms in OBSERVED_BY_DEVICE.items()
-                               for m in ms + ("phq9", "gad7", "pss10", "who5")], columns=["device", "metric"])
+                               for m in ms + QUESTIONNAIRES], columns=["device", "metric"])
     episodes = (starts.merge(effects, how="cross").merge(observable, on=["device", "metric"])
                 [["participant_id", "metric", "start_day", "end_day", "shift", "shift_kind"]]
                 .sort_values(["participant_id", "metric"]).reset_index(drop=True))
@@ -168,7 +173,8 @@ def _questionnaires(rng: np.random.Generator, people: pd.DataFrame, dates: pd.Da
         "completed_at": dates[t_idx] + pd.to_timedelta(seconds, unit="s"),
     })
     during = in_episode[p_idx, t_idx]
-    for code, spec in vocabulary.instruments().items():
+    for code in QUESTIONNAIRES:
+        spec = vocabulary.instruments()[code]
         span = spec.item_max - spec.item_min
         person_mean = rng.beta(2, 5, size=P) * span + spec.item_min
         if code == "who5":

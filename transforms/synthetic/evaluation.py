@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-DAILY_EPISODE_METRICS = ("resting_hr_bpm", "hrv_rmssd_ms", "sleep_minutes")
+DAILY_EPISODE_METRICS = ("resting_hr_bpm", "hrv_rmssd_ms", "hrv_sdnn_ms", "sleep_minutes")
 
 
 def episode_detection(flags: pd.DataFrame, episodes: pd.DataFrame, detection_lag_days: int = 0) -> pd.DataFrame:

@@ -8,6 +8,7 @@ Layout under the landing folder (CONTRACT.md):
     <participant_id>/fitbit/resting_heart_rate.json    Fitbit takeout (PMData layout)
     <participant_id>/fitbit/sleep.json
     <participant_id>/fitbit/Heart Rate Variability/Daily Heart Rate Variability Summary - YYYY-MM-(DD).csv
+    <participant_id>/apple_health/export.zip           Apple Health (apple_health_export/export.xml inside)
     questionnaires/surveys.csv                         respondent_id, completed_at, phq9_1 … who5_5
 
 Vendor quirks reproduced: Fitabase dates ``4/12/2016`` and ``4/12/2016 12:00:00 AM``; Fitabase rows for
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from transforms.synthetic.apple_health import write_apple_health
 from transforms.synthetic.cohort import Cohort
 
 FITABASE_FOLDER = "fitabase_export"
@@ -38,7 +40,12 @@ def write_cohort(cohort: Cohort, landing: Path, truth_path: Path) -> dict[str, i
     if fitabase.any():
         _fitabase(cohort, fitabase, landing / FITABASE_FOLDER, rng)
         counts["fitabase_files"] = 2
-    counts["takeout_files"] = _takeout(cohort, ~fitabase, landing, rng)
+    devices = cohort.people["device"].to_numpy()
+    counts["takeout_files"] = _takeout(cohort, devices == "fitbit_takeout", landing, rng)
+    apple = np.flatnonzero(devices == "apple_health")
+    for p in apple:  # one export per participant
+        write_apple_health(cohort, int(p), landing / cohort.people["participant_id"].iloc[p] / "apple_health")
+    counts["apple_health_files"] = len(apple)
     _questionnaires(cohort, landing / "questionnaires" / "surveys.csv")
     truth_path.parent.mkdir(parents=True, exist_ok=True)
     cohort.episodes.to_csv(truth_path, index=False)

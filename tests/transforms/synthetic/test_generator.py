@@ -15,7 +15,7 @@ from transforms.synthetic.vendor_files import write_cohort
 
 
 GENERATED_FORMATS = {"fitabase_daily_activity", "fitabase_sleep_day", "fitbit_takeout_resting_hr",
-                     "fitbit_takeout_sleep", "fitbit_takeout_hrv", "questionnaire_csv"}
+                     "fitbit_takeout_sleep", "fitbit_takeout_hrv", "questionnaire_csv", "apple_health"}
 
 
 def digest(folder):

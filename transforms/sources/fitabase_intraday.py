@@ -1,0 +1,67 @@
+"""Fitabase intraday CSVs (cohort-wide, ``Id`` per row), read in chunks:
+
+| file | columns | becomes |
+|---|---|---|
+| ``heartrate_seconds_merged.csv`` | Id, Time, Value | heart-rate samples → ``heart_rate_mean_bpm`` and the day's coverage (valid hours: ≥ 30 of 60 minutes with a sample) |
+| ``hourlySteps_merged.csv`` | Id, ActivityHour, StepTotal | steps per hour → daily ``steps`` |
+| ``minuteSleep_merged.csv`` | Id, date, value, logId | one-minute sleep intervals (1 asleep; 2 restless, 3 awake = in bed awake) → main sleep and naps |
+| ``hourlyCalories_merged.csv``, ``hourlyIntensities_merged.csv`` | Id, ActivityHour, … | no metric of ours: records counted as ignored |
+
+Times: ``4/12/2016 7:21:00 AM`` or the Excel re-save ``4/12/16 7:21``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pandas as pd
+
+from transforms import vocabulary
+from transforms.dates import FITABASE_FORMATS
+from transforms.records import ParseResult, csv_raw_lines
+from transforms.sources._tabular import RecordChecker, csv_chunks, data_columns, samples_frame
+
+FORMAT = "fitabase_intraday"
+SCOPE = "cohort"
+ACCOUNT_SOURCE = "fitabase"
+LAYOUTS = {  # header start → (time column, value column, metric, kind)
+    "Id,Time,Value": ("Time", "Value", "heart_rate_mean_bpm", "level"),
+    "Id,ActivityHour,StepTotal": ("ActivityHour", "StepTotal", "steps", "amount"),
+    "Id,date,value,logId": ("date", "value", "sleep", "sleep"),
+    "Id,ActivityHour,Calories": None,
+    "Id,ActivityHour,TotalIntensity": None,
+}
+
+
+def _layout(head: str) -> str | None:
+    header = head.lstrip("\ufeff").split("\n", 1)[0].strip()
+    return next((k for k in LAYOUTS if header.startswith(k)), None)
+
+
+def detect(name: str, head: str) -> bool:
+    return _layout(head) is not None
+
+
+def parse(source, ctx) -> Iterator[ParseResult]:
+    layout = LAYOUTS[_layout(source.head())]
+    required = ["Id"] + ([layout[0], layout[1]] if layout else [])
+    for frame in csv_chunks(source, ctx.source_file, required, vocabulary.ingest_rules().chunk_records):
+        if layout is None:
+            yield ParseResult(n_records=len(frame), n_ignored=len(frame))
+            continue
+        time_col, value_col, metric, kind = layout
+        chk = RecordChecker(frame)
+        chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
+        start = chk.datetime(time_col, FITABASE_FORMATS)
+        value = chk.number(value_col)
+        end = None
+        if kind == "sleep":
+            chk.fail_where(~value.isin([1, 2, 3]), f"{value_col}=" + frame[value_col] + " is not 1, 2 or 3")
+            end = start + pd.Timedelta(minutes=1)
+            value = (value == 1).astype("float64")
+        raw = csv_raw_lines(frame[data_columns(frame)])
+        good = chk.good
+        samples = samples_frame(frame[good], metric, kind, start[good], value[good], FORMAT, ctx.source_file,
+                                end=end[good] if end is not None else None, account=frame.loc[good, "Id"].str.strip())
+        yield ParseResult(samples=samples, rejects=chk.rejects(ctx.source_file, FORMAT, raw), n_records=len(frame),
+                          raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))

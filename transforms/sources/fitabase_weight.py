@@ -1,0 +1,35 @@
+"""Fitabase ``weightLogInfo_merged.csv``: Id, Date (``5/2/2016 11:59:59 PM``), WeightKg, WeightPounds, Fat,
+BMI, IsManualReport, LogId. Metric ``weight_kg`` = WeightKg (or WeightPounds × 0.45359237 when only pounds are
+given), on the day of Date. A repeated LogId is quarantined as a duplicate.
+"""
+
+from __future__ import annotations
+
+from transforms.dates import FITABASE_FORMATS
+from transforms.records import ParseResult
+from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+
+FORMAT = "fitabase_weight"
+SCOPE = "cohort"
+ACCOUNT_SOURCE = "fitabase"
+POUND_KG = 0.45359237
+
+
+def detect(name: str, head: str) -> bool:
+    return head.lstrip("\ufeff").startswith("Id,Date,WeightKg,WeightPounds")
+
+
+def parse(source, ctx) -> ParseResult:
+    table = read_csv_strings(source, ctx.source_file, ["Id", "Date", "WeightKg", "WeightPounds", "LogId"], FORMAT)
+    frame = table.frame
+    chk = RecordChecker(frame)
+    chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
+    when = chk.datetime("Date", FITABASE_FORMATS)
+    kg = chk.number("WeightKg", required=False)
+    pounds = chk.number("WeightPounds", required=False)
+    weight = kg.fillna(pounds * POUND_KG)
+    chk.fail_where(weight.isna(), "no WeightKg or WeightPounds")
+    base = frame[["_locator"]].assign(account_id=frame["Id"].str.strip(), day=when.dt.normalize(),
+                                      _log=frame["LogId"])
+    return csv_result(table, chk, ["account_id", "_log"], base, {"weight_kg": weight}, FORMAT, ctx.source_file,
+                      observed_at=when)

@@ -1,0 +1,29 @@
+"""Oura sleep periods flattened to CSV (API v2 ``/usercollection/sleep`` saved by pandas), one participant
+per file: ``bedtime_start``, ``bedtime_end`` (ISO with offset), ``total_sleep_duration`` (s), ``efficiency``,
+``lowest_heart_rate`` (255 = no data), ``average_hrv``, ``type``; nested fields as Python reprs (ignored).
+Metrics as in ``_oura``; no ``day`` column, so a period belongs to the local day its bedtime_end falls on.
+A repeated bedtime_start is quarantined as a duplicate.
+"""
+
+from __future__ import annotations
+
+from transforms.records import ParseResult
+from transforms.sources._oura import period_values
+from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+
+FORMAT = "oura_sleep_csv"
+SCOPE = "person"
+REQUIRED = ["bedtime_start", "bedtime_end", "total_sleep_duration"]
+
+
+def detect(name: str, head: str) -> bool:
+    header = head.lstrip("\ufeff").split("\n", 1)[0]
+    return all(c in header for c in REQUIRED) and "lowest_heart_rate" in header
+
+
+def parse(source, ctx) -> ParseResult:
+    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT)
+    chk = RecordChecker(table.frame)
+    day, values = period_values(table.frame, chk)
+    base = table.frame[["_locator"]].assign(day=day.dt.normalize(), _start=table.frame["bedtime_start"])
+    return csv_result(table, chk, ["_start"], base, values, FORMAT, ctx.source_file)

@@ -183,6 +183,10 @@ def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, even
         except IngestError as exc:
             out.fail(source.source_file, exc.reason, module.FORMAT)
             log.warning("failed: %s: %s", source.source_file, exc.reason)
+        except Exception as exc:  # a parser bug on an odd file fails that file, not the whole run
+            out.fail(source.source_file, f"internal error while parsing ({type(exc).__name__}): {exc}"[:500],
+                     module.FORMAT)
+            log.exception("internal error while parsing %s", source.source_file)
     return out
 
 

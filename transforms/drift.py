@@ -83,7 +83,7 @@ def compute_drift(daily: pd.DataFrame, baselines: pd.DataFrame, start, end, win:
         "ks_stat": ks_stat[s_idx, k_idx],
         "ks_p": ks_p[s_idx, k_idx],
     })
-    groups = pd.factorize(pd.MultiIndex.from_arrays([frame["participant_id"], frame["day"]]))[0]
+    groups = frame.groupby(["participant_id", "day"], sort=False).ngroup().to_numpy()
     frame["q_value"] = bh_qvalues(frame["ks_p"].to_numpy(), groups)
     sufficient = n_days[s_idx, k_idx] >= win.min_baseline_days
     with np.errstate(invalid="ignore"):

@@ -35,6 +35,9 @@ def build_panel(daily: pd.DataFrame, first_day, last_day) -> Panel:
     n_days = (last_day - first_day).days + 1
     day = pd.to_datetime(daily["day"])
     rows = daily[(day >= first_day) & (day <= last_day)]
+    if rows.empty:
+        keys = pd.DataFrame({"participant_id": pd.Series(dtype="string"), "metric": pd.Series(dtype="string")})
+        return Panel(series=keys, first_day=first_day, values=np.full((0, n_days), np.nan))
     codes, series = pd.factorize(pd.MultiIndex.from_arrays([rows["participant_id"], rows["metric"]]),
                                  sort=True)
     values = np.full((len(series), n_days), np.nan)

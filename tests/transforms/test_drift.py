@@ -86,3 +86,11 @@ def test_zero_mad_gives_null_z_not_infinity():
     _, drift = run(daily, days[-1], days[-1])
     assert np.isnan(drift.iloc[0].robust_z) and np.isnan(drift.iloc[0].recent_z)
     assert not drift.iloc[0].flagged
+
+
+def test_empty_input_gives_empty_typed_frames():
+    daily = pd.DataFrame({"participant_id": pd.Series(dtype="string"), "day": pd.Series(dtype="datetime64[s]"),
+                          "metric": pd.Series(dtype="string"), "value": pd.Series(dtype="float64")})
+    base, drift = run(daily, "2025-03-01", "2025-03-05")
+    assert base.empty and drift.empty
+    assert list(drift.columns)[:4] == ["participant_id", "day", "metric", "value"]

@@ -27,8 +27,8 @@ def local_times(text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def period_values(frame: pd.DataFrame, chk) -> tuple[pd.Series, dict[str, pd.Series]]:
     """(day, {metric: values}) for sleep-period records; failures recorded on ``chk``."""
-    start, _ = local_times(frame.get("bedtime_start", pd.Series(index=frame.index, dtype="string")))
-    end, _ = local_times(frame.get("bedtime_end", pd.Series(index=frame.index, dtype="string")))
+    start, start_offset = local_times(frame.get("bedtime_start", pd.Series(index=frame.index, dtype="string")))
+    end, end_offset = local_times(frame.get("bedtime_end", pd.Series(index=frame.index, dtype="string")))
     chk.fail_where(start.isna() | end.isna(), "unparseable bedtime_start/bedtime_end")
     chk.fail_where(end <= start, "bedtime_end not after bedtime_start")
     if "day" in frame.columns and frame["day"].fillna("").astype(str).str.len().gt(0).all():
@@ -40,7 +40,10 @@ def period_values(frame: pd.DataFrame, chk) -> tuple[pd.Series, dict[str, pd.Ser
     num = lambda col: pd.to_numeric(frame.get(col, pd.Series(np.nan, index=frame.index)), errors="coerce")  # noqa: E731
     total_min = num("total_sleep_duration") / 60
     lowest = num("lowest_heart_rate")
-    midpoint = (start + (end - start) / 2 - day).dt.total_seconds() / 60
+    abs_start = start - pd.to_timedelta(start_offset, unit="m")
+    abs_end = end - pd.to_timedelta(end_offset, unit="m")
+    local_mid = abs_start + (abs_end - abs_start) / 2 + pd.to_timedelta(end_offset, unit="m")
+    midpoint = (local_mid - day).dt.total_seconds() / 60
     values = {
         "sleep_minutes": total_min.where(main),
         "nap_minutes": total_min.where(~main),

@@ -23,7 +23,8 @@ by that rank (``transforms.samples``). Source names are used for that ranking on
 Safety: the file is parsed with expat as a stream (memory does not grow with file size); any ``<!ENTITY>``
 declaration stops the parse (no entity expansion, no external entities), and external DTDs are never
 fetched. A file that stops being well-formed part-way keeps the records before the error and quarantines
-the rest with the parser's message and line.
+the rest with the parser's message and line. Locators read ``Record 1234, line 5678`` (the n-th
+``<Record>`` element and its line).
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ class _Collector:
         kind = attrs.get("type")
         if kind in TYPES:
             self.rows.append((kind, attrs.get("startDate", ""), attrs.get("endDate", ""), attrs.get("value", ""),
-                              attrs.get("unit", ""), attrs.get("sourceName", ""), self.parser.CurrentLineNumber))
+                              attrs.get("unit", ""), attrs.get("sourceName", ""), self.n_records,
+                              self.parser.CurrentLineNumber))
         else:
             self.n_ignored += 1
 
@@ -137,8 +139,8 @@ def _offset_minutes(text: pd.Series) -> pd.Series:
 def _chunk(rows: list[tuple], source_file: str) -> ParseResult:
     if not rows:
         return ParseResult(samples=empty_frame(SAMPLE_SCHEMA))
-    frame = pd.DataFrame(rows, columns=["type", "start", "end", "value", "unit", "source", "line"])
-    locator = "line " + frame["line"].astype(str)
+    frame = pd.DataFrame(rows, columns=["type", "start", "end", "value", "unit", "source", "record", "line"])
+    locator = "Record " + frame["record"].astype(str) + ", line " + frame["line"].astype(str)
     start_local = pd.to_datetime(frame["start"].str[:19], format="%Y-%m-%d %H:%M:%S", errors="coerce")
     end_local = pd.to_datetime(frame["end"].str[:19], format="%Y-%m-%d %H:%M:%S", errors="coerce")
     offset = _offset_minutes(frame["start"].str[20:25])
@@ -179,10 +181,10 @@ class _RecordText:
     """A quarantined record's text, rebuilt from the attributes kept (never the source or device name)."""
 
     def __init__(self, frame: pd.DataFrame):
-        self.frame = frame.set_index("line")
+        self.frame = frame.set_index("record")
 
     def __call__(self, locators) -> pd.Series:
-        lines = pd.Series(list(locators), dtype="string").str.removeprefix("line ").astype(int)
-        rows = self.frame.reindex(lines.to_numpy())
+        records = pd.Series(list(locators), dtype="string").str.extract(r"^Record (\d+)")[0].astype(int)
+        rows = self.frame.reindex(records.to_numpy())
         return ('<Record type="' + rows["type"] + '" unit="' + rows["unit"] + '" startDate="' + rows["start"]
                 + '" endDate="' + rows["end"] + '" value="' + rows["value"] + '"/>').fillna("").reset_index(drop=True)

@@ -83,3 +83,32 @@ def test_hrv_summary_csv(tmp_path):
     assert result.observations["value"].tolist() == [29.232]
     assert result.rejects["reason"].tolist() == ["missing rmssd"]
     assert (result.observations["day"] == pd.Timestamp("2024-07-21")).all()
+
+
+def test_sleep_score_days_in_the_participants_time_zone(tmp_path):
+    from transforms.sources import fitbit_takeout_extras
+
+    path = tmp_path / "sleep_score.csv"
+    path.write_text("sleep_log_entry_id,timestamp,overall_score,composition_score,revitalization_score,"
+                    "duration_score,deep_sleep_in_minutes,resting_heart_rate,restlessness\n"
+                    "26185834,2020-03-11T03:13:00Z,81,20,21,40,90,58,0.07\n")
+    oslo = parse(fitbit_takeout_extras, path, "p/sleep_score.csv", timezone="Europe/Oslo")
+    new_york = parse(fitbit_takeout_extras, path, "p/sleep_score.csv", timezone="America/New_York")
+    assert oslo.observations["day"].iloc[0] == pd.Timestamp("2020-03-11")       # 04:13 local
+    assert new_york.observations["day"].iloc[0] == pd.Timestamp("2020-03-10")   # 23:13 local
+    assert oslo.observations["metric"].tolist() == ["sleep_score"]
+
+
+def test_steps_json_string_values(tmp_path):
+    from transforms.samples import DailyFromSamples
+    from transforms.sources import fitbit_takeout_extras
+
+    records = [{"dateTime": f"2019-11-01 {h:02d}:{m:02d}:00", "value": str(h)} for h in range(24) for m in range(60)]
+    records.append({"dateTime": "2019-11-02 00:00:00", "value": "many"})
+    path = tmp_path / "steps.json"
+    path.write_text(json.dumps(records))
+    result = parse(fitbit_takeout_extras, path, "p/steps.json")
+    assert result.rejects["reason"].tolist() == ["value='many' is not a number"]
+    acc = DailyFromSamples("x", "p/steps.json")
+    acc.add(result.samples.assign(participant_id="p"))
+    assert acc.finish().set_index("metric").loc["steps", "value"] == sum(h * 60 for h in range(24))

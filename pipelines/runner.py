@@ -88,6 +88,9 @@ def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None
         echo("[2/2] no data in the landing folder: nothing to materialize")
         return RunOutcome(True, None, None, None)
     lo, hi = partition_bounds()
+    if start < lo or end > hi:
+        echo(f"      note: data runs {start} … {end} but daily partitions cover {lo} … {hi}; days outside are "
+             "not materialized (set WELLNESS_PARTITIONS_START to include earlier days)")
     start, end = max(start, lo), min(end, hi)
     if start > end:
         echo(f"[2/2] {start} … {end} lies outside the daily partitions ({lo} … {hi})")

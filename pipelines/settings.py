@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = "data"
-PARTITIONS_START_DEFAULT = "2014-01-01"
+PARTITIONS_START_DEFAULT = "2000-01-01"  # = the earliest day quality.rules accepts
 
 
 @dataclass(frozen=True)
@@ -60,5 +60,5 @@ class Paths:
 
 
 def partitions_start() -> str:
-    """First daily partition (``$WELLNESS_PARTITIONS_START``, default 2014-01-01)."""
+    """First daily partition (``$WELLNESS_PARTITIONS_START``, default 2000-01-01)."""
     return os.environ.get("WELLNESS_PARTITIONS_START", PARTITIONS_START_DEFAULT)

@@ -20,6 +20,7 @@ from transforms.sources import (
     apple_health, fitabase_daily_activity, fitabase_intraday, fitabase_sleep_day, fitabase_weight, fitbit_takeout_hrv, fitbit_takeout_resting_hr,
     fitbit_takeout_extras, fitbit_takeout_sleep, google_fit_daily, ema_pmsys, oura_api_json, oura_sleep_csv,
     psqi_csv, questionnaire_csv, questionnaire_text_csv, redcap_dictionary, studentlife_ema, whoop_csv,
+    withings_sleep,
 )
 
 FORMATS: tuple[ModuleType, ...] = (
@@ -38,6 +39,7 @@ FORMATS: tuple[ModuleType, ...] = (
     oura_api_json,
     oura_sleep_csv,
     whoop_csv,
+    withings_sleep,
     google_fit_daily,
     ema_pmsys,
     studentlife_ema,

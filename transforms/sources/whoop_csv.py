@@ -12,7 +12,8 @@ A night belongs to the local day of its ``Wake onset``.
   Sleep efficiency %, ``sleep_midpoint_min`` from Sleep onset and Wake onset (elapsed time from the offsets,
   so a DST night is right); ``Nap`` true → ``nap_minutes``. A sleep without durations counts as empty.
 
-A repeated cycle start (cycles) or sleep onset (sleeps) is quarantined as a duplicate.
+A repeated cycle start (cycles) or sleep onset (sleeps) is quarantined as a duplicate. The export's
+``workouts.csv`` and ``journal_entries.csv`` are recognised and counted as ignored.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ TIME = ("%Y-%m-%d %H:%M:%S",)
 
 def detect(name: str, head: str) -> bool:
     header = head.lstrip("\ufeff").split("\n", 1)[0]
-    return "Cycle start time" in header and "Cycle timezone" in header and (
-        "Recovery score %" in header or "Nap" in header)
+    return "Cycle start time" in header and "Cycle timezone" in header
 
 
 def parse(source, ctx) -> ParseResult:
     table = read_csv_strings(source, ctx.source_file, ["Cycle start time", "Cycle timezone"], FORMAT)
     frame = table.frame
+    if "Nap" not in frame.columns and "Recovery score %" not in frame.columns:
+        return ParseResult(n_records=table.n_records, n_ignored=table.n_records)  # workouts, journal
     chk = RecordChecker(frame)
     cycle_start = chk.datetime("Cycle start time", TIME)
     wake = chk.datetime("Wake onset", TIME, required=False) if "Wake onset" in frame else cycle_start * np.nan

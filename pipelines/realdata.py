@@ -1,0 +1,54 @@
+"""Stage the real third-party samples (``../shared/realdata``) as a landing folder, the way a study would
+drop them: one folder per person for single-person exports, cohort files in their own folder, and the
+landing configuration the samples need (StudentLife's survey dates and time zone). Used by the
+all-formats test and ``bench/realdata_ingest.py``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+PERSON_FOLDERS = {  # realdata folder → participant id for single-person exports
+    "oura_api_v2_kola": "oura1",
+    "oura_sleep_periods_bioinsights": "oura2",
+    "whoop_export_theonerichy": "whoop1",
+    "google_fit_takeout_khaingsuthway": "gfit1",
+    "withings_sleep_biopsykit": "withings1",
+}
+COHORT_FOLDERS = ("fitabase_fitbit_2016", "redcap_data_dictionaries")
+# StudentLife spring 2013: the pre surveys opened at term start, the post surveys at its end (Wang et al. 2014)
+EVENTS = "event,date\npre,2013-03-27\npost,2013-05-29\n"
+STUDENTLIFE_TIMEZONE = "America/New_York"
+
+
+def stage_realdata(realdata: Path, landing: Path) -> dict[str, list[str]]:
+    """Copy the samples into ``landing``; returns landing paths (relative) by realdata folder."""
+    staged: dict[str, list[str]] = {}
+    landing.mkdir(parents=True, exist_ok=True)
+
+    def put(folder: str, src: Path, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, dest)
+        staged.setdefault(folder, []).append(dest.relative_to(landing).as_posix())
+
+    for folder, person in PERSON_FOLDERS.items():
+        for src in sorted((realdata / folder).glob("*")):
+            if src.is_file() and src.name != "SOURCE.txt":
+                put(folder, src, landing / person / folder / src.name)
+    for folder in COHORT_FOLDERS:
+        for src in sorted((realdata / folder).glob("*")):
+            if src.is_file() and src.name != "SOURCE.txt":
+                put(folder, src, landing / folder / src.name)
+    studentlife = realdata / "studentlife_surveys"
+    for src in sorted((studentlife / "survey").glob("*.csv")):
+        put("studentlife_surveys", src, landing / "studentlife" / "survey" / src.name)
+    participants = ["participant_id,source,source_account_id,timezone"]
+    for src in sorted((studentlife / "EMA").glob("*.json")):
+        uid = src.stem.split("_")[-1] if "_u" in src.stem else None
+        dest = landing / (uid or "studentlife") / "ema" / src.name
+        put("studentlife_surveys", src, dest)
+        if uid and f"{uid},questionnaire,{uid},{STUDENTLIFE_TIMEZONE}" not in participants:
+            participants.append(f"{uid},questionnaire,{uid},{STUDENTLIFE_TIMEZONE}")
+    (landing / "participants.csv").write_text("\n".join(participants) + "\n")
+    (landing / "questionnaire_events.csv").write_text(EVENTS)
+    return staged

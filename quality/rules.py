@@ -75,25 +75,38 @@ def response_reasons(responses: pd.DataFrame, today: dt.date) -> pd.Series:
 
 def sample_reasons(samples: pd.DataFrame, today: dt.date) -> pd.Series:
     """Why each intraday sample must be quarantined: a level or amount outside its metric's range, a
-    sleep interval that ends before it starts or lasts over a day, a time in the future or before 2000."""
+    sleep interval that does not end after it starts or lasts over a day, a time in the future or before
+    2000. Vectorised masks; reason texts are built for the failing samples only."""
     specs = vocabulary.metrics()
-    lo = samples["metric"].map({m: s.valid_min for m, s in specs.items()}).astype("float64")
-    hi = samples["metric"].map({m: s.valid_max for m, s in specs.items()}).astype("float64")
-    value = samples["value"]
-    reason = _day_reasons(samples["start"], today)
-    measured = samples["kind"].isin(["level", "amount"])
-    out_of_range = measured & ((value < lo) | (value > hi))
-    text = (samples["metric"] + " sample " + value.map("{:g}".format).astype("string") + " outside ["
-            + lo.map("{:g}".format).astype("string") + ", " + hi.map("{:g}".format).astype("string") + "]")
-    reason = reason.where(reason.notna() | ~out_of_range.fillna(False), text)
-    reason = reason.where(reason.notna() | ~(measured & lo.isna()), "unknown metric " + samples["metric"])
-    sleep = samples["kind"] == "sleep"
-    start_offset = pd.to_timedelta(samples["utc_offset_min"].fillna(0.0), unit="m")
-    end_offset = pd.to_timedelta(samples["end_utc_offset_min"].fillna(samples["utc_offset_min"]).fillna(0.0), unit="m")
-    duration = (samples["end"] - end_offset) - (samples["start"] - start_offset)
-    reason = reason.where(reason.notna() | ~(sleep & (duration <= pd.Timedelta(0))),
-                          "sleep interval does not end after it starts")
-    reason = reason.where(reason.notna() | ~(sleep & (duration > pd.Timedelta(hours=24))), "sleep interval longer than 24 h")
+    metric = samples["metric"].astype(object).to_numpy()
+    lo = pd.Series(metric).map({m: s.valid_min for m, s in specs.items()}).to_numpy(dtype="float64")
+    hi = pd.Series(metric).map({m: s.valid_max for m, s in specs.items()}).to_numpy(dtype="float64")
+    value = samples["value"].to_numpy(dtype="float64")
+    kind = samples["kind"].astype(object).to_numpy()
+    start = samples["start"].to_numpy()
+    latest = np.datetime64(pd.Timestamp(today) + pd.Timedelta(days=2), "s")
+    future = start >= latest
+    early = start < np.datetime64(EARLIEST_PLAUSIBLE_DAY, "s")
+    measured = (kind == "level") | (kind == "amount")
+    unknown = measured & np.isnan(lo)
+    out_of_range = measured & ~unknown & ((value < lo) | (value > hi))
+    sleep = kind == "sleep"
+    start_off = np.nan_to_num(samples["utc_offset_min"].to_numpy(dtype="float64"))
+    end_off = samples["end_utc_offset_min"].fillna(samples["utc_offset_min"]).fillna(0.0).to_numpy(dtype="float64")
+    minutes = ((samples["end"].to_numpy() - start).astype("timedelta64[s]").astype("float64") / 60
+               - end_off + start_off)
+    not_after = sleep & ~(minutes > 0)
+    too_long = sleep & (minutes > 24 * 60)
+    bad = future | early | unknown | out_of_range | not_after | too_long
+    reason = pd.Series(pd.NA, index=samples.index, dtype="string")
+    for i in np.flatnonzero(bad):  # only the failing samples
+        day = pd.Timestamp(start[i]).strftime("%Y-%m-%d")
+        reason.iloc[i] = (f"day {day} is in the future" if future[i] else
+                          f"day {day} is before 2000" if early[i] else
+                          f"unknown metric {metric[i]}" if unknown[i] else
+                          f"{metric[i]} sample {value[i]:g} outside [{lo[i]:g}, {hi[i]:g}]" if out_of_range[i] else
+                          "sleep interval does not end after it starts" if not_after[i] else
+                          "sleep interval longer than 24 h")
     return reason
 
 

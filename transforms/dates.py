@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 # Fitabase exports: pristine "4/12/2016 12:00:00 AM"; re-saved by Excel "4/12/16" or "4/12/16 0:00".
@@ -32,3 +33,41 @@ def parse_datetimes(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
         out.loc[parsed.index[ok]] = parsed[ok]
         todo.loc[parsed.index[ok]] = False
     return out
+
+
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 for proleptic Gregorian dates (H. Hinnant's algorithm), vectorised."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def parse_offset_timestamps(text) -> tuple[np.ndarray, np.ndarray]:
+    """``YYYY-MM-DD HH:MM:SS ±HHMM`` strings (Apple Health's layout) → (local wall-clock datetime64[s],
+    UTC offset in minutes). Parsed as a byte matrix, so a million stamps take milliseconds; any string not in
+    that exact layout (or with an impossible month, day or time) gives NaT / NaN."""
+    raw = np.asarray(text, dtype="S25")
+    b = raw.view(np.uint8).reshape(len(raw), 25).astype(np.int64) if len(raw) else np.zeros((0, 25), np.int64)
+    digit = b - 48
+
+    def num(lo, hi):
+        out = np.zeros(len(b), dtype=np.int64)
+        for i in range(lo, hi):
+            out = out * 10 + digit[:, i]
+        return out
+
+    digits_at = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 21, 22, 23, 24]
+    ok = ((digit[:, digits_at] >= 0) & (digit[:, digits_at] <= 9)).all(axis=1)
+    ok &= (b[:, 4] == 45) & (b[:, 7] == 45) & (b[:, 10] == 32) & (b[:, 13] == 58) & (b[:, 16] == 58)
+    ok &= (b[:, 19] == 32) & ((b[:, 20] == 43) | (b[:, 20] == 45))
+    year, month, day = num(0, 4), num(5, 7), num(8, 10)
+    hour, minute, second = num(11, 13), num(14, 16), num(17, 19)
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour < 24) & (minute < 60) & (second < 61)
+    seconds = (_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second)
+    local = np.where(ok, seconds, 0).astype("datetime64[s]")
+    local[~ok] = np.datetime64("NaT")
+    offset = np.where(b[:, 20] == 45, -1.0, 1.0) * (num(21, 23) * 60 + num(23, 25))
+    return local, np.where(ok, offset, np.nan)

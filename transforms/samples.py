@@ -148,11 +148,16 @@ def _coverage(minutes: pd.DataFrame, min_minutes: float) -> pd.DataFrame:
 
 
 def _widen_by_in_bed(sessions: pd.DataFrame, in_bed: pd.DataFrame) -> pd.DataFrame:
-    """Extend each session's span by in-bed intervals of other sources that overlap it."""
+    """Extend each session's span by in-bed intervals of other sources that overlap it. Candidates are
+    joined on participant and the day the interval ends (that day or the next), so the join stays linear
+    in the number of nights."""
     if in_bed.empty:
         return sessions
-    pairs = sessions.reset_index().merge(in_bed[["participant_id", "abs_start", "abs_end"]], on="participant_id",
-                                         suffixes=("", "_bed"))
+    bed = in_bed[["participant_id", "end", "abs_start", "abs_end"]].assign(day=in_bed["end"].dt.normalize())
+    keyed = sessions.reset_index()
+    pairs = pd.concat([keyed.merge(bed.assign(day=bed["day"] - pd.Timedelta(days=shift)).drop(columns="end"),
+                                   on=["participant_id", "day"], suffixes=("", "_bed"))
+                       for shift in (0, 1)], ignore_index=True)
     pairs = pairs[(pairs["abs_start_bed"] < pairs["abs_end"]) & (pairs["abs_end_bed"] > pairs["abs_start"])]
     if pairs.empty:
         return sessions

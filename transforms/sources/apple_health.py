@@ -37,7 +37,8 @@ import pandas as pd
 
 from transforms import vocabulary
 from transforms.errors import MalformedFile
-from transforms.records import ParseResult, empty_frame, rejects_frame, SAMPLE_SCHEMA
+from transforms.dates import parse_offset_timestamps
+from transforms.records import SAMPLE_SCHEMA, ParseResult, empty_frame, empty_rejects, rejects_frame
 
 FORMAT = "apple_health"
 SCOPE = "person"
@@ -56,6 +57,7 @@ SLEEP_ASLEEP = {"HKCategoryValueSleepAnalysisAsleep", "HKCategoryValueSleepAnaly
                 "HKCategoryValueSleepAnalysisAsleepCore", "HKCategoryValueSleepAnalysisAsleepDeep",
                 "HKCategoryValueSleepAnalysisAsleepREM"}
 SLEEP_AWAKE = {"HKCategoryValueSleepAnalysisInBed", "HKCategoryValueSleepAnalysisAwake"}
+SLEEP_VALUES = {**{v: 1.0 for v in SLEEP_ASLEEP}, **{v: 0.0 for v in SLEEP_AWAKE}}
 POUND_KG = 0.45359237
 
 
@@ -130,61 +132,67 @@ def parse(source, ctx) -> Iterator[ParseResult]:
     yield take()
 
 
-def _offset_minutes(text: pd.Series) -> pd.Series:
-    """``-0500`` → −300."""
-    sign = np.where(text.str[0] == "-", -1.0, 1.0)
-    return sign * (pd.to_numeric(text.str[1:3], errors="coerce") * 60 + pd.to_numeric(text.str[3:5], errors="coerce"))
-
-
 def _chunk(rows: list[tuple], source_file: str) -> ParseResult:
     if not rows:
         return ParseResult(samples=empty_frame(SAMPLE_SCHEMA))
-    frame = pd.DataFrame(rows, columns=["type", "start", "end", "value", "unit", "source", "record", "line"])
-    locator = "Record " + frame["record"].astype(str) + ", line " + frame["line"].astype(str)
-    start_local = pd.to_datetime(frame["start"].str[:19], format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    end_local = pd.to_datetime(frame["end"].str[:19], format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    offset = _offset_minutes(frame["start"].str[20:25])
-    end_offset = _offset_minutes(frame["end"].str[20:25])
-    metric = frame["type"].map({t: m for t, (m, _) in TYPES.items()})
-    kind = frame["type"].map({t: k for t, (_, k) in TYPES.items()})
+    kind_, start_, end_, value_, unit_, source_, record_, line_ = zip(*rows)
+    start_local, offset = parse_offset_timestamps(start_)
+    end_local, end_offset = parse_offset_timestamps(end_)
+    types = pd.Categorical(kind_)
+    metric = np.array([TYPES[t][0] for t in types.categories], dtype=object)[types.codes]
+    kind = np.array([TYPES[t][1] for t in types.categories], dtype=object)[types.codes]
     is_sleep = kind == "sleep"
-    numeric = pd.to_numeric(frame["value"], errors="coerce")
-    sleep_value = frame["value"].map({**{v: 1.0 for v in SLEEP_ASLEEP}, **{v: 0.0 for v in SLEEP_AWAKE}})
-    value = numeric.where(~is_sleep, sleep_value)
-    value = value.where(~((metric == "weight_kg") & (frame["unit"] == "lb")), value * POUND_KG)
-    rank = np.select([frame["source"].str.contains("Watch", regex=False),
-                      frame["source"].str.contains("iPhone", regex=False)], [0, 1], 2)
+    values = pd.Series(value_)
+    numeric = pd.to_numeric(values, errors="coerce").to_numpy()
+    sleep_value = values.map(SLEEP_VALUES).to_numpy(dtype="float64")
+    value = np.where(is_sleep, sleep_value, numeric)
+    pounds = (metric == "weight_kg") & (np.asarray(unit_, dtype=object) == "lb")
+    value = np.where(pounds, value * POUND_KG, value)
+    sources = pd.Categorical(source_)
+    rank_by_source = np.select([sources.categories.str.contains("Watch", regex=False),
+                                sources.categories.str.contains("iPhone", regex=False)], [0, 1], 2)
+    rank = rank_by_source[sources.codes] if len(sources.categories) else np.zeros(len(rows), dtype=np.int64)
 
-    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
-    reason[start_local.isna()] = "unparseable startDate='" + frame["start"] + "'"
-    reason[reason.isna() & is_sleep & end_local.isna()] = "unparseable endDate='" + frame["end"] + "'"
-    reason[reason.isna() & value.isna() & is_sleep] = "unknown sleep value '" + frame["value"] + "'"
-    reason[reason.isna() & value.isna()] = "value='" + frame["value"] + "' is not a number"
-    bad = reason.notna()
+    bad_start = np.isnat(start_local)
+    bad_end = ~bad_start & is_sleep & np.isnat(end_local)
+    bad_value = ~bad_start & ~bad_end & np.isnan(value)
+    bad = bad_start | bad_end | bad_value
+    locator = np.char.add(np.char.add("Record ", np.asarray(record_).astype(str)),
+                          np.char.add(", line ", np.asarray(line_).astype(str)))
+    keep = ~bad
     samples = pd.DataFrame({
-        "participant_id": pd.Series(pd.NA, index=frame.index, dtype="string"),
-        "metric": metric.astype("string"), "kind": kind.astype("string"),
-        "start": start_local.astype("datetime64[s]"), "end": end_local.astype("datetime64[s]"),
-        "utc_offset_min": offset.astype("float64"), "end_utc_offset_min": end_offset.astype("float64"),
-        "value": value.astype("float64"),
-        "source_rank": rank.astype("int64"), "source": FORMAT, "source_file": source_file,
-        "locator": locator.astype("string"),
-    })[~bad]
-    samples["source"] = samples["source"].astype("string")
-    samples["source_file"] = samples["source_file"].astype("string")
-    raw = _RecordText(frame)
-    rejects = rejects_frame(source_file, FORMAT, locator[bad], reason[bad], raw(locator[bad]))
+        "participant_id": pd.Series(pd.NA, index=range(int(keep.sum())), dtype="string"),
+        "metric": pd.array(metric[keep], dtype="string"), "kind": pd.array(kind[keep], dtype="string"),
+        "start": start_local[keep], "end": end_local[keep],
+        "utc_offset_min": offset[keep], "end_utc_offset_min": end_offset[keep], "value": value[keep],
+        "source_rank": rank[keep].astype("int64"),
+        "source": pd.array([FORMAT] * int(keep.sum()), dtype="string"),
+        "source_file": pd.array([source_file] * int(keep.sum()), dtype="string"),
+        "locator": pd.array(locator[keep], dtype="string"),
+    })
+    raw = _RecordText(rows)
+    rejects = empty_rejects()
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        reasons = [f"unparseable startDate='{start_[i]}'" if bad_start[i] else
+                   f"unparseable endDate='{end_[i]}'" if bad_end[i] else
+                   (f"unknown sleep value '{value_[i]}'" if is_sleep[i] else f"value='{value_[i]}' is not a number")
+                   for i in idx]  # only the rejected records
+        rejects = rejects_frame(source_file, FORMAT, locator[idx], reasons, raw(locator[idx]))
     return ParseResult(samples=samples, rejects=rejects, raw_records=raw)
 
 
 class _RecordText:
     """A quarantined record's text, rebuilt from the attributes kept (never the source or device name)."""
 
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame.set_index("record")
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+        self.first = rows[0][6] if rows else 0  # record numbers in a chunk are consecutive
 
     def __call__(self, locators) -> pd.Series:
-        records = pd.Series(list(locators), dtype="string").str.extract(r"^Record (\d+)")[0].astype(int)
-        rows = self.frame.reindex(records.to_numpy())
-        return ('<Record type="' + rows["type"] + '" unit="' + rows["unit"] + '" startDate="' + rows["start"]
-                + '" endDate="' + rows["end"] + '" value="' + rows["value"] + '"/>').fillna("").reset_index(drop=True)
+        out = []
+        for loc in locators:  # only quarantined records
+            i = int(str(loc).split(",")[0].removeprefix("Record ")) - self.first
+            kind, start, end, value, unit = self.rows[i][:5] if 0 <= i < len(self.rows) else ("",) * 5
+            out.append(f'<Record type="{kind}" unit="{unit}" startDate="{start}" endDate="{end}" value="{value}"/>')
+        return pd.Series(out, dtype="string")

@@ -136,8 +136,8 @@ def _sleep_stages(bed: pd.Timestamp, wake: pd.Timestamp, asleep_min: float, zone
     """Watch sleep stages: 15 min awake at the start, then cycles of Core/Deep/Core/REM with short Awake
     gaps, so that the asleep total ≈ ``asleep_min``."""
     # elapsed time, not wall-clock arithmetic: a night across a DST change stays right
-    start = pd.Timestamp(bed).tz_localize(zone, nonexistent="shift_forward") + pd.Timedelta(minutes=15)
-    wake = pd.Timestamp(wake).tz_localize(zone, nonexistent="shift_forward")
+    start = pd.Timestamp(bed).tz_localize(zone, ambiguous=False, nonexistent="shift_forward") + pd.Timedelta(minutes=15)
+    wake = pd.Timestamp(wake).tz_localize(zone, ambiguous=False, nonexistent="shift_forward")
     total_awake = max((wake - start).total_seconds() / 60 - asleep_min, 0)
     n_cycles = 5
     awake_each = total_awake / n_cycles
@@ -152,8 +152,8 @@ def _sleep_stages(bed: pd.Timestamp, wake: pd.Timestamp, asleep_min: float, zone
             end = t + pd.Timedelta(minutes=awake_each)
             segments.append((t, end, "HKCategoryValueSleepAnalysisAwake"))
             t = end
-    starts = _stamp(pd.DatetimeIndex([s.floor("s") for s, _, _ in segments]), zone)
-    ends = _stamp(pd.DatetimeIndex([e.floor("s") for _, e, _ in segments]), zone)
+    starts = _stamp(pd.DatetimeIndex([s.tz_convert("UTC").floor("s") for s, _, _ in segments]), zone)
+    ends = _stamp(pd.DatetimeIndex([e.tz_convert("UTC").floor("s") for _, e, _ in segments]), zone)
     return _records("HKCategoryTypeIdentifierSleepAnalysis", WATCH, "", starts, ends, [v for _, _, v in segments])
 
 

@@ -1,0 +1,129 @@
+"""Apple Health export.xml → canonical daily rows: speed (MB/s) and peak memory, beside bare parsers.
+
+    .venv/bin/python bench/apple_health_parse.py [--mb 500] [--path /tmp/wellness_bench/export.xml]
+
+Generates (once) a synthetic export of about --mb megabytes with the project's own generator (1-minute
+heart rate, steps from Watch and iPhone, sleep stages, ignored types), then runs each measurement in a fresh
+process so peak RSS is its own:
+  expat_floor     pyexpat with a handler that only counts <Record> elements
+  etree_floor     ElementTree iterparse + clear (the common approach)
+  wellness_parse  transforms.sources.apple_health → quality row rules → transforms.samples daily values
+Prints one line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def generate(path: Path, megabytes: int) -> None:
+    from transforms.synthetic.apple_health import export_text
+    from transforms.synthetic.cohort import CohortSpec, simulate
+
+    days = max(2, int(megabytes * 1e6 / 520_000))
+    cohort = simulate(CohortSpec(participants=1, days=days, seed=1, episode_fraction=0.0))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(export_text(cohort, 0, hr_every_s=60), encoding="utf-8")
+
+
+def expat_floor(path: Path) -> dict:
+    from xml.parsers import expat
+
+    count = 0
+
+    def start(name, attrs):
+        nonlocal count
+        if name == "Record":
+            count += 1
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    with open(path, "rb") as fh:
+        parser.ParseFile(fh)
+    return {"records": count}
+
+
+def etree_floor(path: Path) -> dict:
+    import xml.etree.ElementTree as ET
+
+    count = 0
+    context = ET.iterparse(path, events=("start", "end"))
+    _, root = next(context)
+    for event, elem in context:
+        if event == "end" and elem.tag == "Record":
+            count += 1
+            root.clear()
+    return {"records": count}
+
+
+def wellness_parse(path: Path) -> dict:
+    import datetime as dt
+
+    from quality.rules import apply_row_rules
+    from transforms.ingest import ParseContext
+    from transforms.landing import plain_file
+    from transforms.samples import DailyFromSamples
+    from transforms.sources import apple_health
+
+    daily = DailyFromSamples(apple_health.FORMAT, "P1/export.xml", apple_health.HEART_RATE_SAMPLES_PER_HOUR)
+    records = 0
+    for chunk in apple_health.parse(plain_file(path, "P1/export.xml"), ParseContext("P1/export.xml", "UTC")):
+        chunk.samples["participant_id"] = "P1"
+        chunk = apply_row_rules(chunk, apple_health.FORMAT, dt.date(2100, 1, 1))
+        daily.add(chunk.samples)
+        records += chunk.n_records
+    rows = daily.finish()
+    return {"records": records, "daily_rows": len(rows)}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux keeps that across exec, so a child
+    would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(kind: str, path: Path) -> None:
+    t0 = time.perf_counter()
+    result = {"expat_floor": expat_floor, "etree_floor": etree_floor, "wellness_parse": wellness_parse}[kind](path)
+    result["seconds"] = time.perf_counter() - t0
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=int, default=500)
+    ap.add_argument("--path", type=Path, default=Path("/tmp/wellness_bench/export.xml"))
+    ap.add_argument("--child", choices=["expat_floor", "etree_floor", "wellness_parse"])
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.path)
+        return
+    if not args.path.exists() or abs(args.path.stat().st_size / 1e6 - args.mb) > 0.2 * args.mb:
+        print(f"generating {args.mb} MB export at {args.path} …", flush=True)
+        generate(args.path, args.mb)
+    size_mb = args.path.stat().st_size / 1e6
+    print(f"file {args.path} {size_mb:.0f} MB, {os.cpu_count()} cores")
+    for kind in ("expat_floor", "etree_floor", "wellness_parse"):
+        out = subprocess.run([sys.executable, __file__, "--child", kind, "--path", str(args.path)],
+                             capture_output=True, text=True, check=True, cwd=REPO)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        extra = f"  daily_rows {r['daily_rows']}" if "daily_rows" in r else ""
+        print(f"{kind:<15} {size_mb / r['seconds']:6.1f} MB/s  {r['records'] / r['seconds'] / 1e6:5.2f} M records/s  "
+              f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} records){extra}")
+
+
+if __name__ == "__main__":
+    main()

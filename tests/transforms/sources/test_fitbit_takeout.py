@@ -60,6 +60,18 @@ def test_sleep_main_and_nap_midpoint_and_efficiency(tmp_path):
         "$[3]": "endTime not after startTime", "$[2]": "duplicate of $[1]"}
 
 
+def test_mixed_timestamp_spellings_and_unflagged_logs(tmp_path):
+    path = write_json(tmp_path, "sleep.json", [
+        {**sleep_log(1, "2019-11-02", "11/01/19 23:00:00", "11/02/19 07:00:00", 400, 480, True), "mainSleep": None},
+        sleep_log(2, "11/03/19", "2019-11-02T23:30:00", "2019-11-03T06:30:00", 380, 420, True),
+    ])
+    result = parse(fitbit_takeout_sleep, path, "p/sleep.json")
+    daily = result.observations.pivot_table(index="day", columns="metric", values="value")
+    assert result.rejects.empty
+    assert daily.loc["2019-11-02", "sleep_minutes"] == 400  # no flag: the day's longest log is main
+    assert daily.loc["2019-11-03", "sleep_minutes"] == 380
+
+
 def test_midpoint_before_midnight_is_negative(tmp_path):
     path = write_json(tmp_path, "sleep.json", [
         sleep_log(1, "2019-11-02", "2019-11-01T20:00:00", "2019-11-02T02:00:00", 300, 360, True)])

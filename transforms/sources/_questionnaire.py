@@ -115,3 +115,24 @@ def label_values(text: pd.Series, instrument: str) -> tuple[pd.Series, pd.Series
     values = values.fillna(numeric)
     unknown = values.isna() & (norm != "")
     return values, unknown
+
+
+def submissions_result(table, chk, id_col: str, administered: pd.Series, items: dict[str, tuple[str, int]],
+                       answers: dict[str, pd.Series], source: str, source_file: str):
+    """Finish a questionnaire parse: quarantine failed and repeated submissions (same respondent and
+    time), turn the rest into long item answers."""
+    from transforms.records import ParseResult, csv_raw_lines, rejects_frame, split_duplicates
+    from transforms.sources._tabular import concat_rejects, data_columns
+
+    frame = table.frame
+    raw = csv_raw_lines(frame[data_columns(frame)])
+    base = frame.loc[chk.good, ["_locator"]].assign(account_id=frame[id_col].str.strip(),
+                                                    administered_at=administered)
+    kept, dups = split_duplicates(base, key=["account_id", "administered_at"], locator="_locator")
+    rejects = concat_rejects([
+        table.bad_lines, chk.rejects(source_file, source, raw),
+        rejects_frame(source_file, source, dups["_locator"], dups["reason"], raw[dups.index]),
+    ])
+    return ParseResult(responses=long_responses(kept, items, answers, source, source_file), rejects=rejects,
+                       n_records=table.n_records,
+                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))

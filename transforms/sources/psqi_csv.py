@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from transforms.errors import SchemaDrift
-from transforms.records import ParseResult, csv_raw_lines, rejects_frame, split_duplicates
+from transforms.records import ParseResult
 from transforms.sources._questionnaire import (
-    EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, long_responses, normalise,
+    EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, normalise, submissions_result,
 )
-from transforms.sources._tabular import RecordChecker, concat_rejects, data_columns, read_csv_strings
+from transforms.sources._tabular import RecordChecker, data_columns, read_csv_strings
 
 FORMAT = "psqi_csv"
 SCOPE = "cohort"
@@ -205,15 +205,6 @@ def parse(source, ctx) -> ParseResult:
                                         first_present(frame.columns, EVENT_COLUMNS), ctx.events, chk)
     comps, problems = components(frame, cols)
     chk.fail_where(problems != "", "PSQI: " + problems)
-    raw = csv_raw_lines(frame[data_columns(frame)])
-    base = frame.loc[chk.good, ["_locator"]].assign(account_id=frame[id_col].str.strip(),
-                                                    administered_at=administered)
-    kept, dups = split_duplicates(base, key=["account_id", "administered_at"], locator="_locator")
-    rejects = concat_rejects([
-        table.bad_lines, chk.rejects(ctx.source_file, FORMAT, raw),
-        rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw[dups.index]),
-    ])
     items = {f"psqi_c{i}": ("psqi", i) for i in range(1, 8)}
-    responses = long_responses(kept, items, {c: comps[c] for c in items}, FORMAT, ctx.source_file)
-    return ParseResult(responses=responses, rejects=rejects, n_records=table.n_records,
-                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))
+    return submissions_result(table, chk, id_col, administered, items, {c: comps[c] for c in items}, FORMAT,
+                              ctx.source_file)

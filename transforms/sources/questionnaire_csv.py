@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 
 from transforms import vocabulary
 from transforms.errors import SchemaDrift
-from transforms.records import ParseResult, csv_raw_lines, rejects_frame, split_duplicates
+from transforms.records import ParseResult
 from transforms.sources._questionnaire import (
-    EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, long_responses,
-    numbered_item_columns,
+    EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, numbered_item_columns,
+    submissions_result,
 )
-from transforms.sources._tabular import RecordChecker, concat_rejects, data_columns, read_csv_strings
+from transforms.sources._tabular import RecordChecker, data_columns, read_csv_strings
 
 FORMAT = "questionnaire_csv"
 SCOPE = "cohort"
@@ -65,17 +64,4 @@ def parse(source, ctx) -> ParseResult:
     missing_codes = list(vocabulary.redcap_missing_codes())
     answers = {col: chk.number(col, required=False) for col in items}
     answers = {col: v.where(~v.isin(missing_codes)) for col, v in answers.items()}
-    raw = csv_raw_lines(frame[data_columns(frame)])
-
-    base = frame.loc[chk.good, ["_locator"]].assign(account_id=frame[id_col].str.strip(),
-                                                    administered_at=administered)
-    kept, dups = split_duplicates(base.assign(**{f"_v_{c}": answers[c] for c in items}),
-                                  key=["account_id", "administered_at"], locator="_locator")
-    rejects = concat_rejects([
-        table.bad_lines,
-        chk.rejects(ctx.source_file, FORMAT, raw),
-        rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw[dups.index]),
-    ])
-    responses = long_responses(kept, items, answers, FORMAT, ctx.source_file)
-    return ParseResult(responses=responses, rejects=rejects, n_records=table.n_records,
-                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))
+    return submissions_result(table, chk, id_col, administered, items, answers, FORMAT, ctx.source_file)

@@ -11,15 +11,14 @@ matching no label quarantines the submission with the column and text.
 
 from __future__ import annotations
 
-import pandas as pd
 
 from transforms.errors import SchemaDrift
-from transforms.records import ParseResult, csv_raw_lines, rejects_frame, split_duplicates
+from transforms.records import ParseResult
 from transforms.sources._questionnaire import (
     EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, label_values,
-    long_responses, text_item_columns,
+    submissions_result, text_item_columns,
 )
-from transforms.sources._tabular import RecordChecker, concat_rejects, data_columns, read_csv_strings
+from transforms.sources._tabular import RecordChecker, data_columns, read_csv_strings
 
 FORMAT = "questionnaire_text_csv"
 SCOPE = "cohort"
@@ -55,15 +54,4 @@ def parse(source, ctx) -> ParseResult:
         values, unknown = label_values(frame[col], instrument)
         chk.fail_where(unknown, f"{instrument} item {item}: unknown answer '" + frame[col].str.strip() + "'")
         answers[col] = values
-    raw = csv_raw_lines(frame[data_columns(frame)])
-    base = frame.loc[chk.good, ["_locator"]].assign(account_id=frame[id_col].str.strip(),
-                                                    administered_at=administered)
-    kept, dups = split_duplicates(base, key=["account_id", "administered_at"], locator="_locator")
-    rejects = concat_rejects([
-        table.bad_lines,
-        chk.rejects(ctx.source_file, FORMAT, raw),
-        rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw[dups.index]),
-    ])
-    responses = long_responses(kept, items, answers, FORMAT, ctx.source_file)
-    return ParseResult(responses=responses, rejects=rejects, n_records=table.n_records,
-                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))
+    return submissions_result(table, chk, id_col, administered, items, answers, FORMAT, ctx.source_file)

@@ -1,5 +1,16 @@
-"""Asset checks built from the quality suites: declared on the asset they guard, evaluated on the
-partition range just written (read back from the warehouse), recorded in quality.check_results."""
+"""Asset checks and the per-partition quality gate.
+
+Every table's GX suite (``quality.expectations``) becomes one Dagster asset check per named check. After
+an asset writes a day range, its rows are read back and validated; each check yields an
+``AssetCheckResult`` (severity ERROR or WARN, unexpected counts, failing days and sample keys in the
+metadata) and a row in ``quality.check_results``. Days failing an ERROR check — and days that could not be
+built because an upstream day was blocked — are recorded in ``quality.blocked_partitions``. Downstream assets
+skip those days (their earlier rows stay) and treat their values as missing.
+
+Why the gate is ours and not Dagster's ``blocking=True``: Dagster blocks a whole downstream *step*, and a
+single-run backfill is one step for hundreds of partitions; one bad day would stop them all. The gate here
+stops exactly the failing partitions while the others complete.
+"""
 
 from __future__ import annotations
 
@@ -9,34 +20,51 @@ import json
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey
 
-from quality.checks import run_suite, suite
+from quality.checks import blocking_days, run_suite, suite
 from warehouse import reads, tables, writes
 
 
 def check_specs(table: str) -> list[AssetCheckSpec]:
-    """One spec per check of the table's suite; ERROR checks block downstream assets."""
-    return [AssetCheckSpec(name=c.name, asset=AssetKey(table), description=c.description,
-                           blocking=c.severity == "ERROR") for c in suite(table)]
+    """One spec per check of the table's suite (gating by ``quality_gate``, see the module docstring)."""
+    return [AssetCheckSpec(name=c.name, asset=AssetKey(table), description=f"[{c.severity}] {c.description}",
+                           blocking=False) for c in suite(table)]
 
 
-def evaluate(context: AssetExecutionContext, conn, table: str, start: dt.date, end: dt.date) -> list:
-    frame = reads.days(conn, tables.PARTITIONED[table], start, end)
+def evaluate(context: AssetExecutionContext, conn, table: str, start: dt.date, end: dt.date,
+             skipped: dict[dt.date, str] | None = None, frame: pd.DataFrame | None = None) -> list:
+    """Validate ``table``'s rows for start … end (or ``frame``), record the results and the blocked days
+    (``skipped``: days not built because an upstream day was blocked, with the reason)."""
+    if frame is None:
+        frame = reads.days(conn, tables.CHECKED[table], start, end)
     partition = f"{start}...{end}" if start != end else str(start)
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    run_id = context.run.run_id
+    outcomes = run_suite(table, frame)
     results, rows = [], []
-    for check, outcome in run_suite(table, frame):
+    for check, outcome in outcomes:
+        details = {**outcome.details, "failing_days": outcome.failing_days}
         severity = AssetCheckSeverity.ERROR if check.severity == "ERROR" else AssetCheckSeverity.WARN
         results.append(AssetCheckResult(
             asset_key=AssetKey(table), check_name=check.name, passed=outcome.passed, severity=severity,
             metadata={"unexpected_count": outcome.unexpected_count, "rows_checked": outcome.rows_checked,
-                      "partition": partition, "details": json.dumps(outcome.details, default=str)}))
-        rows.append({"asset": table, "partition": partition, "check_name": check.name,
-                     "severity": check.severity, "passed": outcome.passed,
-                     "unexpected_count": outcome.unexpected_count, "rows_checked": outcome.rows_checked,
-                     "details": json.dumps(outcome.details, default=str), "run_id": context.run.run_id,
-                     "checked_at": now})
+                      "partition": partition, "failing_days": ", ".join(sorted(outcome.failing_days)[:50]),
+                      "details": json.dumps(details, default=str)[:20000]}))
+        rows.append({"asset": table, "partition": partition, "check_name": check.name, "severity": check.severity,
+                     "passed": outcome.passed, "unexpected_count": outcome.unexpected_count,
+                     "rows_checked": outcome.rows_checked, "details": json.dumps(details, default=str),
+                     "run_id": run_id, "checked_at": now})
         if not outcome.passed:
-            context.log.warning("check %s.%s failed on %s: %d unexpected rows", table, check.name, partition,
-                                outcome.unexpected_count)
+            context.log.warning("check %s.%s (%s) failed on %s: %d unexpected rows on %d day(s)", table,
+                                check.name, check.severity, partition, outcome.unexpected_count,
+                                len(outcome.failing_days))
     writes.append_check_results(conn, pd.DataFrame(rows))
+    blocked = {dt.date.fromisoformat(d): "failed ERROR check(s): " + ", ".join(names)
+               for d, names in blocking_days(outcomes).items()}
+    blocked.update(skipped or {})
+    blocked = {d: r for d, r in blocked.items() if start <= d <= end}
+    writes.replace_blocked_days(conn, table, start, end, pd.DataFrame({
+        "day": pd.to_datetime(pd.Series(list(blocked), dtype="object")).astype("datetime64[s]"),
+        "reason": pd.Series(list(blocked.values()), dtype="string"), "run_id": run_id, "blocked_at": now}))
+    if blocked:
+        context.log.warning("%s: %d blocked partition(s) in %s", table, len(blocked), partition)
     return results

@@ -116,6 +116,11 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
         print(f"checks             {int(checks['passed'].sum())} passed, {len(failed)} failed")
         for row in failed.itertuples():
             print(f"  FAILED           {row.asset}.{row.check_name} ({row.severity}): {row.unexpected_count} rows")
+    blocked = s["blocked_partitions"]
+    print(f"blocked partitions {len(blocked)}" + (": " + ", ".join(f"{r.asset} {pd.Timestamp(r.day):%Y-%m-%d}"
+                                                              for r in blocked.head(5).itertuples()) if len(blocked) else ""))
+    print(f"data yield         {s['low_yield']} participant·source series below 50 % days with usable signal")
+    print(f"quality report     {paths.reports / 'quality_report.html'}")
     print("top drift flags    (runs of flagged days; baseline proxies, not diagnoses)")
     if len(top) == 0:
         print("  none")

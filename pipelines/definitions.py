@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from pipelines.assets import DAILY_ASSETS, INGESTION_ASSETS
-from pipelines.jobs import daily_job, ingest_job
+from pipelines.assets import DAILY_ASSETS, INGESTION_ASSETS, REPORT_ASSETS
+from pipelines.jobs import daily_job, ingest_job, report_job
 from pipelines.resources import build_resources
 from pipelines.settings import Paths
 
@@ -13,8 +13,8 @@ from pipelines.settings import Paths
 def build_definitions(paths: Paths | None = None) -> Definitions:
     paths = paths or Paths.from_env()
     return Definitions(
-        assets=[*INGESTION_ASSETS, *DAILY_ASSETS],
-        jobs=[ingest_job, daily_job],
+        assets=[*INGESTION_ASSETS, *DAILY_ASSETS, *REPORT_ASSETS],
+        jobs=[ingest_job, daily_job, report_job],
         resources=build_resources(paths),
         # DuckDB has one writer: the embedded profile runs a run's steps one after another in one process
         executor=in_process_executor,

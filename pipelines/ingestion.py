@@ -78,6 +78,7 @@ class FileOutcome:
     ignored: int = 0
     unsupported: list = field(default_factory=list)
     failures: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
     depends_on_config: bool = False
 
     def fail(self, source_file: str, reason: str, source_format: str = "unknown") -> None:
@@ -179,6 +180,7 @@ def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, even
                 out.quarantined += chunk.n_quarantined
                 out.empty += chunk.n_empty
                 out.ignored += chunk.n_ignored
+                out.notes += [note for note in (f"{source.source_file}: {n}" for n in chunk.notes) if note not in out.notes]
             out.observations.append(daily.finish())
         except IngestError as exc:
             out.fail(source.source_file, exc.reason, module.FORMAT)
@@ -201,8 +203,8 @@ def _write_batch(conn, batch, landing, participant_map, events, config_sha, repo
             status = "failed" if out.failures and not accepted else "ingested"
         else:
             status = "failed" if out.failures else "unsupported"
-        notes = out.failures + ([f"{len(out.unsupported)} unsupported member(s)"]
-                                if out.unsupported and out.formats else [])
+        notes = out.failures + out.notes + ([f"{len(out.unsupported)} unsupported member(s)"]
+                                            if out.unsupported and out.formats else [])
         file_rows.append({
             "path": rel, "sha256": sha, "bytes": path.stat().st_size,
             "source_format": ",".join(sorted(set(out.formats))) or None,

@@ -64,7 +64,7 @@ def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None
     (default: every day with data)."""
     instance = instance or dagster_instance(paths)
     defs = build_definitions(paths)
-    echo(f"[1/2] ingest   {paths.landing}")
+    echo(f"[1/3] ingest   {paths.landing}")
     ingest_config = {**_log_config(verbose), "ops": {"landing_files": {"config": {"reingest": reingest}}}}
     ingest = defs.resolve_job_def("ingest_landing").execute_in_process(
         instance=instance, run_config=ingest_config, raise_on_error=False)
@@ -85,7 +85,7 @@ def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None
     last = max(filter(None, [last, changed_last and dt.date.fromisoformat(changed_last)]), default=None)
     start, end = start or first, end or last
     if start is None or end is None:
-        echo("[2/2] no data in the landing folder: nothing to materialize")
+        echo("[2/3] no data in the landing folder: nothing to materialize")
         return RunOutcome(True, None, None, None)
     lo, hi = partition_bounds()
     if start < lo or end > hi:
@@ -93,13 +93,16 @@ def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None
              "not materialized (set WELLNESS_PARTITIONS_START to include earlier days)")
     start, end = max(start, lo), min(end, hi)
     if start > end:
-        echo(f"[2/2] {start} … {end} lies outside the daily partitions ({lo} … {hi})")
+        echo(f"[2/3] {start} … {end} lies outside the daily partitions ({lo} … {hi})")
         return RunOutcome(True, None, None, None)
     n_days = (end - start).days + 1
-    echo(f"[2/2] daily    {start} … {end} ({n_days} partitions, one run)")
+    echo(f"[2/3] daily    {start} … {end} ({n_days} partitions, one run)")
     tags = {ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()}
     daily = defs.resolve_job_def("daily_analytics").execute_in_process(
         instance=instance, run_config=_log_config(verbose), tags=tags, raise_on_error=False)
     if not daily.success:
-        echo("      daily analytics failed or a blocking check stopped it; see quality.check_results")
-    return RunOutcome(True, daily.success, start, end)
+        echo("      daily analytics failed; see the run in the Dagster UI")
+    report = defs.resolve_job_def("quality_report").execute_in_process(
+        instance=instance, run_config=_log_config(verbose), raise_on_error=False)
+    echo(f"[3/3] report   {paths.reports / 'quality_report.html'}")
+    return RunOutcome(True, daily.success and report.success, start, end)

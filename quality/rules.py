@@ -164,4 +164,5 @@ def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | No
         n_empty=result.n_empty,
         n_ignored=result.n_ignored,
         raw_records=result.raw_records,
+        notes=result.notes,
     )

@@ -25,10 +25,10 @@ class MalformedFile(IngestError):
 class SchemaDrift(MalformedFile):
     """A known format whose required columns are missing or renamed."""
 
-    def __init__(self, source_file: str, missing: list[str], found: list[str]):
+    def __init__(self, source_file: str, missing: list[str], found: list[str], unexpected: list[str] | None = None):
         self.missing = missing
         self.found = found
-        super().__init__(
-            source_file,
-            f"schema drift: missing column(s) {missing}; file has {found}",
-        )
+        self.unexpected = unexpected or []
+        detail = (f"unexpected column(s) {self.unexpected} (renamed?)" if self.unexpected
+                  else f"file has {found}")
+        super().__init__(source_file, f"schema drift: missing column(s) {missing}; {detail}")

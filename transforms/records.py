@@ -89,6 +89,7 @@ class ParseResult:
     n_ignored: int = 0
     # record text by locator (a Series, or a callable locators -> texts), so later rules can quarantine it
     raw_records: object = None
+    notes: list = field(default_factory=list)  # e.g. schema drift that did not stop the parse
 
     @property
     def n_quarantined(self) -> int:

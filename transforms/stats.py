@@ -74,5 +74,6 @@ def bh_qvalues(pvalues: np.ndarray, groups) -> np.ndarray:
     rank = m - rank_desc
     frame["q"] = np.minimum(1.0, frame["p"].to_numpy() * m / rank)
     frame["q"] = frame.groupby("g", sort=False)["q"].cummin()
-    q[frame["pos"].to_numpy()] = frame["q"].to_numpy()
+    # q ≥ p holds exactly; p·m/rank can round one ulp below p when rank = m
+    q[frame["pos"].to_numpy()] = np.maximum(frame["q"].to_numpy(), frame["p"].to_numpy())
     return q

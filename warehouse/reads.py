@@ -39,3 +39,11 @@ def data_day_range(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.
     """First and last day with any ingested observation or questionnaire answer."""
     first, last = conn.execute(sql("data_day_range")).fetchone()
     return first, last
+
+
+def blocked_days(conn: duckdb.DuckDBPyConnection, assets: list[str], start: dt.date, end: dt.date) -> set[dt.date]:
+    """Days in start … end on which any of ``assets`` is blocked (quality.blocked_partitions)."""
+    if not assets:
+        return set()
+    rows = conn.execute(sql("blocked_days"), [assets, start, end]).fetchall()
+    return {r[0] for r in rows}

@@ -19,6 +19,8 @@ def pipeline_summary(conn: duckdb.DuckDBPyConnection) -> dict:
     out["checks"] = conn.execute(sql("summary_checks")).df()
     for table in ("questionnaire_scores", "baselines", "drift"):
         out[f"{table}_rows"] = conn.execute(TABLE_COUNTS[table]).fetchone()[0]
+    out["blocked_partitions"] = conn.execute(sql("summary_blocked")).df()
+    out["low_yield"] = conn.execute(sql("summary_low_yield")).fetchone()[0]
     return out
 
 

@@ -19,6 +19,11 @@ class Table:
         return f"DELETE FROM {self.name} WHERE {self.day_column} BETWEEN ? AND ?"
 
     @property
+    def delete_days_except_sql(self) -> str:
+        return (f"DELETE FROM {self.name} WHERE {self.day_column} BETWEEN ? AND ? "
+                f"AND {self.day_column} NOT IN (SELECT day FROM kept_days)")
+
+    @property
     def insert_frame_sql(self) -> str:
         return f"INSERT INTO {self.name} BY NAME SELECT * FROM incoming ORDER BY {self.day_column}"
 
@@ -38,3 +43,4 @@ BASELINES = Table("analytics.baselines", ("participant_id", "day", "metric"))
 DRIFT = Table("analytics.drift", ("participant_id", "day", "metric"))
 
 PARTITIONED = {t.name.split(".")[1]: t for t in (DAILY_METRICS, QUESTIONNAIRE_SCORES, BASELINES, DRIFT)}
+CHECKED = {"observations": OBSERVATIONS, "questionnaire_responses": RESPONSES, **PARTITIONED}

@@ -13,18 +13,32 @@ from warehouse.connection import registered, sql, transaction
 
 
 def replace_days(conn: duckdb.DuckDBPyConnection, table: tables.Table, frame: pd.DataFrame,
-                 start: dt.date, end: dt.date) -> int:
-    """Delete ``table``'s rows for days start … end and insert ``frame`` (which must lie in that range),
-    in one transaction. Returns the number of rows inserted."""
+                 start: dt.date, end: dt.date, keep_days=()) -> int:
+    """Delete ``table``'s rows for days start … end, except ``keep_days`` (blocked partitions keep their
+    earlier rows), and insert ``frame`` (which must lie in that range and avoid ``keep_days``), in one
+    transaction. Returns the number of rows inserted."""
+    keep = pd.DataFrame({"day": pd.to_datetime(pd.Series(list(keep_days), dtype="object")).astype("datetime64[s]")})
     if len(frame):
         days = pd.to_datetime(frame[table.day_column])
         if days.min() < pd.Timestamp(start) or days.max() > pd.Timestamp(end):
             raise ValueError(f"{table.name}: rows outside the partition range {start} … {end}")
-    with transaction(conn), registered(conn, "incoming", frame):
-        conn.execute(table.delete_days_sql, [start, end])
+        if days.isin(keep["day"]).any():
+            raise ValueError(f"{table.name}: rows on blocked days")
+    with transaction(conn), registered(conn, "incoming", frame), registered(conn, "kept_days", keep):
+        conn.execute(table.delete_days_except_sql, [start, end])
         if len(frame):
             conn.execute(table.insert_frame_sql)
     return len(frame)
+
+
+def replace_blocked_days(conn: duckdb.DuckDBPyConnection, asset: str, start: dt.date, end: dt.date,
+                         blocked: pd.DataFrame) -> None:
+    """Make ``quality.blocked_partitions`` hold exactly ``blocked`` (day, reason, run_id, blocked_at) for
+    ``asset`` within start … end."""
+    with transaction(conn), registered(conn, "incoming_blocked", blocked.assign(asset=asset)):
+        conn.execute(sql("delete_blocked_days"), [asset, start, end])
+        if len(blocked):
+            conn.execute(sql("insert_blocked_days"))
 
 
 def replace_file_batch(conn: duckdb.DuckDBPyConnection, files: pd.DataFrame, observations: pd.DataFrame,

@@ -12,8 +12,11 @@ def test_definitions_load_with_all_assets_jobs_and_checks(tmp_path):
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"observations", "questionnaire_responses", "daily_metrics", "questionnaire_scores",
-                    "baselines", "drift"}
-    assert defs.resolve_job_def("ingest_landing") and defs.resolve_job_def("daily_analytics")
+                    "baselines", "drift", "quality_report"}
+    for job in ("ingest_landing", "daily_analytics", "quality_report"):
+        assert defs.resolve_job_def(job)
+    observation_checks = {k.name for k in graph.get_check_keys_for_assets({AssetKey("observations")})}
+    assert observation_checks == {c.name for c in suite("observations")}
     for table in ("daily_metrics", "questionnaire_scores", "baselines", "drift"):
         node = graph.get(AssetKey(table))
         assert node.partitions_def is not None

@@ -48,7 +48,7 @@ def test_direction_matches_the_injected_shift(demo_run):
 def test_every_check_passed_and_was_recorded(demo_run):
     paths, _ = demo_run
     checks = query(paths, "SELECT asset, check_name, passed, rows_checked FROM quality.check_results")
-    assert set(checks["asset"]) == {"daily_metrics", "questionnaire_scores", "baselines", "drift"}
+    assert set(checks["asset"]) == {"observations", "daily_metrics", "questionnaire_scores", "baselines", "drift"}
     assert checks["passed"].all() and (checks["rows_checked"] > 0).all()
 
 

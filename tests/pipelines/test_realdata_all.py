@@ -48,5 +48,5 @@ def test_all_real_samples(tmp_path):
     assert {"ema_stress", "ema_sleep_quality"} <= by_source["studentlife_ema"]
     scores = query(paths, "SELECT instrument, count(*) AS n FROM analytics.questionnaire_scores GROUP BY ALL")
     assert dict(zip(scores["instrument"], scores["n"])) == {"phq9": 84, "pss10": 85, "psqi": 73}
-    checks = query(paths, "SELECT passed FROM quality.check_results")
-    assert checks["passed"].all()
+    checks = query(paths, "SELECT passed FROM quality.check_results WHERE severity = 'ERROR'")
+    assert checks["passed"].all() and len(checks) > 0

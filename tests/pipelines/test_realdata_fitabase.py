@@ -49,5 +49,27 @@ def test_fitabase_2016_end_to_end(tmp_path, landing_copy):
                 assert not frame[column].astype(str).isin(raw_ids).any(), (table, column)
 
     nonwear = query(paths, "SELECT count(*) AS n FROM analytics.daily_metrics "
-                           "WHERE metric = 'steps' AND value = 0 AND coverage = 0")["n"][0]
-    assert nonwear == ((activity["TotalSteps"] == 0) & (activity["SedentaryMinutes"] >= 1440)).sum() > 0
+                           "WHERE metric = 'steps' AND coverage = 0")["n"][0]
+    assert nonwear == ((activity["TotalSteps"] == 0) | (activity["SedentaryMinutes"] >= 1440)).sum() > 0
+
+
+def test_fitabase_non_wear_days_are_low_coverage_not_inactivity(tmp_path, landing_copy):
+    source = realdata("fitabase_fitbit_2016")
+    landing_copy("fitabase_fitbit_2016", "fitabase_2016_04")
+    paths = Paths(tmp_path)
+    assert run(paths).ok
+    activity = pd.read_csv(source / "dailyActivity_merged.csv")
+    zero_steps, all_sedentary = activity["TotalSteps"] == 0, activity["SedentaryMinutes"] == 1440
+    assert (zero_steps.sum(), all_sedentary.sum()) == (77, 79)
+    steps = query(paths, "SELECT participant_id, day, value, coverage FROM analytics.daily_metrics WHERE metric = 'steps'")
+    assert (steps["coverage"] == 0).sum() == (zero_steps | all_sedentary).sum() == 84
+    low = steps[steps["coverage"] == 0]
+    assert (low["value"] == 0).sum() == 77 and set(low["value"].unique()) - {0} != set()
+    # non-wear days never enter a baseline: a participant's steps baseline uses only covered days
+    baselines = query(paths, "SELECT b.n_days, b.median FROM analytics.baselines b WHERE metric = 'steps'")
+    assert (baselines["median"] > 0).all()
+    coverage = query(paths, "SELECT * FROM quality.participant_coverage WHERE source = 'fitabase_daily_activity'")
+    assert coverage["low_coverage_days"].sum() == 84 and len(coverage) == 33
+    assert coverage["data_yield"].between(0, 1).all()
+    report = (paths.reports / "quality_report.html").read_text()
+    assert "4 Participants" in report and "anon-" in report

@@ -25,10 +25,15 @@ class CsvTable:
 
     frame: pd.DataFrame
     bad_lines: pd.DataFrame
+    unexpected: list = None  # columns the format does not define (a vendor added or renamed one)
 
     @property
     def n_records(self) -> int:
         return len(self.frame) + len(self.bad_lines)
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"schema drift: unexpected column(s) {self.unexpected} (not read)"] if self.unexpected else []
 
 
 def _encodings(source) -> list[str]:
@@ -39,12 +44,14 @@ def _encodings(source) -> list[str]:
     return ["utf-8-sig", "cp1252"]
 
 
-def read_csv_strings(source, source_file: str, required: list[str], source_format: str = "") -> CsvTable:
+def read_csv_strings(source, source_file: str, required: list[str], source_format: str = "",
+                     known: list[str] | None = None) -> CsvTable:
     """Read a CSV with every cell as text (nothing coerced) and check ``required`` columns exist.
 
     UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; a file that is not valid UTF-8 is
     read as Windows-1252. Lines with more or fewer fields than the header are quarantined with their line
-    numbers instead of failing the file.
+    numbers instead of failing the file. With ``known`` (every column the format defines), columns outside
+    it are reported as schema drift; a missing required column raises ``SchemaDrift`` naming both sides.
     """
     frame, last_error = None, None
     for encoding in _encodings(source):
@@ -64,10 +71,12 @@ def read_csv_strings(source, source_file: str, required: list[str], source_forma
     if frame is None:
         raise MalformedFile(source_file, f"not readable as UTF-8 or Windows-1252 text: {last_error}")
     frame.columns = [c.strip() if c != "_locator" else c for c in frame.columns]
+    columns = [c for c in frame.columns if c != "_locator"]
+    unexpected = [c for c in columns if known is not None and c not in known]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise SchemaDrift(source_file, missing, [c for c in frame.columns if c != "_locator"])
-    return CsvTable(frame, bad)
+        raise SchemaDrift(source_file, missing, columns, unexpected)
+    return CsvTable(frame, bad, unexpected)
 
 
 def _read_ragged_csv(source, source_file: str, encoding: str, source_format: str):
@@ -204,7 +213,7 @@ def csv_result(table: CsvTable, checker: RecordChecker, key: list[str], base: pd
                                      coverage=kept["_coverage"] if coverage is not None else None,
                                      observed_at=kept["_observed_at"] if observed_at is not None else None)
     return ParseResult(observations=observations, rejects=concat_rejects(rejects), n_records=table.n_records,
-                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))
+                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()), notes=table.notes)
 
 
 def data_columns(frame: pd.DataFrame) -> list[str]:

@@ -22,6 +22,7 @@ USES_LANDING_CONFIG = True
 FIELDS = {"fatigue": "ema_fatigue", "mood": "ema_mood", "readiness": "ema_readiness",
           "sleep_quality": "ema_sleep_quality", "soreness": "ema_soreness", "stress": "ema_stress",
           "sleep_duration_h": "ema_sleep_duration_h"}
+KNOWN_COLUMNS = ["effective_time_frame", *FIELDS, "soreness_area"]
 
 
 def detect(name: str, head: str) -> bool:
@@ -30,7 +31,7 @@ def detect(name: str, head: str) -> bool:
 
 
 def parse(source, ctx) -> ParseResult:
-    table = read_csv_strings(source, ctx.source_file, ["effective_time_frame"], FORMAT)
+    table = read_csv_strings(source, ctx.source_file, ["effective_time_frame"], FORMAT, KNOWN_COLUMNS)
     frame = table.frame
     chk = RecordChecker(frame)
     utc = pd.to_datetime(frame["effective_time_frame"], errors="coerce", utc=True, format="ISO8601")

@@ -6,9 +6,10 @@ Metrics: ``steps`` = TotalSteps; ``active_minutes`` = VeryActive + FairlyActive 
 minutes"); ``sedentary_minutes`` = SedentaryMinutes. Dates come as ``4/12/2016 12:00:00 AM`` or, after an
 Excel re-save, ``4/12/16``. A repeated (Id, ActivityDate) is quarantined as a duplicate.
 
-Non-wear: Fitabase writes a row for days the tracker was not worn, with 0 steps and all 1,440 minutes
-sedentary. Such a row gets ``coverage`` 0 (its values are kept but baselines skip it); other rows carry
-no coverage information (NULL).
+Non-wear: Fitabase writes a row for days the tracker was not worn or not synced: no steps at all, or all
+1,440 minutes classed sedentary (its minute data are missing, whatever the step count says). Such a row gets
+``coverage`` 0 (its values are kept but baselines skip it, so it is not mistaken for real inactivity); other
+rows carry no coverage information (NULL).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ SCOPE = "cohort"
 ACCOUNT_SOURCE = "fitabase"
 REQUIRED = ["Id", "ActivityDate", "TotalSteps", "VeryActiveMinutes", "FairlyActiveMinutes",
             "LightlyActiveMinutes", "SedentaryMinutes"]
+KNOWN_COLUMNS = REQUIRED + ["TotalDistance", "TrackerDistance", "LoggedActivitiesDistance", "VeryActiveDistance",
+                            "ModeratelyActiveDistance", "LightActiveDistance", "SedentaryActiveDistance", "Calories"]
 
 
 def detect(name: str, head: str) -> bool:
@@ -33,7 +36,7 @@ def detect(name: str, head: str) -> bool:
 
 
 def parse(source, ctx) -> ParseResult:
-    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT)
+    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT, KNOWN_COLUMNS)
     frame = table.frame
     chk = RecordChecker(frame)
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
@@ -44,6 +47,6 @@ def parse(source, ctx) -> ParseResult:
     sedentary = chk.number("SedentaryMinutes")
     base = frame[["_locator"]].assign(account_id=frame["Id"].str.strip(), day=day)
     values = {"steps": steps, "active_minutes": very + fairly, "sedentary_minutes": sedentary}
-    nonwear = (steps == 0) & (sedentary >= 1440)
+    nonwear = (steps == 0) | (sedentary >= 1440)
     coverage = pd.Series(np.where(nonwear, 0.0, np.nan), index=frame.index)
     return csv_result(table, chk, ["account_id", "day"], base, values, FORMAT, ctx.source_file, coverage=coverage)

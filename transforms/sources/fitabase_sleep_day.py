@@ -19,6 +19,7 @@ FORMAT = "fitabase_sleep_day"
 SCOPE = "cohort"
 ACCOUNT_SOURCE = "fitabase"
 REQUIRED = ["Id", "SleepDay", "TotalSleepRecords", "TotalMinutesAsleep", "TotalTimeInBed"]
+KNOWN_COLUMNS = REQUIRED
 
 
 def detect(name: str, head: str) -> bool:
@@ -27,7 +28,7 @@ def detect(name: str, head: str) -> bool:
 
 
 def parse(source, ctx) -> ParseResult:
-    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT)
+    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT, KNOWN_COLUMNS)
     frame = table.frame
     chk = RecordChecker(frame)
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")

@@ -13,6 +13,7 @@ FORMAT = "fitabase_weight"
 SCOPE = "cohort"
 ACCOUNT_SOURCE = "fitabase"
 POUND_KG = 0.45359237
+KNOWN_COLUMNS = ["Id", "Date", "WeightKg", "WeightPounds", "Fat", "BMI", "IsManualReport", "LogId"]
 
 
 def detect(name: str, head: str) -> bool:
@@ -20,7 +21,8 @@ def detect(name: str, head: str) -> bool:
 
 
 def parse(source, ctx) -> ParseResult:
-    table = read_csv_strings(source, ctx.source_file, ["Id", "Date", "WeightKg", "WeightPounds", "LogId"], FORMAT)
+    table = read_csv_strings(source, ctx.source_file, ["Id", "Date", "WeightKg", "WeightPounds", "LogId"], FORMAT,
+                             KNOWN_COLUMNS)
     frame = table.frame
     chk = RecordChecker(frame)
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")

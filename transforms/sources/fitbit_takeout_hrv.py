@@ -12,6 +12,7 @@ from transforms.sources._tabular import RecordChecker, csv_result, read_csv_stri
 FORMAT = "fitbit_takeout_hrv"
 SCOPE = "person"
 REQUIRED = ["timestamp", "rmssd"]
+KNOWN_COLUMNS = REQUIRED + ["nremhr", "entropy"]
 TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%f")
 
 
@@ -21,7 +22,7 @@ def detect(name: str, head: str) -> bool:
 
 
 def parse(source, ctx) -> ParseResult:
-    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT)
+    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT, KNOWN_COLUMNS)
     chk = RecordChecker(table.frame)
     day = chk.datetime("timestamp", TIME_FORMATS)
     rmssd = chk.number("rmssd")

@@ -107,6 +107,16 @@ CREATE TABLE IF NOT EXISTS quality.check_results (
     checked_at       TIMESTAMP NOT NULL
 );
 
+-- Partitions (asset, day) that failed an ERROR check, or could not be built because an upstream partition
+-- did: downstream assets skip them (their earlier rows stay) and treat their values as missing.
+CREATE TABLE IF NOT EXISTS quality.blocked_partitions (
+    asset      VARCHAR NOT NULL,
+    day        DATE    NOT NULL,
+    reason     VARCHAR NOT NULL,
+    run_id     VARCHAR,
+    blocked_at TIMESTAMP NOT NULL
+);
+
 -- One row per landing file version (path + content hash). status: ingested | superseded |
 -- unsupported | failed. Record counts add up: rows_read = accepted + quarantined + empty + ignored.
 -- participant_map_sha256: hash of the landing configuration (participants.csv, questionnaire_events.csv)

@@ -94,3 +94,17 @@ def test_real_sleep_day_duplicates_do_not_double_count():
     raw = pd.read_csv(path).drop_duplicates()
     assert len(raw) == len(asleep) == 410
     assert asleep["value"].sum() == raw["TotalMinutesAsleep"].sum()
+
+
+def test_new_and_renamed_columns_are_reported_as_schema_drift(tmp_path):
+    added = write(tmp_path, "sleepDay_merged.csv", "Id,SleepDay,TotalSleepRecords,TotalMinutesAsleep,TotalTimeInBed,"
+                                                   "SleepScore\n1,4/12/2016 12:00:00 AM,1,327,346,80\n")
+    result = parse(fitabase_sleep_day, added, "s.csv")
+    assert result.notes == ["schema drift: unexpected column(s) ['SleepScore'] (not read)"]
+    assert len(result.observations) == 2
+    renamed = write(tmp_path, "sleepDay_merged.csv", "Id,SleepDay,TotalSleepRecords,MinutesAsleep,TotalTimeInBed\n"
+                                                     "1,4/12/2016 12:00:00 AM,1,327,346\n")
+    with pytest.raises(SchemaDrift) as err:
+        parse(fitabase_sleep_day, renamed, "s.csv")
+    assert err.value.missing == ["TotalMinutesAsleep"] and err.value.unexpected == ["MinutesAsleep"]
+    assert "s.csv" in str(err.value) and "MinutesAsleep" in str(err.value)

@@ -1,0 +1,119 @@
+"""Run a table's GX suite on a DataFrame (the rows of a partition range) and summarise it per check:
+passed, unexpected rows, the failing days, a few sample keys. One ephemeral GX context per process, no
+network, no progress bars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+
+from quality.expectations import CheckDef, gx, suites
+
+SAMPLE_SIZE = 5
+KEYS = {
+    "observations": ["participant_id", "day", "metric", "source_file", "locator"],
+    "daily_metrics": ["participant_id", "day", "metric"],
+    "questionnaire_scores": ["participant_id", "instrument", "administered_at", "day"],
+    "baselines": ["participant_id", "day", "metric"],
+    "drift": ["participant_id", "day", "metric"],
+}
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    passed: bool
+    unexpected_count: int
+    rows_checked: int
+    failing_days: dict = field(default_factory=dict)  # day (ISO) → unexpected rows that day
+    details: dict = field(default_factory=dict)
+
+
+@cache
+def _context():
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.enable_analytics(False)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+@cache
+def _datasource():
+    return _context().data_sources.add_pandas("wellness")
+
+
+@cache
+def _batch_definition(table: str):
+    return _datasource().add_dataframe_asset(table).add_batch_definition_whole_dataframe("partition_rows")
+
+
+def suite_checks(table: str, today: dt.date | None = None) -> list[CheckDef]:
+    return suites(today or dt.date.today())[table]
+
+
+def validate(table: str, frame: pd.DataFrame, today: dt.date | None = None) -> list[tuple[CheckDef, CheckOutcome]]:
+    """Validate ``frame`` against the table's suite; one outcome per check."""
+    checks = suite_checks(table, today)
+    keys = [k for k in KEYS[table] if k in frame.columns]
+    if frame.empty:
+        return [(c, CheckOutcome(True, 0, 0)) for c in checks]
+    data = frame.reset_index(drop=True)
+    suite = gx.ExpectationSuite(name=f"{table}_suite",
+                                expectations=[e for c in checks for e in c.expectations])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch = _batch_definition(table).get_batch(batch_parameters={"dataframe": data})
+        result = batch.validate(suite, result_format={"result_format": "COMPLETE",
+                                                      "unexpected_index_column_names": keys,
+                                                      "return_unexpected_index_query": False})
+    by_check: dict[str, list] = {c.name: [] for c in checks}
+    for r in result.results:
+        by_check[r.expectation_config.meta["check"]].append(r)
+    return [(c, _outcome(by_check[c.name], len(data))) for c in checks]
+
+
+def _outcome(results, rows_checked: int) -> CheckOutcome:
+    failed_keys, errors, failed = [], [], []
+    passed = True
+    for r in results:
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            passed = False
+            errors.append(str(r.exception_info.get("exception_message"))[:300])
+            continue
+        if not r.success:
+            passed = False
+            failed.append(r.expectation_config.type + _condition(r.expectation_config))
+            failed_keys += [row for row in (r.result.get("unexpected_index_list") or []) if isinstance(row, dict)]
+    keyed = pd.DataFrame(failed_keys)
+    days: dict = {}
+    if len(keyed) and "day" in keyed.columns:
+        days = {pd.Timestamp(d).date().isoformat(): int(n) for d, n in keyed["day"].value_counts().items()}
+    sample = keyed.drop_duplicates().head(SAMPLE_SIZE).astype(str).to_dict("records") if len(keyed) else []
+    details = {"failed_expectations": failed, "sample_keys": sample}
+    if errors:
+        details["errors"] = errors
+    return CheckOutcome(passed, len(keyed) if len(keyed) else (0 if passed else 1), rows_checked, days, details)
+
+
+def _condition(config) -> str:
+    condition = config.kwargs.get("row_condition")
+    column = config.kwargs.get("column") or config.kwargs.get("column_list") or config.kwargs.get("column_A")
+    return f"({column}{' where ' + _condition_text(condition) if condition else ''})"
+
+
+def _condition_text(condition) -> str:
+    """GX 1.24 stores a pandas row condition either as the string given or as a parsed dict."""
+    if isinstance(condition, dict) and "column" in condition:
+        return f"{condition['column']['name']} {condition['operator']} {condition['parameter']!r}"
+    if isinstance(condition, dict):
+        return str(condition.get("pass_through_filter") or condition)
+    if hasattr(condition, "column"):
+        return f"{condition.column.name} {condition.operator.value} {condition.parameter!r}"
+    return str(getattr(condition, "pass_through_filter", condition))

@@ -1,0 +1,1 @@
+DELETE FROM quality.blocked_partitions WHERE asset = ? AND day BETWEEN ? AND ?;

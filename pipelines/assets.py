@@ -8,6 +8,7 @@ No `from __future__ import annotations` here: Dagster inspects the `context` ann
 import datetime as dt
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from dagster import (
@@ -24,6 +25,9 @@ from transforms import vocabulary
 from transforms.baselines import compute_baselines
 from transforms.daily_metrics import aggregate_daily
 from transforms.drift import compute_drift
+from transforms.episodes import find_episodes
+from transforms.proxies import compute_proxies, sleep_regularity
+from transforms.questionnaire_change import questionnaire_change as transforms_questionnaire_change
 from transforms.scoring import score_administrations
 from warehouse import reads, tables, writes
 from warehouse.quality_report import report_data
@@ -31,7 +35,9 @@ from warehouse.quality_report import report_data
 warnings.filterwarnings("ignore", category=BetaWarning)  # backfill_policy is beta in Dagster 1.13
 
 WINDOWS = vocabulary.windows()
-LOOKBACK = TimeWindowPartitionMapping(start_offset=-(WINDOWS.lookback_days - 1),
+REGULARITY_WINDOW_DAYS = 14
+REGULARITY_MIN_NIGHTS = 10
+LOOKBACK = TimeWindowPartitionMapping(start_offset=-(WINDOWS.drift_history_days - 1),
                                       allow_nonexistent_upstream_partitions=True)
 DAILY = dict(partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
              group_name="analytics")
@@ -71,8 +77,10 @@ def landing_files(context: AssetExecutionContext, config: IngestConfig, duckdb: 
 UPSTREAM = {  # asset → (assets whose blocked days it skips, assets whose blocked values it treats as missing)
     "daily_metrics": (["observations"], []),
     "questionnaire_scores": (["questionnaire_responses"], []),
+    "questionnaire_change": (["questionnaire_scores"], []),
     "baselines": (["daily_metrics"], ["daily_metrics"]),
     "drift": (["daily_metrics", "baselines"], ["daily_metrics"]),
+    "proxies": (["drift"], []),
 }
 
 
@@ -84,7 +92,7 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
     skip_from, missing_from = UPSTREAM[table]
     with duckdb.get_connection() as conn:
         skipped = {d: f"upstream {', '.join(skip_from)} blocked" for d in reads.blocked_days(conn, skip_from, start, end)}
-        first = start - dt.timedelta(days=WINDOWS.lookback_days - 1)
+        first = start - dt.timedelta(days=WINDOWS.drift_history_days - 1)
         missing = reads.blocked_days(conn, missing_from, first, end)
         frame = build(conn, start, end, missing)
         if skipped and len(frame):
@@ -102,20 +110,37 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
 
 
 def _window_values(conn, start: dt.date, end: dt.date, missing_days=()):
-    """Daily values (coverage permitting) over the look-back that days start … end need; values on
+    """Daily values (coverage permitting) over the history that days start … end need; values on
     ``missing_days`` (blocked partitions) are left out, as if not measured."""
-    first = start - dt.timedelta(days=WINDOWS.lookback_days - 1)
+    first = start - dt.timedelta(days=WINDOWS.drift_history_days - 1)
     values = reads.daily_values_for_days(conn, first, end, WINDOWS.min_coverage)
     if missing_days:
         values = values[~pd.to_datetime(values["day"]).dt.date.isin(set(missing_days))]
     return values
 
 
+def _daily_values(conn, start: dt.date, end: dt.date, _missing) -> pd.DataFrame:
+    """Vendor daily values aggregated from observations, plus the derived sleep regularity (midpoint SD over
+    the 14 days ending on each day, at least 10 nights; the days before ``start`` come from the table)."""
+    daily = aggregate_daily(reads.observations_for_days(conn, start, end))
+    window = REGULARITY_WINDOW_DAYS
+    earlier = reads.metric_values(conn, "sleep_midpoint_min", start - dt.timedelta(days=window - 1),
+                                  start - dt.timedelta(days=1))
+    current = daily.loc[daily["metric"] == "sleep_midpoint_min", ["participant_id", "day", "value"]]
+    regularity = sleep_regularity(pd.concat([earlier, current], ignore_index=True), start, end, window,
+                                  REGULARITY_MIN_NIGHTS)
+    if regularity.empty:
+        return daily
+    derived = regularity.assign(metric="sleep_regularity_sd_min", unit="min", source="derived", n_obs=1,
+                                coverage=np.nan)
+    derived["day"] = pd.to_datetime(derived["day"]).astype("datetime64[s]")
+    return pd.concat([daily, derived[daily.columns]], ignore_index=True)
+
+
 @asset(deps=["observations"], check_specs=checks.check_specs("daily_metrics"), **DAILY)
 def daily_metrics(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """One value per participant·day·metric (analytics.daily_metrics)."""
-    return _rebuild(context, duckdb, "daily_metrics",
-                    lambda conn, start, end, _: aggregate_daily(reads.observations_for_days(conn, start, end)))
+    return _rebuild(context, duckdb, "daily_metrics", _daily_values)
 
 
 @asset(deps=["questionnaire_responses"], check_specs=checks.check_specs("questionnaire_scores"), **DAILY)
@@ -123,6 +148,16 @@ def questionnaire_scores(context: AssetExecutionContext, duckdb: WarehouseResour
     """PHQ-9, GAD-7, PSS-10, WHO-5, PSQI scores per administration (analytics.questionnaire_scores)."""
     return _rebuild(context, duckdb, "questionnaire_scores",
                     lambda conn, start, end, _: score_administrations(reads.responses_for_days(conn, start, end)))
+
+
+@asset(deps=["questionnaire_scores"], check_specs=checks.check_specs("questionnaire_change"), **DAILY)
+def questionnaire_change(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
+    """Change against the participant's own earlier scores: reliable change, band crossings
+    (analytics.questionnaire_change)."""
+    def build(conn, start, end, _):
+        change = transforms_questionnaire_change(reads.scores_until(conn, start, end))
+        return change[pd.to_datetime(change["day"]).dt.date.between(start, end)]
+    return _rebuild(context, duckdb, "questionnaire_change", build)
 
 
 @asset(deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK)],
@@ -137,14 +172,35 @@ def baselines(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mate
 @asset(deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK), AssetDep("baselines")],
        check_specs=checks.check_specs("drift"), **DAILY)
 def drift(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
-    """Recent-window drift against the personal baseline (analytics.drift)."""
+    """Recent-window drift against the personal baseline (analytics.drift). Baseline statistics come from the
+    same kernel as analytics.baselines (recomputed, identical); the dependency gates blocked days."""
     return _rebuild(context, duckdb, "drift",
                     lambda conn, start, end, missing: compute_drift(_window_values(conn, start, end, missing),
-                                                                    reads.days(conn, tables.BASELINES, start, end),
                                                                     start, end, WINDOWS))
 
 
-@asset(deps=["drift", "questionnaire_scores", "observations"], group_name="quality")
+@asset(deps=["drift"], check_specs=checks.check_specs("proxies"), **DAILY)
+def proxies(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
+    """Domain proxy scores per participant·day (analytics.proxies): weighted signed robust z of the domain's
+    metrics (proxy_domains.csv). Behavioural and physiological proxies, not neurochemical measurements."""
+    return _rebuild(context, duckdb, "proxies",
+                    lambda conn, start, end, _: compute_proxies(reads.drift_for_proxies(conn, start, end),
+                                                                WINDOWS.min_proxy_components))
+
+
+@asset(deps=["drift", "baselines"], group_name="summaries")
+def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
+    """Runs of flagged days per participant·metric with peak and recovery time (analytics.episodes)."""
+    with duckdb.get_connection() as conn:
+        frame = find_episodes(*reads.episode_inputs(conn))
+        writes.replace_table(conn, tables.EPISODES, frame)
+    recovered = frame["recovery_days"].notna()
+    return MaterializeResult(metadata={
+        "episodes": len(frame), "recovered": int(recovered.sum()),
+        "median_recovery_days": float(frame.loc[recovered, "recovery_days"].median()) if recovered.any() else None})
+
+
+@asset(deps=["drift", "questionnaire_scores", "observations", "episodes"], group_name="quality")
 def quality_report(context: AssetExecutionContext, duckdb: WarehouseResource,
                    wellness_home: WellnessHome) -> MaterializeResult:
     """Static HTML data-quality report in ``$WELLNESS_HOME/reports/quality_report.html`` (and the per-participant
@@ -163,6 +219,6 @@ def quality_report(context: AssetExecutionContext, duckdb: WarehouseResource,
 
 
 INGESTION_ASSETS = [landing_files]
-REPORT_ASSETS = [quality_report]
-DAILY_ASSETS = [daily_metrics, questionnaire_scores, baselines, drift]
+REPORT_ASSETS = [episodes, quality_report]
+DAILY_ASSETS = [daily_metrics, questionnaire_scores, questionnaire_change, baselines, drift, proxies]
 DAILY_ASSET_KEYS = [AssetKey(a.key.path) for a in DAILY_ASSETS]

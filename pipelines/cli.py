@@ -131,11 +131,13 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
     if ground_truth is not None and Path(ground_truth).exists():
         from transforms.synthetic.evaluation import DAILY_EPISODE_METRICS, episode_detection
 
+        from transforms import vocabulary
+
         episodes = pd.read_csv(ground_truth)
-        found = episode_detection(flags, episodes)
+        found = episode_detection(flags, episodes, vocabulary.windows().recent_days - 1)
         if len(found):
             print(f"injected episodes  {int(found['detected'].sum())}/{len(found)} daily-metric episodes flagged "
-                  f"({', '.join(DAILY_EPISODE_METRICS)})")
+                  f"({', '.join(DAILY_EPISODE_METRICS)}; see bench/drift_eval.py for recall and false flags)")
     print(f"wall time          {seconds:.1f} s")
 
 

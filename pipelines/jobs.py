@@ -6,4 +6,4 @@ from dagster import AssetSelection, define_asset_job
 
 ingest_job = define_asset_job("ingest_landing", selection=AssetSelection.groups("ingestion"))
 daily_job = define_asset_job("daily_analytics", selection=AssetSelection.groups("analytics"))
-report_job = define_asset_job("quality_report", selection=AssetSelection.groups("quality"))
+report_job = define_asset_job("quality_report", selection=AssetSelection.groups("summaries", "quality"))

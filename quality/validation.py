@@ -21,6 +21,8 @@ KEYS = {
     "questionnaire_scores": ["participant_id", "instrument", "administered_at", "day"],
     "baselines": ["participant_id", "day", "metric"],
     "drift": ["participant_id", "day", "metric"],
+    "questionnaire_change": ["participant_id", "instrument", "administered_at", "day"],
+    "proxies": ["participant_id", "day", "domain"],
 }
 
 

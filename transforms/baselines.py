@@ -1,21 +1,28 @@
 """Personal baselines: for each participant·metric·day D, order statistics of the participant's own
-values over a trailing window that ends before the recent window.
+values over trailing windows.
 
-With B = ``baseline_days`` and R = ``recent_days`` (windows.toml, defaults 56 and 14):
+With B = ``baseline_days`` (56), R = ``recent_days`` (14) and S = ``short_baseline_days`` (14), windows.toml:
 
-    recent window   = days D−R+1 … D                  (R days, includes D)
-    baseline window = days D−R−B+1 … D−R              (B days, strictly before the recent window)
+    recent window        = days D−R+1 … D                  (R days, includes D)
+    baseline window      = days D−R−B+1 … D−R              (long-term, B days before the recent window)
+    short-term baseline  = days D−S … D−1                  (the S days before D, as Oura's 14-day average)
 
 over the days with a valid value (missing days are skipped, not imputed; the caller passes only days whose
 coverage is NULL or at least ``min_coverage``, see warehouse/sql/daily_values_for_days.sql):
 
-    n_days = number of valid days in the baseline window
-    median, p10, p90 = quantiles by linear interpolation (numpy "linear", DuckDB quantile_cont)
-    mad    = 1.4826 × median(|x − median|)   (scaled MAD: estimates the SD for normal data)
-    sufficient = n_days ≥ min_baseline_days  (default 14)
+    n_days      = valid days in the baseline window
+    median, p10, p90 = quantiles by linear interpolation at q·(n−1) (numpy "linear", DuckDB quantile_cont)
+    mad         = 1.4826 × median(|x − median|)   (scaled MAD: estimates the SD for normal data)
+    mean, sd    = arithmetic mean and sample SD (ddof = 1)
+    cv          = sd / |mean|;  mad_ratio = mad / |median|   (baseline stability: spread relative to level)
+    lag1_autocorr = Σ_pairs (x_t − x̄)(x_{t+1} − x̄) / pairs  ÷  Σ (x_t − x̄)² / n   over consecutive valid days
+                  (each mean taken over what is present, so gaps do not shrink it; clipped to [−1, 1]; NULL
+                  with fewer than 3 pairs)
+    sufficient  = n_days ≥ min_baseline_days (default 14)
+    short_median, short_n_days = median and count of the short-term window
 
-A row is written for every day of the requested range on which the baseline window holds at least one
-value. These are behavioural and physiological baseline *proxies*, not neurochemical measurements.
+A row is written for every day of the requested range whose baseline window holds at least one value.
+These are behavioural and physiological baseline *proxies*, not neurochemical measurements.
 """
 
 from __future__ import annotations
@@ -23,12 +30,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.panel import Panel, build_panel, row_chunks, trailing_windows, window_summary
+from transforms.kernels import baseline_kernel
+from transforms.panel import Panel, build_panel
 from transforms.vocabulary import Windows
 
-BASELINE_COLUMNS = ["participant_id", "day", "metric", "window_days", "n_days", "median", "mad", "p10",
-                    "p90", "sufficient"]
-STAT_NAMES = ("n_days", "median", "mad", "p10", "p90")
+BASELINE_COLUMNS = ["participant_id", "day", "metric", "window_days", "n_days", "median", "mad", "p10", "p90",
+                    "sufficient", "mean", "sd", "cv", "mad_ratio", "lag1_autocorr", "short_window_days",
+                    "short_n_days", "short_median"]
+FIELDS = ("n_days", "median", "mad", "p10", "p90", "mean", "sd", "lag1_autocorr", "lag1_pairs", "short_n_days",
+          "short_median")
 
 
 def panel_for_range(daily: pd.DataFrame, start, end, win: Windows) -> Panel:
@@ -39,36 +49,45 @@ def panel_for_range(daily: pd.DataFrame, start, end, win: Windows) -> Panel:
 
 def baseline_arrays(panel: Panel, n_out: int, win: Windows) -> dict[str, np.ndarray]:
     """Window statistics as (n_series, n_out) arrays; output column k is day first_day + B + R − 1 + k."""
-    n_series = panel.values.shape[0]
-    out = {name: np.full((n_series, n_out), np.nan) for name in STAT_NAMES}
-    for rows in row_chunks(n_series, n_out * win.baseline_days):
-        windows = trailing_windows(panel.values[rows], win.baseline_days, n_out, offset=0)
-        for name, arr in window_summary(windows).items():
-            out[name][rows] = arr
-    return out
+    out = np.empty((panel.values.shape[0], n_out, len(FIELDS)))
+    if panel.values.shape[0]:
+        baseline_kernel(np.ascontiguousarray(panel.values), win.baseline_days, win.recent_days,
+                        win.short_baseline_days, n_out, out)
+    return {name: out[:, :, i] for i, name in enumerate(FIELDS)}
 
 
 def compute_baselines(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame:
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     n_out = (end - start).days + 1
     panel = panel_for_range(daily, start, end, win)
-    stats = baseline_arrays(panel, n_out, win)
-    return baseline_frame(panel, stats, start, win)
+    return baseline_frame(panel, baseline_arrays(panel, n_out, win), start, win)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.abs(den), np.nan)
 
 
 def baseline_frame(panel: Panel, stats: dict[str, np.ndarray], start, win: Windows) -> pd.DataFrame:
-    n_series, n_out = stats["n_days"].shape
-    s_idx, k_idx = np.nonzero(stats["n_days"] > 0)
-    n_days = stats["n_days"][s_idx, k_idx].astype("int64")
+    n_days_all = stats["n_days"]
+    s_idx, k_idx = np.nonzero(n_days_all > 0)
+    pick = {name: arr[s_idx, k_idx] for name, arr in stats.items()}
+    n_days = pick["n_days"].astype("int64")
+    participants = pd.Categorical(panel.series["participant_id"].astype(str))
+    metrics = pd.Categorical(panel.series["metric"].astype(str))
     frame = pd.DataFrame({
-        "participant_id": panel.series["participant_id"].to_numpy()[s_idx],
+        "participant_id": pd.Categorical.from_codes(participants.codes[s_idx], categories=participants.categories),
         "day": (pd.Timestamp(start) + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]"),
-        "metric": panel.series["metric"].to_numpy()[s_idx],
+        "metric": pd.Categorical.from_codes(metrics.codes[s_idx], categories=metrics.categories),
         "window_days": np.int64(win.baseline_days),
         "n_days": n_days,
-        **{name: stats[name][s_idx, k_idx] for name in ("median", "mad", "p10", "p90")},
+        "median": pick["median"], "mad": pick["mad"], "p10": pick["p10"], "p90": pick["p90"],
         "sufficient": n_days >= win.min_baseline_days,
-    })
-    frame["participant_id"] = frame["participant_id"].astype("string")
-    frame["metric"] = frame["metric"].astype("string")
-    return frame[BASELINE_COLUMNS].sort_values(["day", "participant_id", "metric"]).reset_index(drop=True)
+        "mean": pick["mean"], "sd": pick["sd"],
+        "cv": _ratio(pick["sd"], pick["mean"]), "mad_ratio": _ratio(pick["mad"], pick["median"]),
+        "lag1_autocorr": pick["lag1_autocorr"],
+        "short_window_days": np.int64(win.short_baseline_days),
+        "short_n_days": pick["short_n_days"].astype("int64"),
+        "short_median": pick["short_median"],
+    }, copy=False)
+    return frame[BASELINE_COLUMNS]

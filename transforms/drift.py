@@ -1,18 +1,28 @@
 """Drift: how far, and how significantly, recent days moved away from the personal baseline.
 
-For participant·metric·day D with baseline median m and scaled MAD s (``transforms.baselines``):
+For participant·metric·day D, with the baseline of ``transforms.baselines`` (median m, scaled MAD s, over the
+B days before the recent window) and the recent window (the R days ending on D):
 
-    robust_z      = (x_D − m) / s                     (NULL when s = 0 or x_D is missing)
-    recent_median = median of the recent window (days D−R+1 … D), n_recent valid days
-    recent_z      = (recent_median − m) / s
-    ks_stat, ks_p = two-sample Kolmogorov–Smirnov test, recent window vs baseline window
-                    (computed when n_recent ≥ min_recent_days and the baseline is sufficient)
-    q_value       = Benjamini–Hochberg adjustment of ks_p across the participant's metrics on day D
-    flagged       = sufficient ∧ q_value < fdr_alpha ∧ |recent_z| ≥ min_effect_robust_sd
-    direction     = "up" / "down" (sign of recent_z) on flagged rows
+    robust_z       = (x_D − m) / s                         (NULL when s = 0 or x_D is missing)
+    recent_median  = median of the recent window; recent_z = (recent_median − m) / s
+    shift_p        = autocorrelation-adjusted Yuen–Tukey test of recent vs baseline level (20 %-trimmed means,
+                     ``stats.shift_test``): the p-value used for flagging; shift_se its SE, autocorr the φ used
+    ks_stat, ks_p  = two-sample Kolmogorov–Smirnov, recent vs baseline (scipy's exact/asymptotic p)
+    mw_p           = two-sided Mann–Whitney U, recent vs baseline (scipy's method ``auto``)
+    wasserstein    = 1-Wasserstein distance between the two samples / s (in robust SDs)
+    slope_per_week = 7 × Theil–Sen slope (median pairwise slope) over the T days ending on D
+    trend_p        = Mann–Kendall trend p-value over the same days (T = ``trend_days``, ≥ ``min_trend_days``)
+    q_value        = Benjamini–Hochberg adjustment of shift_p across the participant's metrics on day D
+    flagged        = q_value < fdr_alpha ∧ |recent_z| ≥ min_effect_robust_sd, in the same direction, on each of the
+                     ``min_flag_days`` consecutive days ending on D (a sustained drift, not a blip); shift_p is
+                     only computed with a sufficient baseline and at least ``min_recent_days`` recent values
+    direction      = "up" / "down" (sign of recent_z) on flagged rows
 
-The KS test assumes independent days; daily physiology is autocorrelated, so ks_p is optimistic
-(see docs/METHODS.md). Insufficient data gives NULL statistics and never a flag.
+ks_p, mw_p and trend_p assume independent days; daily physiology is autocorrelated, so they are
+descriptive and too small on autocorrelated data. Only shift_p, which accounts for autocorrelation, flags.
+Insufficient data gives NULL statistics and never a flag. Metrics with ``drift_test = false`` in metrics.toml
+(rolling window statistics such as sleep regularity) get every descriptive column but no shift test and
+never a flag.
 """
 
 from __future__ import annotations
@@ -20,78 +30,95 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.baselines import panel_for_range
-from transforms.panel import quantile_sorted, row_chunks, trailing_windows
-from transforms.stats import bh_qvalues, ks_2samp_rows
+from transforms.baselines import baseline_arrays, panel_for_range
+from transforms.kernels import drift_kernel
+from transforms.stats import (
+    bh_by_codes, ks_pvalues, mann_kendall_pvalues, mannwhitney_pvalues, persistent, shift_test,
+)
+from transforms import vocabulary
 from transforms.vocabulary import Windows
 
 DRIFT_COLUMNS = ["participant_id", "day", "metric", "value", "baseline_median", "robust_z", "recent_median",
-                 "recent_z", "n_recent", "ks_stat", "ks_p", "q_value", "flagged", "direction"]
+                 "recent_z", "n_recent", "shift_se", "shift_p", "autocorr", "ks_stat", "ks_p", "mw_p",
+                 "wasserstein", "slope_per_week", "trend_p", "trend_n", "q_value", "flagged", "direction"]
+KERNEL_FIELDS = ("n_recent", "recent_median", "ks_gap", "mw_u", "tie_term", "wasserstein", "slope", "mk_s",
+                 "mk_var", "trend_n", "any_tie", "recent_tmean", "base_tmean", "base_wvar")
 
 
-def _aligned(baselines: pd.DataFrame, panel, start, n_out: int, column: str) -> np.ndarray:
-    """A baselines column as an (n_series, n_out) array aligned with ``panel``."""
-    out = np.full((len(panel.series), n_out), np.nan)
-    index = pd.MultiIndex.from_frame(panel.series[["participant_id", "metric"]])
-    s = index.get_indexer(pd.MultiIndex.from_arrays([baselines["participant_id"], baselines["metric"]]))
-    k = (pd.to_datetime(baselines["day"]) - pd.Timestamp(start)).dt.days.to_numpy()
-    keep = (s >= 0) & (k >= 0) & (k < n_out)
-    out[s[keep], k[keep]] = baselines[column].to_numpy(dtype="float64")[keep]
-    return out
+def drift_arrays(panel, n_out: int, win: Windows) -> dict[str, np.ndarray]:
+    out = np.empty((panel.values.shape[0], n_out, len(KERNEL_FIELDS)))
+    if panel.values.shape[0]:
+        drift_kernel(np.ascontiguousarray(panel.values), win.baseline_days, win.recent_days, win.trend_days, n_out,
+                     win.min_recent_days, win.min_baseline_days, out)
+    return {name: out[:, :, i] for i, name in enumerate(KERNEL_FIELDS)}
 
 
-def compute_drift(daily: pd.DataFrame, baselines: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame:
+def compute_drift(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame:
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    n_out = (end - start).days + 1
-    panel = panel_for_range(daily, start, end, win)
+    extra = win.min_flag_days - 1  # earlier days whose conditions decide persistence
+    first = start - pd.Timedelta(days=extra)
+    n_out = (end - first).days + 1
+    panel = panel_for_range(daily, first, end, win)
     B, R = win.baseline_days, win.recent_days
-    median = _aligned(baselines, panel, start, n_out, "median")
-    mad = _aligned(baselines, panel, start, n_out, "mad")
-    n_days = np.nan_to_num(_aligned(baselines, panel, start, n_out, "n_days"), nan=0).astype(np.int64)
-    value = panel.values[:, B + R - 1: B + R - 1 + n_out]
+    base = baseline_arrays(panel, n_out, win)
+    kern = drift_arrays(panel, n_out, win)
+    values = panel.values[:, B + R - 1: B + R - 1 + n_out]
 
-    n_series = len(panel.series)
-    shape = (n_series, n_out)
-    recent_median, n_recent = np.full(shape, np.nan), np.zeros(shape, dtype=np.int64)
-    ks_stat, ks_p = np.full(shape, np.nan), np.full(shape, np.nan)
-    for rows in row_chunks(n_series, n_out * (B + R)):
-        recent = trailing_windows(panel.values[rows], R, n_out, offset=B)
-        base = trailing_windows(panel.values[rows], B, n_out, offset=0)
-        n_r = (~np.isnan(recent)).sum(axis=-1)
-        recent_median[rows] = quantile_sorted(np.sort(recent, axis=-1), n_r, 0.5)
-        n_recent[rows] = n_r
-        d, p, _, _ = ks_2samp_rows(recent.reshape(-1, R), base.reshape(-1, B),
-                                   min_a=win.min_recent_days, min_b=win.min_baseline_days)
-        ks_stat[rows], ks_p[rows] = d.reshape(-1, n_out), p.reshape(-1, n_out)
+    n_days = base["n_days"]
+    keep = (n_days > 0) & (~np.isnan(values) | (kern["n_recent"] > 0))
+    s_idx, k_idx = np.nonzero(keep)
+    b = {name: arr[s_idx, k_idx] for name, arr in base.items()}
+    d = {name: arr[s_idx, k_idx] for name, arr in kern.items()}
+    value = values[s_idx, k_idx]
 
-    scale = np.where(mad > 0, mad, np.nan)
-    with np.errstate(invalid="ignore"):
-        robust_z = (value - median) / scale
-        recent_z = (recent_median - median) / scale
+    def windows_of(i):
+        s, k = s_idx[i], k_idx[i]
+        recent = panel.values[s, k + B:k + B + R]
+        baseline = panel.values[s, k:k + B]
+        return recent[~np.isnan(recent)], baseline[~np.isnan(baseline)]
 
-    s_idx, k_idx = np.nonzero((n_days > 0) & (~np.isnan(value) | (n_recent > 0)))
+    participant_codes, participants = pd.factorize(panel.series["participant_id"])
+    metrics = pd.Categorical(panel.series["metric"])
+
+    scale = np.where(b["mad"] > 0, b["mad"], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        robust_z = (value - b["median"]) / scale
+        recent_z = (d["recent_median"] - b["median"]) / scale
+        ks_stat = d["ks_gap"] / (d["n_recent"] * b["n_days"])
+    shift_se, shift_p, phi = shift_test(d["recent_tmean"], d["n_recent"], d["base_tmean"], d["base_wvar"], b["n_days"],
+                                        b["lag1_autocorr"], b["lag1_pairs"], win.autocorr_margin_se)
+    tested_metrics = [m for m, spec in vocabulary.metrics().items() if spec.drift_test]
+    tested = panel.series["metric"].isin(tested_metrics).to_numpy()[s_idx]
+    testable = (b["n_days"] >= win.min_baseline_days) & (d["n_recent"] >= win.min_recent_days) & tested
+    shift_p = np.where(testable, shift_p, np.nan)
     frame = pd.DataFrame({
-        "participant_id": panel.series["participant_id"].to_numpy()[s_idx],
-        "day": (start + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]"),
-        "metric": panel.series["metric"].to_numpy()[s_idx],
-        "value": value[s_idx, k_idx],
-        "baseline_median": median[s_idx, k_idx],
-        "robust_z": robust_z[s_idx, k_idx],
-        "recent_median": recent_median[s_idx, k_idx],
-        "recent_z": recent_z[s_idx, k_idx],
-        "n_recent": n_recent[s_idx, k_idx],
-        "ks_stat": ks_stat[s_idx, k_idx],
-        "ks_p": ks_p[s_idx, k_idx],
-    })
-    groups = frame.groupby(["participant_id", "day"], sort=False).ngroup().to_numpy()
-    frame["q_value"] = bh_qvalues(frame["ks_p"].to_numpy(), groups)
-    sufficient = n_days[s_idx, k_idx] >= win.min_baseline_days
+        "participant_id": pd.Categorical.from_codes(participant_codes[s_idx], categories=participants.astype(str)),
+        "day": (first + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]"),
+        "metric": pd.Categorical.from_codes(metrics.codes[s_idx], categories=metrics.categories),
+        "value": value, "baseline_median": b["median"], "robust_z": robust_z,
+        "recent_median": d["recent_median"], "recent_z": recent_z, "n_recent": d["n_recent"].astype("int64"),
+        "shift_se": np.where(testable, shift_se, np.nan), "shift_p": shift_p,
+        "autocorr": np.where(testable, phi, np.nan), "ks_stat": ks_stat,
+        "ks_p": ks_pvalues(d["n_recent"], b["n_days"], d["ks_gap"]),
+        "mw_p": mannwhitney_pvalues(d["mw_u"], d["n_recent"], b["n_days"], d["tie_term"], d["any_tie"], windows_of),
+        "wasserstein": d["wasserstein"] / scale,
+        "slope_per_week": np.where(d["trend_n"] >= win.min_trend_days, 7 * d["slope"], np.nan),
+        "trend_p": mann_kendall_pvalues(d["mk_s"], d["mk_var"], d["trend_n"], win.min_trend_days),
+        "trend_n": d["trend_n"].astype("int64"),
+        "_k": k_idx,
+    }, copy=False)
+    # BH across the participant's metrics on each day: groups are participant·day, as integer codes
+    frame["q_value"] = bh_by_codes(frame["shift_p"].to_numpy(), participant_codes[s_idx] * n_out + k_idx)
     with np.errstate(invalid="ignore"):
-        flagged = (sufficient & (frame["q_value"] < win.fdr_alpha).to_numpy()
-                   & (np.abs(frame["recent_z"]) >= win.min_effect_robust_sd).to_numpy())
-    frame["flagged"] = flagged
-    frame["direction"] = pd.Series(np.where(frame["recent_z"] > 0, "up", "down"), dtype="string") \
-        .where(flagged)
-    frame["participant_id"] = frame["participant_id"].astype("string")
-    frame["metric"] = frame["metric"].astype("string")
-    return frame[DRIFT_COLUMNS].sort_values(["day", "participant_id", "metric"]).reset_index(drop=True)
+        day_ok = ((frame["q_value"] < win.fdr_alpha) & (frame["recent_z"].abs() >= win.min_effect_robust_sd)).to_numpy()
+    up = np.zeros(values.shape, dtype=bool)
+    down = np.zeros(values.shape, dtype=bool)
+    up[s_idx, k_idx] = day_ok & (frame["recent_z"] > 0).to_numpy()
+    down[s_idx, k_idx] = day_ok & (frame["recent_z"] < 0).to_numpy()
+    sustained_up = persistent(up, win.min_flag_days)[s_idx, k_idx]
+    sustained_down = persistent(down, win.min_flag_days)[s_idx, k_idx]
+    frame["flagged"] = sustained_up | sustained_down
+    frame["direction"] = pd.Series(np.where(sustained_up, "up", "down"), dtype="string").where(frame["flagged"])
+    if extra:
+        frame = frame[frame["_k"] >= extra]
+    return frame[DRIFT_COLUMNS].reset_index(drop=True)

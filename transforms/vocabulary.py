@@ -24,6 +24,7 @@ class Metric:
     valid_min: float
     valid_max: float
     description: str
+    drift_test: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Instrument:
     field_prefixes: tuple[str, ...] = ()
     item_texts: tuple[str, ...] = ()
     answer_labels: tuple[tuple[str, int], ...] = ()
+    reliable_change: float = float("nan")
+    higher_is_better: bool = False
 
     def severity(self, score: float) -> str | None:
         """Band label for a final score (bands are lower-inclusive, ascending)."""
@@ -61,6 +64,12 @@ class Windows:
     min_recent_days: int
     fdr_alpha: float
     min_effect_robust_sd: float
+    short_baseline_days: int = 14
+    trend_days: int = 28
+    min_trend_days: int = 10
+    autocorr_margin_se: float = 0.5
+    min_proxy_components: int = 2
+    min_flag_days: int = 1
 
     def __post_init__(self) -> None:
         if self.baseline_days < 2 or self.recent_days < 1:
@@ -69,6 +78,15 @@ class Windows:
             raise ValueError("min_baseline_days must lie in [1, baseline_days]")
         if not 1 <= self.min_recent_days <= self.recent_days:
             raise ValueError("min_recent_days must lie in [1, recent_days]")
+        if not 3 <= self.trend_days <= self.baseline_days + self.recent_days:
+            raise ValueError("trend_days must lie in [3, baseline_days + recent_days]")
+        if not 0 <= self.short_baseline_days < self.baseline_days + self.recent_days:
+            raise ValueError("short_baseline_days must be below baseline_days + recent_days")
+
+    @property
+    def drift_history_days(self) -> int:
+        """Days of history drift needs: the windows, plus the run of days a flag must persist for."""
+        return self.lookback_days + self.min_flag_days - 1
 
     @property
     def lookback_days(self) -> int:
@@ -107,6 +125,8 @@ def instruments() -> dict[str, Instrument]:
             field_prefixes=tuple(spec.get("field_prefixes", ())),
             item_texts=tuple(spec.get("item_texts", ())),
             answer_labels=tuple(spec.get("answer_labels", {}).items()),
+            reliable_change=float(spec.get("reliable_change", float("nan"))),
+            higher_is_better=bool(spec.get("higher_is_better", False)),
         )
     return out
 
@@ -146,3 +166,30 @@ def ingest_rules() -> IngestRules:
 @cache
 def source_priority() -> tuple[str, ...]:
     return tuple(_read("sources.toml")["priority"])
+
+
+@dataclass(frozen=True)
+class DomainComponent:
+    domain: str
+    metric: str
+    sign: int
+    weight: float
+    rationale: str
+
+
+@cache
+def proxy_domains() -> tuple[DomainComponent, ...]:
+    """The metric → domain map (proxy_domains.csv): which metrics make up each domain score, with sign
+    (+1: a higher value raises the score) and weight."""
+    import csv
+
+    with open(CONFIG_DIR / "proxy_domains.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    known = metrics()
+    out = []
+    for i, row in enumerate(rows, start=2):
+        if row["metric"] not in known or row["sign"] not in ("1", "-1"):
+            raise ValueError(f"proxy_domains.csv line {i}: unknown metric or sign {row['metric']!r} {row['sign']!r}")
+        out.append(DomainComponent(row["domain"], row["metric"], int(row["sign"]), float(row["weight"]),
+                                   row["rationale"]))
+    return tuple(out)

@@ -47,3 +47,22 @@ def blocked_days(conn: duckdb.DuckDBPyConnection, assets: list[str], start: dt.d
         return set()
     rows = conn.execute(sql("blocked_days"), [assets, start, end]).fetchall()
     return {r[0] for r in rows}
+
+
+def metric_values(conn: duckdb.DuckDBPyConnection, metric: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """participant_id, day, value of one daily metric."""
+    return conn.execute(sql("metric_values"), [metric, start, end]).df()
+
+
+def scores_until(conn: duckdb.DuckDBPyConnection, participants_from: dt.date, end: dt.date) -> pd.DataFrame:
+    """Every questionnaire score up to ``end`` of the participants who have one in participants_from … end."""
+    return conn.execute(sql("scores_until"), [participants_from, end, end]).df()
+
+
+def drift_for_proxies(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return conn.execute(sql("drift_for_proxies"), [start, end]).df()
+
+
+def episode_inputs(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Flagged drift days, the baselines of those days, and the daily values of the flagged series."""
+    return tuple(conn.execute(sql(name)).df() for name in ("episode_flags", "episode_baselines", "episode_values"))

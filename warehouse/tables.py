@@ -28,6 +28,14 @@ class Table:
         return f"INSERT INTO {self.name} BY NAME SELECT * FROM incoming ORDER BY {self.day_column}"
 
     @property
+    def delete_all_sql(self) -> str:
+        return f"DELETE FROM {self.name}"
+
+    @property
+    def insert_all_sql(self) -> str:
+        return f"INSERT INTO {self.name} BY NAME SELECT * FROM incoming"
+
+    @property
     def select_days_sql(self) -> str:
         return f"SELECT * FROM {self.name} WHERE {self.day_column} BETWEEN ? AND ?"
 
@@ -41,6 +49,10 @@ QUESTIONNAIRE_SCORES = Table("analytics.questionnaire_scores", ("participant_id"
                                                                 "administered_at"))
 BASELINES = Table("analytics.baselines", ("participant_id", "day", "metric"))
 DRIFT = Table("analytics.drift", ("participant_id", "day", "metric"))
+QUESTIONNAIRE_CHANGE = Table("analytics.questionnaire_change", ("participant_id", "instrument", "administered_at"))
+PROXIES = Table("analytics.proxies", ("participant_id", "day", "domain"))
+EPISODES = Table("analytics.episodes", ("participant_id", "metric", "start_day"), day_column="start_day")
 
-PARTITIONED = {t.name.split(".")[1]: t for t in (DAILY_METRICS, QUESTIONNAIRE_SCORES, BASELINES, DRIFT)}
+PARTITIONED = {t.name.split(".")[1]: t for t in (DAILY_METRICS, QUESTIONNAIRE_SCORES, BASELINES, DRIFT,
+                                                  QUESTIONNAIRE_CHANGE, PROXIES)}
 CHECKED = {"observations": OBSERVATIONS, "questionnaire_responses": RESPONSES, **PARTITIONED}

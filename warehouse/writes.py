@@ -77,3 +77,12 @@ def append_check_results(conn: duckdb.DuckDBPyConnection, results: pd.DataFrame)
     if len(results):
         with transaction(conn), registered(conn, "incoming_checks", results):
             conn.execute("INSERT INTO quality.check_results BY NAME SELECT * FROM incoming_checks")
+
+
+def replace_table(conn: duckdb.DuckDBPyConnection, table: tables.Table, frame: pd.DataFrame) -> int:
+    """Replace every row of ``table`` with ``frame`` in one transaction (small summary tables)."""
+    with transaction(conn), registered(conn, "incoming", frame):
+        conn.execute(table.delete_all_sql)
+        if len(frame):
+            conn.execute(table.insert_all_sql)
+    return len(frame)

@@ -8,8 +8,8 @@ from pipelines.runner import run_pipeline
 from warehouse.connection import connect
 
 TABLES = ["staging.observations", "staging.questionnaire_responses", "analytics.daily_metrics",
-          "analytics.questionnaire_scores", "analytics.baselines", "analytics.drift", "quality.quarantine",
-          "ops.ingested_files"]
+          "analytics.questionnaire_scores", "analytics.questionnaire_change", "analytics.baselines",
+          "analytics.drift", "analytics.proxies", "analytics.episodes", "quality.quarantine", "ops.ingested_files"]
 RUN_TIME_COLUMNS = {"ingested_at", "checked_at"}
 
 

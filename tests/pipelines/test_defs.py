@@ -12,12 +12,12 @@ def test_definitions_load_with_all_assets_jobs_and_checks(tmp_path):
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"observations", "questionnaire_responses", "daily_metrics", "questionnaire_scores",
-                    "baselines", "drift", "quality_report"}
+                    "questionnaire_change", "baselines", "drift", "proxies", "episodes", "quality_report"}
     for job in ("ingest_landing", "daily_analytics", "quality_report"):
         assert defs.resolve_job_def(job)
     observation_checks = {k.name for k in graph.get_check_keys_for_assets({AssetKey("observations")})}
     assert observation_checks == {c.name for c in suite("observations")}
-    for table in ("daily_metrics", "questionnaire_scores", "baselines", "drift"):
+    for table in ("daily_metrics", "questionnaire_scores", "questionnaire_change", "baselines", "drift", "proxies"):
         node = graph.get(AssetKey(table))
         assert node.partitions_def is not None
         assert node.backfill_policy == BackfillPolicy.single_run()

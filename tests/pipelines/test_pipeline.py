@@ -16,21 +16,26 @@ pytestmark = pytest.mark.slow
 
 def test_injected_episodes_show_up_as_drift(demo_run):
     paths, cohort = demo_run
+    # An episode counts as found when flagged from its first day until recent_days − 1 days after its last
+    # (the recent window still holds episode days); see transforms/synthetic/evaluation.py. Thresholds: on
+    # this short cohort (110 days: episodes follow a bare 63-day baseline, and the autocorrelation-adjusted
+    # shift test needs its 3-day persistence) resting HR and HRV shifts of ~2.3–2.5 within-person SD were
+    # found 71 % of the time; 0.6 leaves room for seed-to-seed spread while still failing if the test loses
+    # power (a plain KS without persistence is not the bar). bench/drift_eval.py measures the full picture.
     flags = query(paths, "SELECT participant_id, day, metric FROM analytics.drift WHERE flagged")
-    found = episode_detection(flags, cohort.episodes)
+    found = episode_detection(flags, cohort.episodes, 13)
     assert len(found) >= 15
-    assert found["detected"].mean() >= 0.8, found.groupby("metric")["detected"].mean()
-    for metric in ("resting_hr_bpm", "hrv_rmssd_ms"):
-        assert found.query("metric == @metric")["detected"].mean() >= 0.8
+    autonomic = found[found["metric"].isin(["resting_hr_bpm", "hrv_rmssd_ms", "hrv_sdnn_ms"])]
+    assert autonomic["detected"].mean() >= 0.6, found.groupby("metric")["detected"].mean()
     # flags concentrate where episodes were injected
     rates = query(paths, """
-        SELECT e.participant_id IS NOT NULL AND d.day BETWEEN e.start_day AND e.end_day AS in_episode,
+        SELECT e.participant_id IS NOT NULL AND d.day BETWEEN e.start_day AND e.end_day + 13 AS in_episode,
                avg(d.flagged::INT) AS rate
         FROM analytics.drift d LEFT JOIN truth e USING (participant_id, metric)
-        WHERE d.metric IN ('resting_hr_bpm', 'hrv_rmssd_ms') AND d.ks_p IS NOT NULL
+        WHERE d.metric IN ('resting_hr_bpm', 'hrv_rmssd_ms') AND d.shift_p IS NOT NULL
         GROUP BY ALL""".replace("truth", "read_csv_auto(?)"), [str(paths.ground_truth)])
     rate = rates.set_index("in_episode")["rate"]
-    assert rate[True] > 0.5 and rate[True] > 8 * rate[False]
+    assert rate[True] > 0.2 and rate[True] > 10 * rate[False]
 
 
 def test_direction_matches_the_injected_shift(demo_run):
@@ -48,7 +53,8 @@ def test_direction_matches_the_injected_shift(demo_run):
 def test_every_check_passed_and_was_recorded(demo_run):
     paths, _ = demo_run
     checks = query(paths, "SELECT asset, check_name, passed, rows_checked FROM quality.check_results")
-    assert set(checks["asset"]) == {"observations", "daily_metrics", "questionnaire_scores", "baselines", "drift"}
+    assert set(checks["asset"]) == {"observations", "daily_metrics", "questionnaire_scores", "questionnaire_change",
+                                    "baselines", "drift", "proxies"}
     assert checks["passed"].all() and (checks["rows_checked"] > 0).all()
 
 

@@ -34,7 +34,8 @@ def test_error_check_blocks_only_the_failing_partition(tmp_path):
 
     blocked = query(paths, "SELECT asset, day, reason FROM quality.blocked_partitions ORDER BY asset")
     assert blocked[["asset", "day"]].astype(str).values.tolist() == [
-        ["baselines", str(BAD_DAY)], ["daily_metrics", str(BAD_DAY)], ["drift", str(BAD_DAY)]]
+        ["baselines", str(BAD_DAY)], ["daily_metrics", str(BAD_DAY)], ["drift", str(BAD_DAY)],
+        ["proxies", str(BAD_DAY)]]
     assert "values_in_physiological_range" in blocked.set_index("asset").loc["daily_metrics", "reason"]
     assert blocked.set_index("asset").loc["drift", "reason"].startswith("upstream")
     failed = query(paths, "SELECT check_name, severity FROM quality.check_results WHERE NOT passed")

@@ -87,7 +87,8 @@ def test_observations_suite(override, check):
 
 def baselines(**override):
     row = dict(participant_id="p", day=day("2025-03-01"), metric="steps", window_days=56, n_days=20, median=10.0,
-               mad=1.0, p10=8.0, p90=12.0, sufficient=True)
+               mad=1.0, p10=8.0, p90=12.0, sufficient=True, mean=10.2, sd=1.1, cv=0.11, mad_ratio=0.1,
+               lag1_autocorr=0.4, short_window_days=14, short_n_days=12, short_median=10.5)
     return pd.DataFrame([{**row, **override}])
 
 
@@ -100,6 +101,8 @@ def baselines(**override):
     ({"n_days": 5}, "window_consistent"),            # 5 days cannot be sufficient
     ({"sufficient": False}, "window_consistent"),    # 20 days must be
     ({"participant_id": None}, "keys_not_null"),
+    ({"cv": -0.5}, "stability_nonnegative"),
+    ({"short_n_days": 15}, "stability_nonnegative"),
 ])
 def test_baseline_suite(override, check):
     assert set(failing("baselines", baselines(**override))) == ({check} if check else set())
@@ -107,18 +110,21 @@ def test_baseline_suite(override, check):
 
 def drift(**override):
     row = dict(participant_id="p", day=day("2025-03-01"), metric="steps", value=1.0, baseline_median=0.5,
-               robust_z=2.0, recent_median=1.0, recent_z=2.0, n_recent=14, ks_stat=0.5, ks_p=0.001,
-               q_value=0.003, flagged=True, direction="up")
+               robust_z=2.0, recent_median=1.0, recent_z=2.0, n_recent=14, shift_se=0.2, shift_p=0.001,
+               autocorr=0.4, ks_stat=0.5, ks_p=0.001, mw_p=0.002, wasserstein=1.5, slope_per_week=0.3,
+               trend_p=0.2, trend_n=20, q_value=0.003, flagged=True, direction="up")
     return pd.DataFrame([{**row, **override}])
 
 
 @pytest.mark.parametrize("override, check", [
     ({}, None),
-    ({"ks_p": np.nan, "q_value": np.nan, "ks_stat": np.nan, "flagged": False, "direction": None}, None),
+    ({"shift_p": np.nan, "q_value": np.nan, "ks_stat": np.nan, "flagged": False, "direction": None}, None),
     ({"q_value": 0.2}, "flags_justified"),
     ({"direction": None}, "flags_justified"),
     ({"direction": "sideways"}, "flags_justified"),
-    ({"ks_p": 1.5, "q_value": 1.5, "flagged": False}, "probabilities_valid"),
+    ({"mw_p": 1.5, "flagged": False}, "probabilities_valid"),
+    ({"wasserstein": -1.0}, "statistics_consistent"),
+    ({"autocorr": 0.99}, "statistics_consistent"),
     ({"q_value": 0.0001}, "probabilities_valid"),
 ])
 def test_drift_suite(override, check):

@@ -47,6 +47,31 @@ def test_matches_reference_computation():
         assert row.mad == pytest.approx(stats.median_abs_deviation(w, scale="normal"), rel=1e-5)
         assert row.sufficient == (len(w) >= WIN.min_baseline_days)
         assert row.window_days == WIN.baseline_days
+        assert row.mean == pytest.approx(w.mean()) and row.sd == pytest.approx(w.std(ddof=1))
+        assert row.cv == pytest.approx(w.std(ddof=1) / abs(w.mean()))
+        assert row.mad_ratio == pytest.approx(row.mad / abs(np.median(w)))
+        assert row.lag1_autocorr == pytest.approx(lag1_reference(daily, row, WIN), nan_ok=True)
+        short = short_reference(daily, row, WIN)
+        assert row.short_n_days == len(short) and (len(short) == 0 or row.short_median == pytest.approx(np.median(short)))
+
+
+def lag1_reference(daily, row, win):
+    s = daily[(daily.participant_id == row.participant_id) & (daily.metric == row.metric)].set_index("day")["value"]
+    day = pd.Timestamp(row.day)
+    w = s[(s.index >= day - pd.Timedelta(days=win.recent_days + win.baseline_days - 1))
+          & (s.index <= day - pd.Timedelta(days=win.recent_days))]
+    mean = w.mean()
+    pairs = [(w[d], w[d + pd.Timedelta(days=1)]) for d in w.index if d + pd.Timedelta(days=1) in w.index]
+    if len(pairs) < 3 or ((w - mean) ** 2).sum() == 0:
+        return np.nan
+    num = sum((a - mean) * (b - mean) for a, b in pairs) / len(pairs)
+    return float(np.clip(num / (((w - mean) ** 2).sum() / len(w)), -1, 1))
+
+
+def short_reference(daily, row, win):
+    s = daily[(daily.participant_id == row.participant_id) & (daily.metric == row.metric)].set_index("day")["value"]
+    day = pd.Timestamp(row.day)
+    return s[(s.index >= day - pd.Timedelta(days=win.short_baseline_days)) & (s.index < day)].to_numpy()
 
 
 def test_recent_window_never_enters_the_baseline():

@@ -1,46 +1,10 @@
-"""Vectorised two-sample statistics equal scipy's, one pair at a time."""
+"""p-value helpers against scipy and plain references."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from transforms.stats import bh_qvalues, ks_2samp_rows
-
-
-def padded(rng, n_rows, width, missing, decimals=None, loc=0.0):
-    x = rng.normal(loc, 1.0, size=(n_rows, width))
-    if decimals is not None:
-        x = np.round(x, decimals)  # ties
-    x[rng.random(x.shape) < missing] = np.nan
-    return x
-
-
-@pytest.mark.parametrize("decimals", [None, 1, 0])
-def test_ks_matches_scipy_row_by_row(decimals):
-    rng = np.random.default_rng(3)
-    a = padded(rng, 300, 14, 0.25, decimals, loc=0.4)
-    b = padded(rng, 300, 56, 0.25, decimals)
-    d, p, na, nb = ks_2samp_rows(a, b)
-    for i in range(len(a)):
-        x, y = a[i][~np.isnan(a[i])], b[i][~np.isnan(b[i])]
-        ref = stats.ks_2samp(x, y)
-        assert na[i] == len(x) and nb[i] == len(y)
-        assert d[i] == pytest.approx(ref.statistic, abs=1e-12)
-        assert p[i] == pytest.approx(ref.pvalue, rel=1e-12)
-
-
-def test_ks_rows_below_minimum_sizes_are_nan():
-    a = np.array([[1.0, 2.0, np.nan], [1.0, 2.0, 3.0]])
-    b = np.array([[0.5, 1.5, 2.5, 3.5], [0.5, np.nan, np.nan, np.nan]])
-    d, p, na, nb = ks_2samp_rows(a, b, min_a=3, min_b=2)
-    assert np.isnan(d).all() and np.isnan(p).all()
-    assert na.tolist() == [2, 3] and nb.tolist() == [4, 1]
-
-
-def test_ks_detects_a_shift():
-    rng = np.random.default_rng(0)
-    d, p, _, _ = ks_2samp_rows(rng.normal(3, 1, (1, 14)), rng.normal(0, 1, (1, 56)))
-    assert p[0] < 1e-4 and d[0] > 0.7
+from transforms.stats import ar1_inflation, bh_qvalues, mann_kendall_pvalues
 
 
 def test_bh_matches_scipy_per_group():
@@ -54,3 +18,33 @@ def test_bh_matches_scipy_per_group():
         if sel.any():
             np.testing.assert_allclose(q[sel], stats.false_discovery_control(p[sel]), rtol=1e-12)
     assert np.isnan(q[np.isnan(p)]).all()
+    assert (q[~np.isnan(p)] >= p[~np.isnan(p)]).all()
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.3, 0.8])
+@pytest.mark.parametrize("n", [1, 7, 14, 56])
+def test_ar1_inflation_closed_form_equals_the_sum(phi, n):
+    direct = 1 + 2 * sum((1 - k / n) * phi ** k for k in range(1, n))
+    assert ar1_inflation(np.array([n]), np.array([phi]))[0] == pytest.approx(direct)
+
+
+def mann_kendall_reference(y):
+    """Plain Mann–Kendall: S, tie-corrected variance, continuity-corrected normal p."""
+    n = len(y)
+    s = sum(np.sign(y[j] - y[i]) for i in range(n) for j in range(i + 1, n))
+    _, counts = np.unique(y, return_counts=True)
+    var = (n * (n - 1) * (2 * n + 5) - sum(t * (t - 1) * (2 * t + 5) for t in counts)) / 18
+    z = (s - np.sign(s)) / np.sqrt(var)
+    return 2 * stats.norm.sf(abs(z)), s, var
+
+
+def test_mann_kendall_matches_reference_and_kendall_tau_direction():
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        n = rng.integers(10, 29)
+        y = np.round(rng.normal(size=n) + 0.05 * np.arange(n), 1)
+        ref_p, s, var = mann_kendall_reference(y)
+        p = mann_kendall_pvalues(np.array([s]), np.array([var]), np.array([len(y)]), 10)[0]
+        assert p == pytest.approx(ref_p, rel=1e-12)
+        tau = stats.kendalltau(np.arange(len(y)), y).statistic
+        assert np.sign(tau) == np.sign(s)

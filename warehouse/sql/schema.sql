@@ -65,7 +65,15 @@ CREATE TABLE IF NOT EXISTS analytics.baselines (
     mad            DOUBLE,
     p10            DOUBLE,
     p90            DOUBLE,
-    sufficient     BOOLEAN NOT NULL
+    sufficient     BOOLEAN NOT NULL,
+    mean           DOUBLE,
+    sd             DOUBLE,
+    cv             DOUBLE,
+    mad_ratio      DOUBLE,
+    lag1_autocorr  DOUBLE,
+    short_window_days INTEGER,
+    short_n_days   INTEGER,
+    short_median   DOUBLE
 );
 
 CREATE TABLE IF NOT EXISTS analytics.drift (
@@ -78,11 +86,63 @@ CREATE TABLE IF NOT EXISTS analytics.drift (
     recent_median   DOUBLE,
     recent_z        DOUBLE,
     n_recent        INTEGER NOT NULL,
+    shift_se        DOUBLE,
+    shift_p         DOUBLE,
+    autocorr        DOUBLE,
     ks_stat         DOUBLE,
     ks_p            DOUBLE,
+    mw_p            DOUBLE,
+    wasserstein     DOUBLE,
+    slope_per_week  DOUBLE,
+    trend_p         DOUBLE,
+    trend_n         INTEGER,
     q_value         DOUBLE,
     flagged         BOOLEAN NOT NULL,
     direction       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS analytics.questionnaire_change (
+    participant_id           VARCHAR   NOT NULL,
+    instrument               VARCHAR   NOT NULL,
+    administered_at          TIMESTAMP NOT NULL,
+    day                      DATE      NOT NULL,
+    score                    DOUBLE    NOT NULL,
+    previous_score           DOUBLE,
+    previous_administered_at TIMESTAMP,
+    change                   DOUBLE,
+    n_previous               INTEGER   NOT NULL,
+    baseline_score           DOUBLE,
+    change_from_baseline     DOUBLE,
+    reliable_change          BOOLEAN   NOT NULL,
+    direction                VARCHAR,
+    severity_from            VARCHAR,
+    severity_to              VARCHAR,
+    band_crossed             BOOLEAN   NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS analytics.proxies (
+    participant_id   VARCHAR NOT NULL,
+    day              DATE    NOT NULL,
+    domain           VARCHAR NOT NULL,
+    score            DOUBLE  NOT NULL,
+    n_components     INTEGER NOT NULL,
+    weight_available DOUBLE  NOT NULL,
+    sufficient       BOOLEAN NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS analytics.episodes (
+    participant_id VARCHAR NOT NULL,
+    metric         VARCHAR NOT NULL,
+    direction      VARCHAR NOT NULL,
+    start_day      DATE    NOT NULL,
+    end_day        DATE    NOT NULL,
+    n_days         INTEGER NOT NULL,
+    peak_day       DATE    NOT NULL,
+    peak_z         DOUBLE,
+    band_low       DOUBLE,
+    band_high      DOUBLE,
+    recovered_day  DATE,
+    recovery_days  DOUBLE
 );
 
 CREATE TABLE IF NOT EXISTS quality.quarantine (
@@ -138,5 +198,21 @@ CREATE TABLE IF NOT EXISTS ops.ingested_files (
 );
 
 -- Columns added after the first release (warehouses created earlier gain them here).
+ALTER TABLE analytics.baselines ADD COLUMN IF NOT EXISTS mean DOUBLE;
+ALTER TABLE analytics.baselines ADD COLUMN IF NOT EXISTS sd DOUBLE;
+ALTER TABLE analytics.baselines ADD COLUMN IF NOT EXISTS cv DOUBLE;
+ALTER TABLE analytics.baselines ADD COLUMN IF NOT EXISTS mad_ratio DOUBLE;
+ALTER TABLE analytics.baselines ADD COLUMN IF NOT EXISTS lag1_autocorr DOUBLE;
+ALTER TABLE analytics.baselines ADD COLUMN IF NOT EXISTS short_window_days INTEGER;
+ALTER TABLE analytics.baselines ADD COLUMN IF NOT EXISTS short_n_days INTEGER;
+ALTER TABLE analytics.baselines ADD COLUMN IF NOT EXISTS short_median DOUBLE;
+ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS shift_se DOUBLE;
+ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS shift_p DOUBLE;
+ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS autocorr DOUBLE;
+ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS mw_p DOUBLE;
+ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS wasserstein DOUBLE;
+ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS slope_per_week DOUBLE;
+ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS trend_p DOUBLE;
+ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS trend_n INTEGER;
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT 0;
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_ignored BIGINT DEFAULT 0;

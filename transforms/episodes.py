@@ -1,0 +1,75 @@
+"""Episodes: runs of flagged drift days, with their peak and how long the metric took to come back.
+
+For each participant·metric, consecutive flagged days in the same direction form one episode:
+
+    start_day, end_day, n_days   the run of flagged days (a day without a flag ends it)
+    peak_day, peak_z             the day with the largest |recent_z| and that recent_z
+    band_low, band_high          the baseline band at the start (p10 … p90 of the baseline for start_day,
+                                 a window that ends before the episode's recent window)
+    recovered_day                the first day, after start_day, that opens ``in_band_days`` (3) consecutive
+                                 measured days with the value inside the band
+    recovery_days                recovered_day − start_day: how long the personal baseline took to re-assert
+                                 itself; NULL when the metric had not come back by the last measured day
+
+Recovery time is the product's measure of baseline stability: short recoveries describe a resilient
+baseline, long or missing ones a shifted one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from transforms.records import empty_frame
+
+IN_BAND_DAYS = 3
+EPISODE_SCHEMA = {
+    "participant_id": "string", "metric": "string", "direction": "string", "start_day": "datetime64[s]",
+    "end_day": "datetime64[s]", "n_days": "int64", "peak_day": "datetime64[s]", "peak_z": "float64",
+    "band_low": "float64", "band_high": "float64", "recovered_day": "datetime64[s]", "recovery_days": "float64",
+}
+
+
+def find_episodes(flags: pd.DataFrame, baselines: pd.DataFrame, values: pd.DataFrame,
+                  in_band_days: int = IN_BAND_DAYS) -> pd.DataFrame:
+    """``flags``: flagged drift rows (participant_id, metric, day, direction, recent_z); ``baselines``:
+    participant_id, metric, day, p10, p90; ``values``: daily participant_id, metric, day, value."""
+    if flags.empty:
+        return empty_frame(EPISODE_SCHEMA)
+    f = flags.assign(day=pd.to_datetime(flags["day"])).sort_values(["participant_id", "metric", "day"])
+    key = f["participant_id"] + "\x00" + f["metric"]
+    new = (key != key.shift()) | (f["day"].diff().dt.days != 1) | (f["direction"] != f["direction"].shift())
+    f["episode"] = new.cumsum()
+    f["abs_z"] = f["recent_z"].abs()
+    peak = f.loc[f.groupby("episode")["abs_z"].idxmax(), ["episode", "day", "recent_z"]] \
+        .rename(columns={"day": "peak_day", "recent_z": "peak_z"})
+    ep = (f.groupby("episode").agg(participant_id=("participant_id", "first"), metric=("metric", "first"),
+                                    direction=("direction", "first"), start_day=("day", "min"),
+                                    end_day=("day", "max"), n_days=("day", "size"))
+          .reset_index().merge(peak, on="episode"))
+    band = baselines.assign(day=pd.to_datetime(baselines["day"]))[["participant_id", "metric", "day", "p10", "p90"]] \
+        .rename(columns={"day": "start_day", "p10": "band_low", "p90": "band_high"})
+    ep = ep.merge(band, on=["participant_id", "metric", "start_day"], how="left")
+    ep = ep.merge(_recovery(ep, values, in_band_days), on="episode", how="left")
+    ep["recovery_days"] = (ep["recovered_day"] - ep["start_day"]).dt.days.astype("float64")
+    out = ep[list(EPISODE_SCHEMA)]
+    return out.astype({c: t for c, t in EPISODE_SCHEMA.items() if t != "datetime64[s]"}) \
+        .sort_values(["participant_id", "metric", "start_day"]).reset_index(drop=True)
+
+
+def _recovery(ep: pd.DataFrame, values: pd.DataFrame, in_band_days: int) -> pd.DataFrame:
+    v = values.assign(day=pd.to_datetime(values["day"]))[["participant_id", "metric", "day", "value"]]
+    after = ep[["episode", "participant_id", "metric", "start_day", "band_low", "band_high"]] \
+        .merge(v, on=["participant_id", "metric"])
+    after = after[after["day"] > after["start_day"]].sort_values(["episode", "day"])
+    if after.empty:
+        return pd.DataFrame({"episode": pd.Series(dtype="int64"), "recovered_day": pd.Series(dtype="datetime64[s]")})
+    inside = (after["value"] >= after["band_low"]) & (after["value"] <= after["band_high"])
+    run_break = (~inside) | (after["episode"] != after["episode"].shift())
+    run_id = run_break.cumsum()
+    run_len = inside.groupby(run_id).cumsum()
+    after = after.assign(run_id=run_id, run_len=run_len)
+    complete = after[after["run_len"] >= in_band_days]
+    first_runs = complete.groupby("episode")["run_id"].min()
+    starts = after[inside].groupby("run_id")["day"].min()
+    return pd.DataFrame({"episode": first_runs.index, "recovered_day": starts.reindex(first_runs.to_numpy()).to_numpy()})

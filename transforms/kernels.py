@@ -1,0 +1,442 @@
+"""Sliding-window statistics over a dense participant·metric × day array, compiled with numba.
+
+Each kernel walks every series (``prange``: series run in parallel) and every output day, sorting the
+day's windows once and deriving every statistic from those sorted arrays. No Python runs per window.
+Formulas are in the callers' docstrings (``transforms.baselines``, ``transforms.drift``) and in
+docs/METHODS.md; tests compare each output with scipy one window at a time.
+
+Window layout, for output day index k (day D = first_day + B + R − 1 + k of the panel):
+baseline = columns k … k+B−1, recent = k+B … k+B+R−1 (ends on D), trend = the Tw columns ending on D,
+short-term baseline = the S columns before D.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+MAD_TO_SD = 1.4826
+
+
+@nb.njit(cache=True, inline="always")
+def _quantile(s, n, q):
+    pos = q * (n - 1)
+    lo = int(math.floor(pos))
+    hi = min(lo + 1, n - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+@nb.njit(cache=True, inline="always")
+def _collect(window, buf):
+    n = 0
+    for v in window:
+        if not math.isnan(v):
+            buf[n] = v
+            n += 1
+    return n
+
+
+@nb.njit(cache=True, inline="always")
+def _insert(arr, n, v):
+    """Insert v into the sorted prefix arr[:n]; returns n + 1."""
+    i = np.searchsorted(arr[:n], v)
+    for j in range(n, i, -1):
+        arr[j] = arr[j - 1]
+    arr[i] = v
+    return n + 1
+
+
+@nb.njit(cache=True, inline="always")
+def _remove(arr, n, v):
+    """Remove one occurrence of v from the sorted prefix arr[:n]; returns n − 1."""
+    i = np.searchsorted(arr[:n], v)
+    for j in range(i, n - 1):
+        arr[j] = arr[j + 1]
+    return n - 1
+
+
+@nb.njit(cache=True, inline="always")
+def _slide(arr, n, outgoing, incoming):
+    """Move a sorted window one day on: drop ``outgoing`` and add ``incoming`` (NaN = no value)."""
+    if not math.isnan(outgoing):
+        n = _remove(arr, n, outgoing)
+    if not math.isnan(incoming):
+        n = _insert(arr, n, incoming)
+    return n
+
+
+@nb.njit(cache=True, inline="always")
+def _fill_sorted(window, arr):
+    n = _collect(window, arr)
+    arr[:n].sort()
+    return n
+
+
+@nb.njit(cache=True, inline="always")
+def _mad_sorted(b, n, med):
+    """median(|b − med|) for sorted b, by walking outwards from the median: O(n), no second sort."""
+    p = np.searchsorted(b[:n], med)
+    lo = p - 1
+    hi = p
+    pos = 0.5 * (n - 1)
+    want_lo = int(math.floor(pos))
+    want_hi = min(want_lo + 1, n - 1)
+    v_lo = 0.0
+    v_hi = 0.0
+    for rank in range(want_hi + 1):
+        if lo < 0:
+            d = b[hi] - med
+            hi += 1
+        elif hi >= n:
+            d = med - b[lo]
+            lo -= 1
+        elif med - b[lo] <= b[hi] - med:
+            d = med - b[lo]
+            lo -= 1
+        else:
+            d = b[hi] - med
+            hi += 1
+        if rank == want_lo:
+            v_lo = d
+        if rank == want_hi:
+            v_hi = d
+    return v_lo + (v_hi - v_lo) * (pos - want_lo)
+
+
+@nb.njit(parallel=True, cache=True)
+def baseline_kernel(values, B, R, S, n_out, out):
+    """out[:, :, j] for j = n, median, mad (scaled), p10, p90, mean, sd, lag-1 autocorrelation r1,
+    number of lag-1 pairs, short-term n, short-term median. Windows are kept sorted as they slide."""
+    n_series = values.shape[0]
+    for s in nb.prange(n_series):
+        row = values[s]
+        buf = np.empty(B)
+        sbuf = np.empty(max(S, 1))
+        n = _fill_sorted(row[0:B], buf)
+        d0 = B + R - 1
+        ns = _fill_sorted(row[d0 - S:d0], sbuf) if S > 0 else 0
+        for k in range(n_out):
+            if k > 0:
+                n = _slide(buf, n, row[k - 1], row[k + B - 1])
+                if S > 0:
+                    d = k + d0
+                    ns = _slide(sbuf, ns, row[d - S - 1], row[d - 1])
+            o = out[s, k]
+            o[:] = np.nan
+            o[0] = n
+            o[9] = ns
+            if ns > 0:
+                o[10] = _quantile(sbuf, ns, 0.5)
+            if n == 0:
+                continue
+            med = _quantile(buf, n, 0.5)
+            o[1] = med
+            o[2] = _mad_sorted(buf, n, med) * MAD_TO_SD
+            o[3] = _quantile(buf, n, 0.1)
+            o[4] = _quantile(buf, n, 0.9)
+            w = row[k:k + B]
+            mean = 0.0
+            for i in range(n):
+                mean += buf[i]
+            mean /= n
+            o[5] = mean
+            ss = 0.0
+            for i in range(n):
+                ss += (buf[i] - mean) ** 2
+            if n > 1:
+                o[6] = math.sqrt(ss / (n - 1))
+            num = 0.0
+            pairs = 0
+            for i in range(B - 1):
+                x0, x1 = w[i], w[i + 1]
+                if not math.isnan(x0) and not math.isnan(x1):
+                    num += (x0 - mean) * (x1 - mean)
+                    pairs += 1
+            o[8] = pairs
+            if ss > 0 and pairs >= 3:
+                o[7] = min(1.0, max(-1.0, (num / pairs) / (ss / n)))
+
+
+TRIM = 0.2  # trimmed means cut 20 % from each end (Yuen–Tukey)
+
+
+@nb.njit(cache=True, inline="always")
+def _trimmed(s, n, gamma):
+    """(trimmed mean, winsorized variance ddof=1) of the sorted sample s[:n], cutting floor(γn) each side."""
+    g = int(math.floor(gamma * n))
+    total = 0.0
+    for i in range(g, n - g):
+        total += s[i]
+    tm = total / (n - 2 * g)
+    lo = s[g]
+    hi = s[n - g - 1]
+    wm = 0.0
+    for i in range(n):
+        wm += min(max(s[i], lo), hi)
+    wm /= n
+    wv = 0.0
+    for i in range(n):
+        wv += (min(max(s[i], lo), hi) - wm) ** 2
+    return tm, (wv / (n - 1) if n > 1 else np.nan)
+
+
+@nb.njit(cache=True)
+def _sort_pairs(vals, origins, n):
+    """Insertion sort of vals[:n] carrying origins (n ≤ trend window: small)."""
+    for i in range(1, n):
+        v = vals[i]
+        o = origins[i]
+        j = i - 1
+        while j >= 0 and vals[j] > v:
+            vals[j + 1] = vals[j]
+            origins[j + 1] = origins[j]
+            j -= 1
+        vals[j + 1] = v
+        origins[j + 1] = o
+
+
+@nb.njit(parallel=True, cache=True)
+def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
+    """out[:, :, j] for j = n_recent, recent median, KS gap k (= n_a·n_b·D), Mann–Whitney U of the recent
+    sample, tie term Σ(t³ − t), 1-Wasserstein distance, Theil–Sen slope per day, Mann–Kendall S, MK
+    variance (tie-corrected), trend n, any tie in the pooled sample (1/0), 20 %-trimmed mean of the recent
+    window, of the baseline window, winsorized variance of the baseline window.
+
+    The trend window's pairwise slopes are kept sorted as it slides: the slopes of the day leaving are
+    filtered out, those of the day arriving sorted and merged in, so the Theil–Sen median is a lookup and
+    Mann–Kendall S a running count of positive minus negative slopes (sign(slope) = sign(Δy))."""
+    n_series = values.shape[0]
+    cap = max(Tw * (Tw - 1) // 2, 1)
+    for s in nb.prange(n_series):
+        row = values[s]
+        bb = np.empty(B)
+        rb = np.empty(R)
+        ysorted = np.empty(Tw)
+        inv = np.empty(Tw)
+        for i in range(1, Tw):
+            inv[i] = 1.0 / i
+        sl = np.empty(cap)
+        org = np.empty(cap, dtype=np.int64)
+        sl2 = np.empty(cap)
+        org2 = np.empty(cap, dtype=np.int64)
+        new_sl = np.empty(Tw)
+        new_org = np.empty(Tw, dtype=np.int64)
+        nb_ = _fill_sorted(row[0:B], bb)
+        nr = _fill_sorted(row[B:B + R], rb)
+        ny = _fill_sorted(row[B + R - Tw:B + R], ysorted)
+        # all pairs of the first trend window, sorted
+        first = B + R - Tw
+        m = 0
+        for i in range(first, B + R):
+            if math.isnan(row[i]):
+                continue
+            for j in range(i + 1, B + R):
+                if not math.isnan(row[j]):
+                    sl[m] = (row[j] - row[i]) * inv[j - i]
+                    org[m] = i
+                    m += 1
+        order = np.argsort(sl[:m])
+        sl[:m] = sl[:m][order]
+        org[:m] = org[:m][order]
+        npos = 0
+        nneg = 0
+        for i in range(m):
+            npos += sl[i] > 0
+            nneg += sl[i] < 0
+        for k in range(n_out):
+            d_end = k + B + R
+            if k > 0:
+                nb_ = _slide(bb, nb_, row[k - 1], row[k + B - 1])
+                nr = _slide(rb, nr, row[k + B - 1], row[k + B + R - 1])
+                leaving = d_end - Tw - 1
+                entering = d_end - 1
+                ny = _slide(ysorted, ny, row[leaving], row[entering])
+                if not math.isnan(row[leaving]):
+                    w = 0
+                    for i in range(m):
+                        if org[i] == leaving:
+                            npos -= sl[i] > 0
+                            nneg -= sl[i] < 0
+                        else:
+                            sl[w] = sl[i]
+                            org[w] = org[i]
+                            w += 1
+                    m = w
+                if not math.isnan(row[entering]):
+                    c = 0
+                    for i in range(d_end - Tw, entering):
+                        if not math.isnan(row[i]):
+                            new_sl[c] = (row[entering] - row[i]) * inv[entering - i]
+                            new_org[c] = i
+                            npos += new_sl[c] > 0
+                            nneg += new_sl[c] < 0
+                            c += 1
+                    _sort_pairs(new_sl, new_org, c)
+                    a = 0
+                    b2 = 0
+                    w = 0
+                    while a < m or b2 < c:
+                        if b2 >= c or (a < m and sl[a] <= new_sl[b2]):
+                            sl2[w] = sl[a]
+                            org2[w] = org[a]
+                            a += 1
+                        else:
+                            sl2[w] = new_sl[b2]
+                            org2[w] = new_org[b2]
+                            b2 += 1
+                        w += 1
+                    sl, sl2 = sl2, sl
+                    org, org2 = org2, org
+                    m = w
+            o = out[s, k]
+            o[:] = np.nan
+            o[0] = nr
+            if nr > 0:
+                o[1] = _quantile(rb, nr, 0.5)
+                o[11] = _trimmed(rb, nr, TRIM)[0]
+            if nb_ > 1:
+                o[12], o[13] = _trimmed(bb, nb_, TRIM)
+            o[9] = ny
+            if ny >= 3:
+                o[6] = _quantile(sl, m, 0.5)
+                o[7] = npos - nneg
+                tie_sum = 0.0
+                i = 0
+                while i < ny:
+                    j = i
+                    while j + 1 < ny and ysorted[j + 1] == ysorted[i]:
+                        j += 1
+                    t = j - i + 1
+                    if t > 1:
+                        tie_sum += t * (t - 1) * (2 * t + 5)
+                    i = j + 1
+                o[8] = (ny * (ny - 1) * (2 * ny + 5) - tie_sum) / 18.0
+            if nr < min_recent or nb_ < min_baseline or nr == 0 or nb_ == 0:
+                continue
+            r = rb
+            b = bb
+            # one walk over the merged sorted samples: KS gap, ranks for U, ties, Wasserstein
+            i = 0
+            j = 0
+            ca = 0
+            cb = 0
+            pos = 0
+            rank_sum = 0.0
+            tie_term = 0.0
+            any_tie = 0
+            gap = 0
+            wass = 0.0
+            while i < nr or j < nb_:
+                if j >= nb_ or (i < nr and r[i] <= b[j]):
+                    v = r[i]
+                else:
+                    v = b[j]
+                ta = 0
+                while i < nr and r[i] == v:
+                    i += 1
+                    ta += 1
+                tb = 0
+                while j < nb_ and b[j] == v:
+                    j += 1
+                    tb += 1
+                t = ta + tb
+                if t > 1:
+                    tie_term += t * t * t - t
+                    any_tie = 1
+                rank_sum += ta * (pos + (t + 1) / 2.0)
+                pos += t
+                ca += ta
+                cb += tb
+                g = abs(ca * nb_ - cb * nr)
+                if g > gap:
+                    gap = g
+                if i < nr or j < nb_:
+                    nxt = r[i] if j >= nb_ or (i < nr and r[i] <= b[j]) else b[j]
+                    wass += abs(ca / nr - cb / nb_) * (nxt - v)
+            o[2] = gap
+            o[3] = rank_sum - nr * (nr + 1) / 2.0
+            o[4] = tie_term
+            o[5] = wass
+            o[10] = any_tie
+
+
+@nb.njit(cache=True)
+def bh_by_group(p, group_start):
+    """Benjamini–Hochberg q-values within consecutive groups of the 1-D array ``p`` (NaN ignored);
+    ``group_start`` holds each group's first index plus a final len(p)."""
+    q = np.full(p.shape[0], np.nan)
+    for g in range(group_start.shape[0] - 1):
+        lo, hi = group_start[g], group_start[g + 1]
+        idx = np.empty(hi - lo, dtype=np.int64)
+        m = 0
+        for i in range(lo, hi):
+            if not math.isnan(p[i]):
+                idx[m] = i
+                m += 1
+        if m == 0:
+            continue
+        sel = idx[:m]
+        order = np.argsort(p[sel])
+        running = 1.0
+        for r in range(m - 1, -1, -1):
+            i = sel[order[r]]
+            val = min(1.0, p[i] * m / (r + 1))
+            if val < running:
+                running = val
+            q[i] = max(running, p[i])
+    return q
+
+
+@nb.njit(cache=True)
+def _ks_band_escape(m, n, k):
+    """P(a uniformly random lattice path from (0,0) to (m,n) touches |x·n − y·m| ≥ k): the exact two-sided
+    two-sample KS p-value for D = k/(m·n). Recursion over the last step: Q(x,y) = 1 outside the band, else
+    (x·Q(x−1,y) + y·Q(x,y−1)) / (x+y); a convex combination, so small p-values keep full precision."""
+    q = np.zeros(n + 1)
+    for x in range(m + 1):
+        for y in range(n + 1):
+            if abs(x * n - y * m) >= k:
+                q[y] = 1.0
+            elif x == 0 and y == 0:
+                q[y] = 0.0
+            elif x == 0:
+                q[y] = q[y - 1]
+            elif y == 0:
+                q[y] = q[y]
+            else:
+                q[y] = (x * q[y] + y * q[y - 1]) / (x + y)
+    return q[n]
+
+
+@nb.njit(cache=True)
+def _ks_square(n, h):
+    """The closed form scipy uses when both samples have n values:
+    P = 2 Σ_{j ≥ 1} (−1)^{j−1} C(2n, n − j·h) / C(2n, n), evaluated Horner-style; NaN where it leaves [0, 1]
+    (scipy then falls back to the asymptotic distribution)."""
+    total = 0.0
+    j = n // h
+    while j >= 0:
+        term = 1.0
+        for i in range(h):
+            term = (n - j * h - i) * term / (n + j * h + i + 1)
+        total = term * (1.0 - total)
+        j -= 1
+    p = 2 * total
+    return p if 0.0 <= p <= 1.0 else np.nan
+
+
+@nb.njit(parallel=True, cache=True)
+def ks_exact_pvalues(n_a, n_b, k):
+    """Exact KS p-values for arrays of (n_a, n_b, k) keys (one per distinct window statistic)."""
+    out = np.empty(n_a.shape[0])
+    for i in nb.prange(n_a.shape[0]):
+        m, n, h = int(n_a[i]), int(n_b[i]), int(k[i])
+        if h == 0:
+            out[i] = 1.0
+        elif m == n:  # k = |Δcount|·n: scipy's closed form in units of 1/n
+            out[i] = _ks_square(n, h // n)
+        else:
+            out[i] = _ks_band_escape(m, n, h)
+    return out

@@ -1,0 +1,1 @@
+SELECT participant_id, metric, day, direction, recent_z FROM analytics.drift WHERE flagged;

@@ -12,28 +12,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import pandas as pd
-
 from transforms import vocabulary
+from transforms.synthetic.evaluation import evaluate
 from transforms.vocabulary import Windows
-from transforms.drift import compute_drift
-from transforms.synthetic.cohort import CohortSpec, simulate
-from transforms.synthetic.evaluation import episode_detection, false_flags_per_participant_month, observed_daily
-
-
-def evaluate(participants: int, days: int, seed: int, win=None) -> dict:
-    win = win or vocabulary.windows()
-    cohort = simulate(CohortSpec(participants=participants, days=days, seed=seed, episode_fraction=0.4))
-    daily = observed_daily(cohort)
-    start = cohort.dates[win.lookback_days - 1]
-    drift = compute_drift(daily, start, cohort.dates[-1], win)
-    flags = drift.loc[drift["flagged"], ["participant_id", "day", "metric"]]
-    lag = win.recent_days - 1
-    found = episode_detection(flags, cohort.episodes, lag)
-    rate, n_months = false_flags_per_participant_month(flags, cohort.episodes, cohort.people["participant_id"],
-                                                       start, cohort.dates[-1], lag)
-    return {"recall": found["detected"].mean(), "episodes": len(found), "by_metric": found.groupby("metric")["detected"].mean(),
-            "false_flag_rate": rate, "unaffected_months": n_months}
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/quality_checks.py [--rows 1000000]
 
-Rows are realistic and valid (so every expectation evaluates every row); one line per table.
+Rows are valid (so every expectation evaluates every row): daily inputs are generated, and baselines,
+drift, proxies and questionnaire change come from the production transforms. One line per table.
 """
 
 from __future__ import annotations
@@ -16,42 +17,58 @@ import numpy as np
 import pandas as pd
 
 from quality.checks import run_suite
+from transforms import vocabulary
+from transforms.baselines import compute_baselines
+from transforms.drift import compute_drift
+from transforms.proxies import compute_proxies
+from transforms.questionnaire_change import questionnaire_change
 
 
 def frames(n: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """Input tables of ~n rows; baselines, drift, proxies and questionnaire change are computed by the
+    production transforms from them, so every derived column is as the pipeline writes it."""
     metrics = np.array(["resting_hr_bpm", "hrv_rmssd_ms", "sleep_minutes", "steps"])
     units = {"resting_hr_bpm": "bpm", "hrv_rmssd_ms": "ms", "sleep_minutes": "min", "steps": "count"}
-    per = n // len(metrics)
-    people = per // 365 + 1
-    pid = np.repeat([f"P{i:05d}" for i in range(people)], 365)[:per]
-    day = np.tile(pd.date_range("2024-01-01", periods=365).values, people)[:per]
-    metric = np.repeat(metrics, per)
+    win = vocabulary.windows()
+    people = max(1, n // (len(metrics) * 250))
+    n_days = -(-n // (len(metrics) * people)) + win.drift_history_days - 1
+    dates = pd.date_range("2024-01-01", periods=n_days)
+    pid = np.repeat([f"P{i:05d}" for i in range(people)], n_days)
+    day = np.tile(dates.values, people)
+    metric = np.repeat(metrics, len(pid))
     value = np.select([metric == "resting_hr_bpm", metric == "hrv_rmssd_ms", metric == "sleep_minutes"],
                       [rng.normal(60, 5, len(metric)), rng.normal(45, 8, len(metric)), rng.normal(420, 40, len(metric))],
                       rng.normal(8000, 2000, len(metric)).clip(0))
     keys = pd.DataFrame({"participant_id": np.tile(pid, 4), "day": np.tile(day, 4), "metric": metric})
-    daily = keys.assign(value=value, unit=pd.Series(metric).map(units).to_numpy(), source="src", n_obs=1,
-                        coverage=rng.uniform(0.6, 1, len(metric)))
+    daily_all = keys.assign(value=value, unit=pd.Series(metric).map(units).to_numpy(), source="src", n_obs=1,
+                            coverage=rng.uniform(0.6, 1, len(metric)))
+    daily = daily_all.iloc[:n]
     obs = daily.assign(observed_at=pd.NaT, source_file="f.csv", locator=[f"line {i}" for i in range(len(daily))])
-    median = value
-    baselines = keys.assign(window_days=56, n_days=30, median=median, mad=np.abs(rng.normal(3, 1, len(metric))),
-                            p10=median - 5, p90=median + 5, sufficient=True)
-    p = rng.uniform(0, 1, len(metric))
-    flagged = p < 0.01
-    drift = keys.assign(value=value, baseline_median=median, robust_z=rng.normal(0, 1, len(metric)),
-                        recent_median=median, recent_z=rng.normal(0, 1, len(metric)), n_recent=14, ks_stat=p / 2,
-                        ks_p=p, q_value=np.minimum(p * 2, 1), flagged=flagged & (p * 2 < 0.05),
-                        direction=np.where(flagged & (p * 2 < 0.05), "up", None))
+    start = dates[win.drift_history_days - 1]
+    baselines = compute_baselines(daily_all, start, dates[-1], win)
+    drift = compute_drift(daily_all, start, dates[-1], win)
+    suff = baselines.set_index(["participant_id", "day", "metric"])["sufficient"].rename("baseline_sufficient")
+    proxies = compute_proxies(drift[["participant_id", "day", "metric", "robust_z"]].join(
+        suff, on=["participant_id", "day", "metric"]), win.min_proxy_components)
     instruments = np.array(["phq9", "gad7", "pss10", "who5"])
     inst = instruments[np.arange(n) % 4]
-    score = np.select([inst == "phq9", inst == "gad7", inst == "pss10"], [5.0, 4.0, 12.0], 60.0)
-    severity = np.select([inst == "phq9", inst == "gad7", inst == "pss10"], ["mild", "minimal", "low"], "adequate")
+    tops = np.select([inst == "phq9", inst == "gad7", inst == "pss10"], [27, 21, 40], 25)
+    score = np.floor(rng.uniform(0, 1, n) * (tops + 1)) * np.where(inst == "who5", 4, 1)
+    specs = vocabulary.instruments()
+    severity = np.empty(n, dtype=object)
+    for code in instruments:  # four instruments: a loop over kinds, not rows
+        rows = inst == code
+        lowers = np.array([lo for lo, _ in specs[code].bands])
+        labels = np.array([label for _, label in specs[code].bands], dtype=object)
+        severity[rows] = labels[np.searchsorted(lowers, score[rows], side="right") - 1]
     scores = pd.DataFrame({"participant_id": [f"P{i // 100:06d}" for i in range(n)], "instrument": inst,
-                           "administered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) % 100, "h"),
-                           "day": pd.Timestamp("2024-01-01"), "score": score, "severity": severity,
-                           "items_answered": 5, "items_expected": 5, "prorated": False, "source_file": "q.csv"})
-    return {"observations": obs, "daily_metrics": daily, "questionnaire_scores": scores, "baselines": baselines,
-            "drift": drift}
+                           "administered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) % 100, "D"),
+                           "score": score, "severity": severity, "items_answered": 5, "items_expected": 5,
+                           "prorated": False, "source_file": "q.csv"})
+    scores["day"] = scores["administered_at"].dt.normalize()
+    return {"observations": obs, "daily_metrics": daily, "questionnaire_scores": scores,
+            "questionnaire_change": questionnaire_change(scores), "baselines": baselines.iloc[:n],
+            "drift": drift.iloc[:n], "proxies": proxies}
 
 
 def main() -> None:

@@ -71,7 +71,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def baseline_frame(panel: Panel, stats: dict[str, np.ndarray], start, win: Windows) -> pd.DataFrame:
     n_days_all = stats["n_days"]
     s_idx, k_idx = np.nonzero(n_days_all > 0)
-    pick = {name: arr[s_idx, k_idx] for name, arr in stats.items()}
+    pick = {name: arr[s_idx, k_idx] for name, arr in stats.items() if name != "lag1_pairs"}
     n_days = pick["n_days"].astype("int64")
     participants = pd.Categorical(panel.series["participant_id"].astype(str))
     metrics = pd.Categorical(panel.series["metric"].astype(str))
@@ -90,4 +90,4 @@ def baseline_frame(panel: Panel, stats: dict[str, np.ndarray], start, win: Windo
         "short_n_days": pick["short_n_days"].astype("int64"),
         "short_median": pick["short_median"],
     }, copy=False)
-    return frame[BASELINE_COLUMNS]
+    return frame  # built in BASELINE_COLUMNS order: no copy

@@ -67,9 +67,10 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame
     n_days = base["n_days"]
     keep = (n_days > 0) & (~np.isnan(values) | (kern["n_recent"] > 0))
     s_idx, k_idx = np.nonzero(keep)
-    b = {name: arr[s_idx, k_idx] for name, arr in base.items()}
+    b = {name: base[name][s_idx, k_idx] for name in ("n_days", "median", "mad", "lag1_autocorr", "lag1_pairs")}
     d = {name: arr[s_idx, k_idx] for name, arr in kern.items()}
     value = values[s_idx, k_idx]
+    del base, kern  # the dense (series × day × field) arrays: the largest allocations of a run
 
     def windows_of(i):
         s, k = s_idx[i], k_idx[i]
@@ -84,41 +85,45 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame
     with np.errstate(invalid="ignore", divide="ignore"):
         robust_z = (value - b["median"]) / scale
         recent_z = (d["recent_median"] - b["median"]) / scale
-        ks_stat = d["ks_gap"] / (d["n_recent"] * b["n_days"])
     shift_se, shift_p, phi = shift_test(d["recent_tmean"], d["n_recent"], d["base_tmean"], d["base_wvar"], b["n_days"],
                                         b["lag1_autocorr"], b["lag1_pairs"], win.autocorr_margin_se)
     tested_metrics = [m for m, spec in vocabulary.metrics().items() if spec.drift_test]
     tested = panel.series["metric"].isin(tested_metrics).to_numpy()[s_idx]
     testable = (b["n_days"] >= win.min_baseline_days) & (d["n_recent"] >= win.min_recent_days) & tested
     shift_p = np.where(testable, shift_p, np.nan)
-    frame = pd.DataFrame({
-        "participant_id": pd.Categorical.from_codes(participant_codes[s_idx], categories=participants.astype(str)),
-        "day": (first + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]"),
-        "metric": pd.Categorical.from_codes(metrics.codes[s_idx], categories=metrics.categories),
-        "value": value, "baseline_median": b["median"], "robust_z": robust_z,
-        "recent_median": d["recent_median"], "recent_z": recent_z, "n_recent": d["n_recent"].astype("int64"),
-        "shift_se": np.where(testable, shift_se, np.nan), "shift_p": shift_p,
-        "autocorr": np.where(testable, phi, np.nan), "ks_stat": ks_stat,
-        "ks_p": ks_pvalues(d["n_recent"], b["n_days"], d["ks_gap"]),
-        "mw_p": mannwhitney_pvalues(d["mw_u"], d["n_recent"], b["n_days"], d["tie_term"], d["any_tie"], windows_of),
-        "wasserstein": d["wasserstein"] / scale,
-        "slope_per_week": np.where(d["trend_n"] >= win.min_trend_days, 7 * d["slope"], np.nan),
-        "trend_p": mann_kendall_pvalues(d["mk_s"], d["mk_var"], d["trend_n"], win.min_trend_days),
-        "trend_n": d["trend_n"].astype("int64"),
-        "_k": k_idx,
-    }, copy=False)
     # BH across the participant's metrics on each day: groups are participant·day, as integer codes
-    frame["q_value"] = bh_by_codes(frame["shift_p"].to_numpy(), participant_codes[s_idx] * n_out + k_idx)
+    q_value = bh_by_codes(shift_p, participant_codes[s_idx] * n_out + k_idx)
     with np.errstate(invalid="ignore"):
-        day_ok = ((frame["q_value"] < win.fdr_alpha) & (frame["recent_z"].abs() >= win.min_effect_robust_sd)).to_numpy()
+        day_ok = (q_value < win.fdr_alpha) & (np.abs(recent_z) >= win.min_effect_robust_sd)
     up = np.zeros(values.shape, dtype=bool)
     down = np.zeros(values.shape, dtype=bool)
-    up[s_idx, k_idx] = day_ok & (frame["recent_z"] > 0).to_numpy()
-    down[s_idx, k_idx] = day_ok & (frame["recent_z"] < 0).to_numpy()
+    up[s_idx, k_idx] = day_ok & (recent_z > 0)
+    down[s_idx, k_idx] = day_ok & (recent_z < 0)
     sustained_up = persistent(up, win.min_flag_days)[s_idx, k_idx]
     sustained_down = persistent(down, win.min_flag_days)[s_idx, k_idx]
-    frame["flagged"] = sustained_up | sustained_down
-    frame["direction"] = pd.Series(np.where(sustained_up, "up", "down"), dtype="string").where(frame["flagged"])
-    if extra:
-        frame = frame[frame["_k"] >= extra]
-    return frame[DRIFT_COLUMNS].reset_index(drop=True)
+    flagged = sustained_up | sustained_down
+
+    rows = np.flatnonzero(k_idx >= extra)  # the earlier days only decided persistence
+    s_out, k_out = s_idx[rows], k_idx[rows]
+    n_recent, n_base = d["n_recent"][rows], b["n_days"][rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ks_stat = d["ks_gap"][rows] / (n_recent * n_base)
+    frame = pd.DataFrame({
+        "participant_id": pd.Categorical.from_codes(participant_codes[s_out], categories=participants.astype(str)),
+        "day": (first + pd.to_timedelta(k_out, unit="D")).astype("datetime64[s]"),
+        "metric": pd.Categorical.from_codes(metrics.codes[s_out], categories=metrics.categories),
+        "value": value[rows], "baseline_median": b["median"][rows], "robust_z": robust_z[rows],
+        "recent_median": d["recent_median"][rows], "recent_z": recent_z[rows], "n_recent": n_recent.astype("int64"),
+        "shift_se": np.where(testable, shift_se, np.nan)[rows], "shift_p": shift_p[rows],
+        "autocorr": np.where(testable, phi, np.nan)[rows], "ks_stat": ks_stat,
+        "ks_p": ks_pvalues(n_recent, n_base, d["ks_gap"][rows]),
+        "mw_p": mannwhitney_pvalues(d["mw_u"][rows], n_recent, n_base, d["tie_term"][rows], d["any_tie"][rows],
+                                    lambda i: windows_of(rows[i])),
+        "wasserstein": d["wasserstein"][rows] / scale[rows],
+        "slope_per_week": np.where(d["trend_n"][rows] >= win.min_trend_days, 7 * d["slope"][rows], np.nan),
+        "trend_p": mann_kendall_pvalues(d["mk_s"][rows], d["mk_var"][rows], d["trend_n"][rows], win.min_trend_days),
+        "trend_n": d["trend_n"][rows].astype("int64"),
+        "q_value": q_value[rows], "flagged": flagged[rows],
+        "direction": pd.Series(np.where(sustained_up[rows], "up", "down"), dtype="string").where(flagged[rows]),
+    }, copy=False)
+    return frame  # built in DRIFT_COLUMNS order: no copy

@@ -36,7 +36,8 @@ def find_episodes(flags: pd.DataFrame, baselines: pd.DataFrame, values: pd.DataF
     participant_id, metric, day, p10, p90; ``values``: daily participant_id, metric, day, value."""
     if flags.empty:
         return empty_frame(EPISODE_SCHEMA)
-    f = flags.assign(day=pd.to_datetime(flags["day"])).sort_values(["participant_id", "metric", "day"])
+    f = flags.assign(day=pd.to_datetime(flags["day"])).sort_values(["participant_id", "metric", "day"]) \
+        .reset_index(drop=True)
     key = f["participant_id"] + "\x00" + f["metric"]
     new = (key != key.shift()) | (f["day"].diff().dt.days != 1) | (f["direction"] != f["direction"].shift())
     f["episode"] = new.cumsum()

@@ -1,8 +1,8 @@
-"""Dense participant·metric × day arrays and trailing-window order statistics on them.
+"""Dense participant·metric × day arrays.
 
 The daily table is long (one row per participant·day·metric). Window statistics are computed on a dense
-array ``values[s, t]`` (series s = participant·metric, day t, NaN = no valid value) with NumPy sorts over
-sliding windows: no per-participant Python loop, memory bounded by processing series in chunks.
+array ``values[s, t]`` (series s = participant·metric, day t, NaN = no valid value) by the kernels in
+``transforms.kernels``: no per-participant Python loop.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to the SD of a normal distribution
-CHUNK_ELEMENTS = 8_000_000
 
 
 @dataclass
@@ -46,46 +44,3 @@ def build_panel(daily: pd.DataFrame, first_day, last_day) -> Panel:
     keys = pd.DataFrame({"participant_id": series.get_level_values(0).astype("string"),
                          "metric": series.get_level_values(1).astype("string")})
     return Panel(series=keys, first_day=first_day, values=values)
-
-
-def quantile_sorted(srt: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
-    """Quantile of each row of ``srt`` (sorted along the last axis, NaN last, ``n`` valid values) by
-    linear interpolation between order statistics, position q·(n−1): numpy's default ``linear``
-    method and DuckDB's ``quantile_cont``. NaN where n = 0."""
-    pos = q * (n - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = pos - lo
-    lo_c, hi_c = np.clip(lo, 0, None), np.clip(hi, 0, None)
-    v_lo = np.take_along_axis(srt, lo_c[..., None], axis=-1)[..., 0]
-    v_hi = np.take_along_axis(srt, hi_c[..., None], axis=-1)[..., 0]
-    out = v_lo + (v_hi - v_lo) * frac
-    return np.where(n > 0, out, np.nan)
-
-
-def window_summary(windows: np.ndarray) -> dict[str, np.ndarray]:
-    """Order statistics of each window (last axis), NaN ignored:
-
-    n_days = count of valid values; median; p10, p90 (linear interpolation);
-    mad = 1.4826 × median(|x − median|) (scaled to estimate the SD under normality).
-    """
-    valid = ~np.isnan(windows)
-    n = valid.sum(axis=-1)
-    srt = np.sort(windows, axis=-1)
-    median = quantile_sorted(srt, n, 0.5)
-    p10 = quantile_sorted(srt, n, 0.1)
-    p90 = quantile_sorted(srt, n, 0.9)
-    dev = np.sort(np.abs(windows - median[..., None]), axis=-1)
-    mad = quantile_sorted(dev, n, 0.5) * MAD_TO_SD
-    return {"n_days": n, "median": median, "p10": p10, "p90": p90, "mad": mad}
-
-
-def row_chunks(n_rows: int, elements_per_row: int, budget: int = CHUNK_ELEMENTS):
-    step = max(1, budget // max(1, elements_per_row))
-    for start in range(0, n_rows, step):
-        yield slice(start, min(n_rows, start + step))
-
-
-def trailing_windows(values: np.ndarray, width: int, n_out: int, offset: int = 0) -> np.ndarray:
-    """View (n_series, n_out, width): window k covers columns offset+k … offset+k+width−1."""
-    return sliding_window_view(values[:, offset:offset + n_out + width - 1], width, axis=1)

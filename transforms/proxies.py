@@ -37,7 +37,7 @@ def compute_proxies(drift: pd.DataFrame, min_components: int) -> pd.DataFrame:
         return empty_frame(PROXY_SCHEMA)
     z = joined["robust_z"].clip(-Z_CLIP, Z_CLIP)
     joined = joined.assign(weighted=joined["weight"] * joined["sign"] * z)
-    out = (joined.groupby(["participant_id", "day", "domain"], sort=False)
+    out = (joined.groupby(["participant_id", "day", "domain"], sort=False, observed=True)
            .agg(total=("weighted", "sum"), weight_available=("weight", "sum"), n_components=("metric", "nunique"))
            .reset_index())
     out["score"] = out["total"] / out["weight_available"]

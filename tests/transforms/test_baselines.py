@@ -6,6 +6,7 @@ import pytest
 from scipy import stats
 
 from transforms.baselines import compute_baselines
+from transforms.drift import compute_drift
 from transforms.vocabulary import Windows
 
 WIN = Windows(baseline_days=28, recent_days=7, min_coverage=0.5, min_baseline_days=10, min_recent_days=4,
@@ -91,11 +92,14 @@ def test_rows_only_where_the_window_has_data():
     assert (~out["sufficient"]).all()
 
 
-def test_chunked_and_unchunked_agree(monkeypatch):
-    import transforms.panel as panel
-
+def test_participants_are_independent_so_cohorts_can_be_split():
     daily = random_daily(seed=4, participants=tuple("abcdefgh"))
-    whole = compute_baselines(daily, "2025-02-10", "2025-04-30", WIN)
-    monkeypatch.setattr(panel, "CHUNK_ELEMENTS", 500)
-    chunked = compute_baselines(daily, "2025-02-10", "2025-04-30", WIN)
-    pd.testing.assert_frame_equal(whole, chunked)
+    first_half = daily["participant_id"].isin(list("abcd"))
+    for compute in (compute_baselines, compute_drift):
+        whole = compute(daily, "2025-02-10", "2025-04-30", WIN)
+        parts = pd.concat([compute(daily[first_half], "2025-02-10", "2025-04-30", WIN),
+                           compute(daily[~first_half], "2025-02-10", "2025-04-30", WIN)], ignore_index=True)
+        key = ["participant_id", "metric", "day"]
+        whole = whole.astype({"participant_id": str, "metric": str}).sort_values(key).reset_index(drop=True)
+        parts = parts.astype({"participant_id": str, "metric": str}).sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(whole, parts)

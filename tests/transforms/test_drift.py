@@ -10,8 +10,8 @@ from scipy import stats
 
 from tests.transforms.test_baselines import WIN, random_daily, reference
 from tests.transforms.test_stats import mann_kendall_reference
-from transforms.baselines import compute_baselines
-from transforms.drift import compute_drift
+from transforms.baselines import BASELINE_COLUMNS, compute_baselines
+from transforms.drift import DRIFT_COLUMNS, compute_drift
 from transforms.stats import shift_test
 from transforms.vocabulary import Windows
 
@@ -63,7 +63,9 @@ def check_row(daily, row, win):
 def test_statistics_match_scipy():
     daily = random_daily(seed=2)
     drift = compute_drift(daily, "2025-02-10", "2025-04-30", WIN)
-    assert len(drift) == len(compute_baselines(daily, "2025-02-10", "2025-04-30", WIN))
+    baselines = compute_baselines(daily, "2025-02-10", "2025-04-30", WIN)
+    assert list(drift.columns) == DRIFT_COLUMNS and list(baselines.columns) == BASELINE_COLUMNS
+    assert len(drift) == len(baselines) and drift.index.is_unique
     for row in drift.sample(150, random_state=0).itertuples():
         check_row(daily, row, WIN)
 
@@ -172,4 +174,4 @@ def test_empty_input_gives_empty_typed_frames():
                           "metric": pd.Series(dtype="string"), "value": pd.Series(dtype="float64")})
     assert compute_baselines(daily, "2025-03-01", "2025-03-05", WIN).empty
     drift = compute_drift(daily, "2025-03-01", "2025-03-05", WIN)
-    assert drift.empty and list(drift.columns)[:4] == ["participant_id", "day", "metric", "value"]
+    assert drift.empty and list(drift.columns) == DRIFT_COLUMNS

@@ -1,0 +1,72 @@
+"""Episodes: flagged runs per participant·metric·direction, the peak, the baseline band at the start and
+recovery (the first of 3 consecutive measured in-band days after the start)."""
+
+import numpy as np
+import pandas as pd
+
+from transforms.episodes import find_episodes
+
+DAYS = pd.date_range("2025-03-01", periods=40)
+
+
+def _flags(pid, metric, first, n, direction="up", z=None):
+    z = z if z is not None else [2.0] * n
+    return pd.DataFrame({"participant_id": pid, "metric": metric, "day": DAYS[first:first + n],
+                         "direction": direction, "recent_z": z})
+
+
+def _band(pid, metric, low=55.0, high=65.0):
+    return pd.DataFrame({"participant_id": pid, "metric": metric, "day": DAYS, "p10": low, "p90": high})
+
+
+def _values(pid, metric, values):
+    return pd.DataFrame({"participant_id": pid, "metric": metric, "day": DAYS[:len(values)], "value": values})
+
+
+def test_a_run_of_flags_is_one_episode_with_its_peak_and_recovery():
+    flags = _flags("p1", "resting_hr_bpm", 10, 5, z=[1.5, 2.5, 3.1, 2.0, 1.2])
+    values = [60.0] * 10 + [70.0] * 8 + [66, 60, 61, 70, 60, 62, 63] + [60.0] * 15
+    ep = find_episodes(flags, _band("p1", "resting_hr_bpm"), _values("p1", "resting_hr_bpm", values))
+    assert len(ep) == 1
+    e = ep.iloc[0]
+    assert (e.start_day, e.end_day, e.n_days) == (DAYS[10], DAYS[14], 5)
+    assert e.peak_day == DAYS[12] and e.peak_z == 3.1
+    assert (e.band_low, e.band_high) == (55.0, 65.0)
+    # days 18: 66 (out), 19–20 in, 21 out, 22–24 in → recovery opens on day 22
+    assert e.recovered_day == DAYS[22] and e.recovery_days == 12
+
+
+def test_gaps_direction_changes_and_participants_split_episodes():
+    flags = pd.concat([_flags("p1", "hrv_rmssd_ms", 5, 3, "down"), _flags("p1", "hrv_rmssd_ms", 9, 2, "down"),
+                       _flags("p1", "hrv_rmssd_ms", 11, 2, "up"), _flags("p2", "hrv_rmssd_ms", 5, 3, "down"),
+                       _flags("p1", "sleep_minutes", 5, 3, "down")])
+    bands = pd.concat([_band(p, m) for p in ("p1", "p2") for m in ("hrv_rmssd_ms", "sleep_minutes")])
+    values = pd.concat([_values(p, m, [60.0] * 40) for p in ("p1", "p2") for m in ("hrv_rmssd_ms", "sleep_minutes")])
+    ep = find_episodes(flags, bands, values)
+    got = ep[["participant_id", "metric", "direction", "start_day", "n_days"]].itertuples(index=False, name=None)
+    assert sorted(got) == sorted([("p1", "hrv_rmssd_ms", "down", DAYS[5], 3), ("p1", "hrv_rmssd_ms", "down", DAYS[9], 2),
+                                  ("p1", "hrv_rmssd_ms", "up", DAYS[11], 2), ("p2", "hrv_rmssd_ms", "down", DAYS[5], 3),
+                                  ("p1", "sleep_minutes", "down", DAYS[5], 3)])
+
+
+def test_no_recovery_when_the_metric_never_returns_or_data_ends():
+    flags = _flags("p1", "resting_hr_bpm", 10, 3)
+    never = [60.0] * 10 + [70.0] * 30
+    ep = find_episodes(flags, _band("p1", "resting_hr_bpm"), _values("p1", "resting_hr_bpm", never))
+    assert pd.isna(ep.iloc[0].recovered_day) and np.isnan(ep.iloc[0].recovery_days)
+    short = [60.0] * 10 + [70.0] * 5 + [60.0, 60.0]  # only two in-band days before the data stops
+    ep = find_episodes(flags, _band("p1", "resting_hr_bpm"), _values("p1", "resting_hr_bpm", short))
+    assert pd.isna(ep.iloc[0].recovered_day)
+
+
+def test_recovery_counts_measured_days_across_missing_ones():
+    flags = _flags("p1", "resting_hr_bpm", 10, 2)
+    values = _values("p1", "resting_hr_bpm", [60.0] * 10 + [70.0] * 6 + [60.0] * 24)
+    values = values[~values["day"].isin(DAYS[17:19])]  # not worn on two days inside the recovery run
+    ep = find_episodes(flags, _band("p1", "resting_hr_bpm"), values)
+    assert ep.iloc[0].recovered_day == DAYS[16]
+
+
+def test_no_flags_no_episodes():
+    ep = find_episodes(_flags("p1", "steps", 0, 0), _band("p1", "steps"), _values("p1", "steps", [1.0]))
+    assert ep.empty and "recovery_days" in ep.columns

@@ -109,7 +109,9 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
     for row in s["quarantine_by_reason"].head(5).itertuples():
         print(f"  quarantined      {row.rows:>6,}  {row.source_format}: {row.reason_kind.strip()}")
     print(f"tables             daily_metrics {s['daily_rows']:,} · questionnaire_scores "
-          f"{s['questionnaire_scores_rows']:,} · baselines {s['baselines_rows']:,} · drift {s['drift_rows']:,}")
+          f"{s['questionnaire_scores_rows']:,} · questionnaire_change {s['questionnaire_change_rows']:,}")
+    print(f"                   baselines {s['baselines_rows']:,} · drift {s['drift_rows']:,} · proxies "
+          f"{s['proxies_rows']:,} · episodes {s['episodes_rows']:,}")
     checks = s["checks"]
     if len(checks):
         failed = checks[~checks["passed"]]
@@ -121,13 +123,14 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
                                                               for r in blocked.head(5).itertuples()) if len(blocked) else ""))
     print(f"data yield         {s['low_yield']} participant·source series below 50 % days with usable signal")
     print(f"quality report     {paths.reports / 'quality_report.html'}")
-    print("top drift flags    (runs of flagged days; baseline proxies, not diagnoses)")
+    print("top drift episodes (runs of flagged days; baseline proxies, not diagnoses)")
     if len(top) == 0:
         print("  none")
     for row in top.itertuples():
+        recovery = "not yet back in band" if pd.isna(row.recovery_days) else f"back in band after {row.recovery_days:.0f} d"
         print(f"  {row.participant_id:<22} {row.metric:<22} {row.direction:<5} "
-              f"{pd.Timestamp(row.first_day):%Y-%m-%d} … {pd.Timestamp(row.last_day):%Y-%m-%d}"
-              f"  {row.flagged_days:>3} days  peak |z| {row.peak_abs_recent_z:.1f}")
+              f"{pd.Timestamp(row.start_day):%Y-%m-%d} … {pd.Timestamp(row.end_day):%Y-%m-%d}"
+              f"  {row.n_days:>3} days  peak z {row.peak_z:+.1f}  {recovery}")
     if ground_truth is not None and Path(ground_truth).exists():
         from transforms.synthetic.evaluation import DAILY_EPISODE_METRICS, episode_detection
 

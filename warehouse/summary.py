@@ -17,22 +17,19 @@ def pipeline_summary(conn: duckdb.DuckDBPyConnection) -> dict:
     out["quarantine_by_reason"] = conn.execute(sql("summary_quarantine")).df()
     out["rows_quarantined"] = int(out["quarantine_by_reason"]["rows"].sum()) if len(out["quarantine_by_reason"]) else 0
     out["checks"] = conn.execute(sql("summary_checks")).df()
-    for table in ("questionnaire_scores", "baselines", "drift"):
-        out[f"{table}_rows"] = conn.execute(TABLE_COUNTS[table]).fetchone()[0]
+    for table, count_sql in TABLE_COUNTS.items():
+        out[f"{table}_rows"] = conn.execute(count_sql).fetchone()[0]
     out["blocked_partitions"] = conn.execute(sql("summary_blocked")).df()
     out["low_yield"] = conn.execute(sql("summary_low_yield")).fetchone()[0]
     return out
 
 
-TABLE_COUNTS = {
-    "questionnaire_scores": "SELECT count(*) FROM analytics.questionnaire_scores",
-    "baselines": "SELECT count(*) FROM analytics.baselines",
-    "drift": "SELECT count(*) FROM analytics.drift",
-}
+TABLE_COUNTS = {table: f"SELECT count(*) FROM analytics.{table}" for table in (
+    "questionnaire_scores", "questionnaire_change", "baselines", "drift", "proxies", "episodes")}
 
 
 def top_drift_flags(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame:
-    """Runs of flagged days per participant·metric, largest shift first."""
+    """The largest drift episodes (runs of flagged days), largest |peak z| first."""
     return conn.execute(sql("top_drift_flags"), [limit]).df()
 
 

@@ -1,5 +1,6 @@
 # Fresh clone → `make demo` / `make test`. Both create .venv and install the pinned project first.
 PYTHON ?= python3
+DEV_PORT ?= 3000
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
@@ -25,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 dev: $(STAMP)
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

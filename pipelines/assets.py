@@ -6,6 +6,8 @@ No `from __future__ import annotations` here: Dagster inspects the `context` ann
 
 
 import datetime as dt
+import os
+import re
 import warnings
 
 import numpy as np
@@ -16,7 +18,7 @@ from dagster import (
     MaterializeResult, MetadataValue, TimeWindowPartitionMapping, asset, multi_asset,
 )
 
-from pipelines import checks
+from pipelines import checks, progress
 from pipelines.ingestion import ingest_landing
 from pipelines.partitions import daily_partitions, partition_days
 from pipelines.resources import WarehouseResource, WellnessHome
@@ -25,11 +27,14 @@ from transforms import vocabulary
 from transforms.baselines import compute_baselines
 from transforms.daily_metrics import aggregate_daily
 from transforms.drift import compute_drift
+from transforms.participant_report import render_html as render_participant_html
 from transforms.episodes import find_episodes
 from transforms.proxies import compute_proxies, sleep_regularity
 from transforms.questionnaire_change import questionnaire_change as transforms_questionnaire_change
 from transforms.scoring import score_administrations
 from warehouse import reads, tables, writes
+from warehouse.publish import publish
+from warehouse.published import NoSuchParticipant, open_published, participant_report_data
 from warehouse.quality_report import report_data
 
 warnings.filterwarnings("ignore", category=BetaWarning)  # backfill_policy is beta in Dagster 1.13
@@ -39,8 +44,11 @@ REGULARITY_WINDOW_DAYS = 14
 REGULARITY_MIN_NIGHTS = 10
 LOOKBACK = TimeWindowPartitionMapping(start_offset=-(WINDOWS.drift_history_days - 1),
                                       allow_nonexistent_upstream_partitions=True)
+# Every asset that writes the one DuckDB file is in this pool (visible in the UI; a limit can be set there).
+# The guarantee of one writer at a time is warehouse.lock, which the kernel releases if a run is killed.
+POOL = "warehouse"
 DAILY = dict(partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
-             group_name="analytics")
+             group_name="analytics", pool=POOL)
 
 
 class IngestConfig(Config):
@@ -56,6 +64,7 @@ class IngestConfig(Config):
     ],
     check_specs=checks.check_specs("observations"),
     can_subset=False,
+    pool=POOL,
 )
 def landing_files(context: AssetExecutionContext, config: IngestConfig, duckdb: WarehouseResource,
                   wellness_home: WellnessHome):
@@ -102,6 +111,7 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
         written = written[~pd.to_datetime(written["day"]).dt.date.isin(skipped)]
         check_results = checks.evaluate(context, conn, table, start, end, skipped=skipped, frame=written)
         blocked = reads.blocked_days(conn, [table], start, end)
+    progress.report(f"{table:<20} {start} … {end}: {n:,} rows, {len(blocked)} blocked days")
     metadata = {"rows": n, "first_day": str(start), "last_day": str(end), "blocked_partitions": len(blocked),
                 "blocked_days": ", ".join(str(d) for d in sorted(blocked)[:50])}
     if "flagged" in frame.columns:
@@ -188,19 +198,20 @@ def proxies(context: AssetExecutionContext, duckdb: WarehouseResource) -> Materi
                                                                 WINDOWS.min_proxy_components))
 
 
-@asset(deps=["drift", "baselines"], group_name="summaries")
+@asset(deps=["drift", "baselines"], group_name="summaries", pool=POOL)
 def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Runs of flagged days per participant·metric with peak and recovery time (analytics.episodes)."""
     with duckdb.get_connection() as conn:
         frame = find_episodes(*reads.episode_inputs(conn))
         writes.replace_table(conn, tables.EPISODES, frame)
     recovered = frame["recovery_days"].notna()
+    progress.report(f"{'episodes':<20} {len(frame)} episodes, {int(recovered.sum())} recovered")
     return MaterializeResult(metadata={
         "episodes": len(frame), "recovered": int(recovered.sum()),
         "median_recovery_days": float(frame.loc[recovered, "recovery_days"].median()) if recovered.any() else None})
 
 
-@asset(deps=["drift", "questionnaire_scores", "observations", "episodes"], group_name="quality")
+@asset(deps=["drift", "questionnaire_scores", "observations", "episodes"], group_name="quality", pool=POOL)
 def quality_report(context: AssetExecutionContext, duckdb: WarehouseResource,
                    wellness_home: WellnessHome) -> MaterializeResult:
     """Static HTML data-quality report in ``$WELLNESS_HOME/reports/quality_report.html`` (and the per-participant
@@ -212,13 +223,63 @@ def quality_report(context: AssetExecutionContext, duckdb: WarehouseResource,
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(render_html(data, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")
     tmp.replace(path)
+    progress.report(f"{'quality report':<20} {path}")
     failing = int((~data["checks"]["passed"].astype(bool)).sum()) if len(data["checks"]) else 0
     return MaterializeResult(metadata={"path": MetadataValue.path(str(path)), "failing_checks": failing,
                                        "blocked_partitions": len(data["blocked"]),
                                        "participants": int(data["participants"]["participant_id"].nunique())})
 
 
+@asset(deps=["daily_metrics", "questionnaire_scores", "questionnaire_change", "baselines", "drift", "proxies",
+             "episodes", "quality_report"], group_name="publish", pool=POOL)
+def analytics_duckdb(context: AssetExecutionContext, duckdb: WarehouseResource,
+                     wellness_home: WellnessHome) -> MaterializeResult:
+    """``$WELLNESS_HOME/analytics.duckdb``, the analysts' read-only copy: the analytics and quality tables and
+    the views latest_drift and participant_summary, built aside and renamed over the old file atomically
+    (warehouse/publish.py)."""
+    target = wellness_home.paths.analytics
+    with duckdb.get_connection() as conn:
+        counts = publish(conn, target)
+    progress.report(f"{'published':<20} {target} ({len(counts)} tables)")
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(target)),
+                                       **{name.replace(".", "__"): n for name, n in counts.items()}})
+
+
+class ParticipantReportsConfig(Config):
+    # participant ids to chart after each run; default: $WELLNESS_REPORT_PARTICIPANTS (comma-separated)
+    participants: list[str] = [p.strip() for p in os.environ.get("WELLNESS_REPORT_PARTICIPANTS", "").split(",")
+                               if p.strip()]
+
+
+@asset(deps=["analytics_duckdb"], group_name="publish")
+def participant_reports(context: AssetExecutionContext, config: ParticipantReportsConfig,
+                        wellness_home: WellnessHome) -> MaterializeResult:
+    """One HTML trajectory report per configured participant in ``$WELLNESS_HOME/reports/participants/``
+    (the chart of ``wellness report``), read from the published analytics.duckdb."""
+    out_dir = wellness_home.paths.reports / "participants"
+    written, missing = [], []
+    if config.participants:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        conn = open_published(wellness_home.paths.analytics)
+        try:
+            for pid in config.participants:  # a handful of configured reports, not a per-participant data loop
+                try:
+                    page = render_participant_html(pid, participant_report_data(conn, pid))
+                except NoSuchParticipant:
+                    missing.append(pid)
+                    continue
+                path = out_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', pid)}.html"
+                path.write_text(page, encoding="utf-8")
+                written.append(path)
+        finally:
+            conn.close()
+    if missing:
+        context.log.warning(f"{len(missing)} configured participant(s) have no data in analytics.duckdb")
+    return MaterializeResult(metadata={"reports": len(written), "missing": len(missing),
+                                       "folder": MetadataValue.path(str(out_dir))})
+
+
 INGESTION_ASSETS = [landing_files]
-REPORT_ASSETS = [episodes, quality_report]
+REPORT_ASSETS = [episodes, quality_report, analytics_duckdb, participant_reports]
 DAILY_ASSETS = [daily_metrics, questionnaire_scores, questionnaire_change, baselines, drift, proxies]
 DAILY_ASSET_KEYS = [AssetKey(a.key.path) for a in DAILY_ASSETS]

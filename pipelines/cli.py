@@ -1,9 +1,11 @@
-"""``wellness`` command line: generate a synthetic cohort, run the pipeline, run the demo."""
+"""``wellness`` command line: generate a synthetic cohort, run the pipeline, chart a participant, run the
+demo."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--end", type=_date, help="last day (default: last day with data)")
     run.add_argument("--reingest", action="store_true", help="parse every landing file again")
     run.add_argument("--verbose", action="store_true", help="show Dagster's INFO logs")
+
+    rep = sub.add_parser("report", help="chart one participant's metrics, baseline band, flags, episodes and "
+                                        "questionnaires (from analytics.duckdb)")
+    rep.add_argument("--participant", required=True, help="participant id (study id or pseudonym)")
+    rep.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.html")
 
     demo = sub.add_parser("demo", help="generate a sample cohort, run everything, print a summary")
     _cohort_args(demo)
@@ -63,11 +70,26 @@ def cmd_generate(args, paths: Paths) -> int:
     return 0
 
 
+def terminal_echo():
+    """``print`` to the terminal, also from inside a run: Dagster redirects a step's stdout into its compute
+    log, so progress lines go to a duplicate of the original stdout descriptor."""
+    try:
+        fd = os.dup(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # stdout without a descriptor (e.g. captured by pytest)
+        return print
+
+    def echo(message: str) -> None:
+        sys.stdout.flush()
+        os.write(fd, (message + "\n").encode())
+    return echo
+
+
 def cmd_run(args, paths: Paths) -> int:
     from pipelines.runner import run_pipeline
 
     t0 = time.perf_counter()
-    outcome = run_pipeline(paths, start=args.start, end=args.end, reingest=args.reingest, verbose=args.verbose)
+    outcome = run_pipeline(paths, start=args.start, end=args.end, reingest=args.reingest, verbose=args.verbose,
+                           echo=terminal_echo())
     print_summary(paths, time.perf_counter() - t0)
     return 0 if outcome.ok else 1
 
@@ -78,13 +100,30 @@ def cmd_demo(args, paths: Paths) -> int:
     cmd_generate(args, paths)
     from pipelines.runner import run_pipeline
 
-    outcome = run_pipeline(paths, verbose=args.verbose)
+    outcome = run_pipeline(paths, verbose=args.verbose, echo=terminal_echo())
     print_summary(paths, time.perf_counter() - t0, ground_truth=paths.ground_truth)
     print("\nNext:")
     print("  make dev                      # Dagster UI on http://127.0.0.1:3000 (asset graph, runs, checks)")
-    print(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{paths.warehouse}', read_only=True)"
-          ".sql('SELECT * FROM analytics.drift WHERE flagged ORDER BY day DESC LIMIT 20').show()\"")
+    print(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{paths.analytics}', read_only=True)"
+          ".sql('SELECT * FROM analytics.participant_summary').show()\"   # see docs/data_dictionary.md")
+    first = _first_participant(paths)
+    if first:
+        print(f"  .venv/bin/wellness report --participant {first} --out {paths.reports / (first + '.png')}")
     return 0 if outcome.ok else 1
+
+
+def _first_participant(paths: Paths) -> str | None:
+    from warehouse.published import open_published, participant_ids
+
+    try:
+        conn = open_published(paths.analytics)
+    except FileNotFoundError:
+        return None
+    try:
+        ids = participant_ids(conn)
+    finally:
+        conn.close()
+    return ids[0] if ids else None
 
 
 def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None) -> None:
@@ -144,10 +183,40 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
     print(f"wall time          {seconds:.1f} s")
 
 
+def cmd_report(args, paths: Paths) -> int:
+    from transforms.participant_report import render_html, render_png
+    from warehouse.published import NoSuchParticipant, open_published, participant_report_data
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".png", ".html"):
+        print(f"wellness report: --out must end in .png or .html, not {args.out.name!r}", file=sys.stderr)
+        return 2
+    try:
+        conn = open_published(paths.analytics)
+    except FileNotFoundError as err:
+        print(f"wellness report: {err}", file=sys.stderr)
+        return 1
+    try:
+        data = participant_report_data(conn, args.participant)
+    except NoSuchParticipant as err:
+        print(f"wellness report: {err}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".png":
+        args.out.write_bytes(render_png(args.participant, data))
+    else:
+        args.out.write_text(render_html(args.participant, data), encoding="utf-8")
+    print(f"wrote {args.out} ({data['daily']['metric'].nunique()} metrics, {len(data['flags'])} flagged days, "
+          f"{len(data['episodes'])} episodes, {len(data['scores'])} questionnaire scores)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = Paths.from_env()
-    handler = {"generate": cmd_generate, "run": cmd_run, "demo": cmd_demo}[args.command]
+    handler = {"generate": cmd_generate, "run": cmd_run, "report": cmd_report, "demo": cmd_demo}[args.command]
     return handler(args, paths)
 
 

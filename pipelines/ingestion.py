@@ -28,6 +28,8 @@ from transforms.ingest import (
     parse_input, source_file_name,
 )
 from transforms.records import empty_observations, empty_rejects, empty_responses, rejects_frame
+from pipelines import progress
+from pipelines.partitions import day_runs
 from transforms.samples import DailyFromSamples
 from warehouse import reads, writes
 
@@ -61,7 +63,8 @@ class IngestReport:
         first, last = self.first_changed_day, self.last_changed_day
         return counts | {"n_changed_days": len(self.changed_days),
                          "first_changed_day": str(first) if first else "",
-                         "last_changed_day": str(last) if last else ""}
+                         "last_changed_day": str(last) if last else "",
+                         "changed_day_ranges": [[str(a), str(b)] for a, b in day_runs(self.changed_days)]}
 
 
 @dataclass
@@ -140,12 +143,16 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
             continue
         todo.append((path, rel, sha))
     log.info("landing: %d files, %d unchanged, %d to ingest", report.files_seen, report.files_unchanged, len(todo))
+    progress.report(f"{'landing':<20} {report.files_seen} files, {report.files_unchanged} unchanged, "
+                    f"{len(todo)} to parse")
 
     for start in range(0, len(todo), BATCH_FILES):
         batch = todo[start:start + BATCH_FILES]
         _write_batch(conn, batch, landing, participant_map, events, config_sha, report, log,
                      today or dt.date.today())
         log.info("ingested %d/%d files", min(start + BATCH_FILES, len(todo)), len(todo))
+        progress.report(f"{'parsed':<20} {min(start + BATCH_FILES, len(todo))}/{len(todo)} files: "
+                        f"{report.rows_accepted:,} rows accepted, {report.rows_quarantined:,} quarantined")
     return report
 
 

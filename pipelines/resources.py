@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
-from contextlib import contextmanager
-
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, get_dagster_logger
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import Paths
@@ -23,20 +22,18 @@ class WellnessHome(ConfigurableResource):
 
 
 class WarehouseResource(DuckDBResource):
-    """dagster-duckdb's ``DuckDBResource`` (same config, same lock back-off), plus: the connection is
-    closed even when the asset raises (upstream only closes it on success, which leaves the file open
-    in the process), and the warehouse schema exists before use."""
+    """dagster-duckdb's ``DuckDBResource`` config, with our connection discipline: the pipeline's writer
+    lock first (runs queue instead of failing with "Could not set lock", and say so in the run log while
+    they wait), back-off for locks held by other processes, the schema ensured, and the connection closed
+    even when the asset raises (upstream only closes it on success)."""
 
     @contextmanager
     def get_connection(self):
-        from warehouse.connection import ensure_schema
+        from warehouse.connection import writer
 
-        with super().get_connection() as conn:
-            try:
-                ensure_schema(conn)
-                yield conn
-            finally:
-                conn.close()
+        log = get_dagster_logger()
+        with writer(self.database, log=log.info) as conn:
+            yield conn
 
 
 def build_resources(paths: Paths) -> dict:

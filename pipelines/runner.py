@@ -10,17 +10,14 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
+from pipelines import progress
 from pipelines.definitions import build_definitions
-from pipelines.partitions import daily_partitions
-from pipelines.settings import Paths
+from pipelines.jobs import report_job
+from pipelines.partitions import daily_partitions, range_tags
+from pipelines.settings import DAGSTER_YAML, Paths
 from warehouse import reads
-from warehouse.connection import connect
+from warehouse.connection import writer
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
-# Run tags Dagster uses for single-run partition ranges (as set by `dagster asset materialize
-# --partition-range` and UI backfills).
-ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def dagster_instance(paths: Paths) -> DagsterInstance:
@@ -63,8 +60,13 @@ def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None
     """Ingest the landing folder, then materialize the daily assets over ``start … end`` in one run
     (default: every day with data)."""
     instance = instance or dagster_instance(paths)
+    with progress.listening(lambda message: echo(f"      {message}")):
+        return _run(paths, start, end, reingest, verbose, echo, instance)
+
+
+def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
     defs = build_definitions(paths)
-    echo(f"[1/3] ingest   {paths.landing}")
+    echo(f"[1/2] ingest   {paths.landing}")
     ingest_config = {**_log_config(verbose), "ops": {"landing_files": {"config": {"reingest": reingest}}}}
     ingest = defs.resolve_job_def("ingest_landing").execute_in_process(
         instance=instance, run_config=ingest_config, raise_on_error=False)
@@ -72,11 +74,8 @@ def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None
         echo("      ingestion failed; see the run in the Dagster UI")
         return RunOutcome(False, None, None, None)
 
-    conn = connect(paths.warehouse)
-    try:
+    with writer(paths.warehouse) as conn:
         first, last = reads.data_day_range(conn)
-    finally:
-        conn.close()
     changed = ingest.asset_materializations_for_node("landing_files")[0].metadata
     changed_first = changed["first_changed_day"].value or None
     changed_last = changed["last_changed_day"].value or None
@@ -85,24 +84,28 @@ def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None
     last = max(filter(None, [last, changed_last and dt.date.fromisoformat(changed_last)]), default=None)
     start, end = start or first, end or last
     if start is None or end is None:
-        echo("[2/3] no data in the landing folder: nothing to materialize")
-        return RunOutcome(True, None, None, None)
+        echo("[2/2] no data in the landing folder: no daily partitions to materialize")
+        return RunOutcome(True, _publish_only(defs, instance, verbose), None, None)
     lo, hi = partition_bounds()
     if start < lo or end > hi:
         echo(f"      note: data runs {start} … {end} but daily partitions cover {lo} … {hi}; days outside are "
              "not materialized (set WELLNESS_PARTITIONS_START to include earlier days)")
     start, end = max(start, lo), min(end, hi)
     if start > end:
-        echo(f"[2/3] {start} … {end} lies outside the daily partitions ({lo} … {hi})")
-        return RunOutcome(True, None, None, None)
+        echo(f"[2/2] {start} … {end} lies outside the daily partitions ({lo} … {hi})")
+        return RunOutcome(True, _publish_only(defs, instance, verbose), None, None)
     n_days = (end - start).days + 1
-    echo(f"[2/3] daily    {start} … {end} ({n_days} partitions, one run)")
-    tags = {ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()}
+    echo(f"[2/2] daily    {start} … {end} ({n_days} partitions, one run), then episodes, the quality report "
+         f"and {paths.analytics.name}")
     daily = defs.resolve_job_def("daily_analytics").execute_in_process(
-        instance=instance, run_config=_log_config(verbose), tags=tags, raise_on_error=False)
+        instance=instance, run_config=_log_config(verbose), tags=range_tags(start, end), raise_on_error=False)
     if not daily.success:
         echo("      daily analytics failed; see the run in the Dagster UI")
-    report = defs.resolve_job_def("quality_report").execute_in_process(
-        instance=instance, run_config=_log_config(verbose), raise_on_error=False)
-    echo(f"[3/3] report   {paths.reports / 'quality_report.html'}")
-    return RunOutcome(True, daily.success and report.success, start, end)
+    return RunOutcome(True, daily.success, start, end)
+
+
+def _publish_only(defs, instance, verbose: bool) -> bool:
+    """Episodes, the quality report and analytics.duckdb without daily partitions (the quarantine and file
+    records still changed)."""
+    return defs.resolve_job_def(report_job.name).execute_in_process(
+        instance=instance, run_config=_log_config(verbose), raise_on_error=False).success

@@ -62,3 +62,43 @@ class Paths:
 def partitions_start() -> str:
     """First daily partition (``$WELLNESS_PARTITIONS_START``, default 2000-01-01)."""
     return os.environ.get("WELLNESS_PARTITIONS_START", PARTITIONS_START_DEFAULT)
+
+
+@dataclass(frozen=True)
+class Automation:
+    """The nightly schedule and the landing sensor, from the environment:
+
+    WELLNESS_NIGHTLY_CRON (default "30 2 * * *"), WELLNESS_NIGHTLY_TIMEZONE (default UTC),
+    WELLNESS_LOOKBACK_DAYS (default 3: the nightly run recomputes yesterday and the 3 days before it, for
+    late-arriving data), WELLNESS_SENSOR_INTERVAL_S (default 60: how often the landing folder is looked at),
+    WELLNESS_AUTOMATION ("running" starts the schedule and both sensors as soon as the definitions load;
+    default "stopped": turn them on in the UI or with ``dagster schedule start`` / ``dagster sensor start``).
+    """
+
+    cron: str = "30 2 * * *"
+    timezone: str = "UTC"
+    lookback_days: int = 3
+    sensor_interval_s: int = 60
+    running: bool = False
+
+    @classmethod
+    def from_env(cls) -> "Automation":
+        return cls(cron=os.environ.get("WELLNESS_NIGHTLY_CRON", cls.cron),
+                   timezone=os.environ.get("WELLNESS_NIGHTLY_TIMEZONE", cls.timezone),
+                   lookback_days=int(os.environ.get("WELLNESS_LOOKBACK_DAYS", cls.lookback_days)),
+                   sensor_interval_s=int(os.environ.get("WELLNESS_SENSOR_INTERVAL_S", cls.sensor_interval_s)),
+                   running=_automation_running(os.environ.get("WELLNESS_AUTOMATION", "stopped")))
+
+
+def _automation_running(value: str) -> bool:
+    if value.strip().lower() not in ("running", "stopped"):
+        raise ValueError(f"WELLNESS_AUTOMATION must be 'running' or 'stopped', not {value!r}")
+    return value.strip().lower() == "running"
+
+
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+run_monitoring:
+  enabled: true
+"""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 import duckdb
+
+from warehouse.lock import writer_lock
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -30,6 +33,36 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     if not read_only:
         ensure_schema(conn)
     return conn
+
+
+LOCK_RETRY_S = (0.5, 1, 2, 4, 8, 15, 30, 30, 30, 30)  # back-off while another process holds the file
+
+
+@contextmanager
+def writer(path: str | Path, log=None):
+    """The warehouse opened for writing, for the ``with`` block: takes the writer lock (queueing behind
+    other pipeline writers, see warehouse.lock), then opens the file, retrying with back-off while a
+    process outside the pipeline (e.g. a read-only session on the warehouse itself) holds DuckDB's own
+    lock; ``log(msg)`` hears about every wait. Closed on exit, also on error."""
+    with writer_lock(path, log=log):
+        conn = _open_with_retry(path, log)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def _open_with_retry(path, log) -> duckdb.DuckDBPyConnection:
+    for delay in (*LOCK_RETRY_S, None):
+        try:
+            return connect(path)
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or delay is None:
+                raise
+            if log:
+                log(f"{Path(path).name} is locked by another process (not a pipeline writer); retrying in {delay} s")
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 @contextmanager

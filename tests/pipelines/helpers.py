@@ -37,3 +37,39 @@ def query(paths, sql, params=None):
         return conn.execute(sql, params or []).df()
     finally:
         conn.close()
+
+
+def generate_home(tmp_path, participants: int = 6, days: int = 60, seed: int = 3):
+    """A WELLNESS_HOME with a generated landing folder (not yet ingested). Returns (paths, cohort)."""
+    from pipelines.settings import Paths
+    from transforms.synthetic.cohort import CohortSpec, simulate
+    from transforms.synthetic.vendor_files import write_cohort
+
+    paths = Paths(tmp_path / "home")
+    cohort = simulate(CohortSpec(participants=participants, days=days, seed=seed))
+    write_cohort(cohort, paths.landing, paths.ground_truth)
+    return paths, cohort
+
+
+def write_resting_hr(landing, participant_id: str, days, value: float = 61.0, folder: str = "fitbit_late"):
+    """A Fitbit takeout resting_heart_rate.json for ``days`` in ``landing/<participant_id>/<folder>/``: the
+    kind of late file a sensor must pick up."""
+    import json
+
+    path = landing / participant_id / folder / "resting_heart_rate.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([{"dateTime": f"{d:%m/%d/%y} 00:00:00",
+                                 "value": {"date": f"{d:%m/%d/%y}", "value": value + i % 3, "error": 5.0}}
+                                for i, d in enumerate(days)]))
+    return path
+
+
+def dagster_home(tmp_path):
+    """A persistent Dagster instance folder (sqlite storage, telemetry off, run monitoring), as
+    `make dev` uses; returns its path."""
+    from pipelines.settings import DAGSTER_YAML
+
+    home = tmp_path / "dagster_home"
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    return home

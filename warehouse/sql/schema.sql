@@ -177,6 +177,21 @@ CREATE TABLE IF NOT EXISTS quality.blocked_partitions (
     blocked_at TIMESTAMP NOT NULL
 );
 
+-- Data yield per participant and source, rebuilt by the quality report (participant_coverage.sql with the
+-- same columns); created empty here so a warehouse always has it to publish.
+CREATE TABLE IF NOT EXISTS quality.participant_coverage (
+    participant_id    VARCHAR,
+    source            VARCHAR,
+    first_day         DATE,
+    last_day          DATE,
+    days_in_span      BIGINT,
+    days_with_signal  BIGINT,
+    low_coverage_days BIGINT,
+    nights_with_sleep BIGINT,
+    mean_coverage     DOUBLE,
+    data_yield        DOUBLE
+);
+
 -- One row per landing file version (path + content hash). status: ingested | superseded |
 -- unsupported | failed. Record counts add up: rows_read = accepted + quarantined + empty + ignored.
 -- participant_map_sha256: hash of the landing configuration (participants.csv, questionnaire_events.csv)

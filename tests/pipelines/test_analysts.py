@@ -1,0 +1,122 @@
+"""Analysts use $WELLNESS_HOME/analytics.duckdb: published after each run with the analytics and quality
+tables and two views; a read-only connection held open across a run neither slows it nor sees a half-way
+state, and the next connection sees the new data."""
+
+import datetime as dt
+import time
+
+import duckdb
+import pytest
+
+from tests.pipelines.helpers import generate_home, query, run, write_resting_hr
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    paths, cohort = generate_home(tmp_path_factory.mktemp("analysts"), participants=6, days=80)
+    assert run(paths).ok
+    return paths, cohort
+
+
+def _analyst(paths):
+    return duckdb.connect(str(paths.analytics), read_only=True)
+
+
+def test_published_file_holds_the_tables_and_views_analysts_query(published):
+    paths, cohort = published
+    conn = _analyst(paths)
+    try:
+        for table in ("daily_metrics", "questionnaire_scores", "questionnaire_change", "baselines", "drift",
+                      "proxies", "episodes"):
+            published_rows = conn.execute(f"SELECT count(*) FROM analytics.{table}").fetchone()[0]
+            assert published_rows == query(paths, f"SELECT count(*) AS n FROM analytics.{table}")["n"][0], table
+        for table in ("quarantine", "check_results", "blocked_partitions", "participant_coverage"):
+            conn.execute(f"SELECT * FROM quality.{table} LIMIT 1")
+        columns = {r[0] for r in conn.execute("DESCRIBE quality.quarantine").fetchall()}
+        assert "raw" not in columns  # the verbatim record can hold device account ids
+        latest = conn.execute("SELECT participant_id, metric, day FROM analytics.latest_drift").df()
+        expected = conn.execute("SELECT participant_id, metric, max(day) AS day FROM analytics.drift GROUP BY ALL").df()
+        assert len(latest) == len(expected)
+        assert latest.merge(expected, on=["participant_id", "metric", "day"]).shape[0] == len(expected)
+        summary = conn.execute("SELECT * FROM analytics.participant_summary").df()
+        assert sorted(summary["participant_id"]) == sorted(cohort.people["participant_id"])
+        eps = conn.execute("SELECT participant_id, count(*) AS n FROM analytics.episodes GROUP BY ALL").df()
+        got = summary.set_index("participant_id")["episodes"]
+        for row in eps.itertuples():
+            assert got[row.participant_id] == row.n
+        phq9 = conn.execute("""SELECT arg_max(score, administered_at) FROM analytics.questionnaire_scores
+                               WHERE participant_id = ? AND instrument = 'phq9' AND score IS NOT NULL""",
+                            [summary["participant_id"][0]]).fetchone()[0]
+        assert summary["phq9_latest"][0] == phq9
+    finally:
+        conn.close()
+
+
+def test_an_open_analyst_connection_neither_delays_a_run_nor_sees_it_half_way(published):
+    paths, cohort = published
+    ids = list(cohort.people["participant_id"])
+    late = [dt.date(2025, 3, 30) + dt.timedelta(days=k) for k in range(3)]
+
+    write_resting_hr(paths.landing, ids[0], late, folder="late_a")
+    t0 = time.perf_counter()
+    assert run(paths).ok
+    alone = time.perf_counter() - t0
+
+    analyst = _analyst(paths)
+    try:
+        seen_before = analyst.execute("SELECT count(*) FROM analytics.daily_metrics").fetchone()[0]
+        write_resting_hr(paths.landing, ids[1], late, folder="late_b")
+        t0 = time.perf_counter()
+        assert run(paths).ok
+        with_analyst = time.perf_counter() - t0
+        # the open connection keeps reading the complete old state
+        assert analyst.execute("SELECT count(*) FROM analytics.daily_metrics").fetchone()[0] == seen_before
+    finally:
+        analyst.close()
+    assert with_analyst < alone + 1.0, (alone, with_analyst)
+    fresh = _analyst(paths)
+    try:
+        assert fresh.execute("SELECT count(*) FROM analytics.daily_metrics").fetchone()[0] > seen_before
+        assert fresh.execute("SELECT count(*) FROM analytics.daily_metrics WHERE participant_id = ? AND day = ?",
+                             [ids[1], late[0]]).fetchone()[0] >= 1
+    finally:
+        fresh.close()
+
+
+def test_wellness_report_writes_png_and_html_and_names_an_unknown_participant(published, monkeypatch, capsys,
+                                                                              tmp_path):
+    from pipelines import cli
+
+    paths, cohort = published
+    monkeypatch.setenv("WELLNESS_HOME", str(paths.home))
+    pid = cohort.people["participant_id"][0]
+    assert cli.main(["report", "--participant", pid, "--out", str(tmp_path / "r.png")]) == 0
+    assert (tmp_path / "r.png").read_bytes().startswith(b"\x89PNG")
+    out = capsys.readouterr().out
+    n_metrics = query(paths, "SELECT count(DISTINCT metric) AS n FROM analytics.daily_metrics "
+                             "WHERE participant_id = ? AND value IS NOT NULL", [pid])["n"][0]
+    assert f"({n_metrics} metrics," in out
+    assert cli.main(["report", "--participant", pid, "--out", str(tmp_path / "r.html")]) == 0
+    assert "data:image/png;base64," in (tmp_path / "r.html").read_text()
+    assert cli.main(["report", "--participant", "NOBODY", "--out", str(tmp_path / "x.png")]) == 1
+    assert "no data for participant 'NOBODY'" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+    assert cli.main(["report", "--participant", pid, "--out", str(tmp_path / "x.pdf")]) == 2
+
+
+def test_participant_reports_asset_writes_the_configured_participants(published):
+    from dagster import materialize
+
+    from pipelines.assets import participant_reports
+    from pipelines.resources import WellnessHome
+
+    paths, cohort = published
+    pid = cohort.people["participant_id"][1]
+    result = materialize([participant_reports], resources={"wellness_home": WellnessHome(home=str(paths.home))},
+                         run_config={"ops": {"participant_reports": {"config": {"participants": [pid, "NOBODY"]}}}})
+    assert result.success
+    meta = result.asset_materializations_for_node("participant_reports")[0].metadata
+    assert meta["reports"].value == 1 and meta["missing"].value == 1
+    assert (paths.reports / "participants" / f"{pid}.html").read_text().count("<h2>") == 2

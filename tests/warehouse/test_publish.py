@@ -1,0 +1,86 @@
+"""Publishing analytics.duckdb: what an analyst can open, and the data dictionary that describes it."""
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from warehouse.connection import connect
+from warehouse.publish import publish
+
+DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "data_dictionary.md"
+
+
+def _published(tmp_path) -> Path:
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        conn.execute("INSERT INTO quality.quarantine (source_file, locator, source_format, reason, raw, ingested_at) "
+                     "VALUES ('a.csv', 'line 2', 'x', 'bad', 'Id=1503960366,name=Jane', now())")
+        publish(conn, tmp_path / "analytics.duckdb")
+    finally:
+        conn.close()
+    return tmp_path / "analytics.duckdb"
+
+
+def _published_columns(path: Path) -> dict[str, set[str]]:
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = conn.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                            "WHERE table_catalog = 'analytics'").fetchall()
+    finally:
+        conn.close()
+    out: dict[str, set[str]] = {}
+    for schema, table, column in rows:
+        out.setdefault(f"{'analytics' if schema == 'main' else schema}.{table}", set()).add(column)
+    return out
+
+
+def _documented_columns() -> dict[str, set[str]]:
+    """``### `schema.table``` sections and the first cell of each row of their column tables."""
+    out: dict[str, set[str]] = {}
+    current, header = None, None
+    for line in DICTIONARY.read_text().splitlines():
+        heading = re.match(r"^### `([a-z_]+\.[a-z_]+)`", line)
+        if heading:
+            current = out.setdefault(heading.group(1), set())
+        elif line.startswith("## "):
+            current = None
+        elif not line.startswith("|"):
+            header = None
+        elif header is None:
+            header = line  # a table's first line; only "| column | …" tables list columns
+        elif current is not None and header.startswith("| column") and not line.startswith("|---"):
+            current.update(c.strip() for c in line.split("|")[1].split(","))
+    return out
+
+
+def test_every_published_table_view_and_column_is_in_the_data_dictionary(tmp_path):
+    published = _published_columns(_published(tmp_path))
+    documented = _documented_columns()
+    assert {"analytics.latest_drift", "analytics.participant_summary", "quality.quarantine"} <= set(published)
+    assert sorted(published) == sorted(documented)
+    for name, columns in published.items():
+        assert columns == documented[name], name
+
+
+def test_published_quarantine_withholds_the_verbatim_record(tmp_path):
+    conn = duckdb.connect(str(_published(tmp_path)), read_only=True)
+    try:
+        assert conn.execute("SELECT source_file, locator, reason FROM quality.quarantine").fetchall() == [
+            ("a.csv", "line 2", "bad")]
+        columns = {r[0] for r in conn.execute("DESCRIBE quality.quarantine").fetchall()}
+        assert "raw" not in columns
+        text = conn.execute("SELECT string_agg(CAST(q AS VARCHAR), '') FROM quality.quarantine q").fetchone()[0]
+        assert "1503960366" not in text
+    finally:
+        conn.close()
+
+
+def test_publishing_again_replaces_the_file_and_removes_stale_builds(tmp_path):
+    stale = tmp_path / ".analytics.duckdb.999999.building"
+    stale.write_bytes(b"half-written")
+    path = _published(tmp_path)
+    first = _published_columns(path)
+    assert not stale.exists()
+    assert _published_columns(_published(tmp_path)) == first
+    assert [p.name for p in tmp_path.iterdir() if "building" in p.name] == []

@@ -103,10 +103,18 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
         skipped = {d: f"upstream {', '.join(skip_from)} blocked" for d in reads.blocked_days(conn, skip_from, start, end)}
         first = start - dt.timedelta(days=WINDOWS.drift_history_days - 1)
         missing = reads.blocked_days(conn, missing_from, first, end)
-        frame = build(conn, start, end, missing)
-        if skipped and len(frame):
-            frame = frame[~pd.to_datetime(frame["day"]).dt.date.isin(skipped)]
-        n = writes.replace_days(conn, tables.PARTITIONED[table], frame, start, end, keep_days=skipped)
+        built = build(conn, start, end, missing)
+        flagged = [0]
+
+        def frames():
+            for frame in [built] if isinstance(built, pd.DataFrame) else built:
+                if skipped and len(frame):
+                    frame = frame[~pd.to_datetime(frame["day"]).dt.date.isin(skipped)]
+                if "flagged" in frame.columns:
+                    flagged[0] += int(frame["flagged"].sum())
+                yield frame
+
+        n = writes.replace_days_from_chunks(conn, tables.PARTITIONED[table], frames(), start, end, keep_days=skipped)
         written = reads.days(conn, tables.PARTITIONED[table], start, end)
         written = written[~pd.to_datetime(written["day"]).dt.date.isin(skipped)]
         check_results = checks.evaluate(context, conn, table, start, end, skipped=skipped, frame=written)
@@ -114,16 +122,35 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
     progress.report(f"{table:<20} {start} … {end}: {n:,} rows, {len(blocked)} blocked days")
     metadata = {"rows": n, "first_day": str(start), "last_day": str(end), "blocked_partitions": len(blocked),
                 "blocked_days": ", ".join(str(d) for d in sorted(blocked)[:50])}
-    if "flagged" in frame.columns:
-        metadata["flagged_rows"] = int(frame["flagged"].sum())
+    if table == "drift":
+        metadata["flagged_rows"] = flagged[0]
     return MaterializeResult(metadata=metadata, check_results=check_results)
 
 
-def _window_values(conn, start: dt.date, end: dt.date, missing_days=()):
+def participant_chunks(conn, start: dt.date, end: dt.date) -> list[tuple[str, str]]:
+    """Participant id ranges to compute a windowed asset in, so memory stays bounded however many
+    participants and days a run covers: about ``$WELLNESS_CHUNK_PARTICIPANT_DAYS`` (default 400,000)
+    participant·days of window per chunk (a nightly run of 10,000 people: 2 chunks; a 2-year backfill: ~500
+    people a chunk)."""
+    first = start - dt.timedelta(days=WINDOWS.drift_history_days - 1)
+    n_days = (end - first).days + 1
+    budget = int(os.environ.get("WELLNESS_CHUNK_PARTICIPANT_DAYS", 400_000))
+    return reads.participant_chunks(conn, first, end, max(1, budget // n_days))
+
+
+def _by_participant_chunk(compute):
+    """A build function computing ``compute(values, start, end)`` one participant chunk at a time."""
+    def build(conn, start, end, missing):
+        for chunk in participant_chunks(conn, start, end):
+            yield compute(_window_values(conn, start, end, missing, chunk), start, end)
+    return build
+
+
+def _window_values(conn, start: dt.date, end: dt.date, missing_days=(), participants=reads.ALL_PARTICIPANTS):
     """Daily values (coverage permitting) over the history that days start … end need; values on
     ``missing_days`` (blocked partitions) are left out, as if not measured."""
     first = start - dt.timedelta(days=WINDOWS.drift_history_days - 1)
-    values = reads.daily_values_for_days(conn, first, end, WINDOWS.min_coverage)
+    values = reads.daily_values_for_days(conn, first, end, WINDOWS.min_coverage, participants)
     if missing_days:
         values = values[~pd.to_datetime(values["day"]).dt.date.isin(set(missing_days))]
     return values
@@ -175,8 +202,7 @@ def questionnaire_change(context: AssetExecutionContext, duckdb: WarehouseResour
 def baselines(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Trailing personal baselines per participant·metric·day (analytics.baselines)."""
     return _rebuild(context, duckdb, "baselines",
-                    lambda conn, start, end, missing: compute_baselines(_window_values(conn, start, end, missing),
-                                                                        start, end, WINDOWS))
+                    _by_participant_chunk(lambda values, start, end: compute_baselines(values, start, end, WINDOWS)))
 
 
 @asset(deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK), AssetDep("baselines")],
@@ -185,17 +211,17 @@ def drift(context: AssetExecutionContext, duckdb: WarehouseResource) -> Material
     """Recent-window drift against the personal baseline (analytics.drift). Baseline statistics come from the
     same kernel as analytics.baselines (recomputed, identical); the dependency gates blocked days."""
     return _rebuild(context, duckdb, "drift",
-                    lambda conn, start, end, missing: compute_drift(_window_values(conn, start, end, missing),
-                                                                    start, end, WINDOWS))
+                    _by_participant_chunk(lambda values, start, end: compute_drift(values, start, end, WINDOWS)))
 
 
 @asset(deps=["drift"], check_specs=checks.check_specs("proxies"), **DAILY)
 def proxies(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Domain proxy scores per participant·day (analytics.proxies): weighted signed robust z of the domain's
     metrics (proxy_domains.csv). Behavioural and physiological proxies, not neurochemical measurements."""
-    return _rebuild(context, duckdb, "proxies",
-                    lambda conn, start, end, _: compute_proxies(reads.drift_for_proxies(conn, start, end),
-                                                                WINDOWS.min_proxy_components))
+    def build(conn, start, end, _):
+        for chunk in participant_chunks(conn, start, end):
+            yield compute_proxies(reads.drift_for_proxies(conn, start, end, chunk), WINDOWS.min_proxy_components)
+    return _rebuild(context, duckdb, "proxies", build)
 
 
 @asset(deps=["drift", "baselines"], group_name="summaries", pool=POOL)

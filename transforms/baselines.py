@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.kernels import baseline_kernel
-from transforms.panel import Panel, build_panel
+from transforms.panel import Panel, build_panel, gather
 from transforms.vocabulary import Windows
 
 BASELINE_COLUMNS = ["participant_id", "day", "metric", "window_days", "n_days", "median", "mad", "p10", "p90",
@@ -47,12 +47,18 @@ def panel_for_range(daily: pd.DataFrame, start, end, win: Windows) -> Panel:
     return build_panel(daily, start - pd.Timedelta(days=win.lookback_days - 1), end)
 
 
-def baseline_arrays(panel: Panel, n_out: int, win: Windows) -> dict[str, np.ndarray]:
-    """Window statistics as (n_series, n_out) arrays; output column k is day first_day + B + R − 1 + k."""
+def baseline_block(panel: Panel, n_out: int, win: Windows) -> np.ndarray:
+    """Window statistics as one (n_series, n_out, len(FIELDS)) array; output column k is day
+    first_day + B + R − 1 + k."""
     out = np.empty((panel.values.shape[0], n_out, len(FIELDS)))
     if panel.values.shape[0]:
         baseline_kernel(np.ascontiguousarray(panel.values), win.baseline_days, win.recent_days,
                         win.short_baseline_days, n_out, out)
+    return out
+
+
+def baseline_arrays(panel: Panel, n_out: int, win: Windows) -> dict[str, np.ndarray]:
+    out = baseline_block(panel, n_out, win)
     return {name: out[:, :, i] for i, name in enumerate(FIELDS)}
 
 
@@ -60,7 +66,7 @@ def compute_baselines(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataF
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     n_out = (end - start).days + 1
     panel = panel_for_range(daily, start, end, win)
-    return baseline_frame(panel, baseline_arrays(panel, n_out, win), start, win)
+    return baseline_frame(panel, baseline_block(panel, n_out, win), start, win)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -68,10 +74,10 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den != 0, num / np.abs(den), np.nan)
 
 
-def baseline_frame(panel: Panel, stats: dict[str, np.ndarray], start, win: Windows) -> pd.DataFrame:
-    n_days_all = stats["n_days"]
-    s_idx, k_idx = np.nonzero(n_days_all > 0)
-    pick = {name: arr[s_idx, k_idx] for name, arr in stats.items() if name != "lag1_pairs"}
+def baseline_frame(panel: Panel, block: np.ndarray, start, win: Windows) -> pd.DataFrame:
+    keep = block[:, :, FIELDS.index("n_days")] > 0
+    s_idx, k_idx = np.nonzero(keep)
+    pick = gather(block, FIELDS, keep, [f for f in FIELDS if f != "lag1_pairs"])
     n_days = pick["n_days"].astype("int64")
     participants = pd.Categorical(panel.series["participant_id"].astype(str))
     metrics = pd.Categorical(panel.series["metric"].astype(str))

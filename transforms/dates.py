@@ -22,17 +22,22 @@ def parse_datetimes(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     Each format is applied with ``pd.to_datetime(format=…, errors="coerce")`` only to the values still
     unparsed, so a file mixing spellings costs one vectorised pass per spelling present.
     """
-    text = text.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    todo = text.notna() & (text != "")
+    # Exports repeat the same timestamps across participants (every minute of every person's day): each
+    # distinct string is parsed once and the result broadcast back.
+    codes, distinct = pd.factorize(text.astype("string").str.strip(), use_na_sentinel=True)
+    distinct = pd.Series(distinct, dtype="string")
+    parsed_distinct = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")
+    todo = distinct.notna() & (distinct != "")
     for fmt in formats:
         if not todo.any():
             break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed = pd.to_datetime(distinct[todo], format=fmt, errors="coerce")
         ok = parsed.notna()
-        out.loc[parsed.index[ok]] = parsed[ok]
+        parsed_distinct.loc[parsed.index[ok]] = parsed[ok]
         todo.loc[parsed.index[ok]] = False
-    return out
+    values = parsed_distinct.to_numpy()
+    out = np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT", "ns"))
+    return pd.Series(out, index=text.index, dtype="datetime64[ns]")
 
 
 def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -30,7 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.baselines import baseline_arrays, panel_for_range
+from transforms.baselines import FIELDS as BASELINE_FIELDS, baseline_block, panel_for_range
+from transforms.panel import gather
 from transforms.kernels import drift_kernel
 from transforms.stats import (
     bh_by_codes, ks_pvalues, mann_kendall_pvalues, mannwhitney_pvalues, persistent, shift_test,
@@ -45,11 +46,17 @@ KERNEL_FIELDS = ("n_recent", "recent_median", "ks_gap", "mw_u", "tie_term", "was
                  "mk_var", "trend_n", "any_tie", "recent_tmean", "base_tmean", "base_wvar")
 
 
-def drift_arrays(panel, n_out: int, win: Windows) -> dict[str, np.ndarray]:
+def drift_block(panel, n_out: int, win: Windows) -> np.ndarray:
+    """(n_series, n_out, len(KERNEL_FIELDS)) window statistics from ``kernels.drift_kernel``."""
     out = np.empty((panel.values.shape[0], n_out, len(KERNEL_FIELDS)))
     if panel.values.shape[0]:
         drift_kernel(np.ascontiguousarray(panel.values), win.baseline_days, win.recent_days, win.trend_days, n_out,
                      win.min_recent_days, win.min_baseline_days, out)
+    return out
+
+
+def drift_arrays(panel, n_out: int, win: Windows) -> dict[str, np.ndarray]:
+    out = drift_block(panel, n_out, win)
     return {name: out[:, :, i] for i, name in enumerate(KERNEL_FIELDS)}
 
 
@@ -60,15 +67,15 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame
     n_out = (end - first).days + 1
     panel = panel_for_range(daily, first, end, win)
     B, R = win.baseline_days, win.recent_days
-    base = baseline_arrays(panel, n_out, win)
-    kern = drift_arrays(panel, n_out, win)
+    base = baseline_block(panel, n_out, win)
+    kern = drift_block(panel, n_out, win)
     values = panel.values[:, B + R - 1: B + R - 1 + n_out]
 
-    n_days = base["n_days"]
-    keep = (n_days > 0) & (~np.isnan(values) | (kern["n_recent"] > 0))
+    keep = (base[:, :, BASELINE_FIELDS.index("n_days")] > 0) & (
+        ~np.isnan(values) | (kern[:, :, KERNEL_FIELDS.index("n_recent")] > 0))
     s_idx, k_idx = np.nonzero(keep)
-    b = {name: base[name][s_idx, k_idx] for name in ("n_days", "median", "mad", "lag1_autocorr", "lag1_pairs")}
-    d = {name: arr[s_idx, k_idx] for name, arr in kern.items()}
+    b = gather(base, BASELINE_FIELDS, keep, ("n_days", "median", "mad", "lag1_autocorr", "lag1_pairs"))
+    d = gather(kern, KERNEL_FIELDS, keep)
     value = values[s_idx, k_idx]
     del base, kern  # the dense (series × day × field) arrays: the largest allocations of a run
 

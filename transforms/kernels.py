@@ -440,3 +440,18 @@ def ks_exact_pvalues(n_a, n_b, k):
         else:
             out[i] = _ks_band_escape(m, n, h)
     return out
+
+
+@nb.njit(parallel=True, cache=True)
+def compress_fields(block, keep, fields, offsets, out):
+    """out[j, i] = block[s, k, fields[j]] for the i-th (s, k) with keep[s, k] in row-major order (the order of
+    ``np.nonzero(keep)``); ``offsets[s]`` = kept entries before series s. Field-major output, so every field
+    is one contiguous column."""
+    n_series, n_days = keep.shape
+    for s in nb.prange(n_series):
+        pos = offsets[s]
+        for k in range(n_days):
+            if keep[s, k]:
+                for j in range(fields.shape[0]):
+                    out[j, pos] = block[s, k, fields[j]]
+                pos += 1

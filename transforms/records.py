@@ -129,7 +129,13 @@ def rejects_frame(source_file: str, source_format: str, locators, reasons, raws)
 
 def csv_raw_lines(frame: pd.DataFrame) -> pd.Series:
     """Re-join string-typed CSV cells into the record text kept in quarantine."""
-    return frame.astype("string").fillna("").agg(",".join, axis=1)
+    if not len(frame.columns):
+        return pd.Series("", index=frame.index, dtype="string")
+    cells = [frame[c].astype("string").fillna("").astype(object) for c in frame.columns]
+    line = cells[0]
+    for cell in cells[1:]:  # column by column: vectorised over rows
+        line = line + "," + cell
+    return line.astype("string")
 
 
 def split_duplicates(frame: pd.DataFrame, key: list[str], locator: str = "locator"):

@@ -30,9 +30,23 @@ def responses_for_days(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
     return days(conn, tables.RESPONSES, start, end)
 
 
-def daily_values_for_days(conn, start: dt.date, end: dt.date, min_coverage: float) -> pd.DataFrame:
-    """participant_id, day, metric, value of days whose coverage passes ``min_coverage``."""
-    return conn.execute(sql("daily_values_for_days"), [start, end, min_coverage]).df()
+ALL_PARTICIPANTS = ("", chr(0x10FFFF))  # every id sorts between these
+
+
+def daily_values_for_days(conn, start: dt.date, end: dt.date, min_coverage: float,
+                          participants: tuple[str, str] = ALL_PARTICIPANTS) -> pd.DataFrame:
+    """participant_id, day, metric, value of days whose coverage passes ``min_coverage``, for participant ids
+    in ``participants`` (first, last; inclusive)."""
+    return conn.execute(sql("daily_values_for_days"), [start, end, min_coverage, *participants]).df()
+
+
+def participant_chunks(conn, start: dt.date, end: dt.date, size: int) -> list[tuple[str, str]]:
+    """(first id, last id) of consecutive chunks of at most ``size`` participants with daily metrics in
+    start … end (one chunk covering everyone when there are none)."""
+    ids = [r[0] for r in conn.execute(sql("participants_in_days"), [start, end]).fetchall()]
+    if not ids:
+        return [ALL_PARTICIPANTS]
+    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
 def data_day_range(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
@@ -59,8 +73,9 @@ def scores_until(conn: duckdb.DuckDBPyConnection, participants_from: dt.date, en
     return conn.execute(sql("scores_until"), [participants_from, end, end]).df()
 
 
-def drift_for_proxies(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> pd.DataFrame:
-    return conn.execute(sql("drift_for_proxies"), [start, end]).df()
+def drift_for_proxies(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,
+                      participants: tuple[str, str] = ALL_PARTICIPANTS) -> pd.DataFrame:
+    return conn.execute(sql("drift_for_proxies"), [start, end, *participants]).df()
 
 
 def episode_inputs(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -4,6 +4,7 @@ from a set of landing files) inside one transaction, so re-running anything neve
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterable
 
 import duckdb
 import pandas as pd
@@ -17,18 +18,30 @@ def replace_days(conn: duckdb.DuckDBPyConnection, table: tables.Table, frame: pd
     """Delete ``table``'s rows for days start … end, except ``keep_days`` (blocked partitions keep their
     earlier rows), and insert ``frame`` (which must lie in that range and avoid ``keep_days``), in one
     transaction. Returns the number of rows inserted."""
+    return replace_days_from_chunks(conn, table, [frame], start, end, keep_days)
+
+
+def replace_days_from_chunks(conn: duckdb.DuckDBPyConnection, table: tables.Table, frames: Iterable[pd.DataFrame],
+                             start: dt.date, end: dt.date, keep_days=()) -> int:
+    """``replace_days`` with the new rows arriving as an iterable of frames (e.g. computed a chunk of
+    participants at a time, so a large range never sits in memory at once): one delete, one insert per
+    frame, one transaction. An exception from the iterable rolls the whole range back."""
     keep = pd.DataFrame({"day": pd.to_datetime(pd.Series(list(keep_days), dtype="object")).astype("datetime64[s]")})
-    if len(frame):
-        days = pd.to_datetime(frame[table.day_column])
-        if days.min() < pd.Timestamp(start) or days.max() > pd.Timestamp(end):
-            raise ValueError(f"{table.name}: rows outside the partition range {start} … {end}")
-        if days.isin(keep["day"]).any():
-            raise ValueError(f"{table.name}: rows on blocked days")
-    with transaction(conn), registered(conn, "incoming", frame), registered(conn, "kept_days", keep):
+    n = 0
+    with transaction(conn), registered(conn, "kept_days", keep):
         conn.execute(table.delete_days_except_sql, [start, end])
-        if len(frame):
-            conn.execute(table.insert_frame_sql)
-    return len(frame)
+        for frame in frames:
+            if not len(frame):
+                continue
+            days = pd.to_datetime(frame[table.day_column])
+            if days.min() < pd.Timestamp(start) or days.max() > pd.Timestamp(end):
+                raise ValueError(f"{table.name}: rows outside the partition range {start} … {end}")
+            if days.isin(keep["day"]).any():
+                raise ValueError(f"{table.name}: rows on blocked days")
+            with registered(conn, "incoming", frame):
+                conn.execute(table.insert_frame_sql)
+            n += len(frame)
+    return n
 
 
 def replace_blocked_days(conn: duckdb.DuckDBPyConnection, asset: str, start: dt.date, end: dt.date,

@@ -1,0 +1,147 @@
+"""Minute-level heart rate → canonical daily rows: rows/s, MB/s and peak RSS of the real ingestion code,
+beside DuckDB's own group-by over the same rows (the floor).
+
+    .venv/bin/python bench/ingest_heart_rate.py [--rows 10000000] [--participants 200] [--dir /tmp/wellness_bench]
+
+Generates (once, with DuckDB) a Fitabase ``heartrate_seconds_merged.csv`` (Id, Time as ``4/12/2016 7:21:00 AM``,
+Value; one sample a minute for each participant) and the same rows as Parquet (typed columns), then runs each
+measurement in a fresh process so its peak RSS is its own:
+  duckdb_csv       DuckDB: read the CSV, parse the time, per-person-day count/mean/min/max
+  duckdb_parquet   DuckDB: the same group-by over the Parquet file
+  wellness_csv     transforms.sources.fitabase_intraday.parse → quality.rules.apply_row_rules →
+                   transforms.samples.DailyFromSamples (the ingestion path: every row validated, bad rows kept
+                   with their line for quarantine, daily mean HR and coverage)
+Apple Health XML has its own script (bench/apple_health_parse.py). One line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def generate(csv: Path, parquet: Path, rows: int, participants: int) -> None:
+    import duckdb
+
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    minutes = rows // participants
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE hr AS
+        SELECT 1503960366 + p * 7919 AS Id,
+               TIMESTAMP '2016-04-12 00:00:00' + INTERVAL (m) MINUTE AS t,
+               CAST(62 + 12 * sin(m / 229.0) + (hash(p, m) % 9) AS INTEGER) AS Value
+        FROM range({participants}) r(p), range({minutes}) s(m)""")
+    con.execute(f"""COPY (SELECT Id, strftime(t, '%-m/%-d/%Y %-I:%M:%S %p') AS Time, Value FROM hr ORDER BY Id, t)
+                    TO '{csv}' (HEADER, DELIMITER ',')""")
+    con.execute(f"COPY (SELECT Id, t AS Time, Value FROM hr ORDER BY Id, t) TO '{parquet}' (FORMAT parquet)")
+
+
+def duckdb_csv(path: Path) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    n, groups = con.execute(f"""
+        SELECT sum(n), count(*) FROM (
+            SELECT Id, CAST(strptime(Time, '%m/%d/%Y %I:%M:%S %p') AS DATE) AS day,
+                   count(*) AS n, avg(Value), min(Value), max(Value)
+            FROM read_csv('{path}', header = true, columns = {{'Id': 'BIGINT', 'Time': 'VARCHAR', 'Value': 'INTEGER'}})
+            GROUP BY ALL)""").fetchone()
+    return {"records": int(n), "daily_rows": int(groups)}
+
+
+def duckdb_parquet(path: Path) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    n, groups = con.execute(f"""
+        SELECT sum(n), count(*) FROM (
+            SELECT Id, CAST(Time AS DATE) AS day, count(*) AS n, avg(Value), min(Value), max(Value)
+            FROM read_parquet('{path}') GROUP BY ALL)""").fetchone()
+    return {"records": int(n), "daily_rows": int(groups)}
+
+
+def wellness_csv(path: Path) -> dict:
+    import datetime as dt
+
+    from quality.rules import apply_row_rules
+    from transforms.ingest import ParseContext
+    from transforms.landing import plain_file
+    from transforms.samples import DailyFromSamples
+    from transforms.sources import fitabase_intraday
+
+    name = "fitabase/heartrate_seconds_merged.csv"
+    daily = DailyFromSamples(fitabase_intraday.FORMAT, name)
+    records = rejected = 0
+    for chunk in fitabase_intraday.parse(plain_file(path, name), ParseContext(name, "UTC")):
+        chunk.samples["participant_id"] = chunk.samples["account_id"]
+        chunk = apply_row_rules(chunk, fitabase_intraday.FORMAT, dt.date(2100, 1, 1))
+        daily.add(chunk.samples)
+        records += chunk.n_records
+        rejected += len(chunk.rejects)
+    rows = daily.finish()
+    return {"records": records, "daily_rows": int((rows["metric"] == "heart_rate_mean_bpm").sum()),
+            "rejected": rejected}
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+KINDS = {"duckdb_csv": duckdb_csv, "duckdb_parquet": duckdb_parquet, "wellness_csv": wellness_csv}
+
+
+def child(kind: str, path: Path) -> None:
+    t0 = time.perf_counter()
+    result = KINDS[kind](path)
+    result["seconds"] = time.perf_counter() - t0
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--participants", type=int, default=200)
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/wellness_bench"))
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--child", choices=list(KINDS))
+    ap.add_argument("--path", type=Path)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.path)
+        return
+    csv = args.dir / f"heartrate_seconds_{args.rows}.csv"
+    parquet = csv.with_suffix(".parquet")
+    if not csv.exists() or not parquet.exists():
+        print(f"generating {args.rows:,} rows at {csv} …", flush=True)
+        generate(csv, parquet, args.rows, args.participants)
+    print(f"{os.cpu_count()} cores; {args.rows:,} heart-rate rows, {args.participants} participants; "
+          f"CSV {csv.stat().st_size / 1e6:.0f} MB, Parquet {parquet.stat().st_size / 1e6:.0f} MB")
+    results = {}
+    for kind in args.kinds.split(","):
+        path = parquet if kind.endswith("parquet") else csv
+        out = subprocess.run([sys.executable, __file__, "--child", kind, "--path", str(path)],
+                             capture_output=True, text=True, check=True, cwd=REPO)
+        r = results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+        mb = path.stat().st_size / 1e6
+        print(f"{kind:<15} {r['records'] / r['seconds'] / 1e6:6.2f} M rows/s  {mb / r['seconds']:7.1f} MB/s  "
+              f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} rows → "
+              f"{r['daily_rows']:,} person-days)")
+    if "wellness_csv" in results and "duckdb_csv" in results:
+        w, d = results["wellness_csv"], results["duckdb_csv"]
+        print(f"wellness_csv / duckdb_csv time ratio: {w['seconds'] / d['seconds']:.1f}×")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""One nightly run for a large cohort through Dagster, end to end, including Dagster's start-up.
+
+    .venv/bin/python bench/nightly_run.py [--participants 10000] [--days 730] [--home /tmp/wellness_nightly]
+
+Set-up (once per size, kept in --home): the project's generator simulates the cohort's 8 daily metrics for
+--days days ending yesterday; the warehouse gets them as staging.observations and analytics.daily_metrics, and
+the full history of baselines, drift and proxies computed by the production transforms a chunk of
+participants at a time (what a completed backfill leaves), loaded through warehouse.writes.
+
+Measured: `dagster job execute -j nightly_refresh` with the nightly schedule's range tags (yesterday and the
+3 look-back days) as a subprocess — Dagster start-up, ingestion of the (unchanged) landing folder, the daily
+assets over 4 days for every participant (reading only the windows they need), their checks, episodes, the
+quality report and the publication of analytics.duckdb. Prints the wall time, the child's peak RSS and each
+step's duration from the Dagster instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+SOURCES = {"resting_hr_bpm": "fitbit_takeout_resting_hr", "hrv_rmssd_ms": "fitbit_takeout_hrv",
+           "sleep_minutes": "fitbit_takeout_sleep", "sleep_efficiency_pct": "fitbit_takeout_sleep",
+           "sleep_midpoint_min": "fitbit_takeout_sleep", "steps": "fitabase_daily_activity",
+           "active_minutes": "fitabase_daily_activity", "sedentary_minutes": "fitabase_daily_activity"}
+
+
+def build_warehouse(home: Path, participants: int, days: int, chunk: int = 500) -> None:
+    from backfill_stats import METRICS, cohort_arrays, long_frame
+
+    from pipelines.settings import Paths
+    from transforms import vocabulary
+    from transforms.baselines import compute_baselines
+    from transforms.drift import compute_drift
+    from transforms.proxies import compute_proxies
+    from warehouse import tables, writes
+    from warehouse.connection import connect
+
+    win = vocabulary.windows()
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    cohort, arrays = cohort_arrays(participants, days, seed=5)
+    shift = pd.Timestamp(yesterday) - cohort.dates[-1]  # the cohort ends yesterday
+    cohort.dates = cohort.dates + shift
+    paths = Paths(home)
+    paths.landing.mkdir(parents=True, exist_ok=True)
+    units = {m: s.unit for m, s in vocabulary.metrics().items()}
+    first, last = cohort.dates[0].date(), cohort.dates[-1].date()
+    start = cohort.dates[win.drift_history_days - 1].date()
+    conn = connect(paths.warehouse)
+    try:
+        t0 = time.perf_counter()
+        for lo in range(0, participants, chunk):
+            rows = np.arange(lo, min(lo + chunk, participants))
+            daily = long_frame(cohort, arrays, rows)
+            daily["day"] = daily["day"].astype("datetime64[s]")
+            daily["unit"] = daily["metric"].map(units)
+            daily["source"] = daily["metric"].map(SOURCES)
+            obs = daily.assign(observed_at=pd.NaT, coverage=np.nan, source_file="bench/" + daily["source"],
+                               locator="day " + daily["day"].dt.strftime("%Y-%m-%d"))
+            conn.register("obs", obs)
+            conn.execute("INSERT INTO staging.observations BY NAME SELECT * FROM obs")
+            conn.unregister("obs")
+            conn.register("dm", daily.assign(n_obs=1, coverage=np.nan))
+            conn.execute("INSERT INTO analytics.daily_metrics BY NAME SELECT participant_id, day, metric, value, "
+                         "unit, source, n_obs, coverage FROM dm")
+            conn.unregister("dm")
+            values = daily[["participant_id", "day", "metric", "value"]]
+            base = compute_baselines(values, start, last, win)
+            drift = compute_drift(values, start, last, win)
+            suff = base.set_index(["participant_id", "day", "metric"])["sufficient"]
+            prox = compute_proxies(drift[["participant_id", "day", "metric", "robust_z"]].join(
+                suff.rename("baseline_sufficient"), on=["participant_id", "day", "metric"]), win.min_proxy_components)
+            for table, frame in ((tables.BASELINES, base), (tables.DRIFT, drift), (tables.PROXIES, prox)):
+                with writes.transaction(conn), writes.registered(conn, "incoming", frame):
+                    conn.execute(table.insert_frame_sql)
+            print(f"  set-up: {min(lo + chunk, participants):,}/{participants:,} participants "
+                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        conn.execute("CHECKPOINT")
+    finally:
+        conn.close()
+    (home / "bench_setup.json").write_text(json.dumps({"participants": participants, "days": days,
+                                                       "first": str(first), "last": str(last),
+                                                       "metrics": list(METRICS)}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--participants", type=int, default=10_000)
+    ap.add_argument("--days", type=int, default=730)
+    ap.add_argument("--home", type=Path, default=Path("/tmp/wellness_nightly"))
+    ap.add_argument("--lookback", type=int, default=3)
+    args = ap.parse_args()
+    home = args.home / f"{args.participants}x{args.days}"
+    setup = home / "bench_setup.json"
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    if not setup.exists() or json.loads(setup.read_text())["last"] != str(yesterday):
+        import shutil
+
+        shutil.rmtree(home, ignore_errors=True)
+        print(f"building a {args.participants:,} × {args.days}-day warehouse in {home} …", flush=True)
+        t0 = time.perf_counter()
+        build_warehouse(home, args.participants, args.days)
+        print(f"  set-up done in {time.perf_counter() - t0:.0f} s", flush=True)
+    dagster_home = home / "dagster_home"
+    dagster_home.mkdir(exist_ok=True)
+    from pipelines.settings import DAGSTER_YAML
+
+    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    from pipelines.partitions import range_tags
+    from pipelines.schedules import nightly_range
+
+    start, end = nightly_range(dt.date.today(), args.lookback)
+    env = {**os.environ, "WELLNESS_HOME": str(home), "DAGSTER_HOME": str(dagster_home),
+           "WELLNESS_PARTITIONS_START": json.loads(setup.read_text())["first"]}
+    cmd = [str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m", "pipelines.definitions",
+           "-j", "nightly_refresh", "--tags", json.dumps(range_tags(start, end))]
+    warehouse_mb = (home / "warehouse.duckdb").stat().st_size / 1e6
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if out.returncode != 0:
+        print(out.stdout[-3000:], out.stderr[-3000:])
+        raise SystemExit(f"nightly run failed ({out.returncode})")
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.get_runs(limit=1)[0]
+        steps = instance.get_run_step_stats(run.run_id)
+    print(f"{os.cpu_count()} cores; {args.participants:,} participants × {args.days} days × 8 metrics; "
+          f"warehouse {warehouse_mb:,.0f} MB")
+    print(f"nightly run (dagster job execute nightly_refresh, {start} … {end}): {seconds:.1f} s wall including "
+          f"Dagster start-up, peak RSS {peak:,.0f} MB, run {run.status.value}")
+    for s in sorted(steps, key=lambda s: s.start_time or 0):
+        if s.start_time and s.end_time:
+            print(f"  step {s.step_key:<24} {s.end_time - s.start_time:6.1f} s")
+
+
+if __name__ == "__main__":
+    main()

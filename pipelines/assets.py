@@ -228,7 +228,11 @@ def proxies(context: AssetExecutionContext, duckdb: WarehouseResource) -> Materi
 def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Runs of flagged days per participant·metric with peak and recovery time (analytics.episodes)."""
     with duckdb.get_connection() as conn:
-        frame = find_episodes(*reads.episode_inputs(conn))
+        first, last = reads.data_day_range(conn)
+        chunks = participant_chunks(conn, first, last) if first else [reads.ALL_PARTICIPANTS]
+        parts = [find_episodes(*reads.episode_inputs(conn, chunk)) for chunk in chunks]  # chunks bound memory
+        found = [p for p in parts if len(p)]
+        frame = pd.concat(found, ignore_index=True) if found else parts[0]
         writes.replace_table(conn, tables.EPISODES, frame)
     recovered = frame["recovery_days"].notna()
     progress.report(f"{'episodes':<20} {len(frame)} episodes, {int(recovered.sum())} recovered")

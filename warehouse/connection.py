@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from functools import cache
@@ -24,12 +25,17 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(sql("schema"))
 
 
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the database file (creating its folder and schema when writable)."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path), read_only=read_only)
+    # DuckDB's own default is 80 % of RAM; past this limit it spills to <warehouse>.tmp instead
+    conn.execute("SET memory_limit = ?", [os.environ.get("WELLNESS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)])
     if not read_only:
         ensure_schema(conn)
     return conn

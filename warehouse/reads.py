@@ -78,6 +78,11 @@ def drift_for_proxies(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.d
     return conn.execute(sql("drift_for_proxies"), [start, end, *participants]).df()
 
 
-def episode_inputs(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Flagged drift days, the baselines of those days, and the daily values of the flagged series."""
-    return tuple(conn.execute(sql(name)).df() for name in ("episode_flags", "episode_baselines", "episode_values"))
+def episode_inputs(conn: duckdb.DuckDBPyConnection, participants: tuple[str, str] = ALL_PARTICIPANTS
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Flagged drift days, the baselines of those days, and the daily values of the flagged series from their
+    first flagged day on, for participant ids in ``participants``."""
+    flags = conn.execute(sql("episode_flags"), [*participants]).df()
+    bands = conn.execute(sql("episode_baselines"), [*participants, *participants]).df()
+    values = conn.execute(sql("episode_values"), [*participants, *participants]).df()
+    return flags, bands, values

@@ -30,6 +30,7 @@ def replace_days_from_chunks(conn: duckdb.DuckDBPyConnection, table: tables.Tabl
     n = 0
     with transaction(conn), registered(conn, "kept_days", keep):
         conn.execute(table.delete_days_except_sql, [start, end])
+        conn.execute("INSERT INTO ops.publish_pending VALUES (?, ?, ?)", [table.name, start, end])
         for frame in frames:
             if not len(frame):
                 continue

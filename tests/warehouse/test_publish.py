@@ -84,3 +84,79 @@ def test_publishing_again_replaces_the_file_and_removes_stale_builds(tmp_path):
     assert not stale.exists()
     assert _published_columns(_published(tmp_path)) == first
     assert [p.name for p in tmp_path.iterdir() if "building" in p.name] == []
+
+
+def _table_hashes(conn, names):
+    out = {}
+    for name in names:
+        cols = [r[0] for r in conn.execute(f"DESCRIBE {name}").fetchall() if r[0] != "raw"]
+        out[name] = conn.execute(f"SELECT count(*), sum(hash({', '.join(cols)})) FROM {name}").fetchone()
+    return out
+
+
+def test_republishing_patches_the_rewritten_days_and_matches_the_warehouse(tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    from warehouse import tables, writes
+
+    def rows(day, value):
+        return pd.DataFrame({"participant_id": ["P1", "P2"], "day": pd.to_datetime([day, day]).astype("datetime64[s]"),
+                             "metric": "steps", "value": [value, value + 1], "unit": "count",
+                             "source": "fitabase_daily_activity", "n_obs": 1, "coverage": None})
+
+    target = tmp_path / "analytics.duckdb"
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        for k in range(5):
+            day = dt.date(2025, 1, 1) + dt.timedelta(days=k)
+            writes.replace_days(conn, tables.DAILY_METRICS, rows(day, 1000 + k), day, day)
+        publish(conn, target)
+        stamp = (tmp_path / ".analytics.mirror.json").read_text()
+        day = dt.date(2025, 1, 3)
+        writes.replace_days(conn, tables.DAILY_METRICS, rows(day, 5), day, day)  # a re-run of one day
+        assert conn.execute("SELECT count(*) FROM ops.publish_pending").fetchone()[0] == 1
+        counts = publish(conn, target)
+        assert counts["analytics.daily_metrics"] == 10
+        assert conn.execute("SELECT count(*) FROM ops.publish_pending").fetchone()[0] == 0
+        assert (tmp_path / ".analytics.mirror.json").read_text() == stamp  # patched, not rebuilt
+        warehouse_side = _table_hashes(conn, ["analytics.daily_metrics", "quality.quarantine"])
+    finally:
+        conn.close()
+    published = duckdb.connect(str(target), read_only=True)
+    try:
+        assert _table_hashes(published, ["analytics.daily_metrics", "quality.quarantine"]) == warehouse_side
+        assert published.execute("SELECT value FROM analytics.daily_metrics WHERE participant_id = 'P1' "
+                                 "AND day = DATE '2025-01-03'").fetchall() == [(5.0,)]
+    finally:
+        published.close()
+
+
+def test_a_new_warehouse_rebuilds_the_mirror_instead_of_patching_it(tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    from warehouse import tables, writes
+
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        day = dt.date(2025, 1, 1)
+        writes.replace_days(conn, tables.DAILY_METRICS, pd.DataFrame({
+            "participant_id": ["P1"], "day": pd.to_datetime([day]).astype("datetime64[s]"), "metric": "steps",
+            "value": [1.0], "unit": "count", "source": "x", "n_obs": 1, "coverage": None}), day, day)
+        publish(conn, tmp_path / "analytics.duckdb")
+    finally:
+        conn.close()
+    (tmp_path / "warehouse.duckdb").unlink()
+    conn = connect(tmp_path / "warehouse.duckdb")  # a fresh warehouse: new identity, nothing pending
+    try:
+        publish(conn, tmp_path / "analytics.duckdb")
+    finally:
+        conn.close()
+    published = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)
+    try:
+        assert published.execute("SELECT count(*) FROM analytics.daily_metrics").fetchone()[0] == 0
+    finally:
+        published.close()

@@ -18,7 +18,8 @@ import pandas as pd
 
 from transforms import vocabulary
 from transforms.dates import FITABASE_FORMATS
-from transforms.records import ParseResult, csv_raw_lines
+from transforms.records import ParseResult, csv_raw_lines, line_locators
+from transforms.sources import _arrow_csv
 from transforms.sources._tabular import RecordChecker, csv_chunks, data_columns, samples_frame
 
 FORMAT = "fitabase_intraday"
@@ -44,24 +45,57 @@ def detect(name: str, head: str) -> bool:
 
 def parse(source, ctx) -> Iterator[ParseResult]:
     layout = LAYOUTS[_layout(source.head())]
+    if layout is not None and layout[3] == "level":
+        try:
+            yield from _parse_levels_fast(source, ctx, layout)
+            return
+        except LookupError:  # not the plain three-column header: the ordinary reader below
+            pass
+    yield from _parse_chunks(source, ctx, layout)
+
+
+def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
+    """Heart-rate seconds through Arrow (``_arrow_csv``): clean batches become samples directly; a batch with
+    any irregular row goes through the ordinary rules of ``_judge_chunk``."""
+    time_col, value_col, metric, kind = layout
+    for first_line, batch in _arrow_csv.batches(source, ["Id", time_col, value_col]):
+        clean = _arrow_csv.clean_levels(batch, FITABASE_FORMATS[0])
+        if clean is None:
+            yield _judge_chunk(_arrow_csv.text_frame(batch, first_line), ctx, layout)
+            continue
+        ids, start, value = clean
+        locators = line_locators(batch.num_rows, first_line)
+        frame = pd.DataFrame({"_locator": locators})
+        samples = samples_frame(frame, metric, kind, pd.Series(start), pd.Series(value), FORMAT, ctx.source_file,
+                                account=pd.Series(ids.to_numpy(zero_copy_only=False), dtype="string"))
+        yield ParseResult(samples=samples, n_records=batch.num_rows,
+                          raw_records=_arrow_csv.raw_lines(batch, first_line))
+
+
+def _parse_chunks(source, ctx, layout) -> Iterator[ParseResult]:
     required = ["Id"] + ([layout[0], layout[1]] if layout else [])
     for frame in csv_chunks(source, ctx.source_file, required, vocabulary.ingest_rules().chunk_records):
         if layout is None:
             yield ParseResult(n_records=len(frame), n_ignored=len(frame))
             continue
-        time_col, value_col, metric, kind = layout
-        chk = RecordChecker(frame)
-        chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
-        start = chk.datetime(time_col, FITABASE_FORMATS)
-        value = chk.number(value_col)
-        end = None
-        if kind == "sleep":
-            chk.fail_where(~value.isin([1, 2, 3]), f"{value_col}=" + frame[value_col] + " is not 1, 2 or 3")
-            end = start + pd.Timedelta(minutes=1)
-            value = (value == 1).astype("float64")
-        raw = csv_raw_lines(frame[data_columns(frame)])
-        good = chk.good
-        samples = samples_frame(frame[good], metric, kind, start[good], value[good], FORMAT, ctx.source_file,
-                                end=end[good] if end is not None else None, account=frame.loc[good, "Id"].str.strip())
-        yield ParseResult(samples=samples, rejects=chk.rejects(ctx.source_file, FORMAT, raw), n_records=len(frame),
-                          raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))
+        yield _judge_chunk(frame, ctx, layout)
+
+
+def _judge_chunk(frame: pd.DataFrame, ctx, layout) -> ParseResult:
+    """Text cells → samples and rejects, by the row rules (vectorised)."""
+    time_col, value_col, metric, kind = layout
+    chk = RecordChecker(frame)
+    chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
+    start = chk.datetime(time_col, FITABASE_FORMATS)
+    value = chk.number(value_col)
+    end = None
+    if kind == "sleep":
+        chk.fail_where(~value.isin([1, 2, 3]), f"{value_col}=" + frame[value_col] + " is not 1, 2 or 3")
+        end = start + pd.Timedelta(minutes=1)
+        value = (value == 1).astype("float64")
+    raw = csv_raw_lines(frame[data_columns(frame)])
+    good = chk.good
+    samples = samples_frame(frame[good], metric, kind, start[good], value[good], FORMAT, ctx.source_file,
+                            end=end[good] if end is not None else None, account=frame.loc[good, "Id"].str.strip())
+    return ParseResult(samples=samples, rejects=chk.rejects(ctx.source_file, FORMAT, raw), n_records=len(frame),
+                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))

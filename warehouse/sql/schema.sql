@@ -231,3 +231,15 @@ ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS trend_p DOUBLE;
 ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS trend_n INTEGER;
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT 0;
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_ignored BIGINT DEFAULT 0;
+
+-- Day ranges of analytics tables rewritten since the last publication of analytics.duckdb (written in the
+-- same transaction as the rows; warehouse/publish.py applies them to its mirror, then clears them).
+CREATE TABLE IF NOT EXISTS ops.publish_pending (
+    table_name VARCHAR NOT NULL,
+    first_day  DATE    NOT NULL,
+    last_day   DATE    NOT NULL
+);
+
+-- This warehouse's identity: a mirror built from another warehouse file is rebuilt, never patched.
+CREATE TABLE IF NOT EXISTS ops.warehouse_identity (id VARCHAR NOT NULL);
+INSERT INTO ops.warehouse_identity SELECT uuid()::VARCHAR WHERE NOT EXISTS (SELECT 1 FROM ops.warehouse_identity);

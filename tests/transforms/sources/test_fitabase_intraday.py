@@ -63,3 +63,63 @@ def test_real_weight_log_pounds_and_kilograms():
 def test_real_hourly_calories_are_recognised_and_ignored():
     result = parse(fitabase_intraday, realdata("fitabase_fitbit_2016") / "hourlyCalories_merged.csv", "f/c.csv")
     assert result.n_records == result.n_ignored == 22099 and result.samples.empty
+
+
+def _ordinary(path, monkeypatch):
+    """The same file through the pandas reader only (the Arrow fast path switched off)."""
+    def header_mismatch(*_args, **_kwargs):
+        raise LookupError("forced")
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(fitabase_intraday._arrow_csv, "batches", header_mismatch)
+    try:
+        return parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("dirty", [False, True])
+def test_heart_rate_fast_path_equals_the_ordinary_reader(tmp_path, monkeypatch, dirty):
+    """Arrow batches (clean) and the row-by-row rules (any irregular row in the batch) give the same samples,
+    rejects with line numbers and raw text, across several batches."""
+    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 4096)  # many batches
+    lines = ["Id,Time,Value"]
+    for k in range(600):
+        lines.append(f"{2022484408 + k % 3},4/{12 + k // 300}/2016 {1 + k % 11}:{k % 60:02d}:05 "
+                     f"{'AM' if k % 2 else 'PM'},{60 + k % 25}")
+    if dirty:
+        lines[50] = "2022484408,4/12/2016 7:21:00 AM,abc"
+        lines[300] = ",4/12/2016 7:22:00 AM,70"
+        lines[450] = "2022484408,4/12/16 7:23,71"  # Excel re-save spelling: valid, ordinary path
+        lines[451] = "2022484408,yesterday,71"
+    path = tmp_path / "heartrate_seconds_merged.csv"
+    path.write_text("\n".join(lines) + "\n")
+    fast = parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
+    slow = _ordinary(path, monkeypatch)
+    assert fast.n_records == slow.n_records == 600
+    key = ["locator"]
+    pd.testing.assert_frame_equal(fast.samples.sort_values(key).reset_index(drop=True),
+                                  slow.samples.sort_values(key).reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(fast.rejects.sort_values(key).reset_index(drop=True),
+                                  slow.rejects.sort_values(key).reset_index(drop=True))
+    if dirty:
+        assert fast.rejects["locator"].tolist() == ["line 51", "line 301", "line 452"]
+        assert fast.rejects["raw"].tolist()[0] == "2022484408,4/12/2016 7:21:00 AM,abc"
+
+
+def test_fast_path_rows_failing_a_row_rule_are_quarantined_with_their_text(tmp_path):
+    import datetime as dt
+
+    from quality.rules import apply_row_rules
+    from transforms.ingest import ParseContext
+    from transforms.landing import plain_file
+
+    path = tmp_path / "heartrate_seconds_merged.csv"
+    path.write_text("Id,Time,Value\n1503960366,4/12/2016 7:21:00 AM,70\n1503960366,4/12/2016 7:22:00 AM,300\n")
+    name = "f/heartrate_seconds_merged.csv"
+    (chunk,) = list(fitabase_intraday.parse(plain_file(path, name), ParseContext(name, "UTC")))
+    assert callable(chunk.raw_records)  # the Arrow path: raw text looked up only for rejected rows
+    chunk.samples["participant_id"] = chunk.samples["account_id"]
+    judged = apply_row_rules(chunk, fitabase_intraday.FORMAT, dt.date(2030, 1, 1))
+    assert len(judged.samples) == 1
+    assert judged.rejects[["locator", "raw"]].values.tolist() == [["line 3", "1503960366,4/12/2016 7:22:00 AM,300"]]

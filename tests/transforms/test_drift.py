@@ -132,7 +132,7 @@ def test_flags_need_the_shift_on_consecutive_days():
 def test_q_values_are_bh_across_a_participants_metrics_per_day():
     daily = random_daily(seed=6, metrics=("resting_hr_bpm", "steps", "sleep_minutes", "hrv_rmssd_ms"))
     drift = compute_drift(daily, "2025-03-01", "2025-03-20", WIN)
-    for _, group in drift.dropna(subset=["shift_p"]).groupby(["participant_id", "day"]):
+    for _, group in drift.dropna(subset=["shift_p"]).groupby(["participant_id", "day"], observed=True):
         np.testing.assert_allclose(group["q_value"], stats.false_discovery_control(group["shift_p"]), rtol=1e-12)
 
 

@@ -59,18 +59,33 @@ def find_episodes(flags: pd.DataFrame, baselines: pd.DataFrame, values: pd.DataF
 
 
 def _recovery(ep: pd.DataFrame, values: pd.DataFrame, in_band_days: int) -> pd.DataFrame:
-    v = values.assign(day=pd.to_datetime(values["day"]))[["participant_id", "metric", "day", "value"]]
-    after = ep[["episode", "participant_id", "metric", "start_day", "band_low", "band_high"]] \
-        .merge(v, on=["participant_id", "metric"])
-    after = after[after["day"] > after["start_day"]].sort_values(["episode", "day"])
-    if after.empty:
-        return pd.DataFrame({"episode": pd.Series(dtype="int64"), "recovered_day": pd.Series(dtype="datetime64[s]")})
-    inside = (after["value"] >= after["band_low"]) & (after["value"] <= after["band_high"])
-    run_break = (~inside) | (after["episode"] != after["episode"].shift())
-    run_id = run_break.cumsum()
-    run_len = inside.groupby(run_id).cumsum()
-    after = after.assign(run_id=run_id, run_len=run_len)
-    complete = after[after["run_len"] >= in_band_days]
-    first_runs = complete.groupby("episode")["run_id"].min()
-    starts = after[inside].groupby("run_id")["day"].min()
-    return pd.DataFrame({"episode": first_runs.index, "recovered_day": starts.reindex(first_runs.to_numpy()).to_numpy()})
+    """Recovered day per episode: rows of each series sorted by day, the first row after start_day found by
+    a binary search on (series, day) integer keys, then one compiled forward scan per episode."""
+    from transforms.kernels import first_in_band_run
+
+    p_codes, p_names = pd.factorize(values["participant_id"])
+    m_codes, m_names = pd.factorize(values["metric"])
+    n_m = max(len(m_names), 1)
+    day = pd.to_datetime(values["day"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    series = p_codes.astype(np.int64) * n_m + m_codes
+    span = int(day.max() - day.min()) + 2 if len(day) else 2
+    base = int(day.min()) - 1 if len(day) else 0
+    key = series * span + (day - base)
+    order = np.argsort(key, kind="stable")
+    key, series, day = key[order], series[order], day[order]
+    value = values["value"].to_numpy(dtype="float64")[order]
+
+    ep_p = pd.Index(p_names).get_indexer(ep["participant_id"])
+    ep_m = pd.Index(m_names).get_indexer(ep["metric"])
+    known = (ep_p >= 0) & (ep_m >= 0)
+    ep_series = np.where(known, ep_p.astype(np.int64) * n_m + ep_m, -1)
+    start = ep["start_day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    # first row strictly after start_day; start days outside the values' span clip to its ends
+    after = np.clip(start + 1 - base, 0, span)  # span: past the series (its offsets run 1 … span − 1)
+    first_row = np.searchsorted(key, np.where(known, ep_series * span + after, np.iinfo(np.int64).max))
+    out = np.empty(len(ep), dtype=np.int64)
+    first_in_band_run(series, day, value, first_row.astype(np.int64), ep_series,
+                      ep["band_low"].to_numpy(dtype="float64"), ep["band_high"].to_numpy(dtype="float64"),
+                      in_band_days, out)
+    recovered = np.where(out >= 0, out, np.iinfo(np.int64).min).astype("datetime64[D]").astype("datetime64[s]")
+    return pd.DataFrame({"episode": ep["episode"].to_numpy(), "recovered_day": recovered})

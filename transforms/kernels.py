@@ -455,3 +455,27 @@ def compress_fields(block, keep, fields, offsets, out):
                 for j in range(fields.shape[0]):
                     out[j, pos] = block[s, k, fields[j]]
                 pos += 1
+
+
+@nb.njit(cache=True)
+def first_in_band_run(series, day, value, first_row, ep_series, low, high, k, out):
+    """For each episode e: scanning the rows of series ``ep_series[e]`` from ``first_row[e]`` (sorted by series,
+    day), the day opening the first run of ``k`` consecutive rows with low[e] ≤ value ≤ high[e]; −1 if none."""
+    n = series.shape[0]
+    for e in range(first_row.shape[0]):
+        out[e] = -1
+        run = 0
+        opened = -1
+        i = first_row[e]
+        while i < n and series[i] == ep_series[e]:
+            v = value[i]
+            if v >= low[e] and v <= high[e]:
+                if run == 0:
+                    opened = day[i]
+                run += 1
+                if run >= k:
+                    out[e] = opened
+                    break
+            else:
+                run = 0
+            i += 1

@@ -70,3 +70,35 @@ def test_recovery_counts_measured_days_across_missing_ones():
 def test_no_flags_no_episodes():
     ep = find_episodes(_flags("p1", "steps", 0, 0), _band("p1", "steps"), _values("p1", "steps", [1.0]))
     assert ep.empty and "recovery_days" in ep.columns
+
+
+def test_recovery_matches_a_plain_scan_on_random_series():
+    """The compiled recovery scan against the definition written as a loop: random values with gaps, bands
+    that are NaN, start days before, inside and after the measured span."""
+    import numpy as np
+
+    from transforms.episodes import _recovery
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2025-01-01", periods=60, freq="D")
+    rows = []
+    for p in ("A", "B"):
+        for m in ("steps", "resting_hr_bpm"):
+            for d in days[rng.random(60) < 0.8]:
+                rows.append((p, m, d, float(rng.integers(0, 10))))
+    values = pd.DataFrame(rows, columns=["participant_id", "metric", "day", "value"])
+    ep = pd.DataFrame({"episode": range(40),
+                       "participant_id": rng.choice(["A", "B", "C"], 40), "metric": rng.choice(["steps", "resting_hr_bpm"], 40),
+                       "start_day": pd.to_datetime("2024-12-25") + pd.to_timedelta(rng.integers(0, 75, 40), unit="D"),
+                       "band_low": rng.choice([2.0, 4.0, np.nan], 40), "band_high": 7.0})
+    got = _recovery(ep, values, 3).set_index("episode")["recovered_day"]
+    for e in ep.itertuples():
+        series = values[(values.participant_id == e.participant_id) & (values.metric == e.metric)
+                        & (values.day > e.start_day)].sort_values("day")
+        expected, run = pd.NaT, []
+        for row in series.itertuples():
+            run = run + [row.day] if e.band_low <= row.value <= e.band_high else []
+            if len(run) == 3:
+                expected = run[0]
+                break
+        assert (pd.isna(got[e.episode]) and pd.isna(expected)) or got[e.episode] == expected, e

@@ -14,15 +14,10 @@ Prints one line per figure.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _measure import report_child, run_child
 
 
 def generate(path: Path, megabytes: int) -> None:
@@ -85,31 +80,17 @@ def wellness_parse(path: Path) -> dict:
     return {"records": records, "daily_rows": len(rows)}
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux keeps that across exec, so a child
-    would report its parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def child(kind: str, path: Path) -> None:
-    t0 = time.perf_counter()
-    result = {"expat_floor": expat_floor, "etree_floor": etree_floor, "wellness_parse": wellness_parse}[kind](path)
-    result["seconds"] = time.perf_counter() - t0
-    result["peak_rss_mb"] = peak_rss_mb()
-    print(json.dumps(result))
+KINDS = {"expat_floor": expat_floor, "etree_floor": etree_floor, "wellness_parse": wellness_parse}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=500)
     ap.add_argument("--path", type=Path, default=Path("/tmp/wellness_bench/export.xml"))
-    ap.add_argument("--child", choices=["expat_floor", "etree_floor", "wellness_parse"])
+    ap.add_argument("--child", choices=list(KINDS))
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.path)
+        report_child(KINDS[args.child], args.path)
         return
     if not args.path.exists() or abs(args.path.stat().st_size / 1e6 - args.mb) > 0.2 * args.mb:
         print(f"generating {args.mb} MB export at {args.path} …", flush=True)
@@ -117,9 +98,7 @@ def main() -> None:
     size_mb = args.path.stat().st_size / 1e6
     print(f"file {args.path} {size_mb:.0f} MB, {os.cpu_count()} cores")
     for kind in ("expat_floor", "etree_floor", "wellness_parse"):
-        out = subprocess.run([sys.executable, __file__, "--child", kind, "--path", str(args.path)],
-                             capture_output=True, text=True, check=True, cwd=REPO)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = run_child(__file__, kind, args.path)
         extra = f"  daily_rows {r['daily_rows']}" if "daily_rows" in r else ""
         print(f"{kind:<15} {size_mb / r['seconds']:6.1f} MB/s  {r['records'] / r['seconds'] / 1e6:5.2f} M records/s  "
               f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} records){extra}")

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,17 +28,12 @@ from transforms.proxies import compute_proxies
 from transforms.stats import ar1_inflation
 from transforms.synthetic.cohort import CohortSpec, simulate
 
+from _measure import peak_rss_mb
+
 METRICS = ("resting_hr_bpm", "hrv_rmssd_ms", "sleep_minutes", "sleep_efficiency_pct", "sleep_midpoint_min", "steps",
            "active_minutes", "sedentary_minutes")
 COMPARED = ("baseline_median", "recent_median", "ks_stat", "ks_p", "mw_p", "wasserstein", "slope_per_week", "trend_p",
             "shift_p")
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def cohort_arrays(participants: int, days: int, seed: int):

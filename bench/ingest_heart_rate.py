@@ -17,12 +17,11 @@ Apple Health XML has its own script (bench/apple_health_parse.py). One line per 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from _measure import report_child, run_child
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -91,22 +90,7 @@ def wellness_csv(path: Path) -> dict:
             "rejected": rejected}
 
 
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 KINDS = {"duckdb_csv": duckdb_csv, "duckdb_parquet": duckdb_parquet, "wellness_csv": wellness_csv}
-
-
-def child(kind: str, path: Path) -> None:
-    t0 = time.perf_counter()
-    result = KINDS[kind](path)
-    result["seconds"] = time.perf_counter() - t0
-    result["peak_rss_mb"] = peak_rss_mb()
-    print(json.dumps(result))
 
 
 def main() -> None:
@@ -119,7 +103,7 @@ def main() -> None:
     ap.add_argument("--path", type=Path)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.path)
+        report_child(KINDS[args.child], args.path)
         return
     csv = args.dir / f"heartrate_seconds_{args.rows}.csv"
     parquet = csv.with_suffix(".parquet")
@@ -131,9 +115,7 @@ def main() -> None:
     results = {}
     for kind in args.kinds.split(","):
         path = parquet if kind.endswith("parquet") else csv
-        out = subprocess.run([sys.executable, __file__, "--child", kind, "--path", str(path)],
-                             capture_output=True, text=True, check=True, cwd=REPO)
-        r = results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+        r = results[kind] = run_child(__file__, kind, path)
         mb = path.stat().st_size / 1e6
         print(f"{kind:<15} {r['records'] / r['seconds'] / 1e6:6.2f} M rows/s  {mb / r['seconds']:7.1f} MB/s  "
               f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} rows → "

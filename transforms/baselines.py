@@ -57,11 +57,6 @@ def baseline_block(panel: Panel, n_out: int, win: Windows) -> np.ndarray:
     return out
 
 
-def baseline_arrays(panel: Panel, n_out: int, win: Windows) -> dict[str, np.ndarray]:
-    out = baseline_block(panel, n_out, win)
-    return {name: out[:, :, i] for i, name in enumerate(FIELDS)}
-
-
 def compute_baselines(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame:
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     n_out = (end - start).days + 1

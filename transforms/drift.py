@@ -55,11 +55,6 @@ def drift_block(panel, n_out: int, win: Windows) -> np.ndarray:
     return out
 
 
-def drift_arrays(panel, n_out: int, win: Windows) -> dict[str, np.ndarray]:
-    out = drift_block(panel, n_out, win)
-    return {name: out[:, :, i] for i, name in enumerate(KERNEL_FIELDS)}
-
-
 def compute_drift(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame:
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     extra = win.min_flag_days - 1  # earlier days whose conditions decide persistence

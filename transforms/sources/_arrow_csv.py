@@ -16,8 +16,8 @@ import pandas as pd
 BLOCK_BYTES = 4 << 20
 
 
-def batches(source, columns: list[str]) -> Iterator[tuple[int, "pa.RecordBatch"]]:
-    """(first line number, batch of string columns) for a CSV whose header is exactly ``columns``; raises
+def batches(source, columns: list[str]) -> Iterator[tuple[int, object]]:
+    """(first line number, pyarrow RecordBatch of string columns) for a CSV whose header is exactly ``columns``; raises
     LookupError when the header differs (the caller then reads the file the ordinary way)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv

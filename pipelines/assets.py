@@ -22,6 +22,7 @@ from pipelines import checks, progress
 from pipelines.ingestion import ingest_landing
 from pipelines.partitions import daily_partitions, partition_days
 from pipelines.resources import WarehouseResource, WellnessHome
+from pipelines.settings import Profile
 from quality.report import render_html
 from transforms import vocabulary
 from transforms.baselines import compute_baselines
@@ -47,7 +48,18 @@ LOOKBACK = TimeWindowPartitionMapping(start_offset=-(WINDOWS.drift_history_days 
 # Every asset that writes the one DuckDB file is in this pool (visible in the UI; a limit can be set there).
 # The guarantee of one writer at a time is warehouse.lock, which the kernel releases if a run is killed.
 POOL = "warehouse"
-DAILY = dict(partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
+
+
+def backfill_policy(profile: Profile) -> BackfillPolicy:
+    """Embedded: a backfill of any length is one run (one DuckDB writer, one pass over the windows).
+    Distributed: runs of ``run_partitions`` days, which the backfill daemon starts side by side as their
+    upstream days complete, their steps on different workers."""
+    if profile.distributed:
+        return BackfillPolicy.multi_run(max_partitions_per_run=profile.run_partitions)
+    return BackfillPolicy.single_run()
+
+
+DAILY = dict(partitions_def=daily_partitions, backfill_policy=backfill_policy(Profile.from_env()),
              group_name="analytics", pool=POOL)
 
 
@@ -158,11 +170,15 @@ def _window_values(conn, start: dt.date, end: dt.date, missing_days=(), particip
 
 def _daily_values(conn, start: dt.date, end: dt.date, _missing) -> pd.DataFrame:
     """Vendor daily values aggregated from observations, plus the derived sleep regularity (midpoint SD over
-    the 14 days ending on each day, at least 10 nights; the days before ``start`` come from the table)."""
+    the 14 days ending on each day, at least 10 nights). The midpoints of the 13 days before ``start`` are
+    aggregated from their observations too, never read back from this table: runs of different day ranges
+    may run at once (distributed backfills), and the result must not depend on their order."""
     daily = aggregate_daily(reads.observations_for_days(conn, start, end))
     window = REGULARITY_WINDOW_DAYS
-    earlier = reads.metric_values(conn, "sleep_midpoint_min", start - dt.timedelta(days=window - 1),
-                                  start - dt.timedelta(days=1))
+    earlier = aggregate_daily(reads.observations_of_metric(conn, "sleep_midpoint_min",
+                                                           start - dt.timedelta(days=window - 1),
+                                                           start - dt.timedelta(days=1)))
+    earlier = earlier[["participant_id", "day", "value"]]
     current = daily.loc[daily["metric"] == "sleep_midpoint_min", ["participant_id", "day", "value"]]
     regularity = sleep_regularity(pd.concat([earlier, current], ignore_index=True), start, end, window,
                                   REGULARITY_MIN_NIGHTS)
@@ -190,9 +206,11 @@ def questionnaire_scores(context: AssetExecutionContext, duckdb: WarehouseResour
 @asset(deps=["questionnaire_scores"], check_specs=checks.check_specs("questionnaire_change"), **DAILY)
 def questionnaire_change(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Change against the participant's own earlier scores: reliable change, band crossings
-    (analytics.questionnaire_change)."""
+    (analytics.questionnaire_change). The earlier scores are scored again from the answers (cheap), so the
+    result never depends on whether another day range's run has finished."""
     def build(conn, start, end, _):
-        change = transforms_questionnaire_change(reads.scores_until(conn, start, end))
+        scores = score_administrations(reads.responses_until(conn, start, end))  # all their earlier ones too
+        change = transforms_questionnaire_change(scores)
         return change[pd.to_datetime(change["day"]).dt.date.between(start, end)]
     return _rebuild(context, duckdb, "questionnaire_change", build)
 

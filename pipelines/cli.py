@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--reingest", action="store_true", help="parse every landing file again")
     run.add_argument("--verbose", action="store_true", help="show Dagster's INFO logs")
 
+    back = sub.add_parser("backfill", help="submit a backfill of a day range to the Dagster daemon (runs of "
+                                           "$WELLNESS_RUN_PARTITIONS days on the workers in the distributed profile)")
+    back.add_argument("--start", type=_date, required=True, help="first day")
+    back.add_argument("--end", type=_date, required=True, help="last day")
+    back.add_argument("--wait", action="store_true", help="wait for the backfill to end; exit 1 unless it succeeded")
+    back.add_argument("--timeout", type=float, default=3600, help="seconds to wait with --wait (default 3600)")
+
     rep = sub.add_parser("report", help="chart one participant's metrics, baseline band, flags, episodes and "
                                         "questionnaires (from analytics.duckdb)")
     rep.add_argument("--participant", required=True, help="participant id (study id or pseudonym)")
@@ -92,6 +99,22 @@ def cmd_run(args, paths: Paths) -> int:
                            echo=terminal_echo())
     print_summary(paths, time.perf_counter() - t0)
     return 0 if outcome.ok else 1
+
+
+def cmd_backfill(args, paths: Paths) -> int:
+    from pipelines.runner import dagster_instance, submit_backfill, wait_for_backfill
+
+    if args.start > args.end:
+        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+        return 2
+    instance = dagster_instance(paths)
+    backfill_id = submit_backfill(instance, args.start, args.end)
+    print(f"submitted backfill {backfill_id}: {args.start} … {args.end}, then episodes, the quality report and "
+          f"analytics.duckdb (the dagster-daemon of DAGSTER_HOME={os.environ.get('DAGSTER_HOME')} runs it)")
+    if not args.wait:
+        return 0
+    status = wait_for_backfill(instance, backfill_id, args.timeout, echo=print)
+    return 0 if status == "COMPLETED_SUCCESS" else 1
 
 
 def cmd_demo(args, paths: Paths) -> int:
@@ -216,7 +239,7 @@ def cmd_report(args, paths: Paths) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = Paths.from_env()
-    handler = {"generate": cmd_generate, "run": cmd_run, "report": cmd_report, "demo": cmd_demo}[args.command]
+    handler = {"generate": cmd_generate, "run": cmd_run, "backfill": cmd_backfill, "report": cmd_report, "demo": cmd_demo}[args.command]
     return handler(args, paths)
 
 

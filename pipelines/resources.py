@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, get_dagster_logger
 from dagster_duckdb import DuckDBResource
 
-from pipelines.settings import Paths
+from pipelines.settings import Paths, Profile
 
 
 class WellnessHome(ConfigurableResource):
@@ -25,19 +25,24 @@ class WarehouseResource(DuckDBResource):
     """dagster-duckdb's ``DuckDBResource`` config, with our connection discipline: the pipeline's writer
     lock first (runs queue instead of failing with "Could not set lock", and say so in the run log while
     they wait), back-off for locks held by other processes, the schema ensured, and the connection closed
-    even when the asset raises (upstream only closes it on success)."""
+    even when the asset raises (upstream only closes it on success). With ``lake_root`` set (the distributed
+    profile) the connection is an in-memory DuckDB over the Parquet lake there instead (warehouse/lake.py)."""
+
+    lake_root: str | None = None
 
     @contextmanager
     def get_connection(self):
         from warehouse.connection import writer
 
         log = get_dagster_logger()
-        with writer(self.database, log=log.info) as conn:
+        with writer(self.database, log=log.info, lake_root=self.lake_root) as conn:
             yield conn
 
 
-def build_resources(paths: Paths) -> dict:
+def build_resources(paths: Paths, profile: Profile | None = None) -> dict:
+    profile = profile or Profile.from_env(paths)
+    lake_root = str(profile.lake_root) if profile.lake_root else None
     return {
-        "duckdb": WarehouseResource(database=str(paths.warehouse)),
+        "duckdb": WarehouseResource(database=str(paths.warehouse), lake_root=lake_root),
         "wellness_home": WellnessHome(home=str(paths.home)),
     }

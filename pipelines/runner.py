@@ -14,7 +14,7 @@ from pipelines import progress
 from pipelines.definitions import build_definitions
 from pipelines.jobs import report_job
 from pipelines.partitions import daily_partitions, range_tags
-from pipelines.settings import DAGSTER_YAML, Paths
+from pipelines.settings import DAGSTER_YAML, Paths, Profile
 from warehouse import reads
 from warehouse.connection import writer
 
@@ -74,7 +74,7 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
         echo("      ingestion failed; see the run in the Dagster UI")
         return RunOutcome(False, None, None, None)
 
-    with writer(paths.warehouse) as conn:
+    with writer(paths.warehouse, lake_root=Profile.from_env(paths).lake_root) as conn:
         first, last = reads.data_day_range(conn)
     changed = ingest.asset_materializations_for_node("landing_files")[0].metadata
     changed_first = changed["first_changed_day"].value or None
@@ -109,3 +109,52 @@ def _publish_only(defs, instance, verbose: bool) -> bool:
     records still changed)."""
     return defs.resolve_job_def(report_job.name).execute_in_process(
         instance=instance, run_config=_log_config(verbose), raise_on_error=False).success
+
+
+def submit_backfill(instance: DagsterInstance, start: dt.date, end: dt.date, title: str | None = None) -> str:
+    """Ask the instance's backfill daemon to materialize the daily assets over start … end and then the
+    summaries and analytics.duckdb: the same request as a backfill launched from the UI's asset graph.
+    Embedded profile: one run (single-run backfill policy). Distributed profile: runs of
+    ``$WELLNESS_RUN_PARTITIONS`` days, started side by side as the days they read complete, each run's
+    steps on the Celery workers. Returns the backfill id (``dagster-daemon`` must be running)."""
+    import time
+
+    from dagster import PartitionKeyRange
+    from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+    from dagster._core.execution.backfill import PartitionBackfill
+    from dagster._core.utils import make_new_backfill_id
+
+    from pipelines.assets import DAILY_ASSETS, REPORT_ASSETS
+
+    keys = daily_partitions.get_partition_keys_in_range(PartitionKeyRange(start.isoformat(), end.isoformat()))
+    days = daily_partitions.empty_subset().with_partition_keys(keys)
+    # exactly these days of every daily asset (an asset-graph backfill in the UI also adds the 71 days after
+    # the range that baselines and drift read them in), then the unpartitioned summaries and publication
+    subset = AssetGraphSubset(
+        partitions_subsets_by_asset_key={a.key: days for a in DAILY_ASSETS},
+        non_partitioned_asset_keys={a.key for a in REPORT_ASSETS if a.key.path != ["participant_reports"]})
+    backfill = PartitionBackfill.from_asset_graph_subset(
+        backfill_id=make_new_backfill_id(), backfill_timestamp=time.time(), tags={},
+        dynamic_partitions_store=instance, asset_graph_subset=subset,
+        title=title or f"wellness backfill {start} … {end}", description=None, run_config=None)
+    instance.add_backfill(backfill)
+    return backfill.backfill_id
+
+
+def wait_for_backfill(instance: DagsterInstance, backfill_id: str, timeout_s: float = 1800,
+                      echo=None) -> str:
+    """Block until the backfill ends; returns its final status (COMPLETED_SUCCESS, COMPLETED_FAILED, …)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        backfill = instance.get_backfill(backfill_id)
+        status = backfill.status.value
+        if echo and status != last:
+            echo(f"backfill {backfill_id}: {status}")
+            last = status
+        if status not in ("REQUESTED", "CANCELING"):
+            return status
+        time.sleep(1)
+    raise TimeoutError(f"backfill {backfill_id} still {last} after {timeout_s:.0f} s")

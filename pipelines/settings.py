@@ -102,3 +102,53 @@ telemetry:
 run_monitoring:
   enabled: true
 """
+
+
+PROFILES = ("embedded", "distributed")
+DEFAULT_BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How the pipeline is deployed (docs/deploy.md), from the environment:
+
+    WELLNESS_PROFILE     "embedded" (default): SQLite Dagster storage, a run's steps in one process, the
+                         warehouse one DuckDB file. "distributed": steps on Celery workers, the warehouse a
+                         Parquet lake, backfills split into runs of WELLNESS_RUN_PARTITIONS days that run on
+                         different workers at once (the Dagster instance on PostgreSQL is dagster.yaml's part).
+    WELLNESS_STORAGE     "duckdb" or "lake": overrides the profile's storage (e.g. a lake with in-process steps).
+    WELLNESS_LAKE_ROOT   the lake's folder, shared by every worker (default $WELLNESS_HOME/lake).
+    WELLNESS_CELERY_BROKER / WELLNESS_CELERY_BACKEND   Celery's broker and result backend
+                         (default RabbitMQ on 127.0.0.1 and ``rpc://``).
+    WELLNESS_CELERY_QUEUE     the queue steps are sent to and workers listen on (default "dagster"): one
+                         per deployment sharing a broker.
+    WELLNESS_RUN_PARTITIONS   days per backfill run in the distributed profile (default 10).
+    """
+
+    name: str = "embedded"
+    storage: str = "duckdb"
+    lake_root: Path | None = None
+    broker: str = DEFAULT_BROKER
+    backend: str = "rpc://"
+    celery_queue: str = "dagster"
+    run_partitions: int = 10
+
+    @classmethod
+    def from_env(cls, paths: Paths | None = None) -> "Profile":
+        name = os.environ.get("WELLNESS_PROFILE", "embedded").strip().lower()
+        if name not in PROFILES:
+            raise ValueError(f"WELLNESS_PROFILE must be one of {', '.join(PROFILES)}, not {name!r}")
+        storage = os.environ.get("WELLNESS_STORAGE", "lake" if name == "distributed" else "duckdb").strip().lower()
+        if storage not in ("duckdb", "lake"):
+            raise ValueError(f"WELLNESS_STORAGE must be 'duckdb' or 'lake', not {storage!r}")
+        paths = paths or Paths.from_env()
+        lake_root = Path(os.environ.get("WELLNESS_LAKE_ROOT", paths.home / "lake")).resolve()
+        return cls(name=name, storage=storage, lake_root=lake_root if storage == "lake" else None,
+                   broker=os.environ.get("WELLNESS_CELERY_BROKER", DEFAULT_BROKER),
+                   backend=os.environ.get("WELLNESS_CELERY_BACKEND", cls.backend),
+                   celery_queue=os.environ.get("WELLNESS_CELERY_QUEUE", cls.celery_queue),
+                   run_partitions=int(os.environ.get("WELLNESS_RUN_PARTITIONS", cls.run_partitions)))
+
+    @property
+    def distributed(self) -> bool:
+        return self.name == "distributed"

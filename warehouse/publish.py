@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import lake
 from warehouse.connection import sql, transaction
 from warehouse.tables import PARTITIONED
 
@@ -46,6 +47,8 @@ def publish(conn: duckdb.DuckDBPyConnection, target: str | Path) -> dict[str, in
     warehouse file, or built by a different layout (schema or view SQL changed). A nightly run of a large
     cohort then costs a few days of rows plus one file copy instead of copying every table."""
     target = Path(target)
+    if lake.root_of(conn):
+        return _publish_from_lake(conn, target)
     mirror = mirror_path(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.building")
     for stale in target.parent.glob(f".{target.name}.*.building*"):
@@ -117,13 +120,47 @@ def _update_mirror(conn, mirror: Path, full: bool, pending: list) -> dict[str, i
     finally:
         conn.execute("RESET preserve_insertion_order")
         conn.execute("DETACH mirror")
-    views = duckdb.connect(str(mirror))
+    _create_views(mirror)
+    return counts
+
+
+def _publish_from_lake(conn, target: Path) -> dict[str, int]:
+    """Build ``target`` from a lake (``conn`` from ``warehouse.lake.connect``): every published table copied
+    from its Parquet files into a new file next to ``target`` (the same layout, types and views as the
+    embedded profile's), then renamed over it. Always a full build: there is no mirror to patch, and
+    reading Parquet is the fast part."""
+    building = target.with_name(f".{target.name}.{os.getpid()}.building")
+    for stale in target.parent.glob(f".{target.name}.*.building*"):
+        stale.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    conn.execute(f"ATTACH '{_quote(building)}' AS building")
+    try:
+        conn.execute("CREATE SCHEMA building.quality")
+        for schema, table in lake.ddl_tables(conn):
+            if schema not in PUBLISHED_SCHEMAS:
+                continue
+            dest = f"building.main.{table}" if schema == "analytics" else f"building.quality.{table}"
+            withheld = WITHHELD_COLUMNS.get((schema, table))
+            columns = f"* EXCLUDE ({', '.join(sorted(withheld))})" if withheld else "*"
+            conn.execute(f"CREATE TABLE {dest} AS SELECT {columns} FROM memory.{schema}.{table}")
+            counts[f"{schema}.{table}"] = conn.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
+        conn.execute("CHECKPOINT building")
+    finally:
+        conn.execute("DETACH building")
+    _create_views(building)
+    os.replace(building, target)
+    return counts
+
+
+def _create_views(path: Path) -> None:
+    """The published views (latest_drift, participant_summary), created inside the file at ``path``."""
+    views = duckdb.connect(str(path))
     try:
         views.execute(sql("published_views"))
         views.execute("CHECKPOINT")
     finally:
         views.close()
-    return counts
 
 
 def _quote(path: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from warehouse import lake
 from warehouse.connection import sql, transaction
 
 SECTIONS = ("files", "quarantine", "participants", "weekly_yield", "checks", "blocked")
@@ -12,8 +13,14 @@ SECTIONS = ("files", "quarantine", "participants", "weekly_yield", "checks", "bl
 
 def refresh_participant_coverage(conn: duckdb.DuckDBPyConnection, min_coverage: float) -> None:
     """Rebuild ``quality.participant_coverage`` from analytics.daily_metrics."""
+    if lake.root_of(conn):
+        with lake.staged(conn, "quality.participant_coverage") as stage:
+            stage.add(sql("participant_coverage"), [min_coverage] * 3)
+            stage.whole()
+        return
     with transaction(conn):
-        conn.execute(sql("participant_coverage"), [min_coverage] * 3)
+        conn.execute("CREATE OR REPLACE TABLE quality.participant_coverage AS " + sql("participant_coverage"),
+                     [min_coverage] * 3)
 
 
 def report_data(conn: duckdb.DuckDBPyConnection, min_coverage: float) -> dict[str, pd.DataFrame]:

@@ -26,6 +26,11 @@ def observations_for_days(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
     return days(conn, tables.OBSERVATIONS, start, end)
 
 
+def observations_of_metric(conn, metric: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The observations of one metric with day in start … end."""
+    return conn.execute(f"{tables.OBSERVATIONS.select_days_sql} AND metric = ?", [start, end, metric]).df()
+
+
 def responses_for_days(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
     return days(conn, tables.RESPONSES, start, end)
 
@@ -63,14 +68,9 @@ def blocked_days(conn: duckdb.DuckDBPyConnection, assets: list[str], start: dt.d
     return {r[0] for r in rows}
 
 
-def metric_values(conn: duckdb.DuckDBPyConnection, metric: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """participant_id, day, value of one daily metric."""
-    return conn.execute(sql("metric_values"), [metric, start, end]).df()
-
-
-def scores_until(conn: duckdb.DuckDBPyConnection, participants_from: dt.date, end: dt.date) -> pd.DataFrame:
-    """Every questionnaire score up to ``end`` of the participants who have one in participants_from … end."""
-    return conn.execute(sql("scores_until"), [participants_from, end, end]).df()
+def responses_until(conn: duckdb.DuckDBPyConnection, participants_from: dt.date, end: dt.date) -> pd.DataFrame:
+    """Every questionnaire answer up to ``end`` of the participants who answered in participants_from … end."""
+    return conn.execute(sql("responses_until"), [participants_from, end, end]).df()
 
 
 def drift_for_proxies(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,

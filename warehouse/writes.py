@@ -9,7 +9,7 @@ from typing import Iterable
 import duckdb
 import pandas as pd
 
-from warehouse import tables
+from warehouse import lake, tables
 from warehouse.connection import registered, sql, transaction
 
 
@@ -27,19 +27,30 @@ def replace_days_from_chunks(conn: duckdb.DuckDBPyConnection, table: tables.Tabl
     participants at a time, so a large range never sits in memory at once): one delete, one insert per
     frame, one transaction. An exception from the iterable rolls the whole range back."""
     keep = pd.DataFrame({"day": pd.to_datetime(pd.Series(list(keep_days), dtype="object")).astype("datetime64[s]")})
+
+    def checked(frame):
+        days = pd.to_datetime(frame[table.day_column])
+        if days.min() < pd.Timestamp(start) or days.max() > pd.Timestamp(end):
+            raise ValueError(f"{table.name}: rows outside the partition range {start} … {end}")
+        if days.isin(keep["day"]).any():
+            raise ValueError(f"{table.name}: rows on blocked days")
+        return frame
+
     n = 0
+    if lake.root_of(conn):
+        with lake.staged(conn, table.name) as stage:
+            for frame in frames:
+                if len(frame):
+                    with registered(conn, "incoming", checked(frame)):
+                        stage.add("SELECT * FROM incoming")
+            return stage.replace(lake.days(start, end, keep_days))
     with transaction(conn), registered(conn, "kept_days", keep):
         conn.execute(table.delete_days_except_sql, [start, end])
         conn.execute("INSERT INTO ops.publish_pending VALUES (?, ?, ?)", [table.name, start, end])
         for frame in frames:
             if not len(frame):
                 continue
-            days = pd.to_datetime(frame[table.day_column])
-            if days.min() < pd.Timestamp(start) or days.max() > pd.Timestamp(end):
-                raise ValueError(f"{table.name}: rows outside the partition range {start} … {end}")
-            if days.isin(keep["day"]).any():
-                raise ValueError(f"{table.name}: rows on blocked days")
-            with registered(conn, "incoming", frame):
+            with registered(conn, "incoming", checked(frame)):
                 conn.execute(table.insert_frame_sql)
             n += len(frame)
     return n
@@ -49,6 +60,12 @@ def replace_blocked_days(conn: duckdb.DuckDBPyConnection, asset: str, start: dt.
                          blocked: pd.DataFrame) -> None:
     """Make ``quality.blocked_partitions`` hold exactly ``blocked`` (day, reason, run_id, blocked_at) for
     ``asset`` within start … end."""
+    if lake.root_of(conn):
+        with lake.staged(conn, "quality.blocked_partitions") as stage, \
+                registered(conn, "incoming_blocked", blocked.assign(asset=asset)):
+            stage.add("SELECT * FROM incoming_blocked")
+            stage.replace((asset, day) for (day,) in lake.days(start, end))
+        return
     with transaction(conn), registered(conn, "incoming_blocked", blocked.assign(asset=asset)):
         conn.execute(sql("delete_blocked_days"), [asset, start, end])
         if len(blocked):
@@ -63,7 +80,12 @@ def replace_file_batch(conn: duckdb.DuckDBPyConnection, files: pd.DataFrame, obs
     versions in ops.ingested_files are marked ``superseded``, and the new rows and file records inserted.
     Returns the days that held rows of the replaced versions (they need recomputing even when the new
     version has no rows on them).
+
+    In a lake (``warehouse.lake``) each file's rows are one partition per table, replaced by rename, the file
+    records last: a crash midway leaves those files unrecorded, so the next ingestion replaces them again.
     """
+    if lake.root_of(conn):
+        return _replace_file_batch_in_lake(conn, files, observations, responses, rejects)
     with transaction(conn), registered(conn, "incoming_files", files[["path"]]):
         removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
         conn.execute(sql("delete_file_rows"))
@@ -74,6 +96,24 @@ def replace_file_batch(conn: duckdb.DuckDBPyConnection, files: pd.DataFrame, obs
             if len(frame):
                 with registered(conn, name, frame):
                     conn.execute(INSERT_BY_NAME[target])
+    return removed_days
+
+
+def _replace_file_batch_in_lake(conn, files, observations, responses, rejects) -> list[dt.date]:
+    keys = lake.file_keys(conn, files)
+    with registered(conn, "incoming_files", files[["path"]]):
+        removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+        for name, frame, target in (("incoming_observations", observations, "staging.observations"),
+                                    ("incoming_responses", responses, "staging.questionnaire_responses"),
+                                    ("incoming_rejects", rejects, "quality.quarantine"),
+                                    ("incoming_file_rows", files, "ops.ingested_files")):
+            with lake.staged(conn, target) as stage, registered(conn, name, frame):
+                if target == "ops.ingested_files":  # earlier versions stay, marked superseded
+                    stage.add("SELECT * REPLACE ('superseded' AS status) FROM ops.ingested_files "
+                              "WHERE path IN (SELECT path FROM incoming_files)")
+                if len(frame):
+                    stage.add(f"SELECT * FROM {name}")
+                stage.replace(keys)
     return removed_days
 
 
@@ -88,13 +128,22 @@ INSERT_BY_NAME = {
 
 def append_check_results(conn: duckdb.DuckDBPyConnection, results: pd.DataFrame) -> None:
     """Record check outcomes (a history: each run appends its results)."""
-    if len(results):
+    if len(results) and lake.root_of(conn):
+        with lake.staged(conn, "quality.check_results") as stage, registered(conn, "incoming_checks", results):
+            stage.add("SELECT * FROM incoming_checks")
+            stage.append()
+    elif len(results):
         with transaction(conn), registered(conn, "incoming_checks", results):
             conn.execute("INSERT INTO quality.check_results BY NAME SELECT * FROM incoming_checks")
 
 
 def replace_table(conn: duckdb.DuckDBPyConnection, table: tables.Table, frame: pd.DataFrame) -> int:
     """Replace every row of ``table`` with ``frame`` in one transaction (small summary tables)."""
+    if lake.root_of(conn):
+        with lake.staged(conn, table.name) as stage, registered(conn, "incoming", frame):
+            if len(frame):
+                stage.add("SELECT * FROM incoming")
+            return stage.whole()
     with transaction(conn), registered(conn, "incoming", frame):
         conn.execute(table.delete_all_sql)
         if len(frame):

@@ -1,6 +1,5 @@
 -- Data yield per participant and source (parameter: min_coverage, three times). A day has signal when the
 -- source reported something usable that day (coverage unknown, or at least min_coverage).
-CREATE OR REPLACE TABLE quality.participant_coverage AS
 WITH per_day AS (
     SELECT participant_id, source, day,
            min(coverage) AS coverage,

@@ -1,4 +1,5 @@
-"""Jobs. Daily assets run a whole partition range per run (single-run backfill policy); the unpartitioned
+"""Jobs. Daily assets run a whole partition range per run (single-run backfill policy; the distributed
+profile's backfills split long ranges into runs of $WELLNESS_RUN_PARTITIONS days); the unpartitioned
 summaries (episodes, quality report) and the publication of analytics.duckdb run once at the end of the
 same run, so every successful run leaves analysts a fresh, consistent copy."""
 

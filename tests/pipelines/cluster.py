@@ -125,6 +125,18 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 self.kill(name)
             self.processes.pop(name, None)
+        self._kill_strays()
+
+    def _kill_strays(self) -> None:
+        """Run processes the daemon's code server started outside our process groups (found by this
+        deployment's DAGSTER_HOME in their environment; Linux /proc)."""
+        marker = f"DAGSTER_HOME={self.dagster_home}".encode()
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if int(proc.name) != os.getpid() and marker in (proc / "environ").read_bytes().split(b"\0"):
+                    os.kill(int(proc.name), signal.SIGKILL)
+            except (OSError, ValueError):
+                continue
 
     # -- driving it ------------------------------------------------------------------------------------
     @contextmanager

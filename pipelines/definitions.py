@@ -23,11 +23,17 @@ def build_executor(profile: Profile):
         return in_process_executor
     from dagster_celery import celery_executor
 
-    return celery_executor.configured({
+    return celery_executor.configured(celery_config(profile))
+
+
+def celery_config(profile: Profile) -> dict:
+    """The Celery executor's config: broker and backend by environment variable when set (so secrets in
+    them never show in the run config), the queue of this deployment, late acknowledgement."""
+    return {
         "broker": {"env": "WELLNESS_CELERY_BROKER"} if "WELLNESS_CELERY_BROKER" in os.environ else profile.broker,
         "backend": {"env": "WELLNESS_CELERY_BACKEND"} if "WELLNESS_CELERY_BACKEND" in os.environ else profile.backend,
         "config_source": {**CELERY_CONFIG_SOURCE, "task_default_queue": profile.celery_queue},
-    })
+    }
 
 
 CELERY_CONFIG_SOURCE = {"task_acks_late": True, "task_reject_on_worker_lost": True,

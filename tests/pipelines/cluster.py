@@ -126,6 +126,16 @@ class Cluster:
                 self.kill(name)
             self.processes.pop(name, None)
         self._kill_strays()
+        self._delete_queue()
+
+    def _delete_queue(self) -> None:
+        from kombu import Connection
+
+        try:
+            with Connection(BROKER, connect_timeout=5) as conn:
+                conn.default_channel.queue_delete(self.env["WELLNESS_CELERY_QUEUE"])
+        except Exception:  # the broker may be gone; the queue is empty and only costs a name
+            pass
 
     def _kill_strays(self) -> None:
         """Run processes the daemon's code server started outside our process groups (found by this

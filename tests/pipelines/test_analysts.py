@@ -75,7 +75,9 @@ def test_an_open_analyst_connection_neither_delays_a_run_nor_sees_it_half_way(pu
         assert analyst.execute("SELECT count(*) FROM analytics.daily_metrics").fetchone()[0] == seen_before
     finally:
         analyst.close()
-    assert with_analyst < alone + 1.0, (alone, with_analyst)
+    # a run blocked by the reader would sit in DuckDB's lock retries (~150 s) and fail; the margin only absorbs
+    # the noise of a loaded CI machine (the same run has varied ±40 % here with other jobs on the 2 cores)
+    assert with_analyst < 1.5 * alone + 2.0, (alone, with_analyst)
     fresh = _analyst(paths)
     try:
         assert fresh.execute("SELECT count(*) FROM analytics.daily_metrics").fetchone()[0] > seen_before

@@ -10,7 +10,8 @@ participants at a time (what a completed backfill leaves), loaded through wareho
 Measured: `dagster job execute -j nightly_refresh` with the nightly schedule's range tags (yesterday and the
 3 look-back days) as a subprocess — Dagster start-up, ingestion of the (unchanged) landing folder, the daily
 assets over 4 days for every participant (reading only the windows they need), their checks, episodes, the
-quality report and the publication of analytics.duckdb. Prints the wall time, the child's peak RSS and each
+quality report and the publication of analytics.duckdb (patching the spare generation the set-up's two
+publications left, as every nightly run after the second one does). Prints the wall time, the child's peak RSS and each
 step's duration from the Dagster instance.
 """
 
@@ -97,6 +98,25 @@ def build_warehouse(home: Path, participants: int, days: int, chunk: int = 500) 
                                                        "metrics": list(METRICS)}))
 
 
+def ensure_published(home: Path) -> None:
+    """What a deployment that has run before has: a published generation and a spare (two publications),
+    so the measured run patches the spare in place as every later nightly run does."""
+    from pipelines.settings import Paths
+    from warehouse.connection import connect
+    from warehouse.publish import generations_dir, publish
+
+    paths = Paths(home)
+    gens = generations_dir(paths.analytics)
+    while not gens.exists() or len([g for g in gens.iterdir() if g.is_dir()]) < 2:
+        t0 = time.perf_counter()
+        conn = connect(paths.warehouse)
+        try:
+            publish(conn, paths.analytics)
+        finally:
+            conn.close()
+        print(f"  set-up: published analytics.duckdb ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--participants", type=int, default=10_000)
@@ -115,6 +135,7 @@ def main() -> None:
         t0 = time.perf_counter()
         build_warehouse(home, args.participants, args.days)
         print(f"  set-up done in {time.perf_counter() - t0:.0f} s", flush=True)
+    ensure_published(home)
     dagster_home = home / "dagster_home"
     dagster_home.mkdir(exist_ok=True)
     from pipelines.settings import DAGSTER_YAML

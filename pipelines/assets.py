@@ -284,8 +284,8 @@ def quality_report(context: AssetExecutionContext, duckdb: WarehouseResource,
 def analytics_duckdb(context: AssetExecutionContext, duckdb: WarehouseResource,
                      wellness_home: WellnessHome) -> MaterializeResult:
     """``$WELLNESS_HOME/analytics.duckdb``, the analysts' read-only copy: the analytics and quality tables and
-    the views latest_drift and participant_summary, built aside and renamed over the old file atomically
-    (warehouse/publish.py)."""
+    the views latest_drift and participant_summary: a spare generation patched aside, then linked to
+    atomically (warehouse/publish.py)."""
     target = wellness_home.paths.analytics
     with duckdb.get_connection() as conn:
         counts = publish(conn, target)

@@ -1,24 +1,34 @@
 """Publishing ``analytics.duckdb``: the analysts' copy of the warehouse.
 
 Analysts never open the pipeline's own database (DuckDB has one writer, and even a read-only reader blocks
-it). After each successful run the pipeline brings its private mirror of the published tables up to date
-(only the day ranges runs rewrote), copies it next to the published file, then renames the copy over the
-old one (an atomic ``rename(2)``). A reader holding the old file keeps reading the old, complete state; its
-next connection opens the new one. A crash mid-build leaves the mirror at its previous commit and at most a
-stray temporary file, which the next publish removes.
+it). ``$WELLNESS_HOME/analytics.duckdb`` is a symbolic link to one *generation*,
+``.analytics.generations/<id>/analytics.duckdb``; two generations are kept. After each successful run the
+pipeline patches the other (spare) generation with the day ranges it lacks (those the last publication and
+this one rewrote), then points the link at it (an atomic ``rename(2)`` of a new link over the old). A reader
+holding the old generation keeps reading the old, complete state; its next connection opens the new one.
+Nothing is copied whole, so a nightly run of a large cohort costs a few days of rows, not a copy of every
+table.
 
-Layout of the published file: DuckDB names a file's catalog after the file, so a schema ``analytics``
-inside ``analytics.duckdb`` would make ``analytics.drift`` ambiguous. The analytics tables therefore sit in
-the file's default schema and analysts still write ``analytics.drift``; quality tables are in schema
-``quality``. ``quality.quarantine`` is published without its ``raw`` column (the verbatim record can hold
-device account ids).
+When the spare cannot be patched (an analyst still holds it open from two publications ago, its file is
+missing or damaged, or it was built for another warehouse or layout), a new generation is made by copying
+the current one (the cost of a file copy, as before) or, when the current one is unusable too, built from
+scratch. A crash before the link moves leaves analysts the previous generation; the next publication
+re-applies what had not been published (``ops.publish_pending`` is cleared last).
+
+Layout of the published file: DuckDB names a file's catalog after the file (the link's target, hence every
+generation is a file named ``analytics.duckdb``), so a schema ``analytics`` inside it would make
+``analytics.drift`` ambiguous. The analytics tables therefore sit in the file's default schema and analysts
+still write ``analytics.drift``; quality tables are in schema ``quality``. ``quality.quarantine`` is
+published without its ``raw`` column (the verbatim record can hold device account ids).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -30,46 +40,117 @@ from warehouse.tables import PARTITIONED
 PUBLISHED_SCHEMAS = ("analytics", "quality")
 WITHHELD_COLUMNS = {("quality", "quarantine"): {"raw"}}
 LAYOUT_VERSION = "2"  # bump when what is published changes shape beyond the SQL files hashed below
+KEPT_GENERATIONS = 2
 
 
-def mirror_path(target: Path) -> Path:
-    return target.with_name(f".{target.stem}.mirror.duckdb")
+class _Unusable(Exception):
+    """A generation that cannot be patched (locked by a reader, missing or damaged)."""
+
+
+def generations_dir(target: Path) -> Path:
+    return target.with_name(f".{target.stem}.generations")
+
+
+def current_generation(target: Path) -> Path | None:
+    """The generation directory ``target`` links to, or None (no link yet, or a file from an older layout)."""
+    if not target.is_symlink():
+        return None
+    linked = (target.parent / os.readlink(target)).parent
+    home = generations_dir(target)
+    return linked if linked.parent.resolve() == home.resolve() and linked.is_dir() else None
 
 
 def publish(conn: duckdb.DuckDBPyConnection, target: str | Path) -> dict[str, int]:
-    """Bring the mirror up to date with the warehouse (``conn``: the open warehouse), copy it next to
-    ``target`` and rename the copy over ``target`` atomically. Returns rows per published table.
+    """Bring a spare generation up to date with the warehouse (``conn``: the open warehouse) and point
+    ``target`` at it atomically. Returns rows per published table.
 
-    The mirror (``.analytics.mirror.duckdb``, the pipeline's own, never opened by analysts) holds exactly what
-    is published. It is patched, not rebuilt: the day ranges that runs rewrote (``ops.publish_pending``,
-    recorded in the same transaction as the rows) are deleted and re-copied; the small unpartitioned tables
-    (episodes, quality) are copied whole. It is rebuilt from scratch when missing, built from another
-    warehouse file, or built by a different layout (schema or view SQL changed). A nightly run of a large
-    cohort then costs a few days of rows plus one file copy instead of copying every table."""
+    A generation's ``state.json`` holds the warehouse identity and layout it was built for (``stamp``) and
+    the day ranges it lacks (``lag``: rewritten and published since it was last current). The spare is
+    patched with ``lag`` plus the pending ranges (``ops.publish_pending``, recorded in the same transaction as
+    the rows): those days are deleted and re-copied; the small unpartitioned tables (episodes, quality) are
+    copied whole."""
     target = Path(target)
     if lake.root_of(conn):
         return _publish_from_lake(conn, target)
-    mirror = mirror_path(target)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.building")
-    for stale in target.parent.glob(f".{target.name}.*.building*"):
-        stale.unlink()
+    home = generations_dir(target)
+    home.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
     stamp = _stamp(conn)
-    stamp_file = mirror.with_suffix(".json")
-    current = stamp_file.exists() and mirror.exists() and stamp_file.read_text() == stamp
-    if not current:
-        for leftover in (mirror, mirror.with_name(mirror.name + ".wal"), stamp_file):
-            leftover.unlink(missing_ok=True)
-    pending = conn.execute("SELECT table_name, first_day, last_day FROM ops.publish_pending").fetchall()
-    counts = _update_mirror(conn, mirror, full=not current, pending=pending)
-    if not current:
-        stamp_file.write_text(stamp)
+    pending = [list(map(str, row)) for row in conn.execute(
+        "SELECT table_name, first_day, last_day FROM ops.publish_pending").fetchall()]
+    current = current_generation(target)
+    states = {gen: _state(gen) for gen in sorted(home.iterdir()) if gen.is_dir()}
+    usable = {gen: st for gen, st in states.items() if st is not None and st["stamp"] == stamp}
+    chosen, counts = None, None
+    for gen in sorted((g for g in usable if g != current), reverse=True):  # newest spare first
+        try:
+            counts = _update(conn, gen / target.name, full=False, ranges=usable[gen]["lag"] + pending)
+            chosen = gen
+            break
+        except _Unusable:
+            continue
+    if chosen is None:
+        chosen = home / f"{time.time_ns():x}"
+        chosen.mkdir()
+        if current in usable:
+            shutil.copyfile(current / target.name, chosen / target.name)
+            counts = _update(conn, chosen / target.name, full=False, ranges=usable[current]["lag"] + pending)
+        else:
+            counts = _update(conn, chosen / target.name, full=True, ranges=[])
+            _create_views(chosen / target.name)
+    for gen, st in usable.items():  # written before the link moves: a crash then only repeats work
+        if gen != chosen:
+            _write_state(gen, stamp, st["lag"] + pending)
+    _write_state(chosen, stamp, [])
+    _point(target, chosen / target.name)
     if pending:
         with transaction(conn):  # only what was applied: a run committing meanwhile keeps its own rows
             conn.executemany("DELETE FROM ops.publish_pending WHERE table_name = ? AND first_day = ? AND last_day = ?",
                              pending)
-    shutil.copyfile(mirror, tmp)
-    os.replace(tmp, target)
+    _prune(home, keep={chosen, current})
     return counts
+
+
+def _state(gen: Path) -> dict | None:
+    try:
+        state = json.loads((gen / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) and {"stamp", "lag"} <= set(state) else None
+
+
+def _write_state(gen: Path, stamp: str, lag: list) -> None:
+    merged = sorted({tuple(r) for r in lag})
+    tmp = gen / "state.json.tmp"
+    tmp.write_text(json.dumps({"stamp": stamp, "lag": [list(r) for r in merged]}))
+    os.replace(tmp, gen / "state.json")
+
+
+def _point(target: Path, file: Path) -> None:
+    link = target.with_name(f".{target.name}.{os.getpid()}.link")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(file, target.parent), link)
+    os.replace(link, target)
+
+
+def _prune(home: Path, keep: set) -> None:
+    """Generations beyond the current and the previous one are deleted (a reader still holding one keeps
+    reading it: the file goes when its last handle closes)."""
+    gens = sorted((g for g in home.iterdir() if g.is_dir()), reverse=True)
+    kept = [g for g in gens if g in keep][:KEPT_GENERATIONS]
+    for gen in gens:
+        if gen not in kept:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Half-made links of crashed publications, and the mirror files of the layout before generations."""
+    for stale in target.parent.glob(f".{target.name}.*.link"):
+        stale.unlink(missing_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.building*"):
+        stale.unlink(missing_ok=True)
+    for old in (f".{target.stem}.mirror.duckdb", f".{target.stem}.mirror.duckdb.wal", f".{target.stem}.mirror.json"):
+        (target.parent / old).unlink(missing_ok=True)
 
 
 def _stamp(conn: duckdb.DuckDBPyConnection) -> str:
@@ -85,17 +166,28 @@ def _published_tables(conn) -> list[tuple[str, str]]:
         "ORDER BY schema_name, table_name").fetchall()
 
 
-def _update_mirror(conn, mirror: Path, full: bool, pending: list) -> dict[str, int]:
+def _update(conn, file: Path, full: bool, ranges: list) -> dict[str, int]:
+    """Patch (or, ``full``, fill) the published file ``file`` from the warehouse in one transaction on it:
+    for partitioned tables the days in ``ranges`` (``[table, first_day, last_day]``) are deleted and copied
+    again; the other published tables are replaced whole. Raises _Unusable when ``file`` cannot be opened
+    for writing (a reader holds it, or it is missing or damaged) and is not to be built from scratch."""
     partitioned = {t.name: t for t in PARTITIONED.values()}
-    ranges: dict[str, list] = {}
-    for name, first, last in pending:
-        ranges.setdefault(name, []).append((first, last))
+    by_table: dict[str, list] = {}
+    for name, first, last in sorted({tuple(r) for r in ranges}):
+        by_table.setdefault(name, []).append((first, last))
+    if not full and not file.exists():
+        raise _Unusable(file)
+    try:
+        conn.execute(f"ATTACH '{_quote(file)}' AS mirror")
+    except duckdb.Error as exc:
+        if full:
+            raise
+        raise _Unusable(file) from exc
     counts: dict[str, int] = {}
-    conn.execute(f"ATTACH '{_quote(mirror)}' AS mirror")
     # copies run in parallel when DuckDB need not keep the source's row order (analysts' queries set their own)
     conn.execute("SET preserve_insertion_order = false")
     try:
-        conn.execute("BEGIN TRANSACTION")  # one transaction on the mirror: a crash leaves its previous state
+        conn.execute("BEGIN TRANSACTION")  # one transaction on the file: a crash leaves its previous state
         try:
             conn.execute("CREATE SCHEMA IF NOT EXISTS mirror.quality")
             for schema, table in _published_tables(conn):
@@ -107,7 +199,7 @@ def _update_mirror(conn, mirror: Path, full: bool, pending: list) -> dict[str, i
                 if full or spec is None:
                     conn.execute(f"CREATE OR REPLACE TABLE {dest} AS SELECT {columns} FROM {source}")
                 else:
-                    for first, last in ranges.get(source, []):
+                    for first, last in by_table.get(source, []):
                         conn.execute(f"DELETE FROM {dest} WHERE {spec.day_column} BETWEEN ? AND ?", [first, last])
                         conn.execute(f"INSERT INTO {dest} SELECT {columns} FROM {source} "
                                      f"WHERE {spec.day_column} BETWEEN ? AND ?", [first, last])
@@ -120,7 +212,6 @@ def _update_mirror(conn, mirror: Path, full: bool, pending: list) -> dict[str, i
     finally:
         conn.execute("RESET preserve_insertion_order")
         conn.execute("DETACH mirror")
-    _create_views(mirror)
     return counts
 
 

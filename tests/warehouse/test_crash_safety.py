@@ -1,6 +1,6 @@
 """A writer killed with SIGKILL in the middle of a write (rows deleted and inserted, not committed) leaves
 the tables as they were, the writer lock free, and the next run converges; a publish killed before its
-rename leaves analysts' analytics.duckdb intact."""
+link moves leaves analysts' analytics.duckdb intact."""
 
 import os
 import signal
@@ -43,11 +43,11 @@ import os, sys, time
 import warehouse.publish as p
 from warehouse.connection import writer
 
-def stalled(src, dst):
-    open(sys.argv[2], "w").write("built, not renamed")
+def stalled(target, file):
+    open(sys.argv[2], "w").write("patched, link not moved")
     time.sleep(300)
 
-p.os.replace = stalled
+p._point = stalled
 with writer(sys.argv[1]) as conn:
     p.publish(conn, sys.argv[3])
 '''
@@ -99,11 +99,13 @@ def test_sigkill_mid_publish_leaves_analysts_the_old_file(computed, tmp_path):
             conn.close()
 
     rows = published_rows()
+    for _ in range(2):  # a first generation and its spare, as after any two runs
+        assert run(paths).ok
     old_inode = paths.analytics.stat().st_ino
-    flag = tmp_path / "built"
+    flag = tmp_path / "patched"
     _run_until_flag_then_kill(KILLED_PUBLISH, flag, str(paths.warehouse), str(flag), str(paths.analytics))
     assert paths.analytics.stat().st_ino == old_inode and published_rows() == rows
-    assert list(paths.home.glob(".analytics.duckdb.*.building*"))  # the half-built copy, never seen by anyone
     assert run(paths).ok
-    assert not list(paths.home.glob(".analytics.duckdb.*.building*"))
+    assert not list(paths.home.glob(".analytics.duckdb.*.link"))
+    assert len(list(paths.home.glob(".analytics.generations/*"))) == 2
     assert paths.analytics.stat().st_ino != old_inode and published_rows() == rows

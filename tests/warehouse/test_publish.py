@@ -76,14 +76,16 @@ def test_published_quarantine_withholds_the_verbatim_record(tmp_path):
         conn.close()
 
 
-def test_publishing_again_replaces_the_file_and_removes_stale_builds(tmp_path):
+def test_publishing_again_moves_the_link_and_removes_stale_builds(tmp_path):
     stale = tmp_path / ".analytics.duckdb.999999.building"
     stale.write_bytes(b"half-written")
     path = _published(tmp_path)
     first = _published_columns(path)
-    assert not stale.exists()
+    assert not stale.exists() and path.is_symlink()
+    first_target = path.resolve()
     assert _published_columns(_published(tmp_path)) == first
-    assert [p.name for p in tmp_path.iterdir() if "building" in p.name] == []
+    assert path.resolve() != first_target and path.resolve().name == "analytics.duckdb"
+    assert [p.name for p in tmp_path.iterdir() if "building" in p.name or p.name.endswith(".link")] == []
 
 
 def _table_hashes(conn, names):
@@ -94,46 +96,120 @@ def _table_hashes(conn, names):
     return out
 
 
-def test_republishing_patches_the_rewritten_days_and_matches_the_warehouse(tmp_path):
-    import datetime as dt
-
+def _steps(day, value):
     import pandas as pd
 
-    from warehouse import tables, writes
+    return pd.DataFrame({"participant_id": ["P1", "P2"], "day": pd.to_datetime([day, day]).astype("datetime64[s]"),
+                         "metric": "steps", "value": [value, value + 1], "unit": "count",
+                         "source": "fitabase_daily_activity", "n_obs": 1, "coverage": None})
 
-    def rows(day, value):
-        return pd.DataFrame({"participant_id": ["P1", "P2"], "day": pd.to_datetime([day, day]).astype("datetime64[s]"),
-                             "metric": "steps", "value": [value, value + 1], "unit": "count",
-                             "source": "fitabase_daily_activity", "n_obs": 1, "coverage": None})
+
+def _value_on(path: Path, day: str):
+    published = duckdb.connect(str(path), read_only=True)
+    try:
+        return published.execute("SELECT value FROM analytics.daily_metrics WHERE participant_id = 'P1' "
+                                 "AND day = CAST(? AS DATE)", [day]).fetchall()
+    finally:
+        published.close()
+
+
+def test_republishing_patches_the_spare_generation_and_matches_the_warehouse(tmp_path):
+    import datetime as dt
+
+    from warehouse import tables, writes
+    from warehouse.publish import generations_dir
 
     target = tmp_path / "analytics.duckdb"
     conn = connect(tmp_path / "warehouse.duckdb")
     try:
         for k in range(5):
             day = dt.date(2025, 1, 1) + dt.timedelta(days=k)
-            writes.replace_days(conn, tables.DAILY_METRICS, rows(day, 1000 + k), day, day)
-        publish(conn, target)
-        stamp = (tmp_path / ".analytics.mirror.json").read_text()
+            writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 1000 + k), day, day)
+        publish(conn, target)  # built from scratch
+        first = target.resolve()
+        writes.replace_days(conn, tables.DAILY_METRICS, _steps(dt.date(2025, 1, 2), 7), dt.date(2025, 1, 2),
+                            dt.date(2025, 1, 2))
+        publish(conn, target)  # no spare yet: a copy of the first, patched
+        second = target.resolve()
+        assert second != first and _value_on(target, "2025-01-02") == [(7.0,)]
+        first_inode = first.stat().st_ino
         day = dt.date(2025, 1, 3)
-        writes.replace_days(conn, tables.DAILY_METRICS, rows(day, 5), day, day)  # a re-run of one day
+        writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 5), day, day)  # a re-run of one day
         assert conn.execute("SELECT count(*) FROM ops.publish_pending").fetchone()[0] == 1
         counts = publish(conn, target)
         assert counts["analytics.daily_metrics"] == 10
         assert conn.execute("SELECT count(*) FROM ops.publish_pending").fetchone()[0] == 0
-        assert (tmp_path / ".analytics.mirror.json").read_text() == stamp  # patched, not rebuilt
+        # the first generation was patched in place (both days it lacked), not copied
+        assert target.resolve() == first and first.stat().st_ino == first_inode
+        assert sorted(p.name for p in generations_dir(target).iterdir()) == sorted([first.parent.name,
+                                                                                 second.parent.name])
         warehouse_side = _table_hashes(conn, ["analytics.daily_metrics", "quality.quarantine"])
     finally:
         conn.close()
     published = duckdb.connect(str(target), read_only=True)
     try:
         assert _table_hashes(published, ["analytics.daily_metrics", "quality.quarantine"]) == warehouse_side
-        assert published.execute("SELECT value FROM analytics.daily_metrics WHERE participant_id = 'P1' "
-                                 "AND day = DATE '2025-01-03'").fetchall() == [(5.0,)]
     finally:
         published.close()
+    assert _value_on(target, "2025-01-02") == [(7.0,)] and _value_on(target, "2025-01-03") == [(5.0,)]
 
 
-def test_a_new_warehouse_rebuilds_the_mirror_instead_of_patching_it(tmp_path):
+def test_a_reader_holding_the_spare_gets_a_new_generation_and_keeps_its_view(tmp_path):
+    import datetime as dt
+    import subprocess
+    import sys
+    import time
+
+    from warehouse import tables, writes
+
+    target = tmp_path / "analytics.duckdb"
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        day = dt.date(2025, 1, 1)
+        writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 1), day, day)
+        publish(conn, target)
+        writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 2), day, day)
+        publish(conn, target)
+        spare = next(p for p in target.parent.glob(".analytics.generations/*/analytics.duckdb")
+                     if p != target.resolve())
+        flag = tmp_path / "reading"
+        reader = subprocess.Popen([sys.executable, "-c", (
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "v = c.execute('SELECT value FROM daily_metrics WHERE participant_id = $$P1$$').fetchall(); "
+            "open(sys.argv[2], 'w').write(str(v)); time.sleep(60); "
+            "print(c.execute('SELECT value FROM daily_metrics WHERE participant_id = $$P1$$').fetchall())"),
+            str(spare), str(flag)], stdout=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while not flag.exists():
+                assert time.monotonic() < deadline and reader.poll() is None
+                time.sleep(0.05)
+            assert flag.read_text() == "[(1.0,)]"  # an analyst who opened the file two publications ago
+            writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 3), day, day)
+            t0 = time.monotonic()
+            publish(conn, target)  # the spare is locked: a copy of the current generation instead
+            assert time.monotonic() - t0 < 20
+            assert target.resolve() not in (spare,) and _value_on(target, "2025-01-01") == [(3.0,)]
+            assert len(list(target.parent.glob(".analytics.generations/*"))) == 2
+        finally:
+            reader.kill()
+            reader.wait()
+        assert spare.exists() is False  # pruned; the reader kept its open file until it ended
+    finally:
+        conn.close()
+
+
+def test_a_file_from_the_mirror_layout_is_replaced_by_the_link(tmp_path):
+    old = tmp_path / "analytics.duckdb"
+    duckdb.connect(str(old)).close()
+    for name in (".analytics.mirror.duckdb", ".analytics.mirror.json"):
+        (tmp_path / name).write_text("old layout")
+    path = _published(tmp_path)
+    assert path.is_symlink() and "quality.quarantine" in _published_columns(path)
+    assert not (tmp_path / ".analytics.mirror.duckdb").exists() and not (tmp_path / ".analytics.mirror.json").exists()
+
+
+def test_a_new_warehouse_is_published_from_scratch_instead_of_patched(tmp_path):
     import datetime as dt
 
     import pandas as pd

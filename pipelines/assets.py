@@ -23,7 +23,7 @@ from pipelines.ingestion import ingest_landing
 from pipelines.partitions import daily_partitions, partition_days
 from pipelines.resources import WarehouseResource, WellnessHome
 from pipelines.settings import Profile
-from quality.report import render_html
+from quality.report import MAX_HEATMAP_PARTICIPANTS, render_html
 from transforms import vocabulary
 from transforms.baselines import compute_baselines
 from transforms.daily_metrics import aggregate_daily
@@ -266,7 +266,7 @@ def quality_report(context: AssetExecutionContext, duckdb: WarehouseResource,
     """Static HTML data-quality report in ``$WELLNESS_HOME/reports/quality_report.html`` (and the per-participant
     coverage summary quality.participant_coverage)."""
     with duckdb.get_connection() as conn:
-        data = report_data(conn, WINDOWS.min_coverage)
+        data = report_data(conn, WINDOWS.min_coverage, MAX_HEATMAP_PARTICIPANTS)
     path = wellness_home.paths.reports / "quality_report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")

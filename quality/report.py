@@ -46,7 +46,9 @@ def _table(frame: pd.DataFrame, row_class=None) -> str:
 def _heatmap(weekly: pd.DataFrame, participants: pd.DataFrame) -> str:
     if weekly.empty:
         return "<p class='note'>no data</p>"
-    order = participants.groupby("participant_id")["data_yield"].min().sort_values().index[:MAX_HEATMAP_PARTICIPANTS]
+    lowest = participants.groupby("participant_id")["data_yield"].min().reset_index() \
+        .sort_values(["data_yield", "participant_id"])  # the order report_weekly_yield.sql picks them in
+    order = pd.Index(lowest["participant_id"].head(MAX_HEATMAP_PARTICIPANTS))
     grid = weekly.pivot_table(index="participant_id", columns="week", values="share").reindex(order)
     weeks = list(grid.columns)
     head = "".join(f"<th title='{pd.Timestamp(w):%Y-%m-%d}'></th>" for w in weeks)

@@ -56,3 +56,6 @@ EPISODES = Table("analytics.episodes", ("participant_id", "metric", "start_day")
 PARTITIONED = {t.name.split(".")[1]: t for t in (DAILY_METRICS, QUESTIONNAIRE_SCORES, BASELINES, DRIFT,
                                                   QUESTIONNAIRE_CHANGE, PROXIES)}
 CHECKED = {"observations": OBSERVATIONS, "questionnaire_responses": RESPONSES, **PARTITIONED}
+
+# summaries kept up to date from the day ranges runs rewrite (ops.summary_pending), by the table they read
+SUMMARIES_READING = {DAILY_METRICS.name: ("participant_coverage",)}

@@ -47,6 +47,8 @@ def replace_days_from_chunks(conn: duckdb.DuckDBPyConnection, table: tables.Tabl
     with transaction(conn), registered(conn, "kept_days", keep):
         conn.execute(table.delete_days_except_sql, [start, end])
         conn.execute("INSERT INTO ops.publish_pending VALUES (?, ?, ?)", [table.name, start, end])
+        for summary in tables.SUMMARIES_READING.get(table.name, ()):
+            conn.execute("INSERT INTO ops.summary_pending VALUES (?, ?, ?)", [summary, start, end])
         for frame in frames:
             if not len(frame):
                 continue

@@ -1,21 +1,14 @@
--- Data yield per participant and source (parameter: min_coverage, three times). A day has signal when the
--- source reported something usable that day (coverage unknown, or at least min_coverage).
-WITH per_day AS (
-    SELECT participant_id, source, day,
-           min(coverage) AS coverage,
-           bool_or(metric = 'sleep_minutes') AS has_sleep
-    FROM analytics.daily_metrics
-    GROUP BY ALL
-)
+-- Data yield per participant and source from the monthly partial sums in ``months``
+-- (coverage_months.sql): days_in_span = last − first day + 1; data_yield = days_with_signal / days_in_span;
+-- mean_coverage = mean over days with a known coverage of the day's lowest coverage.
 SELECT participant_id, source,
-       min(day) AS first_day, max(day) AS last_day,
-       date_diff('day', min(day), max(day)) + 1 AS days_in_span,
-       count(*) FILTER (WHERE coverage IS NULL OR coverage >= ?) AS days_with_signal,
-       count(*) FILTER (WHERE coverage IS NOT NULL AND coverage < ?) AS low_coverage_days,
-       count(*) FILTER (WHERE has_sleep) AS nights_with_sleep,
-       avg(coverage) AS mean_coverage,
-       round(count(*) FILTER (WHERE coverage IS NULL OR coverage >= ?) / (date_diff('day', min(day), max(day)) + 1), 4)
-           AS data_yield
-FROM per_day
+       min(first_day) AS first_day, max(last_day) AS last_day,
+       date_diff('day', min(first_day), max(last_day)) + 1 AS days_in_span,
+       CAST(sum(days_with_signal) AS BIGINT) AS days_with_signal,
+       CAST(sum(low_coverage_days) AS BIGINT) AS low_coverage_days,
+       CAST(sum(nights_with_sleep) AS BIGINT) AS nights_with_sleep,
+       sum(coverage_sum) / nullif(sum(coverage_days), 0) AS mean_coverage,
+       round(sum(days_with_signal) / (date_diff('day', min(first_day), max(last_day)) + 1), 4) AS data_yield
+FROM months
 GROUP BY ALL
-ORDER BY participant_id, source;
+ORDER BY participant_id, source

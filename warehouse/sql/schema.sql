@@ -240,6 +240,31 @@ CREATE TABLE IF NOT EXISTS ops.publish_pending (
     last_day   DATE    NOT NULL
 );
 
+-- Day ranges of analytics tables rewritten since a summary that reads them was last brought up to date
+-- (summary: participant_coverage; written in the same transaction as the rows, cleared by the summary).
+CREATE TABLE IF NOT EXISTS ops.summary_pending (
+    summary    VARCHAR NOT NULL,
+    first_day  DATE    NOT NULL,
+    last_day   DATE    NOT NULL
+);
+
+-- Per participant·source·month partial sums of quality.participant_coverage (coverage_months.sql), so a
+-- run that rewrote a few days recomputes those months, not the whole history. min_coverage: the threshold
+-- they were counted with (another one rebuilds them all).
+CREATE TABLE IF NOT EXISTS ops.coverage_months (
+    participant_id    VARCHAR NOT NULL,
+    source            VARCHAR NOT NULL,
+    month             DATE    NOT NULL,
+    first_day         DATE    NOT NULL,
+    last_day          DATE    NOT NULL,
+    days_with_signal  BIGINT  NOT NULL,
+    low_coverage_days BIGINT  NOT NULL,
+    nights_with_sleep BIGINT  NOT NULL,
+    coverage_sum      DOUBLE,
+    coverage_days     BIGINT  NOT NULL,
+    min_coverage      DOUBLE  NOT NULL
+);
+
 -- This warehouse's identity: a mirror built from another warehouse file is rebuilt, never patched.
 CREATE TABLE IF NOT EXISTS ops.warehouse_identity (id VARCHAR NOT NULL);
 INSERT INTO ops.warehouse_identity SELECT uuid()::VARCHAR WHERE NOT EXISTS (SELECT 1 FROM ops.warehouse_identity);

@@ -244,20 +244,22 @@ def proxies(context: AssetExecutionContext, duckdb: WarehouseResource) -> Materi
 
 @asset(deps=["drift", "baselines"], group_name="summaries", pool=POOL)
 def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
-    """Runs of flagged days per participant·metric with peak and recovery time (analytics.episodes)."""
+    """Runs of flagged days per participant·metric with peak and recovery time (analytics.episodes). Only the
+    series whose inputs runs rewrote since the last update are recomputed (every series on a lake)."""
     with duckdb.get_connection() as conn:
+        scope = reads.select_episode_candidates(conn)
         first, last = reads.data_day_range(conn)
         # episodes read only flagged series from their first flag: 4× the people per chunk of a windowed asset
         chunks = participant_chunks(conn, first, last, scale=4) if first else [reads.ALL_PARTICIPANTS]
         parts = [find_episodes(*reads.episode_inputs(conn, chunk)) for chunk in chunks]  # chunks bound memory
         found = [p for p in parts if len(p)]
         frame = pd.concat(found, ignore_index=True) if found else parts[0]
-        writes.replace_table(conn, tables.EPISODES, frame)
-    recovered = frame["recovery_days"].notna()
-    progress.report(f"{'episodes':<20} {len(frame)} episodes, {int(recovered.sum())} recovered")
-    return MaterializeResult(metadata={
-        "episodes": len(frame), "recovered": int(recovered.sum()),
-        "median_recovery_days": float(frame.loc[recovered, "recovery_days"].median()) if recovered.any() else None})
+        writes.replace_episodes(conn, frame, scope)
+        total, recovered, median_recovery = reads.episode_totals(conn)
+    progress.report(f"{'episodes':<20} {total} episodes, {recovered} recovered ({len(frame)} in "
+                    f"{'every series' if scope == 'all' else 'the series the run changed'})")
+    return MaterializeResult(metadata={"episodes": total, "recovered": recovered, "recomputed": len(frame),
+                                       "median_recovery_days": median_recovery})
 
 
 @asset(deps=["drift", "questionnaire_scores", "observations", "episodes"], group_name="quality", pool=POOL)

@@ -10,6 +10,8 @@ For each participant·metric, consecutive flagged days in the same direction for
                                  measured days with the value inside the band
     recovery_days                recovered_day − start_day: how long the personal baseline took to re-assert
                                  itself; NULL when the metric had not come back by the last measured day
+    recovery_confirmed_day       the day of that run's last (``in_band_days``-th) measured day: data after it
+                                 cannot change the episode
 
 Recovery time is the product's measure of baseline stability: short recoveries describe a resilient
 baseline, long or missing ones a shifted one.
@@ -27,6 +29,7 @@ EPISODE_SCHEMA = {
     "participant_id": "string", "metric": "string", "direction": "string", "start_day": "datetime64[s]",
     "end_day": "datetime64[s]", "n_days": "int64", "peak_day": "datetime64[s]", "peak_z": "float64",
     "band_low": "float64", "band_high": "float64", "recovered_day": "datetime64[s]", "recovery_days": "float64",
+    "recovery_confirmed_day": "datetime64[s]",
 }
 
 
@@ -84,8 +87,12 @@ def _recovery(ep: pd.DataFrame, values: pd.DataFrame, in_band_days: int) -> pd.D
     after = np.clip(start + 1 - base, 0, span)  # span: past the series (its offsets run 1 … span − 1)
     first_row = np.searchsorted(key, np.where(known, ep_series * span + after, np.iinfo(np.int64).max))
     out = np.empty(len(ep), dtype=np.int64)
+    confirmed = np.empty(len(ep), dtype=np.int64)
     first_in_band_run(series, day, value, first_row.astype(np.int64), ep_series,
                       ep["band_low"].to_numpy(dtype="float64"), ep["band_high"].to_numpy(dtype="float64"),
-                      in_band_days, out)
-    recovered = np.where(out >= 0, out, np.iinfo(np.int64).min).astype("datetime64[D]").astype("datetime64[s]")
-    return pd.DataFrame({"episode": ep["episode"].to_numpy(), "recovered_day": recovered})
+                      in_band_days, out, confirmed)
+
+    def as_days(d):
+        return np.where(d >= 0, d, np.iinfo(np.int64).min).astype("datetime64[D]").astype("datetime64[s]")
+    return pd.DataFrame({"episode": ep["episode"].to_numpy(), "recovered_day": as_days(out),
+                         "recovery_confirmed_day": as_days(confirmed)})

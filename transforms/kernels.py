@@ -458,12 +458,14 @@ def compress_fields(block, keep, fields, offsets, out):
 
 
 @nb.njit(cache=True)
-def first_in_band_run(series, day, value, first_row, ep_series, low, high, k, out):
+def first_in_band_run(series, day, value, first_row, ep_series, low, high, k, out, confirmed):
     """For each episode e: scanning the rows of series ``ep_series[e]`` from ``first_row[e]`` (sorted by series,
-    day), the day opening the first run of ``k`` consecutive rows with low[e] ≤ value ≤ high[e]; −1 if none."""
+    day), the day opening the first run of ``k`` consecutive rows with low[e] ≤ value ≤ high[e] (``out``) and
+    the day of that run's k-th row (``confirmed``); −1 if none."""
     n = series.shape[0]
     for e in range(first_row.shape[0]):
         out[e] = -1
+        confirmed[e] = -1
         run = 0
         opened = -1
         i = first_row[e]
@@ -475,6 +477,7 @@ def first_in_band_run(series, day, value, first_row, ep_series, low, high, k, ou
                 run += 1
                 if run >= k:
                     out[e] = opened
+                    confirmed[e] = day[i]
                     break
             else:
                 run = 0

@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from warehouse import tables
+from warehouse import lake, tables
 from warehouse.connection import sql
 
 
@@ -78,11 +78,32 @@ def drift_for_proxies(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.d
     return conn.execute(sql("drift_for_proxies"), [start, end, *participants]).df()
 
 
+def select_episode_candidates(conn: duckdb.DuckDBPyConnection) -> str:
+    """Fill the temporary table ``episode_candidates`` (participant_id, metric) with the series whose episodes
+    are to be computed, and say which: ``"changed"``, the series the day ranges rewritten since the last
+    update can change (episode_candidates_affected.sql; the DuckDB file records those ranges), or ``"all"``,
+    every series with a flagged day (a lake keeps no such record)."""
+    if lake.root_of(conn):
+        query, scope = "SELECT DISTINCT participant_id, metric FROM analytics.drift WHERE flagged", "all"
+    else:
+        query, scope = sql("episode_candidates_affected"), "changed"
+    conn.execute("CREATE OR REPLACE TEMP TABLE episode_candidates AS " + query.rstrip().rstrip(";"))
+    return scope
+
+
 def episode_inputs(conn: duckdb.DuckDBPyConnection, participants: tuple[str, str] = ALL_PARTICIPANTS
                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Flagged drift days, the baselines of those days, and the daily values of the flagged series from their
-    first flagged day on, for participant ids in ``participants``."""
+    """Flagged drift days, the baselines of those days, and the daily values from the first flagged day on,
+    of the series in ``episode_candidates`` (select_episode_candidates) with participant ids in
+    ``participants``."""
     flags = conn.execute(sql("episode_flags"), [*participants]).df()
     bands = conn.execute(sql("episode_baselines"), [*participants, *participants]).df()
     values = conn.execute(sql("episode_values"), [*participants, *participants]).df()
     return flags, bands, values
+
+
+def episode_totals(conn: duckdb.DuckDBPyConnection) -> tuple[int, int, float | None]:
+    """Episodes, recovered episodes and their median recovery_days, over analytics.episodes."""
+    total, recovered, median = conn.execute(
+        "SELECT count(*), count(recovery_days), median(recovery_days) FROM analytics.episodes").fetchone()
+    return int(total), int(recovered), None if median is None else float(median)

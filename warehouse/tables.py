@@ -58,4 +58,5 @@ PARTITIONED = {t.name.split(".")[1]: t for t in (DAILY_METRICS, QUESTIONNAIRE_SC
 CHECKED = {"observations": OBSERVATIONS, "questionnaire_responses": RESPONSES, **PARTITIONED}
 
 # summaries kept up to date from the day ranges runs rewrite (ops.summary_pending), by the table they read
-SUMMARIES_READING = {DAILY_METRICS.name: ("participant_coverage",)}
+SUMMARIES_READING = {DAILY_METRICS.name: ("participant_coverage", "episodes"), BASELINES.name: ("episodes",),
+                     DRIFT.name: ("episodes",)}

@@ -34,6 +34,7 @@ def test_a_run_of_flags_is_one_episode_with_its_peak_and_recovery():
     assert (e.band_low, e.band_high) == (55.0, 65.0)
     # days 18: 66 (out), 19–20 in, 21 out, 22–24 in → recovery opens on day 22
     assert e.recovered_day == DAYS[22] and e.recovery_days == 12
+    assert e.recovery_confirmed_day == DAYS[24]  # the run's third in-band day
 
 
 def test_gaps_direction_changes_and_participants_split_episodes():
@@ -91,14 +92,16 @@ def test_recovery_matches_a_plain_scan_on_random_series():
                        "participant_id": rng.choice(["A", "B", "C"], 40), "metric": rng.choice(["steps", "resting_hr_bpm"], 40),
                        "start_day": pd.to_datetime("2024-12-25") + pd.to_timedelta(rng.integers(0, 75, 40), unit="D"),
                        "band_low": rng.choice([2.0, 4.0, np.nan], 40), "band_high": 7.0})
-    got = _recovery(ep, values, 3).set_index("episode")["recovered_day"]
+    recovery = _recovery(ep, values, 3).set_index("episode")
+    got, got_confirmed = recovery["recovered_day"], recovery["recovery_confirmed_day"]
     for e in ep.itertuples():
         series = values[(values.participant_id == e.participant_id) & (values.metric == e.metric)
                         & (values.day > e.start_day)].sort_values("day")
-        expected, run = pd.NaT, []
+        expected, confirmed, run = pd.NaT, pd.NaT, []
         for row in series.itertuples():
             run = run + [row.day] if e.band_low <= row.value <= e.band_high else []
             if len(run) == 3:
-                expected = run[0]
+                expected, confirmed = run[0], run[2]
                 break
         assert (pd.isna(got[e.episode]) and pd.isna(expected)) or got[e.episode] == expected, e
+        assert (pd.isna(got_confirmed[e.episode]) and pd.isna(confirmed)) or got_confirmed[e.episode] == confirmed, e

@@ -72,7 +72,8 @@ def test_coverage_is_updated_from_the_rewritten_months_and_matches_the_definitio
     writes.replace_days(conn, tables.DAILY_METRICS, daily, first, last)
     refresh_participant_coverage(conn, 0.5)
     _assert_matches(conn, daily, 0.5)
-    assert conn.execute("SELECT count(*) FROM ops.summary_pending").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM ops.summary_pending "
+                        "WHERE summary = 'participant_coverage'").fetchone()[0] == 0
     months_before = conn.execute("SELECT * FROM ops.coverage_months WHERE month < DATE '2025-03-01' "
                                  "ORDER BY ALL").fetchall()
 

@@ -142,7 +142,8 @@ CREATE TABLE IF NOT EXISTS analytics.episodes (
     band_low       DOUBLE,
     band_high      DOUBLE,
     recovered_day  DATE,
-    recovery_days  DOUBLE
+    recovery_days  DOUBLE,
+    recovery_confirmed_day DATE
 );
 
 CREATE TABLE IF NOT EXISTS quality.quarantine (
@@ -229,6 +230,7 @@ ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS wasserstein DOUBLE;
 ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS slope_per_week DOUBLE;
 ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS trend_p DOUBLE;
 ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS trend_n INTEGER;
+ALTER TABLE analytics.episodes ADD COLUMN IF NOT EXISTS recovery_confirmed_day DATE;
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT 0;
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_ignored BIGINT DEFAULT 0;
 
@@ -241,7 +243,8 @@ CREATE TABLE IF NOT EXISTS ops.publish_pending (
 );
 
 -- Day ranges of analytics tables rewritten since a summary that reads them was last brought up to date
--- (summary: participant_coverage; written in the same transaction as the rows, cleared by the summary).
+-- (summary: participant_coverage or episodes; written in the same transaction as the rows, cleared by the
+-- summary's update).
 CREATE TABLE IF NOT EXISTS ops.summary_pending (
     summary    VARCHAR NOT NULL,
     first_day  DATE    NOT NULL,

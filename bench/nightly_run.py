@@ -8,7 +8,8 @@ the full history of baselines, drift and proxies computed by the production tran
 participants at a time (what a completed backfill leaves), loaded through warehouse.writes.
 
 Measured: `dagster job execute -j nightly_refresh` with the nightly schedule's range tags (yesterday and the
-3 look-back days) as a subprocess — Dagster start-up, ingestion of the (unchanged) landing folder, the daily
+3 look-back days) as a subprocess, after one such run for the night before (which brings the summaries kept
+up to date from rewritten days to their steady state) — Dagster start-up, ingestion of the (unchanged) landing folder, the daily
 assets over 4 days for every participant (reading only the windows they need), their checks, episodes, the
 quality report and the publication of analytics.duckdb (patching the spare generation the set-up's two
 publications left, as every nightly run after the second one does). Prints the wall time, the child's peak RSS and each
@@ -21,7 +22,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -103,18 +103,44 @@ def ensure_published(home: Path) -> None:
     so the measured run patches the spare in place as every later nightly run does."""
     from pipelines.settings import Paths
     from warehouse.connection import connect
-    from warehouse.publish import generations_dir, publish
+    from warehouse.publish import publish, usable_generations
 
     paths = Paths(home)
-    gens = generations_dir(paths.analytics)
-    while not gens.exists() or len([g for g in gens.iterdir() if g.is_dir()]) < 2:
-        t0 = time.perf_counter()
-        conn = connect(paths.warehouse)
-        try:
+    conn = connect(paths.warehouse)
+    try:
+        while usable_generations(conn, paths.analytics) < 2:
+            t0 = time.perf_counter()
             publish(conn, paths.analytics)
-        finally:
-            conn.close()
-        print(f"  set-up: published analytics.duckdb ({time.perf_counter() - t0:.0f} s)", flush=True)
+            print(f"  set-up: published analytics.duckdb ({time.perf_counter() - t0:.0f} s)", flush=True)
+    finally:
+        conn.close()
+
+
+def nightly(home: Path, dagster_home: Path, first: str, start: dt.date, end: dt.date) -> tuple[float, float, list]:
+    """One ``dagster job execute -j nightly_refresh`` over start … end: wall seconds, the child's peak RSS (MB)
+    and the run's step stats."""
+    from dagster import DagsterInstance
+
+    from pipelines.partitions import range_tags
+
+    env = {**os.environ, "WELLNESS_HOME": str(home), "DAGSTER_HOME": str(dagster_home),
+           "WELLNESS_PARTITIONS_START": first}
+    cmd = [str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m", "pipelines.definitions",
+           "-j", "nightly_refresh", "--tags", json.dumps(range_tags(start, end))]
+    code = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]).returncode; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r)")
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, *cmd], env=env, cwd=REPO, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if out.returncode != 0:
+        print(out.stdout[-3000:], out.stderr[-3000:])
+        raise SystemExit(f"nightly run failed ({out.returncode})")
+    peak = int(out.stderr.strip().splitlines()[-1]) / 1024
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.get_runs(limit=1)[0]
+        assert run.status.value == "SUCCESS", run.status
+        steps = instance.get_run_step_stats(run.run_id)
+    return seconds, peak, steps
 
 
 def main() -> None:
@@ -139,33 +165,22 @@ def main() -> None:
     dagster_home = home / "dagster_home"
     dagster_home.mkdir(exist_ok=True)
     from pipelines.settings import DAGSTER_YAML
-
-    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
-    from pipelines.partitions import range_tags
     from pipelines.schedules import nightly_range
 
-    start, end = nightly_range(dt.date.today(), args.lookback)
-    env = {**os.environ, "WELLNESS_HOME": str(home), "DAGSTER_HOME": str(dagster_home),
-           "WELLNESS_PARTITIONS_START": json.loads(setup.read_text())["first"]}
-    cmd = [str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m", "pipelines.definitions",
-           "-j", "nightly_refresh", "--tags", json.dumps(range_tags(start, end))]
+    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    first = json.loads(setup.read_text())["first"]
     warehouse_mb = (home / "warehouse.duckdb").stat().st_size / 1e6
-    t0 = time.perf_counter()
-    out = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if out.returncode != 0:
-        print(out.stdout[-3000:], out.stderr[-3000:])
-        raise SystemExit(f"nightly run failed ({out.returncode})")
-    from dagster import DagsterInstance
-
-    with DagsterInstance.from_config(str(dagster_home)) as instance:
-        run = instance.get_runs(limit=1)[0]
-        steps = instance.get_run_step_stats(run.run_id)
     print(f"{os.cpu_count()} cores; {args.participants:,} participants × {args.days} days × 8 metrics; "
           f"warehouse {warehouse_mb:,.0f} MB")
+    # the night before: brings the summaries kept up to date from rewritten days (coverage months, episodes)
+    # to the state every later night starts from
+    start, end = nightly_range(dt.date.today() - dt.timedelta(days=1), args.lookback)
+    seconds, peak, _ = nightly(home, dagster_home, first, start, end)
+    print(f"  the night before ({start} … {end}): {seconds:.1f} s, peak RSS {peak:,.0f} MB")
+    start, end = nightly_range(dt.date.today(), args.lookback)
+    seconds, peak, steps = nightly(home, dagster_home, first, start, end)
     print(f"nightly run (dagster job execute nightly_refresh, {start} … {end}): {seconds:.1f} s wall including "
-          f"Dagster start-up, peak RSS {peak:,.0f} MB, run {run.status.value}")
+          f"Dagster start-up, peak RSS {peak:,.0f} MB, run SUCCESS")
     for s in sorted(steps, key=lambda s: s.start_time or 0):
         if s.start_time and s.end_time:
             print(f"  step {s.step_key:<24} {s.end_time - s.start_time:6.1f} s")

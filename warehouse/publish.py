@@ -60,6 +60,14 @@ def current_generation(target: Path) -> Path | None:
     return linked if linked.parent.resolve() == home.resolve() and linked.is_dir() else None
 
 
+def usable_generations(conn: duckdb.DuckDBPyConnection, target: str | Path) -> int:
+    """How many generations of ``target`` were built from this warehouse with the current layout."""
+    home = generations_dir(Path(target))
+    stamp = _stamp(conn)
+    return sum(1 for gen in (home.iterdir() if home.exists() else ())
+               if gen.is_dir() and (_state(gen) or {}).get("stamp") == stamp)
+
+
 def publish(conn: duckdb.DuckDBPyConnection, target: str | Path) -> dict[str, int]:
     """Bring a spare generation up to date with the warehouse (``conn``: the open warehouse) and point
     ``target`` at it atomically. Returns rows per published table.

@@ -42,7 +42,20 @@ def daily_values_for_days(conn, start: dt.date, end: dt.date, min_coverage: floa
                           participants: tuple[str, str] = ALL_PARTICIPANTS) -> pd.DataFrame:
     """participant_id, day, metric, value of days whose coverage passes ``min_coverage``, for participant ids
     in ``participants`` (first, last; inclusive)."""
-    return conn.execute(sql("daily_values_for_days"), [start, end, min_coverage, *participants]).df()
+    return _labels_as_categories(conn, sql("daily_values_for_days"), [start, end, min_coverage, *participants],
+                                 ["participant_id", "metric"])
+
+
+def _labels_as_categories(conn, query: str, params: list, labels: list[str]) -> pd.DataFrame:
+    """The result of ``query`` with the ``labels`` columns as categoricals whose categories are sorted (what
+    ``pd.factorize(..., sort=True)`` of the strings gives), through Arrow: a few thousand distinct ids over
+    millions of rows cost one dictionary, not a Python string per row (~2× faster to read and to pivot)."""
+    table = conn.sql(query.rstrip().rstrip(";"), params=params).to_arrow_table()
+    frame = table.to_pandas(strings_to_categorical=True, date_as_object=False)
+    for column in labels:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].cat.reorder_categories(sorted(frame[column].cat.categories))
+    return frame
 
 
 def participant_chunks(conn, start: dt.date, end: dt.date, size: int) -> list[tuple[str, str]]:

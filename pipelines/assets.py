@@ -139,7 +139,8 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
     return MaterializeResult(metadata=metadata, check_results=check_results)
 
 
-def participant_chunks(conn, start: dt.date, end: dt.date, scale: int = 1) -> list[tuple[str, str]]:
+def participant_chunks(conn, start: dt.date, end: dt.date, scale: int = 1,
+                       among_episode_candidates: bool = False) -> list[tuple[str, str]]:
     """Participant id ranges to compute a windowed asset in, so memory stays bounded however many
     participants and days a run covers: about ``$WELLNESS_CHUNK_PARTICIPANT_DAYS`` (default 400,000)
     participant·days of window per chunk (a nightly run of 10,000 people: 2 chunks; a 2-year backfill: ~500
@@ -147,7 +148,7 @@ def participant_chunks(conn, start: dt.date, end: dt.date, scale: int = 1) -> li
     first = start - dt.timedelta(days=WINDOWS.drift_history_days - 1)
     n_days = (end - first).days + 1
     budget = int(os.environ.get("WELLNESS_CHUNK_PARTICIPANT_DAYS", 400_000)) * scale
-    return reads.participant_chunks(conn, first, end, max(1, budget // n_days))
+    return reads.participant_chunks(conn, first, end, max(1, budget // n_days), among_episode_candidates)
 
 
 def _by_participant_chunk(compute):
@@ -250,7 +251,8 @@ def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mater
         scope = reads.select_episode_candidates(conn)
         first, last = reads.data_day_range(conn)
         # episodes read only flagged series from their first flag: 4× the people per chunk of a windowed asset
-        chunks = participant_chunks(conn, first, last, scale=4) if first else [reads.ALL_PARTICIPANTS]
+        chunks = participant_chunks(conn, first, last, scale=4, among_episode_candidates=True) if first \
+            else [reads.ALL_PARTICIPANTS]
         parts = [find_episodes(*reads.episode_inputs(conn, chunk)) for chunk in chunks]  # chunks bound memory
         found = [p for p in parts if len(p)]
         frame = pd.concat(found, ignore_index=True) if found else parts[0]

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import lake, tables
-from warehouse.connection import sql
+from warehouse.connection import registered, sql
 
 
 def current_file_versions(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -58,10 +58,15 @@ def _labels_as_categories(conn, query: str, params: list, labels: list[str]) -> 
     return frame
 
 
-def participant_chunks(conn, start: dt.date, end: dt.date, size: int) -> list[tuple[str, str]]:
+def participant_chunks(conn, start: dt.date, end: dt.date, size: int,
+                       among_episode_candidates: bool = False) -> list[tuple[str, str]]:
     """(first id, last id) of consecutive chunks of at most ``size`` participants with daily metrics in
-    start … end (one chunk covering everyone when there are none)."""
-    ids = [r[0] for r in conn.execute(sql("participants_in_days"), [start, end]).fetchall()]
+    start … end (with ``among_episode_candidates``: of the participants in ``episode_candidates``), one chunk
+    covering everyone when there are none."""
+    query = sql("participants_in_days")
+    if among_episode_candidates:
+        query = "SELECT DISTINCT participant_id FROM episode_candidates ORDER BY participant_id"
+    ids = [r[0] for r in conn.execute(query, [] if among_episode_candidates else [start, end]).fetchall()]
     if not ids:
         return [ALL_PARTICIPANTS]
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
@@ -109,9 +114,15 @@ def episode_inputs(conn: duckdb.DuckDBPyConnection, participants: tuple[str, str
     """Flagged drift days, the baselines of those days, and the daily values from the first flagged day on,
     of the series in ``episode_candidates`` (select_episode_candidates) with participant ids in
     ``participants``."""
-    flags = conn.execute(sql("episode_flags"), [*participants]).df()
-    bands = conn.execute(sql("episode_baselines"), [*participants, *participants]).df()
-    values = conn.execute(sql("episode_values"), [*participants, *participants]).df()
+    none = conn.execute("SELECT count(*) = 0 FROM episode_candidates").fetchone()[0]
+
+    def read(name, params):  # no candidates (nothing changed): the columns without scanning the tables
+        query = sql(name).rstrip().rstrip(";")
+        return conn.execute(f"SELECT * FROM ({query}) LIMIT 0" if none else query, params).df()
+    flags = read("episode_flags", [*participants])
+    with registered(conn, "episode_flag_days", flags):  # analytics.drift scanned once, not three times
+        bands = read("episode_baselines", [*participants])
+        values = read("episode_values", [*participants])
     return flags, bands, values
 
 

@@ -256,7 +256,7 @@ def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mater
         parts = [find_episodes(*reads.episode_inputs(conn, chunk)) for chunk in chunks]  # chunks bound memory
         found = [p for p in parts if len(p)]
         frame = pd.concat(found, ignore_index=True) if found else parts[0]
-        writes.replace_episodes(conn, frame, scope)
+        writes.replace_episodes(conn, frame)
         total, recovered, median_recovery = reads.episode_totals(conn)
     progress.report(f"{'episodes':<20} {total} episodes, {recovered} recovered ({len(frame)} in "
                     f"{'every series' if scope == 'all' else 'the series the run changed'})")

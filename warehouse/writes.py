@@ -153,14 +153,12 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: tables.Table, frame: p
     return len(frame)
 
 
-def replace_episodes(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, scope: str) -> int:
-    """Make analytics.episodes hold ``frame`` for the series in ``episode_candidates`` (``scope`` "changed") or
-    for every series (``scope`` "all"), and clear the day ranges that led to it, in one transaction."""
-    if scope == "all" or lake.root_of(conn):
-        n = replace_table(conn, tables.EPISODES, frame)
-        if not lake.root_of(conn):
-            conn.execute("DELETE FROM ops.summary_pending WHERE summary = 'episodes'")
-        return n
+def replace_episodes(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
+    """Make analytics.episodes hold ``frame`` for the series in ``episode_candidates`` and clear the day ranges
+    that selected them, in one transaction (on a lake, where every flagged series is a candidate, the whole
+    table is replaced)."""
+    if lake.root_of(conn):
+        return replace_table(conn, tables.EPISODES, frame)
     with transaction(conn), registered(conn, "incoming", frame):
         conn.execute(f"DELETE FROM {tables.EPISODES.name} e USING episode_candidates c "
                      "WHERE e.participant_id = c.participant_id AND e.metric = c.metric")

@@ -94,17 +94,11 @@ def _columns_of(expectations) -> set[str]:
         out.update(config.get("column_list") or [])
         condition = config.get("row_condition")
         if condition is not None:
-            out.add(_condition_column(condition))
+            parsed = _parsed_condition(condition)
+            if parsed is None:
+                raise ValueError(f"unsupported row condition {condition!r}")
+            out.add(parsed[0])
     return out
-
-
-def _condition_column(condition) -> str:
-    """The column a GX 1.24 row condition tests (a ``Column(...) == value`` object or its dict form)."""
-    if isinstance(condition, dict) and "column" in condition:
-        return condition["column"]["name"]
-    if hasattr(condition, "column"):
-        return condition.column.name
-    raise ValueError(f"unsupported row condition {condition!r}")
 
 
 LABEL_COLUMNS = ("metric", "unit", "source", "instrument", "severity", "direction", "domain", "source_format")
@@ -157,12 +151,21 @@ def _condition(config) -> str:
     return f"({column}{' where ' + _condition_text(condition) if condition else ''})"
 
 
-def _condition_text(condition) -> str:
-    """GX 1.24 stores a pandas row condition either as the string given or as a parsed dict."""
+def _parsed_condition(condition) -> tuple[str, str, object] | None:
+    """(column, operator, parameter) of a GX 1.24 pandas row condition, stored either as a parsed dict or as
+    a ``Column(...) == value`` object; None for the string forms."""
     if isinstance(condition, dict) and "column" in condition:
-        return f"{condition['column']['name']} {condition['operator']} {condition['parameter']!r}"
+        return condition["column"]["name"], condition["operator"], condition["parameter"]
+    if hasattr(condition, "column"):
+        return condition.column.name, condition.operator.value, condition.parameter
+    return None
+
+
+def _condition_text(condition) -> str:
+    parsed = _parsed_condition(condition)
+    if parsed is not None:
+        column, operator, parameter = parsed
+        return f"{column} {operator} {parameter!r}"
     if isinstance(condition, dict):
         return str(condition.get("pass_through_filter") or condition)
-    if hasattr(condition, "column"):
-        return f"{condition.column.name} {condition.operator.value} {condition.parameter!r}"
     return str(getattr(condition, "pass_through_filter", condition))

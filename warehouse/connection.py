@@ -17,8 +17,8 @@ SQL_DIR = Path(__file__).parent / "sql"
 
 @cache
 def sql(name: str) -> str:
-    """Text of ``warehouse/sql/<name>.sql``."""
-    return (SQL_DIR / f"{name}.sql").read_text()
+    """Text of ``warehouse/sql/<name>.sql`` without a final semicolon (so it can also be a subquery)."""
+    return (SQL_DIR / f"{name}.sql").read_text().rstrip().rstrip(";")
 
 
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:

@@ -50,7 +50,7 @@ def _labels_as_categories(conn, query: str, params: list, labels: list[str]) -> 
     """The result of ``query`` with the ``labels`` columns as categoricals whose categories are sorted (what
     ``pd.factorize(..., sort=True)`` of the strings gives), through Arrow: a few thousand distinct ids over
     millions of rows cost one dictionary, not a Python string per row (~2× faster to read and to pivot)."""
-    table = conn.sql(query.rstrip().rstrip(";"), params=params).to_arrow_table()
+    table = conn.sql(query, params=params).to_arrow_table()
     frame = table.to_pandas(strings_to_categorical=True, date_as_object=False)
     for column in labels:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
@@ -105,7 +105,7 @@ def select_episode_candidates(conn: duckdb.DuckDBPyConnection) -> str:
         query, scope = "SELECT DISTINCT participant_id, metric FROM analytics.drift WHERE flagged", "all"
     else:
         query, scope = sql("episode_candidates_affected"), "changed"
-    conn.execute("CREATE OR REPLACE TEMP TABLE episode_candidates AS " + query.rstrip().rstrip(";"))
+    conn.execute("CREATE OR REPLACE TEMP TABLE episode_candidates AS " + query)
     return scope
 
 
@@ -117,7 +117,7 @@ def episode_inputs(conn: duckdb.DuckDBPyConnection, participants: tuple[str, str
     none = conn.execute("SELECT count(*) = 0 FROM episode_candidates").fetchone()[0]
 
     def read(name, params):  # no candidates (nothing changed): the columns without scanning the tables
-        query = sql(name).rstrip().rstrip(";")
+        query = sql(name)
         return conn.execute(f"SELECT * FROM ({query}) LIMIT 0" if none else query, params).df()
     flags = read("episode_flags", [*participants])
     with registered(conn, "episode_flag_days", flags):  # analytics.drift scanned once, not three times

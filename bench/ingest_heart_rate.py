@@ -8,9 +8,10 @@ Value; one sample a minute for each participant) and the same rows as Parquet (t
 measurement in a fresh process so its peak RSS is its own:
   duckdb_csv       DuckDB: read the CSV, parse the time, per-person-day count/mean/min/max
   duckdb_parquet   DuckDB: the same group-by over the Parquet file
-  wellness_csv     transforms.sources.fitabase_intraday.parse → quality.rules.apply_row_rules →
-                   transforms.samples.DailyFromSamples (the ingestion path: every row validated, bad rows kept
-                   with their line for quarantine, daily mean HR and coverage)
+  wellness_csv     the ingestion path as pipelines.ingestion runs it: transforms.ingest.detect + parse_input
+                   (Arrow fast path of fitabase_intraday, account ids → keyed pseudonyms) →
+                   quality.rules.apply_row_rules → transforms.samples.DailyFromSamples (every row validated,
+                   bad rows kept with their line for quarantine, daily mean HR and coverage)
 Apple Health XML has its own script (bench/apple_health_parse.py). One line per figure.
 """
 
@@ -71,17 +72,17 @@ def wellness_csv(path: Path) -> dict:
     import datetime as dt
 
     from quality.rules import apply_row_rules
-    from transforms.ingest import ParseContext
+    from transforms.identity import ParticipantMap
+    from transforms.ingest import detect, parse_input
     from transforms.landing import plain_file
     from transforms.samples import DailyFromSamples
-    from transforms.sources import fitabase_intraday
 
-    name = "fitabase/heartrate_seconds_merged.csv"
-    daily = DailyFromSamples(fitabase_intraday.FORMAT, name)
+    source = plain_file(path, "fitabase/heartrate_seconds_merged.csv")
+    module = detect(source)
+    daily = DailyFromSamples(module.FORMAT, source.source_file)
     records = rejected = 0
-    for chunk in fitabase_intraday.parse(plain_file(path, name), ParseContext(name, "UTC")):
-        chunk.samples["participant_id"] = chunk.samples["account_id"]
-        chunk = apply_row_rules(chunk, fitabase_intraday.FORMAT, dt.date(2100, 1, 1))
+    for chunk in parse_input(source, module, ParticipantMap.load(None, b"bench key")):  # ids → pseudonyms
+        chunk = apply_row_rules(chunk, module.FORMAT, dt.date(2100, 1, 1))
         daily.add(chunk.samples)
         records += chunk.n_records
         rejected += len(chunk.rejects)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.records import ParseResult, empty_rejects, raw_text, rejects_frame
+from transforms.records import ParseResult, empty_rejects, per_label, raw_text, rejects_frame, sample_locators
 
 EARLIEST_PLAUSIBLE_DAY = pd.Timestamp("2000-01-01")
 
@@ -78,27 +78,30 @@ def sample_reasons(samples: pd.DataFrame, today: dt.date) -> pd.Series:
     sleep interval that does not end after it starts or lasts over a day, a time in the future or before
     2000. Vectorised masks; reason texts are built for the failing samples only."""
     specs = vocabulary.metrics()
-    metric = samples["metric"].astype(object).to_numpy()
-    lo = pd.Series(metric).map({m: s.valid_min for m, s in specs.items()}).to_numpy(dtype="float64")
-    hi = pd.Series(metric).map({m: s.valid_max for m, s in specs.items()}).to_numpy(dtype="float64")
+    lo = per_label(samples["metric"], {m: s.valid_min for m, s in specs.items()})
+    hi = per_label(samples["metric"], {m: s.valid_max for m, s in specs.items()})
     value = samples["value"].to_numpy(dtype="float64")
-    kind = samples["kind"].astype(object).to_numpy()
+    kind = per_label(samples["kind"], {"level": 1, "amount": 2, "sleep": 3}, default=0, dtype="int8")
     start = samples["start"].to_numpy()
     latest = np.datetime64(pd.Timestamp(today) + pd.Timedelta(days=2), "s")
     future = start >= latest
     early = start < np.datetime64(EARLIEST_PLAUSIBLE_DAY, "s")
-    measured = (kind == "level") | (kind == "amount")
+    measured = (kind == 1) | (kind == 2)
     unknown = measured & np.isnan(lo)
     out_of_range = measured & ~unknown & ((value < lo) | (value > hi))
-    sleep = kind == "sleep"
-    start_off = np.nan_to_num(samples["utc_offset_min"].to_numpy(dtype="float64"))
-    end_off = samples["end_utc_offset_min"].fillna(samples["utc_offset_min"]).fillna(0.0).to_numpy(dtype="float64")
-    minutes = ((samples["end"].to_numpy() - start).astype("timedelta64[s]").astype("float64") / 60
-               - end_off + start_off)
-    not_after = sleep & ~(minutes > 0)
-    too_long = sleep & (minutes > 24 * 60)
+    sleep = kind == 3
+    not_after = too_long = np.zeros(len(samples), dtype=bool)
+    if sleep.any():
+        start_off = np.nan_to_num(samples["utc_offset_min"].to_numpy(dtype="float64"))
+        end_off = (samples["end_utc_offset_min"].fillna(samples["utc_offset_min"]).fillna(0.0)
+                   .to_numpy(dtype="float64"))
+        minutes = ((samples["end"].to_numpy() - start).astype("timedelta64[s]").astype("float64") / 60
+                   - end_off + start_off)
+        not_after = sleep & ~(minutes > 0)
+        too_long = sleep & (minutes > 24 * 60)
     bad = future | early | unknown | out_of_range | not_after | too_long
     reason = pd.Series(pd.NA, index=samples.index, dtype="string")
+    metric = samples["metric"].to_numpy(dtype=object) if bad.any() else None
     for i in np.flatnonzero(bad):  # only the failing samples
         day = pd.Timestamp(start[i]).strftime("%Y-%m-%d")
         reason.iloc[i] = (f"day {day} is in the future" if future[i] else
@@ -108,6 +111,10 @@ def sample_reasons(samples: pd.DataFrame, today: dt.date) -> pd.Series:
                           "sleep interval does not end after it starts" if not_after[i] else
                           "sleep interval longer than 24 h")
     return reason
+
+
+def _with_default_index(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame if frame.index.equals(pd.RangeIndex(len(frame))) else frame.reset_index(drop=True)
 
 
 def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | None = None) -> ParseResult:
@@ -150,8 +157,9 @@ def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | No
         bad = reason.notna()
         if bad.any():
             bad_samples = samples[bad]
-            rejects.append(rejects_frame(bad_samples["source_file"].iloc[0], source_format, bad_samples["locator"],
-                                         reason[bad], _raw_for(result, bad_samples["locator"])))
+            locators = sample_locators(bad_samples)
+            rejects.append(rejects_frame(bad_samples["source_file"].iloc[0], source_format, locators,
+                                         reason[bad], _raw_for(result, locators)))
             samples = samples[~bad]
 
     parts = [r for r in rejects if len(r)]
@@ -159,7 +167,7 @@ def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | No
         observations=obs.reset_index(drop=True),
         responses=resp.reset_index(drop=True),
         rejects=pd.concat(parts, ignore_index=True) if parts else empty_rejects(),
-        samples=samples.reset_index(drop=True),
+        samples=_with_default_index(samples),
         n_records=result.n_records,
         n_empty=result.n_empty,
         n_ignored=result.n_ignored,

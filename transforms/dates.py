@@ -50,29 +50,27 @@ def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     return era * 146097 + doe - 719468
 
 
+_STAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 21, 22, 23, 24]  # YYYY-MM-DD HH:MM:SS ±HHMM
+_STAMP_SEPARATORS = [4, 7, 10, 13, 16, 19]
+_STAMP_SEPARATOR_BYTES = np.frombuffer(b"-- :: ", dtype=np.uint8)
+_STAMP_FIELD_WEIGHTS = np.zeros((18, 8), dtype=np.int32)  # digit position → (year … offset minutes)
+for _field, (_first, _width) in enumerate([(0, 4), (4, 2), (6, 2), (8, 2), (10, 2), (12, 2), (14, 2), (16, 2)]):
+    _STAMP_FIELD_WEIGHTS[_first:_first + _width, _field] = 10 ** np.arange(_width - 1, -1, -1)
+
+
 def parse_offset_timestamps(text) -> tuple[np.ndarray, np.ndarray]:
     """``YYYY-MM-DD HH:MM:SS ±HHMM`` strings (Apple Health's layout) → (local wall-clock datetime64[s],
     UTC offset in minutes). Parsed as a byte matrix, so a million stamps take milliseconds; any string not in
     that exact layout (or with an impossible month, day or time) gives NaT / NaN."""
     raw = np.asarray(text, dtype="S25")
-    b = raw.view(np.uint8).reshape(len(raw), 25).astype(np.int64) if len(raw) else np.zeros((0, 25), np.int64)
-    digit = b - 48
-
-    def num(lo, hi):
-        out = np.zeros(len(b), dtype=np.int64)
-        for i in range(lo, hi):
-            out = out * 10 + digit[:, i]
-        return out
-
-    digits_at = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 21, 22, 23, 24]
-    ok = ((digit[:, digits_at] >= 0) & (digit[:, digits_at] <= 9)).all(axis=1)
-    ok &= (b[:, 4] == 45) & (b[:, 7] == 45) & (b[:, 10] == 32) & (b[:, 13] == 58) & (b[:, 16] == 58)
-    ok &= (b[:, 19] == 32) & ((b[:, 20] == 43) | (b[:, 20] == 45))
-    year, month, day = num(0, 4), num(5, 7), num(8, 10)
-    hour, minute, second = num(11, 13), num(14, 16), num(17, 19)
+    b = raw.view(np.uint8).reshape(len(raw), 25) if len(raw) else np.zeros((0, 25), np.uint8)
+    digits = b[:, _STAMP_DIGITS].astype(np.int32) - 48
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    ok &= (b[:, _STAMP_SEPARATORS] == _STAMP_SEPARATOR_BYTES).all(axis=1) & ((b[:, 20] == 43) | (b[:, 20] == 45))
+    year, month, day, hour, minute, second, off_h, off_m = (digits @ _STAMP_FIELD_WEIGHTS).astype(np.int64).T
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour < 24) & (minute < 60) & (second < 61)
     seconds = (_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second)
     local = np.where(ok, seconds, 0).astype("datetime64[s]")
     local[~ok] = np.datetime64("NaT")
-    offset = np.where(b[:, 20] == 45, -1.0, 1.0) * (num(21, 23) * 60 + num(23, 25))
+    offset = np.where(b[:, 20] == 45, -1.0, 1.0) * (off_h * 60 + off_m)
     return local, np.where(ok, offset, np.nan)

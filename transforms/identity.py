@@ -17,6 +17,7 @@ import hmac
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MAP_COLUMNS = ["participant_id", "source", "source_account_id"]
@@ -55,7 +56,14 @@ class ParticipantMap:
         return cls(table, key)
 
     def resolve(self, source: str, account_ids: pd.Series) -> pd.Series:
-        """Participant ids for a column of account ids of one source family (vectorised)."""
+        """Participant ids for a column of account ids of one source family (vectorised). A categorical column
+        is resolved once per distinct account and stays categorical."""
+        if isinstance(account_ids.dtype, pd.CategoricalDtype):
+            ids = self.resolve(source, pd.Series(account_ids.cat.categories, dtype="string"))
+            labels, codes_of_label = np.unique(ids.to_numpy(dtype=object), return_inverse=True)
+            codes = account_ids.cat.codes.to_numpy()
+            remapped = np.where(codes >= 0, codes_of_label.reshape(-1)[np.maximum(codes, 0)], -1)
+            return pd.Series(pd.Categorical.from_codes(remapped, labels), index=account_ids.index)
         accounts = account_ids.astype("string").str.strip()
         lookup = self.table[self.table["source"] == source].set_index("source_account_id")["participant_id"]
         mapped = accounts.map(lookup).astype("string")

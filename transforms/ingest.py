@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from transforms import sources, vocabulary
@@ -109,9 +110,12 @@ def parse_input(source: LandingFile, module: ModuleType, participant_map: Partic
 
 def _identify(frame: pd.DataFrame, module, participant_map: ParticipantMap, participant: str | None,
               columns: list[str]) -> pd.DataFrame:
+    """``frame``'s ``columns`` (missing ones empty) with ``participant_id`` set; shares the other columns'
+    data instead of copying them (chunks of intraday files run to millions of rows)."""
+    cells = {c: frame[c] for c in columns if c in frame.columns}
     if module.SCOPE == "person":
-        frame = frame.assign(participant_id=pd.Series(participant, index=frame.index, dtype="string"))
+        cells["participant_id"] = pd.Series(participant, index=frame.index, dtype="string")
     elif "account_id" in frame.columns:
-        frame = frame.assign(participant_id=participant_map.resolve(module.ACCOUNT_SOURCE, frame["account_id"]))
-        frame = frame.drop(columns="account_id")
-    return frame.reindex(columns=columns)
+        cells["participant_id"] = participant_map.resolve(module.ACCOUNT_SOURCE, frame["account_id"])
+    return pd.DataFrame({c: cells.get(c, pd.Series(np.nan, index=frame.index)) for c in columns},
+                        index=frame.index, copy=False)

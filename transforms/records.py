@@ -35,11 +35,14 @@ RESPONSE_SCHEMA = {
 #   sleep    an interval: value 1 = asleep, 0 = in bed awake; sessions become main sleep and naps
 # ``start``/``end`` are local wall-clock times; ``utc_offset_min`` / ``end_utc_offset_min`` their own
 # offsets when the format gives them (a night across a DST change has two different offsets).
+# ``locator`` may be left empty when ``line`` holds the record's CSV line number: large line-numbered files
+# then never build a text per sample, only for the samples a rule quarantines (``sample_locators``).
+# Label columns may also come as pandas categoricals (the Arrow fast path), which every consumer accepts.
 SAMPLE_SCHEMA = {
     "participant_id": "string", "metric": "string", "kind": "string", "start": "datetime64[s]",
     "end": "datetime64[s]", "utc_offset_min": "float64", "end_utc_offset_min": "float64", "value": "float64",
     "source_rank": "int64",
-    "source": "string", "source_file": "string", "locator": "string",
+    "source": "string", "source_file": "string", "locator": "string", "line": "Int64",
 }
 REJECT_SCHEMA = {"source_file": "string", "locator": "string", "source_format": "string", "reason": "string",
                  "raw": "string"}
@@ -100,6 +103,31 @@ class ParseResult:
 def line_locators(n_rows: int, first_data_line: int = 2) -> np.ndarray:
     """``line N`` locators for CSV data rows (the header is line 1)."""
     return np.char.add("line ", (np.arange(n_rows) + first_data_line).astype(str))
+
+
+def label_codes(labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct labels) of a label column, NA coded -1: a categorical's own codes, else a hash
+    factorisation. Lets per-label lookups run once per label instead of once per row."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return labels.cat.codes.to_numpy().astype(np.int64), labels.cat.categories.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(labels)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def per_label(labels: pd.Series, mapping: dict, default=np.nan, dtype="float64") -> np.ndarray:
+    """``mapping[label]`` for each row (``default`` for NA or unmapped labels), looked up once per label."""
+    codes, uniques = label_codes(labels)
+    table = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=dtype)
+    return table[codes]
+
+
+def sample_locators(samples: pd.DataFrame) -> pd.Series:
+    """The samples' locators as text: ``locator`` where given, else ``line N`` from ``line``."""
+    locator = samples["locator"].astype("string")
+    if "line" not in samples.columns or locator.notna().all():
+        return locator
+    line = samples["line"].astype("Int64").astype("string")
+    return locator.where(locator.notna(), "line " + line)
 
 
 def raw_text(raw_records, locators) -> pd.Series:

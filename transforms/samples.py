@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.records import OBSERVATION_COLUMNS, empty_observations
+from transforms.records import OBSERVATION_COLUMNS, empty_observations, label_codes, per_label
 
 HEART_RATE = "heart_rate_mean_bpm"
 
@@ -52,23 +52,50 @@ class DailyFromSamples:
     def add(self, samples: pd.DataFrame) -> None:
         if samples.empty:
             return
-        level = samples[samples["kind"] == "level"]
+        kind = per_label(samples["kind"], {"level": 1, "amount": 2, "sleep": 3}, default=0, dtype="int8")
+        level = samples if (kind == 1).all() else samples[kind == 1]
         if len(level):
-            self._levels.append(level.assign(day=level["start"].dt.normalize())
-                                .groupby(["participant_id", "day", "metric"], observed=True)["value"]
-                                .agg(["sum", "count"]).reset_index())
-            hr = level[level["metric"] == HEART_RATE]
-            if len(hr):
-                self._minutes.append(_or_by_hour(hr))
-        amount = samples[samples["kind"] == "amount"]
+            self._add_levels(level)
+        if (kind == 1).all():
+            return
+        amount = samples[kind == 2]
         if len(amount):
             self._amounts.append(amount.assign(hour=amount["start"].dt.floor("h"))
                                  .groupby(["participant_id", "metric", "hour", "source_rank"], observed=True)
                                  ["value"].agg(["sum", "count"]).reset_index())
-        sleep = samples[samples["kind"] == "sleep"]
+        sleep = samples[kind == 3]
         if len(sleep):
             self._sleep.append(sleep[["participant_id", "start", "end", "utc_offset_min", "end_utc_offset_min",
                                       "value", "source_rank"]])
+
+    def _add_levels(self, level: pd.DataFrame) -> None:
+        """Σ value and n per participant·day·metric, and per participant·hour the minute mask of heart rate,
+        by integer keys reduced over runs (no sort when the chunk is already in key order, as exports are)."""
+        value = level["value"].to_numpy(dtype="float64")
+        person, people = label_codes(level["participant_id"])
+        metric, metrics = label_codes(level["metric"])
+        seconds = level["start"].to_numpy().astype("datetime64[s]").astype(np.int64)
+        keep = np.isfinite(value) & (person >= 0) & (metric >= 0)
+        if not keep.all():
+            value, person, metric, seconds = value[keep], person[keep], metric[keep], seconds[keep]
+        if not len(value):
+            return
+        day = seconds // 86400
+        series = person * len(metrics) + metric
+        first, order = _runs(series, day)
+        sums = np.add.reduceat(value if order is None else value[order], first)
+        counts = np.diff(np.r_[first, len(value)])
+        at = first if order is None else order[first]
+        self._levels.append(pd.DataFrame({
+            "participant_id": people[person[at]], "day": (day[at] * 86400).astype("datetime64[s]"),
+            "metric": metrics[metric[at]], "sum": sums, "count": counts}))
+        heart = np.flatnonzero(metrics == HEART_RATE)
+        if len(heart):
+            hr = metric == heart[0]
+            if not hr.all():
+                person, seconds = person[hr], seconds[hr]
+            if len(seconds):
+                self._minutes.append(_minute_masks(people, person, seconds))
 
     def finish(self) -> pd.DataFrame:
         parts = [self._finish_levels(), self._finish_amounts(), self._finish_sleep()]
@@ -121,12 +148,29 @@ class DailyFromSamples:
         return sleep_sessions(pd.concat(self._sleep, ignore_index=True), self.rules)
 
 
-def _or_by_hour(hr: pd.DataFrame) -> pd.DataFrame:
+def _runs(major: np.ndarray, minor: np.ndarray):
+    """Start positions of runs of equal (major, minor) in key order, and the order (None when the rows are
+    already sorted by the key, else a stable argsort)."""
+    span = int(minor.max() - minor.min()) + 1
+    key = major * span + (minor - minor.min())
+    if len(key) > 1 and not (key[1:] >= key[:-1]).all():
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+    else:
+        order = None
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return first, order
+
+
+def _minute_masks(people: np.ndarray, person: np.ndarray, seconds: np.ndarray) -> pd.DataFrame:
     """Per participant·hour, a 60-bit mask of the minutes holding at least one sample."""
-    hour = hr["start"].dt.floor("h")
-    bits = np.left_shift(np.int64(1), hr["start"].dt.minute.to_numpy().astype(np.int64))
-    frame = pd.DataFrame({"participant_id": hr["participant_id"].to_numpy(), "hour": hour.to_numpy(), "bits": bits})
-    return _bitwise_or_groups(frame, ["participant_id", "hour"])
+    hour = seconds // 3600
+    bits = np.left_shift(np.int64(1), (seconds // 60) % 60)
+    first, order = _runs(person, hour)
+    masks = np.bitwise_or.reduceat(bits if order is None else bits[order], first)
+    at = first if order is None else order[first]
+    return pd.DataFrame({"participant_id": people[person[at]], "hour": (hour[at] * 3600).astype("datetime64[s]"),
+                         "bits": masks})
 
 
 def _bitwise_or_groups(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

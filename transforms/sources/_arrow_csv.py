@@ -1,9 +1,11 @@
-"""A fast path for large, regular intraday CSVs (Fitabase ``heartrate_seconds``: Id, Time, Value): Arrow's
-multi-threaded CSV reader and vectorised time/number parsing, one record batch at a time.
+"""A fast path for large, regular intraday CSVs (Fitabase ``heartrate_seconds``: Id, Time, Value).
 
-A batch takes the fast path only when every row is clean (non-empty Id, a time in the main spelling, a
-numeric value); any other batch is handed back as text cells so the format's ordinary pandas rules judge it
-row by row, with the same quarantine reasons. Memory stays at a few batches whatever the file size.
+The file is read in newline-aligned blocks of ``BLOCK_BYTES``; each block goes through Arrow's multi-threaded
+CSV reader with the columns typed as the format's main spelling (string id, timestamp, number), so times and
+numbers are parsed in C++ while reading. A block takes the fast path only when every row is clean (non-empty
+Id, a time in the main spelling, a finite value); any other block is re-read as text cells so the format's
+ordinary pandas rules judge it row by row, with the same quarantine reasons. Memory stays at one block and
+its table whatever the file size.
 """
 
 from __future__ import annotations
@@ -13,62 +15,100 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 32 << 20
+ARROW_BLOCK_BYTES = 4 << 20  # Arrow's own unit of parallel work inside a block
 
 
-def batches(source, columns: list[str]) -> Iterator[tuple[int, object]]:
-    """(first line number, pyarrow RecordBatch of string columns) for a CSV whose header is exactly ``columns``; raises
-    LookupError when the header differs (the caller then reads the file the ordinary way)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+class Block:
+    """Consecutive data lines of the CSV as bytes. ``rows`` is set once a reader has made rows of them;
+    ``first_line`` (1-based, header = line 1) is set by the consumer, which numbers blocks in order."""
 
-    with source.open() as fh:
-        reader = pacsv.open_csv(
-            fh, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=True),
+    def __init__(self, data: bytes, columns: list[str]):
+        self.data, self.columns = data, columns
+        self.rows: int | None = None
+        self.first_line = 0
+
+    def _read(self, column_types: dict, **convert) -> object:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = pacsv.read_csv(
+            pa.py_buffer(self.data),
+            read_options=pacsv.ReadOptions(column_names=self.columns, block_size=ARROW_BLOCK_BYTES, use_threads=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
-                                                 strings_can_be_null=False))
-        names = [n.lstrip("\ufeff").strip() for n in reader.schema.names]
+            convert_options=pacsv.ConvertOptions(column_types=column_types, **convert))
+        self.rows = table.num_rows
+        return table
+
+    def text_frame(self) -> pd.DataFrame:
+        """The block as the string cells (plus ``_locator``) the ordinary pandas rules expect. A line Arrow
+        cannot split into the header's fields is read by pandas, which pads short lines so the rules can
+        quarantine them."""
+        import io
+
+        import pyarrow as pa
+
+        from transforms.records import line_locators
+
+        try:
+            frame = self._read({c: pa.string() for c in self.columns}, strings_can_be_null=False).to_pandas()
+            frame = frame.astype(object)
+        except pa.ArrowInvalid:
+            frame = pd.read_csv(io.BytesIO(self.data), header=None, names=self.columns, dtype=str,
+                                keep_default_na=False, encoding_errors="replace")
+            self.rows = len(frame)
+        frame["_locator"] = line_locators(len(frame), self.first_line)
+        return frame
+
+    def clean_levels(self, time_format: str):
+        """(account ids, start times as datetime64[s], values) when every row is clean, else None."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        id_col, time_col, value_col = self.columns
+        try:
+            table = self._read({id_col: pa.string(), time_col: pa.timestamp("s"), value_col: pa.float64()},
+                               timestamp_parsers=[time_format], strings_can_be_null=False)
+        except pa.ArrowInvalid:  # a cell in another spelling somewhere in the block
+            return None
+        ids = pc.utf8_trim_whitespace(table.column(0).combine_chunks())
+        times, values = table.column(1), table.column(2)
+        if times.null_count or values.null_count or pc.any(pc.equal(pc.utf8_length(ids), 0)).as_py():
+            return None
+        values = values.to_numpy()
+        if not np.isfinite(values).all():
+            return None
+        return ids, times.to_numpy().astype("datetime64[s]"), values
+
+    def raw_lines(self):
+        """A callable locators → original record text, for the few rows later rules may quarantine."""
+        def lookup(locators):
+            lines = [line for line in self.data.split(b"\n") if line.strip(b"\r")]
+            rows = [int(str(loc).split()[-1]) - self.first_line for loc in locators]
+            return [lines[r].rstrip(b"\r").decode("utf-8", errors="replace") if 0 <= r < len(lines) else ""
+                    for r in rows]
+        return lookup
+
+
+def blocks(source, columns: list[str]) -> Iterator[Block]:
+    """The data lines of a CSV whose header is exactly ``columns``, block by block; raises LookupError when the
+    header differs (the caller then reads the file the ordinary way)."""
+    with source.open() as fh:
+        header = fh.readline().decode("utf-8", errors="replace")
+        names = [n.lstrip("\ufeff").strip() for n in header.split(",")]
         if names != columns:
             raise LookupError(f"header {names} is not {columns}")
-        line = 2
-        for batch in reader:
-            yield line, batch
-            line += batch.num_rows
-
-
-def clean_levels(batch, time_format: str):
-    """(account ids, start times as datetime64[s], values) when every row of the batch is clean, else None."""
-    import pyarrow.compute as pc
-
-    ids = pc.utf8_trim_whitespace(batch.column(0))
-    times = pc.strptime(pc.utf8_trim_whitespace(batch.column(1)), format=time_format, unit="s", error_is_null=True)
-    if times.null_count or pc.any(pc.equal(pc.utf8_length(ids), 0)).as_py():
-        return None
-    try:
-        values = pc.cast(pc.utf8_trim_whitespace(batch.column(2)), "float64")
-    except Exception:  # pyarrow.ArrowInvalid: a non-numeric value somewhere in the batch
-        return None
-    values = values.to_numpy(zero_copy_only=False)
-    if not np.isfinite(values).all():
-        return None
-    return ids, times.to_numpy(zero_copy_only=False).astype("datetime64[s]"), values
-
-
-def text_frame(batch, first_line: int) -> pd.DataFrame:
-    """The batch as the string cells (plus ``_locator``) the ordinary pandas rules expect."""
-    from transforms.records import line_locators
-
-    frame = batch.to_pandas().astype(object)
-    frame.columns = [c.lstrip("\ufeff").strip() for c in frame.columns]
-    frame["_locator"] = line_locators(len(frame), first_line)
-    return frame
-
-
-def raw_lines(batch, first_line: int):
-    """A callable locators → original record text, for the few rows later rules may quarantine."""
-    def lookup(locators):
-        rows = [int(str(loc).split()[-1]) - first_line for loc in locators]
-        cols = [batch.column(i) for i in range(batch.num_columns)]
-        return [",".join(str(c[r].as_py()) for c in cols) if 0 <= r < batch.num_rows else "" for r in rows]
-    return lookup
+        rest = b""
+        while True:
+            chunk = fh.read(BLOCK_BYTES)
+            data = rest + chunk
+            if not chunk:
+                if data.strip():
+                    yield Block(data, columns)
+                return
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                rest = data
+                continue
+            rest = data[cut:]
+            yield Block(data[:cut], columns)

@@ -314,6 +314,26 @@ def samples_frame(frame: pd.DataFrame, metric: str, kind: str, start: pd.Series,
     return out
 
 
+def level_samples(accounts, start: np.ndarray, value: np.ndarray, metric: str, source: str, source_file: str,
+                  first_line: int) -> pd.DataFrame:
+    """Level samples (records.SAMPLE_SCHEMA) of consecutive CSV lines from ``first_line``, built column-wise:
+    ``accounts`` (a pyarrow string array) and the constant labels as categoricals, ``line`` numbers in place
+    of locator texts."""
+    n = len(value)
+
+    def constant(label: str) -> pd.Categorical:
+        return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [label])
+
+    return pd.DataFrame({
+        "account_id": accounts.dictionary_encode().to_pandas(), "metric": constant(metric),
+        "kind": constant("level"), "start": start, "end": start, "utc_offset_min": np.full(n, np.nan),
+        "end_utc_offset_min": np.full(n, np.nan), "value": value, "source_rank": np.zeros(n, dtype=np.int64),
+        "source": constant(source), "source_file": constant(source_file),
+        "locator": pd.Series(pd.NA, index=range(n), dtype="string"),
+        "line": np.arange(first_line, first_line + n, dtype=np.int64),
+    }, copy=False)
+
+
 def utc_to_local(utc: pd.Series, zone: str) -> pd.Series:
     """UTC instants (naive or aware) → the participant's local wall-clock time (naive)."""
     utc = pd.to_datetime(utc, utc=True)

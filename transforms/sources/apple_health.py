@@ -65,26 +65,45 @@ def detect(name: str, head: str) -> bool:
     return "<HealthData" in head or "<!DOCTYPE HealthData" in head
 
 
+TYPE_CODE = {t: i for i, t in enumerate(TYPES)}
+METRICS = sorted({m for m, _ in TYPES.values()})
+METRIC_CODE = np.array([METRICS.index(m) for m, _ in TYPES.values()], dtype=np.int8)  # by type code
+KINDS = sorted({k for _, k in TYPES.values()})
+KIND_CODE = np.array([KINDS.index(k) for _, k in TYPES.values()], dtype=np.int8)
+SLEEP_CODE = TYPE_CODE["HKCategoryTypeIdentifierSleepAnalysis"]
+WEIGHT_CODE = TYPE_CODE["HKQuantityTypeIdentifierBodyMass"]
+
+
+def source_rank(source_name: str) -> int:
+    """0 for a Watch, 1 for an iPhone, 2 for anything else."""
+    return 0 if "Watch" in source_name else 1 if "iPhone" in source_name else 2
+
+
 class _Collector:
-    """expat callbacks: keep the attributes of records of the types we read, as plain tuples."""
+    """expat callbacks: keep the attributes of records of the types we read, as plain tuples (type code,
+    start, end, value, unit, device rank, record number, line); the device name is ranked and dropped."""
 
     def __init__(self, parser):
         self.parser = parser
         self.rows: list[tuple] = []
         self.n_records = 0
         self.n_ignored = 0
+        self.ranks: dict[str, int] = {}
 
     def start(self, name, attrs):
         if name != "Record":
             return
         self.n_records += 1
-        kind = attrs.get("type")
-        if kind in TYPES:
-            self.rows.append((kind, attrs.get("startDate", ""), attrs.get("endDate", ""), attrs.get("value", ""),
-                              attrs.get("unit", ""), attrs.get("sourceName", ""), self.n_records,
-                              self.parser.CurrentLineNumber))
-        else:
+        code = TYPE_CODE.get(attrs.get("type"))
+        if code is None:
             self.n_ignored += 1
+            return
+        source = attrs.get("sourceName", "")
+        rank = self.ranks.get(source)
+        if rank is None:
+            rank = self.ranks[source] = source_rank(source)
+        self.rows.append((code, attrs.get("startDate", ""), attrs.get("endDate", ""), attrs.get("value", ""),
+                          attrs.get("unit", ""), rank, self.n_records, self.parser.CurrentLineNumber))
 
 
 def _refuse_entities(source_file: str):
@@ -135,41 +154,38 @@ def parse(source, ctx) -> Iterator[ParseResult]:
 def _chunk(rows: list[tuple], source_file: str) -> ParseResult:
     if not rows:
         return ParseResult(samples=empty_frame(SAMPLE_SCHEMA))
-    kind_, start_, end_, value_, unit_, source_, record_, line_ = zip(*rows)
+    code_, start_, end_, value_, unit_, rank_, record_, line_ = zip(*rows)
+    n = len(rows)
+    code = np.fromiter(code_, dtype=np.int8, count=n)
     start_local, offset = parse_offset_timestamps(start_)
     end_local, end_offset = parse_offset_timestamps(end_)
-    types = pd.Categorical(kind_)
-    metric = np.array([TYPES[t][0] for t in types.categories], dtype=object)[types.codes]
-    kind = np.array([TYPES[t][1] for t in types.categories], dtype=object)[types.codes]
-    is_sleep = kind == "sleep"
-    values = pd.Series(value_)
-    numeric = pd.to_numeric(values, errors="coerce").to_numpy()
-    sleep_value = values.map(SLEEP_VALUES).to_numpy(dtype="float64")
-    value = np.where(is_sleep, sleep_value, numeric)
-    pounds = (metric == "weight_kg") & (np.asarray(unit_, dtype=object) == "lb")
-    value = np.where(pounds, value * POUND_KG, value)
-    sources = pd.Categorical(source_)
-    rank_by_source = np.select([sources.categories.str.contains("Watch", regex=False),
-                                sources.categories.str.contains("iPhone", regex=False)], [0, 1], 2)
-    rank = rank_by_source[sources.codes] if len(sources.categories) else np.zeros(len(rows), dtype=np.int64)
+    is_sleep = code == SLEEP_CODE
+    value = _values(value_, is_sleep)
+    pounds = code == WEIGHT_CODE
+    if pounds.any():
+        pounds &= np.asarray(unit_, dtype=object) == "lb"
+        value = np.where(pounds, value * POUND_KG, value)
+    rank = np.fromiter(rank_, dtype=np.int64, count=n)
 
     bad_start = np.isnat(start_local)
     bad_end = ~bad_start & is_sleep & np.isnat(end_local)
     bad_value = ~bad_start & ~bad_end & np.isnan(value)
     bad = bad_start | bad_end | bad_value
-    locator = np.char.add(np.char.add("Record ", np.asarray(record_).astype(str)),
-                          np.char.add(", line ", np.asarray(line_).astype(str)))
+    locator = _locators(record_, line_)
     keep = ~bad
+    kept = int(keep.sum())
+
     samples = pd.DataFrame({
-        "participant_id": pd.Series(pd.NA, index=range(int(keep.sum())), dtype="string"),
-        "metric": pd.array(metric[keep], dtype="string"), "kind": pd.array(kind[keep], dtype="string"),
+        "participant_id": pd.Series(pd.NA, index=range(kept), dtype="string"),
+        "metric": pd.Categorical.from_codes(METRIC_CODE[code[keep]], METRICS),
+        "kind": pd.Categorical.from_codes(KIND_CODE[code[keep]], KINDS),
         "start": start_local[keep], "end": end_local[keep],
         "utc_offset_min": offset[keep], "end_utc_offset_min": end_offset[keep], "value": value[keep],
-        "source_rank": rank[keep].astype("int64"),
-        "source": pd.array([FORMAT] * int(keep.sum()), dtype="string"),
-        "source_file": pd.array([source_file] * int(keep.sum()), dtype="string"),
-        "locator": pd.array(locator[keep], dtype="string"),
-    })
+        "source_rank": rank[keep],
+        "source": pd.Categorical.from_codes(np.zeros(kept, dtype=np.int8), [FORMAT]),
+        "source_file": pd.Categorical.from_codes(np.zeros(kept, dtype=np.int8), [source_file]),
+        "locator": locator[keep],
+    }, copy=False)
     raw = _RecordText(rows)
     rejects = empty_rejects()
     if bad.any():
@@ -178,21 +194,53 @@ def _chunk(rows: list[tuple], source_file: str) -> ParseResult:
                    f"unparseable endDate='{end_[i]}'" if bad_end[i] else
                    (f"unknown sleep value '{value_[i]}'" if is_sleep[i] else f"value='{value_[i]}' is not a number")
                    for i in idx]  # only the rejected records
-        rejects = rejects_frame(source_file, FORMAT, locator[idx], reasons, raw(locator[idx]))
+        bad_locators = pd.Series(locator[idx]).astype("string")
+        rejects = rejects_frame(source_file, FORMAT, bad_locators, reasons, raw(bad_locators))
     return ParseResult(samples=samples, rejects=rejects, raw_records=raw)
+
+
+def _values(text: tuple[str, ...], is_sleep: np.ndarray) -> np.ndarray:
+    """Numbers for quantity records, 1/0 for asleep/awake sleep stages, NaN where neither applies."""
+    cells = np.array(text, dtype=object)
+    out = np.full(len(cells), np.nan)
+    quantity = ~is_sleep
+    try:
+        out[quantity] = cells[quantity].astype("float64")
+    except ValueError:  # a non-number somewhere: NaN for it, quarantined by the caller
+        out[quantity] = pd.to_numeric(pd.Series(cells[quantity]), errors="coerce").to_numpy(dtype="float64")
+    if is_sleep.any():
+        out[is_sleep] = pd.Series(cells[is_sleep]).map(SLEEP_VALUES).to_numpy(dtype="float64")
+    return out
+
+
+def _locators(record: tuple[int, ...], line: tuple[int, ...]) -> pd.api.extensions.ExtensionArray:
+    """``Record N, line M`` for each record, built by Arrow (no Python string per record)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.binary_join_element_wise("Record ", pc.cast(pa.array(record, pa.int64()), pa.string()), ", line ",
+                                       pc.cast(pa.array(line, pa.int64()), pa.string()), "")
+    return pd.arrays.ArrowStringArray(text)
 
 
 class _RecordText:
     """A quarantined record's text, rebuilt from the attributes kept (never the source or device name)."""
 
+    TYPE_NAMES = list(TYPES)
+
     def __init__(self, rows: list[tuple]):
         self.rows = rows
-        self.first = rows[0][6] if rows else 0  # record numbers in a chunk are consecutive
+        self.numbers = np.fromiter((row[6] for row in rows), dtype=np.int64, count=len(rows))  # increasing
 
     def __call__(self, locators) -> pd.Series:
         out = []
         for loc in locators:  # only quarantined records
-            i = int(str(loc).split(",")[0].removeprefix("Record ")) - self.first
-            kind, start, end, value, unit = self.rows[i][:5] if 0 <= i < len(self.rows) else ("",) * 5
+            number = int(str(loc).split(",")[0].removeprefix("Record "))
+            i = int(np.searchsorted(self.numbers, number))
+            if i < len(self.rows) and self.numbers[i] == number:
+                code, start, end, value, unit = self.rows[i][:5]
+                kind = self.TYPE_NAMES[code]
+            else:
+                kind = start = end = value = unit = ""
             out.append(f'<Record type="{kind}" unit="{unit}" startDate="{start}" endDate="{end}" value="{value}"/>')
         return pd.Series(out, dtype="string")

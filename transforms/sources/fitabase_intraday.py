@@ -18,9 +18,9 @@ import pandas as pd
 
 from transforms import vocabulary
 from transforms.dates import FITABASE_FORMATS
-from transforms.records import ParseResult, csv_raw_lines, line_locators
+from transforms.records import ParseResult, csv_raw_lines
 from transforms.sources import _arrow_csv
-from transforms.sources._tabular import RecordChecker, csv_chunks, data_columns, samples_frame
+from transforms.sources._tabular import RecordChecker, csv_chunks, data_columns, level_samples, samples_frame
 
 FORMAT = "fitabase_intraday"
 SCOPE = "cohort"
@@ -55,21 +55,21 @@ def parse(source, ctx) -> Iterator[ParseResult]:
 
 
 def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
-    """Heart-rate seconds through Arrow (``_arrow_csv``): clean batches become samples directly; a batch with
-    any irregular row goes through the ordinary rules of ``_judge_chunk``."""
+    """Heart-rate seconds through Arrow (``_arrow_csv``): clean blocks become columnar samples directly (ids
+    and labels as categoricals, line numbers instead of locator texts); a block with any irregular row goes
+    through the ordinary rules of ``_judge_chunk``."""
     time_col, value_col, metric, kind = layout
-    for first_line, batch in _arrow_csv.batches(source, ["Id", time_col, value_col]):
-        clean = _arrow_csv.clean_levels(batch, FITABASE_FORMATS[0])
+    line = 2
+    for block in _arrow_csv.blocks(source, ["Id", time_col, value_col]):
+        block.first_line = line
+        clean = block.clean_levels(FITABASE_FORMATS[0])
         if clean is None:
-            yield _judge_chunk(_arrow_csv.text_frame(batch, first_line), ctx, layout)
-            continue
-        ids, start, value = clean
-        locators = line_locators(batch.num_rows, first_line)
-        frame = pd.DataFrame({"_locator": locators})
-        samples = samples_frame(frame, metric, kind, pd.Series(start), pd.Series(value), FORMAT, ctx.source_file,
-                                account=pd.Series(ids.to_numpy(zero_copy_only=False), dtype="string"))
-        yield ParseResult(samples=samples, n_records=batch.num_rows,
-                          raw_records=_arrow_csv.raw_lines(batch, first_line))
+            yield _judge_chunk(block.text_frame(), ctx, layout)
+        else:
+            ids, start, value = clean
+            samples = level_samples(ids, start, value, metric, FORMAT, ctx.source_file, line)
+            yield ParseResult(samples=samples, n_records=len(value), raw_records=block.raw_lines())
+        line += block.rows
 
 
 def _parse_chunks(source, ctx, layout) -> Iterator[ParseResult]:

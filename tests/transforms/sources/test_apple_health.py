@@ -75,11 +75,18 @@ def test_records_become_samples_with_local_times_offsets_and_devices(tmp_path):
 
 def test_unreadable_values_are_quarantined_with_the_line(tmp_path):
     bad = EXPORT.replace('value="74"', 'value="seventy"').replace(
-        'startDate="2024-03-10 09:00:00 -0400"', 'startDate="yesterday"', 1)
+        'startDate="2024-03-10 09:00:00 -0400"', 'startDate="yesterday"', 1).replace("AsleepREM", "AsleepLightly")
     result = parse(apple_health, write(tmp_path, bad), "p1/export.xml")
     reasons = dict(zip(result.rejects["locator"], result.rejects["reason"]))
+    raws = dict(zip(result.rejects["locator"], result.rejects["raw"]))
     assert reasons["Record 2, line 9"] == "value='seventy' is not a number"
     assert reasons["Record 4, line 11"] == "unparseable startDate='yesterday'"
+    # after an ignored record (10): the raw text is still this record's own
+    assert reasons["Record 15, line 22"] == "unknown sleep value 'HKCategoryValueSleepAnalysisAsleepLightly'"
+    assert raws["Record 15, line 22"] == (
+        '<Record type="HKCategoryTypeIdentifierSleepAnalysis" unit="" startDate="2024-03-10 03:30:00 -0400" '
+        'endDate="2024-03-10 07:00:00 -0400" value="HKCategoryValueSleepAnalysisAsleepLightly"/>')
+    assert raws["Record 2, line 9"].startswith('<Record type="HKQuantityTypeIdentifierHeartRate" unit="count/min"')
     assert "Sam" not in " ".join(result.rejects["raw"])
 
 

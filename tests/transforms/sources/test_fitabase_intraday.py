@@ -5,6 +5,7 @@ import pytest
 
 from tests.conftest import realdata
 from tests.transforms.sources.helpers import parse
+from transforms.records import sample_locators
 from transforms.samples import DailyFromSamples
 from transforms.sources import fitabase_intraday, fitabase_weight
 
@@ -71,18 +72,26 @@ def _ordinary(path, monkeypatch):
         raise LookupError("forced")
         yield  # a generator, like the real one
 
-    monkeypatch.setattr(fitabase_intraday._arrow_csv, "batches", header_mismatch)
+    monkeypatch.setattr(fitabase_intraday._arrow_csv, "blocks", header_mismatch)
     try:
         return parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
     finally:
         monkeypatch.undo()
 
 
+def _as_text(samples: pd.DataFrame) -> pd.DataFrame:
+    """Samples with text locators and plain string labels, whichever path built them."""
+    out = samples.assign(locator=sample_locators(samples)).drop(columns="line", errors="ignore")
+    for column in ("account_id", "metric", "kind", "source", "source_file"):
+        out[column] = out[column].astype("string")
+    return out
+
+
 @pytest.mark.parametrize("dirty", [False, True])
 def test_heart_rate_fast_path_equals_the_ordinary_reader(tmp_path, monkeypatch, dirty):
     """Arrow batches (clean) and the row-by-row rules (any irregular row in the batch) give the same samples,
     rejects with line numbers and raw text, across several batches."""
-    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 4096)  # many batches
+    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 4096)  # many blocks
     lines = ["Id,Time,Value"]
     for k in range(600):
         lines.append(f"{2022484408 + k % 3},4/{12 + k // 300}/2016 {1 + k % 11}:{k % 60:02d}:05 "
@@ -98,13 +107,37 @@ def test_heart_rate_fast_path_equals_the_ordinary_reader(tmp_path, monkeypatch, 
     slow = _ordinary(path, monkeypatch)
     assert fast.n_records == slow.n_records == 600
     key = ["locator"]
-    pd.testing.assert_frame_equal(fast.samples.sort_values(key).reset_index(drop=True),
-                                  slow.samples.sort_values(key).reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(_as_text(fast.samples).sort_values(key).reset_index(drop=True),
+                                  _as_text(slow.samples).sort_values(key).reset_index(drop=True), check_dtype=False)
+    if not dirty:
+        assert fast.samples["line"].tolist() == list(range(2, 602)) and fast.samples["locator"].isna().all()
     pd.testing.assert_frame_equal(fast.rejects.sort_values(key).reset_index(drop=True),
                                   slow.rejects.sort_values(key).reset_index(drop=True))
     if dirty:
         assert fast.rejects["locator"].tolist() == ["line 51", "line 301", "line 452"]
         assert fast.rejects["raw"].tolist()[0] == "2022484408,4/12/2016 7:21:00 AM,abc"
+
+
+def test_fast_path_crlf_blank_and_short_lines_match_the_ordinary_reader(tmp_path, monkeypatch):
+    """Windows line ends, blank lines (skipped by both readers, so line numbers agree) and a line with one
+    field, across many small blocks: same samples, same rejects with the same line numbers and text."""
+    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 1000)
+    lines = ["Id,Time,Value"] + [f"1503960366,4/12/2016 {1 + k // 60}:{k % 60:02d}:00 AM,{60 + k % 7}"
+                                 for k in range(400)]
+    lines[120] = ""
+    lines[121] = ""
+    lines[250] = "1503960366"
+    lines[300] = "1503960366,4/12/2016 6:00:00 AM, 71 "
+    path = tmp_path / "heartrate_seconds_merged.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    fast = parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
+    slow = _ordinary(path, monkeypatch)
+    assert fast.n_records == slow.n_records == 398
+    pd.testing.assert_frame_equal(_as_text(fast.samples).sort_values("locator").reset_index(drop=True),
+                                  _as_text(slow.samples).sort_values("locator").reset_index(drop=True),
+                                  check_dtype=False)
+    pd.testing.assert_frame_equal(fast.rejects, slow.rejects)
+    assert fast.rejects["raw"].tolist() == ["1503960366,,"]  # the short line, padded by the reader
 
 
 def test_fast_path_rows_failing_a_row_rule_are_quarantined_with_their_text(tmp_path):

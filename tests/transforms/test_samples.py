@@ -68,3 +68,40 @@ def test_a_night_across_the_dst_change_is_not_an_hour_off():
     out = daily(rows, chunks=1)
     assert out.loc["sleep_minutes", "value"] == 420
     assert out.loc["sleep_midpoint_min", "value"] == pytest.approx(210)  # 03:30 local (EDT)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_level_means_and_coverage_equal_a_groupby_reference(shuffled):
+    """Several participants, days and metrics, in export order or shuffled, split over chunks: daily means and
+    heart-rate coverage equal a direct pandas computation on the whole frame."""
+    rng = np.random.default_rng(7)
+    n = 6000
+    # most spread over three days (sparse hours), some within four hours of each day (near the 30-minute threshold)
+    dense = 2000
+    seconds = np.r_[rng.integers(0, 3 * 86400, n - dense),
+                    rng.integers(0, 3, dense) * 86400 + 8 * 3600 + rng.integers(0, 4 * 3600, dense)]
+    frame = pd.DataFrame({
+        "participant_id": pd.Series(rng.choice(["p1", "p2", "p3"], n), dtype="string"),
+        "metric": pd.Series(rng.choice(["heart_rate_mean_bpm", "hrv_sdnn_ms"], n, p=[0.8, 0.2]), dtype="string"),
+        "kind": "level",
+        "start": (pd.Timestamp("2025-03-01") + pd.to_timedelta(seconds, unit="s")).astype("datetime64[s]"),
+        "value": rng.normal(65, 8, n), "source_rank": 0,
+    })
+    frame["end"] = frame["start"]
+    frame = frame.sort_values(["participant_id", "metric", "start"]) if not shuffled else frame
+    acc = DailyFromSamples("x", "f")
+    for part in np.array_split(np.arange(n), 4):
+        acc.add(frame.iloc[part])
+    out = acc.finish().set_index(["participant_id", "day", "metric"]).sort_index()
+    day = frame["start"].dt.normalize()
+    means = frame.groupby([frame["participant_id"], day.rename("day"), frame["metric"]])["value"].mean()
+    np.testing.assert_allclose(out["value"].to_numpy(), means.sort_index().to_numpy())
+    hr = frame[frame["metric"] == "heart_rate_mean_bpm"]
+    minutes = hr.assign(hour=hr["start"].dt.floor("h"), minute=hr["start"].dt.minute).drop_duplicates(
+        ["participant_id", "hour", "minute"]).groupby(["participant_id", "hour"]).size()
+    valid = (minutes >= 30).groupby([minutes.index.get_level_values(0),
+                                     minutes.index.get_level_values(1).normalize()]).sum() / 24
+    got = out.xs("heart_rate_mean_bpm", level="metric")["coverage"]
+    expected = valid.reindex(got.index, fill_value=0.0)
+    assert expected.min() < expected.max() <= 4 / 24  # days with more and fewer valid dense hours
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy())

@@ -44,7 +44,7 @@ def test_backfill_stats_agrees_with_the_scipy_reference():
 
 
 def test_nightly_run_through_dagster_succeeds(tmp_path):
-    text = bench("nightly_run.py", "--participants", "30", "--days", "100", "--home", str(tmp_path))
+    text = bench("nightly_run.py", "--participants", "30", "--days", "100", "--home", str(tmp_path), "--repeat", "1")
     assert re.search(r"nightly run .* run SUCCESS", text), text
     steps = set(re.findall(r"step (\w+)", text))
     assert {"landing_files", "daily_metrics", "baselines", "drift", "proxies", "episodes",

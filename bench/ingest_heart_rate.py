@@ -8,6 +8,8 @@ Value; one sample a minute for each participant) and the same rows as Parquet (t
 measurement in a fresh process so its peak RSS is its own:
   duckdb_csv       DuckDB: read the CSV, parse the time, per-person-day count/mean/min/max
   duckdb_parquet   DuckDB: the same group-by over the Parquet file
+  arrow_csv        pyarrow: the multi-threaded CSV reader with the columns typed (what the ingestion path is built
+                   on) and the same group-by, without validation
   wellness_csv     the ingestion path as pipelines.ingestion runs it: transforms.ingest.detect + parse_input
                    (Arrow fast path of fitabase_intraday, account ids → keyed pseudonyms) →
                    quality.rules.apply_row_rules → transforms.samples.DailyFromSamples (every row validated,
@@ -68,6 +70,20 @@ def duckdb_parquet(path: Path) -> dict:
     return {"records": int(n), "daily_rows": int(groups)}
 
 
+def arrow_csv(path: Path) -> dict:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        column_types={"Id": pa.string(), "Time": pa.timestamp("s"), "Value": pa.float64()},
+        timestamp_parsers=["%m/%d/%Y %I:%M:%S %p"]))
+    table = table.append_column("day", pc.cast(table.column("Time"), pa.date32()))
+    daily = table.group_by(["Id", "day"]).aggregate([("Value", "count"), ("Value", "mean"), ("Value", "min"),
+                                                     ("Value", "max")])
+    return {"records": int(pc.sum(daily.column("Value_count")).as_py()), "daily_rows": daily.num_rows}
+
+
 def wellness_csv(path: Path) -> dict:
     import datetime as dt
 
@@ -91,7 +107,8 @@ def wellness_csv(path: Path) -> dict:
             "rejected": rejected}
 
 
-KINDS = {"duckdb_csv": duckdb_csv, "duckdb_parquet": duckdb_parquet, "wellness_csv": wellness_csv}
+KINDS = {"duckdb_csv": duckdb_csv, "duckdb_parquet": duckdb_parquet, "arrow_csv": arrow_csv,
+         "wellness_csv": wellness_csv}
 
 
 def main() -> None:

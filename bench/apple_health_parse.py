@@ -7,7 +7,8 @@ heart rate, steps from Watch and iPhone, sleep stages, ignored types), then runs
 process so peak RSS is its own:
   expat_floor     pyexpat with a handler that only counts <Record> elements
   etree_floor     ElementTree iterparse + clear (the common approach)
-  wellness_parse  transforms.sources.apple_health → quality row rules → transforms.samples daily values
+  wellness_parse  the ingestion path as pipelines.ingestion runs it: transforms.ingest.detect + parse_input
+                  (transforms.sources.apple_health) → quality row rules → transforms.samples daily values
 Prints one line per figure.
 """
 
@@ -64,16 +65,17 @@ def wellness_parse(path: Path) -> dict:
     import datetime as dt
 
     from quality.rules import apply_row_rules
-    from transforms.ingest import ParseContext
+    from transforms.identity import ParticipantMap
+    from transforms.ingest import detect, parse_input
     from transforms.landing import plain_file
     from transforms.samples import DailyFromSamples
-    from transforms.sources import apple_health
 
-    daily = DailyFromSamples(apple_health.FORMAT, "P1/export.xml", apple_health.HEART_RATE_SAMPLES_PER_HOUR)
+    source = plain_file(path, "P1/export.xml")  # landing/<participant>/export.xml
+    module = detect(source)
+    daily = DailyFromSamples(module.FORMAT, source.source_file, module.HEART_RATE_SAMPLES_PER_HOUR)
     records = 0
-    for chunk in apple_health.parse(plain_file(path, "P1/export.xml"), ParseContext("P1/export.xml", "UTC")):
-        chunk.samples["participant_id"] = "P1"
-        chunk = apply_row_rules(chunk, apple_health.FORMAT, dt.date(2100, 1, 1))
+    for chunk in parse_input(source, module, ParticipantMap.load(None, b"bench key")):
+        chunk = apply_row_rules(chunk, module.FORMAT, dt.date(2100, 1, 1))
         daily.add(chunk.samples)
         records += chunk.n_records
     rows = daily.finish()

@@ -112,6 +112,8 @@ def _identify(frame: pd.DataFrame, module, participant_map: ParticipantMap, part
               columns: list[str]) -> pd.DataFrame:
     """``frame``'s ``columns`` (missing ones empty) with ``participant_id`` set; shares the other columns'
     data instead of copying them (chunks of intraday files run to millions of rows)."""
+    if frame.empty and list(frame.columns) == columns:
+        return frame
     cells = {c: frame[c] for c in columns if c in frame.columns}
     if module.SCOPE == "person":
         cells["participant_id"] = pd.Series(participant, index=frame.index, dtype="string")

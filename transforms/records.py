@@ -52,8 +52,15 @@ REJECT_COLUMNS = list(REJECT_SCHEMA)
 
 
 def empty_frame(schema: dict[str, str]) -> pd.DataFrame:
-    """A zero-row frame with the schema's columns and dtypes."""
-    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in schema.items()})
+    """A zero-row frame with the schema's columns and dtypes (a copy of one built once per schema: streamed
+    files make several per chunk)."""
+    key = tuple(schema.items())
+    if key not in _EMPTY_FRAMES:
+        _EMPTY_FRAMES[key] = pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in schema.items()})
+    return _EMPTY_FRAMES[key].copy()
+
+
+_EMPTY_FRAMES: dict[tuple, pd.DataFrame] = {}
 
 
 def empty_observations() -> pd.DataFrame:

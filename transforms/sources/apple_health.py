@@ -230,9 +230,11 @@ class _RecordText:
 
     def __init__(self, rows: list[tuple]):
         self.rows = rows
-        self.numbers = np.fromiter((row[6] for row in rows), dtype=np.int64, count=len(rows))  # increasing
+        self.numbers: np.ndarray | None = None  # record numbers of the rows (increasing), on first use
 
     def __call__(self, locators) -> pd.Series:
+        if self.numbers is None:
+            self.numbers = np.fromiter((row[6] for row in self.rows), dtype=np.int64, count=len(self.rows))
         out = []
         for loc in locators:  # only quarantined records
             number = int(str(loc).split(",")[0].removeprefix("Record "))

@@ -70,6 +70,8 @@ def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
             samples = level_samples(ids, start, value, metric, FORMAT, ctx.source_file, line)
             yield ParseResult(samples=samples, n_records=len(value), raw_records=block.raw_lines())
         line += block.rows
+    if line == 2:  # a header and no data lines
+        yield ParseResult(n_records=0)
 
 
 def _parse_chunks(source, ctx, layout) -> Iterator[ParseResult]:

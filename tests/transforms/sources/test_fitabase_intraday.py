@@ -140,6 +140,14 @@ def test_fast_path_crlf_blank_and_short_lines_match_the_ordinary_reader(tmp_path
     assert fast.rejects["raw"].tolist() == ["1503960366,,"]  # the short line, padded by the reader
 
 
+@pytest.mark.parametrize("body", ["Id,Time,Value\n", "Id,Time,Value", "\ufeffId,Time,Value\r\n\r\n"])
+def test_header_only_file_reads_no_records(tmp_path, body):
+    path = tmp_path / "heartrate_seconds_merged.csv"
+    path.write_text(body, encoding="utf-8")
+    result = parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
+    assert result.n_records == 0 and result.samples.empty and result.rejects.empty
+
+
 def test_fast_path_rows_failing_a_row_rule_are_quarantined_with_their_text(tmp_path):
     import datetime as dt
 

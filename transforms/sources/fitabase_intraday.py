@@ -12,12 +12,14 @@ Times: ``4/12/2016 7:21:00 AM`` or the Excel re-save ``4/12/16 7:21``.
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 import pandas as pd
 
 from transforms import vocabulary
 from transforms.dates import FITABASE_FORMATS
+from transforms.errors import MalformedFile
 from transforms.records import ParseResult, csv_raw_lines
 from transforms.sources import _arrow_csv
 from transforms.sources._tabular import RecordChecker, csv_chunks, data_columns, level_samples, samples_frame
@@ -64,7 +66,12 @@ def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
         block.first_line = line
         clean = block.clean_levels(FITABASE_FORMATS[0])
         if clean is None:
-            yield _judge_chunk(block.text_frame(), ctx, layout)
+            try:
+                frame = block.text_frame()
+            except pd.errors.ParserError as exc:  # as the ordinary reader says it, with the file's line number
+                message = re.sub(r"in line (\d+)", lambda m: f"in line {int(m.group(1)) + line - 1}", str(exc))
+                raise MalformedFile(ctx.source_file, f"not a readable CSV: {message}") from exc
+            yield _judge_chunk(frame, ctx, layout)
         else:
             ids, start, value = clean
             samples = level_samples(ids, start, value, metric, FORMAT, ctx.source_file, line)

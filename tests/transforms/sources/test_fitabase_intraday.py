@@ -140,6 +140,22 @@ def test_fast_path_crlf_blank_and_short_lines_match_the_ordinary_reader(tmp_path
     assert fast.rejects["raw"].tolist() == ["1503960366,,"]  # the short line, padded by the reader
 
 
+def test_fast_path_line_with_extra_fields_fails_the_file_as_the_ordinary_reader(tmp_path, monkeypatch):
+    from transforms.errors import MalformedFile
+
+    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 100)  # the bad line in a later block
+    lines = ["Id,Time,Value"] + [f"1503960366,4/12/2016 7:{m:02d}:00 AM,97" for m in range(10)]
+    lines[7] += ",5"
+    path = tmp_path / "heartrate_seconds_merged.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(MalformedFile) as fast:
+        parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
+    with pytest.raises(MalformedFile) as slow:
+        _ordinary(path, monkeypatch)
+    assert str(fast.value) == str(slow.value)
+    assert "Expected 3 fields in line 8, saw 4" in str(fast.value)
+
+
 @pytest.mark.parametrize("body", ["Id,Time,Value\n", "Id,Time,Value", "\ufeffId,Time,Value\r\n\r\n"])
 def test_header_only_file_reads_no_records(tmp_path, body):
     path = tmp_path / "heartrate_seconds_merged.csv"

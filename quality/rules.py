@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.records import ParseResult, empty_rejects, per_label, raw_text, rejects_frame, sample_locators
+from transforms.records import (AMOUNT, LEVEL, SLEEP, ParseResult, empty_rejects, per_label, raw_text,
+                               rejects_frame, sample_kinds, sample_locators)
 
 EARLIEST_PLAUSIBLE_DAY = pd.Timestamp("2000-01-01")
 
@@ -81,15 +82,15 @@ def sample_reasons(samples: pd.DataFrame, today: dt.date) -> pd.Series:
     lo = per_label(samples["metric"], {m: s.valid_min for m, s in specs.items()})
     hi = per_label(samples["metric"], {m: s.valid_max for m, s in specs.items()})
     value = samples["value"].to_numpy(dtype="float64")
-    kind = per_label(samples["kind"], {"level": 1, "amount": 2, "sleep": 3}, default=0, dtype="int8")
+    kind = sample_kinds(samples)
     start = samples["start"].to_numpy()
     latest = np.datetime64(pd.Timestamp(today) + pd.Timedelta(days=2), "s")
     future = start >= latest
     early = start < np.datetime64(EARLIEST_PLAUSIBLE_DAY, "s")
-    measured = (kind == 1) | (kind == 2)
+    measured = (kind == LEVEL) | (kind == AMOUNT)
     unknown = measured & np.isnan(lo)
     out_of_range = measured & ~unknown & ((value < lo) | (value > hi))
-    sleep = kind == 3
+    sleep = kind == SLEEP
     not_after = too_long = np.zeros(len(samples), dtype=bool)
     if sleep.any():
         start_off = np.nan_to_num(samples["utc_offset_min"].to_numpy(dtype="float64"))

@@ -128,6 +128,14 @@ def per_label(labels: pd.Series, mapping: dict, default=np.nan, dtype="float64")
     return table[codes]
 
 
+LEVEL, AMOUNT, SLEEP = 1, 2, 3  # sample kinds as small integers (0: a kind no consumer knows)
+
+
+def sample_kinds(samples: pd.DataFrame) -> np.ndarray:
+    """Each sample's ``kind`` as LEVEL, AMOUNT, SLEEP or 0."""
+    return per_label(samples["kind"], {"level": LEVEL, "amount": AMOUNT, "sleep": SLEEP}, default=0, dtype="int8")
+
+
 def sample_locators(samples: pd.DataFrame) -> pd.Series:
     """The samples' locators as text: ``locator`` where given, else ``line N`` from ``line``."""
     locator = samples["locator"].astype("string")

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.records import OBSERVATION_COLUMNS, empty_observations, label_codes, per_label
+from transforms.records import AMOUNT, LEVEL, OBSERVATION_COLUMNS, SLEEP, empty_observations, label_codes, sample_kinds
 
 HEART_RATE = "heart_rate_mean_bpm"
 
@@ -52,18 +52,19 @@ class DailyFromSamples:
     def add(self, samples: pd.DataFrame) -> None:
         if samples.empty:
             return
-        kind = per_label(samples["kind"], {"level": 1, "amount": 2, "sleep": 3}, default=0, dtype="int8")
-        level = samples if (kind == 1).all() else samples[kind == 1]
+        kind = sample_kinds(samples)
+        if (kind == LEVEL).all():
+            self._add_levels(samples)
+            return
+        level = samples[kind == LEVEL]
         if len(level):
             self._add_levels(level)
-        if (kind == 1).all():
-            return
-        amount = samples[kind == 2]
+        amount = samples[kind == AMOUNT]
         if len(amount):
             self._amounts.append(amount.assign(hour=amount["start"].dt.floor("h"))
                                  .groupby(["participant_id", "metric", "hour", "source_rank"], observed=True)
                                  ["value"].agg(["sum", "count"]).reset_index())
-        sleep = samples[kind == 3]
+        sleep = samples[kind == SLEEP]
         if len(sleep):
             self._sleep.append(sleep[["participant_id", "start", "end", "utc_offset_min", "end_utc_offset_min",
                                       "value", "source_rank"]])
@@ -164,8 +165,12 @@ def _runs(major: np.ndarray, minor: np.ndarray):
 
 def _minute_masks(people: np.ndarray, person: np.ndarray, seconds: np.ndarray) -> pd.DataFrame:
     """Per participant·hour, a 60-bit mask of the minutes holding at least one sample."""
-    hour = seconds // 3600
-    bits = np.left_shift(np.int64(1), (seconds // 60) % 60)
+    return _or_by_hour(people, person, seconds // 3600, np.left_shift(np.int64(1), (seconds // 60) % 60))
+
+
+def _or_by_hour(people: np.ndarray, person: np.ndarray, hour: np.ndarray, bits: np.ndarray) -> pd.DataFrame:
+    """participant_id, hour, bits: the bitwise OR of ``bits`` per participant code ``person`` and hour (hours
+    since the epoch)."""
     first, order = _runs(person, hour)
     masks = np.bitwise_or.reduceat(bits if order is None else bits[order], first)
     at = first if order is None else order[first]
@@ -173,18 +178,11 @@ def _minute_masks(people: np.ndarray, person: np.ndarray, seconds: np.ndarray) -
                          "bits": masks})
 
 
-def _bitwise_or_groups(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    codes = frame.groupby(keys, sort=True, observed=True).ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")
-    codes_sorted = codes[order]
-    starts = np.flatnonzero(np.r_[True, codes_sorted[1:] != codes_sorted[:-1]])
-    reduced = np.bitwise_or.reduceat(frame["bits"].to_numpy()[order], starts)
-    first_rows = frame.iloc[order[starts]][keys].reset_index(drop=True)
-    return first_rows.assign(bits=reduced)
-
-
 def _coverage(minutes: pd.DataFrame, min_minutes: float) -> pd.DataFrame:
-    hours = _bitwise_or_groups(minutes, ["participant_id", "hour"])
+    """Share of the day's 24 hours whose minute masks (merged over chunks) reach ``min_minutes``."""
+    person, people = label_codes(minutes["participant_id"])
+    hour = minutes["hour"].to_numpy().astype("datetime64[s]").astype(np.int64) // 3600
+    hours = _or_by_hour(people, person, hour, minutes["bits"].to_numpy())
     valid = np.bitwise_count(hours["bits"].to_numpy().astype(np.uint64)) >= min_minutes
     return (hours.assign(day=hours["hour"].dt.normalize(), valid=valid)
             .groupby(["participant_id", "day"], observed=True)["valid"].sum()

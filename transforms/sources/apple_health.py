@@ -65,7 +65,8 @@ def detect(name: str, head: str) -> bool:
     return "<HealthData" in head or "<!DOCTYPE HealthData" in head
 
 
-TYPE_CODE = {t: i for i, t in enumerate(TYPES)}
+TYPE_NAMES = list(TYPES)  # type code → HealthKit type
+TYPE_CODE = {t: i for i, t in enumerate(TYPE_NAMES)}
 METRICS = sorted({m for m, _ in TYPES.values()})
 METRIC_CODE = np.array([METRICS.index(m) for m, _ in TYPES.values()], dtype=np.int8)  # by type code
 KINDS = sorted({k for _, k in TYPES.values()})
@@ -226,8 +227,6 @@ def _locators(record: tuple[int, ...], line: tuple[int, ...]) -> pd.api.extensio
 class _RecordText:
     """A quarantined record's text, rebuilt from the attributes kept (never the source or device name)."""
 
-    TYPE_NAMES = list(TYPES)
-
     def __init__(self, rows: list[tuple]):
         self.rows = rows
         self.numbers: np.ndarray | None = None  # record numbers of the rows (increasing), on first use
@@ -241,7 +240,7 @@ class _RecordText:
             i = int(np.searchsorted(self.numbers, number))
             if i < len(self.rows) and self.numbers[i] == number:
                 code, start, end, value, unit = self.rows[i][:5]
-                kind = self.TYPE_NAMES[code]
+                kind = TYPE_NAMES[code]
             else:
                 kind = start = end = value = unit = ""
             out.append(f'<Record type="{kind}" unit="{unit}" startDate="{start}" endDate="{end}" value="{value}"/>')

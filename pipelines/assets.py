@@ -74,7 +74,7 @@ class IngestConfig(Config):
         AssetSpec("questionnaire_responses", group_name="ingestion",
                   description="Answered questionnaire items (staging.questionnaire_responses)."),
     ],
-    check_specs=checks.check_specs("observations"),
+    check_specs=checks.check_specs("observations") + checks.check_specs("ingested_files", asset="observations"),
     can_subset=False,
     pool=POOL,
 )
@@ -90,6 +90,10 @@ def landing_files(context: AssetExecutionContext, config: IngestConfig, duckdb: 
         if first is None:
             first = last = dt.date.today()
         check_results = checks.evaluate(context, conn, "observations", first, last)
+        check_results += checks.evaluate_landing_files(context, conn)
+    if report.failed_files:
+        context.log.warning("%d landing file(s) failed and will be retried on the next run: %s",
+                            len(report.failed_files), ", ".join(report.failed_files[:20]))
     meta = report.as_metadata()
     yield MaterializeResult(asset_key="observations", metadata=meta, check_results=check_results)
     yield MaterializeResult(asset_key="questionnaire_responses", metadata=meta)

@@ -24,28 +24,30 @@ from quality.checks import blocking_days, run_suite, suite
 from warehouse import reads, tables, writes
 
 
-def check_specs(table: str) -> list[AssetCheckSpec]:
-    """One spec per check of the table's suite (gating by ``quality_gate``, see the module docstring)."""
-    return [AssetCheckSpec(name=c.name, asset=AssetKey(table), description=f"[{c.severity}] {c.description}",
-                           blocking=False) for c in suite(table)]
+def check_specs(table: str, asset: str | None = None) -> list[AssetCheckSpec]:
+    """One spec per check of the table's suite, on ``asset`` (default: the asset named like the table; gating by
+    ``quality_gate``, see the module docstring)."""
+    return [AssetCheckSpec(name=c.name, asset=AssetKey(asset or table),
+                           description=f"[{c.severity}] {c.description}", blocking=False) for c in suite(table)]
 
 
-def evaluate(context: AssetExecutionContext, conn, table: str, start: dt.date, end: dt.date,
-             skipped: dict[dt.date, str] | None = None, frame: pd.DataFrame | None = None) -> list:
-    """Validate ``table``'s rows for start … end (or ``frame``), record the results and the blocked days
-    (``skipped``: days not built because an upstream day was blocked, with the reason)."""
-    if frame is None:
-        frame = reads.days(conn, tables.CHECKED[table], start, end)
-    partition = f"{start}...{end}" if start != end else str(start)
+def evaluate_landing_files(context: AssetExecutionContext, conn) -> list:
+    """The ingestion's own checks (``ingested_files`` suite, on the ``observations`` asset) over the current
+    version of every landing file: a ``failed`` file fails ``no_failed_files`` (WARN) with its path."""
+    return _record(context, conn, "ingested_files", "observations", "landing",
+                   run_suite("ingested_files", reads.current_landing_files(conn)))
+
+
+def _record(context: AssetExecutionContext, conn, table: str, asset: str, partition: str, outcomes) -> list:
+    """One AssetCheckResult per outcome on ``asset``, each also appended to quality.check_results."""
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     run_id = context.run.run_id
-    outcomes = run_suite(table, frame)
     results, rows = [], []
     for check, outcome in outcomes:
         details = {**outcome.details, "failing_days": outcome.failing_days}
         severity = AssetCheckSeverity.ERROR if check.severity == "ERROR" else AssetCheckSeverity.WARN
         results.append(AssetCheckResult(
-            asset_key=AssetKey(table), check_name=check.name, passed=outcome.passed, severity=severity,
+            asset_key=AssetKey(asset), check_name=check.name, passed=outcome.passed, severity=severity,
             metadata={"unexpected_count": outcome.unexpected_count, "rows_checked": outcome.rows_checked,
                       "partition": partition, "failing_days": ", ".join(sorted(outcome.failing_days)[:50]),
                       "details": json.dumps(details, default=str)[:20000]}))
@@ -58,6 +60,20 @@ def evaluate(context: AssetExecutionContext, conn, table: str, start: dt.date, e
                                 check.name, check.severity, partition, outcome.unexpected_count,
                                 len(outcome.failing_days))
     writes.append_check_results(conn, pd.DataFrame(rows))
+    return results
+
+
+def evaluate(context: AssetExecutionContext, conn, table: str, start: dt.date, end: dt.date,
+             skipped: dict[dt.date, str] | None = None, frame: pd.DataFrame | None = None) -> list:
+    """Validate ``table``'s rows for start … end (or ``frame``), record the results and the blocked days
+    (``skipped``: days not built because an upstream day was blocked, with the reason)."""
+    if frame is None:
+        frame = reads.days(conn, tables.CHECKED[table], start, end)
+    partition = f"{start}...{end}" if start != end else str(start)
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    run_id = context.run.run_id
+    outcomes = run_suite(table, frame)
+    results = _record(context, conn, table, table, partition, outcomes)
     blocked = {dt.date.fromisoformat(d): "failed ERROR check(s): " + ", ".join(names)
                for d, names in blocking_days(outcomes).items()}
     blocked.update(skipped or {})

@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_date, help="first day (default: first day with data)")
     run.add_argument("--end", type=_date, help="last day (default: last day with data)")
     run.add_argument("--reingest", action="store_true", help="parse every landing file again")
+    run.add_argument("--strict", action="store_true",
+                     help="exit 1 when any landing file failed (the run itself still completes)")
     run.add_argument("--verbose", action="store_true", help="show Dagster's INFO logs")
 
     back = sub.add_parser("backfill", help="submit a backfill of a day range to the Dagster daemon (runs of "
@@ -97,8 +99,13 @@ def cmd_run(args, paths: Paths) -> int:
     t0 = time.perf_counter()
     outcome = run_pipeline(paths, start=args.start, end=args.end, reingest=args.reingest, verbose=args.verbose,
                            echo=terminal_echo())
-    print_summary(paths, time.perf_counter() - t0)
-    return 0 if outcome.ok else 1
+    failed_files = print_summary(paths, time.perf_counter() - t0)
+    if not outcome.ok:
+        return 1
+    if args.strict and failed_files:
+        print(f"--strict: {failed_files} landing file(s) failed", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_backfill(args, paths: Paths) -> int:
@@ -149,7 +156,11 @@ def _first_participant(paths: Paths) -> str | None:
     return ids[0] if ids else None
 
 
-def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None) -> None:
+MAX_LISTED_FAILURES = 10
+
+
+def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None) -> int:
+    """Print the run's summary; returns the number of landing files that are ``failed``."""
     from warehouse import summary
     from warehouse.connection import connect
 
@@ -166,6 +177,14 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
     if s["first_day"] is not None:
         print(f"days               {s['days']} ({s['first_day']:%Y-%m-%d} … {s['last_day']:%Y-%m-%d})")
     print(f"files              {files}")
+    failed = s["failed_files"]
+    for row in failed.head(MAX_LISTED_FAILURES).itertuples():
+        print(f"  FAILED           {row.path}: {_first_failure(row.path, row.message)}")
+    if len(failed) > MAX_LISTED_FAILURES:
+        print(f"  …                {len(failed) - MAX_LISTED_FAILURES} more failed files in ops.ingested_files "
+              "and the quality report")
+    if len(failed):
+        print("                   (failed files are retried on the next run; --strict makes them fail it)")
     print(f"rows accepted      {s['rows_accepted']:,}   quarantined {s['rows_quarantined']:,}   "
           f"vendor no-data markers {s['rows_empty']:,}")
     for row in s["quarantine_by_reason"].head(5).itertuples():
@@ -204,6 +223,14 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
             print(f"injected episodes  {int(found['detected'].sum())}/{len(found)} daily-metric episodes flagged "
                   f"({', '.join(DAILY_EPISODE_METRICS)}; see bench/drift_eval.py for recall and false flags)")
     print(f"wall time          {seconds:.1f} s")
+    return len(failed)
+
+
+def _first_failure(path: str, message) -> str:
+    """The first failure of a file's message, without the file's own path (printed already; a zip member's
+    name stays)."""
+    first = str(message or "").split("; ")[0]
+    return first.removeprefix(f"{path}: ")[:160]
 
 
 def cmd_report(args, paths: Paths) -> int:

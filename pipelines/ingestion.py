@@ -1,11 +1,18 @@
-"""Ingest the landing folder: parse new or changed files, apply row rules, write everything that came
-from those files in one transaction per batch. Unchanged files are skipped, so re-running is a no-op.
+"""Ingest the landing folder: parse new, changed or previously failed files, apply row rules, write what came
+from them batch by batch. Unchanged files are skipped, so re-running is a no-op.
 
 A file version is identified by its SHA-256. Cohort-wide files, and formats that read the participant's
 time zone, also depend on the landing configuration (participants.csv, questionnaire_events.csv): a change
-there re-ingests them. A zip archive is one landing file whose members are parsed in place. A file no
-parser recognises is recorded as ``unsupported``; one that cannot be read as its format as ``failed`` with a
-file-level quarantine row; neither stops the run. Logs name files and counts, never personal values.
+there re-ingests them. A zip archive is one landing file whose members are parsed in place.
+
+One file costs only itself. Every file (each zip member) goes through the stages of ``STAGES``; a file no
+parser recognises is ``unsupported``; one that cannot be read as its format (``IngestError``: bad encoding,
+truncated JSON …) keeps what it read before the fault and gets a file-level quarantine row (``failed`` when
+nothing of it was accepted); any other exception, at any stage, leaves the file ``failed`` with a one-line
+message (file, stage, cause) and none of its rows, and the next run tries it again. Rows reach the warehouse
+only after ``quality.constraints`` and the target tables' own constraints accepted them file by file
+(``warehouse.writes.FileRowsStage``), so no file can abort the transaction that writes the others. Logs name
+files, stages, exception types and counts, never personal values.
 """
 
 from __future__ import annotations
@@ -13,27 +20,31 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from quality.constraints import enforce_table_constraints
 from quality.rules import apply_row_rules
 from transforms import sources
 from transforms.errors import IngestError, UnsupportedFormat
 from transforms.identity import ParticipantMap
 from transforms.ingest import (
-    PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, detect, inputs_of, landing_files, load_events,
-    parse_input, source_file_name,
+    PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, detect, identify, input_participant, inputs_of, landing_files,
+    load_events, parse_chunks, source_file_name,
 )
-from transforms.records import empty_observations, empty_rejects, empty_responses, rejects_frame
+from transforms.records import ParseResult, empty_observations, empty_rejects, empty_responses, rejects_frame
 from pipelines import progress
 from pipelines.partitions import day_runs
 from transforms.samples import DailyFromSamples
 from warehouse import reads, writes
 
 BATCH_FILES = 256
+# What happens to one input, in order; a failure is reported with the stage it happened in.
+STAGES = ("read", "detect", "parse", "identify", "rules", "constraints", "daily", "write")
 
 
 @dataclass
@@ -49,6 +60,7 @@ class IngestReport:
     rows_empty: int = 0
     rows_ignored: int = 0
     changed_days: set = field(default_factory=set)  # days whose rows were added, changed or removed
+    failed_files: list = field(default_factory=list)  # landing paths left ``failed`` by this ingestion
 
     @property
     def first_changed_day(self) -> dt.date | None:
@@ -59,12 +71,13 @@ class IngestReport:
         return max(self.changed_days) if self.changed_days else None
 
     def as_metadata(self) -> dict:
-        counts = {k: v for k, v in self.__dict__.items() if k != "changed_days"}
+        counts = {k: v for k, v in self.__dict__.items() if k not in ("changed_days", "failed_files")}
         first, last = self.first_changed_day, self.last_changed_day
         return counts | {"n_changed_days": len(self.changed_days),
                          "first_changed_day": str(first) if first else "",
                          "last_changed_day": str(last) if last else "",
-                         "changed_day_ranges": [[str(a), str(b)] for a, b in day_runs(self.changed_days)]}
+                         "changed_day_ranges": [[str(a), str(b)] for a, b in day_runs(self.changed_days)],
+                         "failed_files": self.failed_files[:100]}
 
 
 @dataclass
@@ -83,12 +96,76 @@ class FileOutcome:
     failures: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     depends_on_config: bool = False
+    crashed: bool = False  # an unexpected exception at some stage: the file is ``failed`` and retried
+
+    def add(self, chunk: ParseResult) -> None:
+        self.observations.append(chunk.observations)
+        self.responses.append(chunk.responses)
+        self.rejects.append(chunk.rejects)
+        self.read += chunk.n_records or 0
+        self.quarantined += chunk.n_quarantined
+        self.empty += chunk.n_empty
+        self.ignored += chunk.n_ignored
+
+    def merge(self, part: "FileOutcome") -> None:
+        """Take over the rows and counts of one input (a zip member, or the file itself)."""
+        for name in ("observations", "responses", "rejects", "failures"):
+            getattr(self, name).extend(getattr(part, name))
+        self.notes += [n for n in part.notes if n not in self.notes]
+        self.read += part.read
+        self.quarantined += part.quarantined
+        self.empty += part.empty
+        self.ignored += part.ignored
 
     def fail(self, source_file: str, reason: str, source_format: str = "unknown") -> None:
+        """The input cannot be read as its format (an expected fault of the file): one file-level reject."""
         self.failures.append(f"{source_file}: {reason}")
         self.rejects.append(rejects_frame(source_file, source_format, ["file"], [reason], [""]))
         self.read += 1
         self.quarantined += 1
+
+    def crash(self, source_file: str, stage: str, cause: str, source_format: str = "unknown") -> None:
+        """An unexpected fault at ``stage``: the input's rows are not kept, the file is ``failed``. The
+        quarantine reason (published) names the stage only; the cause (an exception's text may quote a
+        value) stays in ops.ingested_files.message, which analysts do not get."""
+        self.crashed = True
+        self.failures.append(f"{source_file}: {stage}: {cause}"[:500])
+        reason = f"internal error while {_doing(stage)}: retried on the next run (details in ops.ingested_files)"
+        self.rejects.append(rejects_frame(source_file, source_format, ["file"], [reason], [""]))
+        self.read += 1
+        self.quarantined += 1
+
+    def accepted(self) -> int:
+        return self.read - self.quarantined - self.empty - self.ignored
+
+    def status(self) -> str:
+        if self.crashed:
+            return "failed"
+        if self.formats:
+            return "failed" if self.failures and not self.accepted() else "ingested"
+        return "failed" if self.failures else "unsupported"
+
+    def file_rows(self, ingested_at: pd.Timestamp) -> writes.FileRows:
+        def joined(frames, empty):
+            frames = [f for f in frames if len(f)]
+            return pd.concat(frames, ignore_index=True) if frames else empty()
+        return writes.FileRows(joined(self.observations, empty_observations),
+                               joined(self.responses, empty_responses),
+                               joined(self.rejects, empty_rejects).assign(ingested_at=ingested_at))
+
+
+def _doing(stage: str) -> str:
+    return {"read": "reading the file", "detect": "detecting its format", "parse": "parsing",
+            "identify": "resolving participant ids", "rules": "applying row rules",
+            "constraints": "checking table constraints", "daily": "aggregating daily values",
+            "write": "writing its rows"}[stage]
+
+
+def _cause(exc: BaseException) -> str:
+    """One line: the exception's type, text and the innermost line of our code it came from."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/site-packages/" not in f.filename]
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return " ".join(f"{type(exc).__name__}{where}: {exc}".split())[:400]
 
 
 def file_sha256(path: Path) -> str:
@@ -118,6 +195,17 @@ def _depends_on_config(format_names: str | None) -> bool:
     return False
 
 
+@dataclass
+class _Pending:
+    """A landing file to ingest: its path, name in the tables, content hash (None when it could not be read
+    and ``read_error`` says why)."""
+
+    path: Path
+    rel: str
+    sha: str | None
+    read_error: str | None = None
+
+
 def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
                    log: logging.Logger | None = None, force: bool = False,
                    today: dt.date | None = None) -> IngestReport:
@@ -134,14 +222,18 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
     for path in landing_files(landing):
         report.files_seen += 1
         rel = source_file_name(landing, path)
-        sha = file_sha256(path)
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            todo.append(_Pending(path, rel, None, _cause(exc)))
+            continue
         prev = previous.get(rel)
-        same = prev is not None and prev["sha256"] == sha and (
+        same = prev is not None and prev["sha256"] == sha and prev["status"] != "failed" and (
             not _depends_on_config(prev["source_format"]) or prev["participant_map_sha256"] == config_sha)
         if same and not force:
             report.files_unchanged += 1
             continue
-        todo.append((path, rel, sha))
+        todo.append(_Pending(path, rel, sha))
     log.info("landing: %d files, %d unchanged, %d to ingest", report.files_seen, report.files_unchanged, len(todo))
     progress.report(f"{'landing':<20} {report.files_seen} files, {report.files_unchanged} unchanged, "
                     f"{len(todo)} to parse")
@@ -158,7 +250,7 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
 
 def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, events, today: dt.date,
                 log: logging.Logger) -> FileOutcome:
-    """Parse one landing file (each zip member in turn), applying row rules chunk by chunk."""
+    """Parse one landing file (each zip member in turn) through the stages of ``STAGES`` up to ``daily``."""
     out = FileOutcome()
     rel = source_file_name(landing, path)
     try:
@@ -166,80 +258,130 @@ def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, even
     except IngestError as exc:
         out.fail(rel, exc.reason, "zip")
         return out
+    except Exception as exc:  # an unreadable file (permissions, vanished) or a fault listing an archive
+        _crashed(out, rel, "read", exc, "unknown", log)
+        return out
     for source in inputs:
+        _ingest_input(source, out, participant_map, events, today, log)
+    return out
+
+
+def _crashed(out: FileOutcome, source_file: str, stage: str, exc: BaseException, source_format: str,
+             log: logging.Logger) -> None:
+    out.crash(source_file, stage, _cause(exc), source_format)
+    log.warning("failed: %s at stage %s (%s); the file is retried on the next run", source_file, stage,
+                type(exc).__name__)
+
+
+def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, events, today: dt.date,
+                  log: logging.Logger) -> None:
+    """One input into ``out``: all of its rows, or (after an unexpected exception) none of them."""
+    part, stage, source_format = FileOutcome(), "detect", "unknown"
+    try:
         try:
             module = detect(source)
         except UnsupportedFormat:
             out.unsupported.append(source.source_file)
-            continue
+            return
+        source_format = module.FORMAT
         out.formats.append(module.FORMAT)
         out.depends_on_config |= module.SCOPE == "cohort" or getattr(module, "USES_LANDING_CONFIG", False)
         daily = DailyFromSamples(module.FORMAT, source.source_file,
                                  getattr(module, "HEART_RATE_SAMPLES_PER_HOUR", 60))
         try:
-            for chunk in parse_input(source, module, participant_map, events):
+            stage = "identify"
+            participant = input_participant(source, module)
+            stage = "parse"
+            for chunk in parse_chunks(source, module, participant_map, events):
+                stage = "identify"
+                chunk = identify(chunk, module, participant_map, participant)
+                stage = "rules"
                 chunk = apply_row_rules(chunk, module.FORMAT, today)
+                stage = "constraints"
+                chunk = enforce_table_constraints(chunk, module.FORMAT, source.source_file, today)
+                stage = "daily"
                 daily.add(chunk.samples)
-                out.observations.append(chunk.observations)
-                out.responses.append(chunk.responses)
-                out.rejects.append(chunk.rejects)
-                out.read += chunk.n_records or 0
-                out.quarantined += chunk.n_quarantined
-                out.empty += chunk.n_empty
-                out.ignored += chunk.n_ignored
-                out.notes += [note for note in (f"{source.source_file}: {n}" for n in chunk.notes) if note not in out.notes]
-            out.observations.append(daily.finish())
-        except IngestError as exc:
-            out.fail(source.source_file, exc.reason, module.FORMAT)
+                part.add(chunk)
+                part.notes += [n for n in (f"{source.source_file}: {n}" for n in chunk.notes) if n not in part.notes]
+                stage = "parse"
+            stage = "daily"
+            folded = ParseResult(observations=daily.finish(), n_records=0)
+            stage = "constraints"
+            part.add(enforce_table_constraints(folded, module.FORMAT, source.source_file, today))
+        except IngestError as exc:  # the file's own fault, e.g. truncated: what was read before it is kept
+            part.fail(source.source_file, exc.reason, module.FORMAT)
             log.warning("failed: %s: %s", source.source_file, exc.reason)
-        except Exception as exc:  # a parser bug on an odd file fails that file, not the whole run
-            out.fail(source.source_file, f"internal error while parsing ({type(exc).__name__}): {exc}"[:500],
-                     module.FORMAT)
-            log.exception("internal error while parsing %s", source.source_file)
-    return out
+    except Exception as exc:  # a fault of ours on an odd file fails that file, not the run
+        _crashed(out, source.source_file, stage, exc, source_format, log)
+        return
+    out.merge(part)
 
 
-def _write_batch(conn, batch, landing, participant_map, events, config_sha, report: IngestReport, log,
-                 today) -> None:
+def _file_record(pending: _Pending, out: FileOutcome, config_sha: str | None, now) -> dict:
+    status = out.status()
+    notes = out.failures + out.notes + ([f"{len(out.unsupported)} unsupported member(s)"]
+                                        if out.unsupported and out.formats else [])
+    try:
+        size = pending.path.stat().st_size
+    except OSError:
+        size = 0
+    return {
+        "path": pending.rel, "sha256": pending.sha or "", "bytes": size,
+        "source_format": ",".join(sorted(set(out.formats))) or None,
+        "participant_map_sha256": config_sha if out.depends_on_config else None,
+        "rows_read": out.read, "rows_accepted": out.accepted(), "rows_quarantined": out.quarantined,
+        "rows_empty": out.empty, "rows_ignored": out.ignored, "status": status,
+        "message": "; ".join(notes)[:2000] or ("no parser recognises this file's content"
+                                               if status == "unsupported" else None),
+        "ingested_at": now,
+    }
+
+
+def _write_batch(conn, batch: list[_Pending], landing, participant_map, events, config_sha, report: IngestReport,
+                 log, today) -> None:
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
-    file_rows, observations, responses, rejects = [], [], [], []
-    for path, rel, sha in batch:  # per file: I/O; the parsing inside each file is vectorised
-        out = ingest_file(path, landing, participant_map, events, today, log)
-        accepted = out.read - out.quarantined - out.empty - out.ignored
-        if out.formats:
-            status = "failed" if out.failures and not accepted else "ingested"
+    outcomes = []
+    for pending in batch:  # per file: I/O; the parsing inside each file is vectorised
+        if pending.read_error is not None:
+            out = FileOutcome()
+            out.crash(pending.rel, "read", pending.read_error)
+            log.warning("failed: %s at stage read; the file is retried on the next run", pending.rel)
         else:
-            status = "failed" if out.failures else "unsupported"
-        notes = out.failures + out.notes + ([f"{len(out.unsupported)} unsupported member(s)"]
-                                            if out.unsupported and out.formats else [])
-        file_rows.append({
-            "path": rel, "sha256": sha, "bytes": path.stat().st_size,
-            "source_format": ",".join(sorted(set(out.formats))) or None,
-            "participant_map_sha256": config_sha if out.depends_on_config else None,
-            "rows_read": out.read, "rows_accepted": accepted, "rows_quarantined": out.quarantined,
-            "rows_empty": out.empty, "rows_ignored": out.ignored, "status": status,
-            "message": "; ".join(notes)[:2000] or ("no parser recognises this file's content"
-                                                   if status == "unsupported" else None),
-            "ingested_at": now,
-        })
-        report.files_ingested += status == "ingested"
-        report.files_unsupported += status == "unsupported"
-        report.files_failed += status == "failed"
-        report.rows_read += out.read
-        report.rows_accepted += accepted
-        report.rows_quarantined += out.quarantined
-        report.rows_empty += out.empty
-        report.rows_ignored += out.ignored
-        if status == "unsupported":
-            log.info("unsupported: %s", rel)
-        observations += out.observations
-        responses += out.responses
-        rejects += out.rejects
+            out = ingest_file(pending.path, landing, participant_map, events, today, log)
+        outcomes.append(out)
 
-    obs = pd.concat([o for o in observations if len(o)] or [empty_observations()], ignore_index=True)
-    resp = pd.concat([r for r in responses if len(r)] or [empty_responses()], ignore_index=True)
-    rej = pd.concat([r for r in rejects if len(r)] or [empty_rejects()], ignore_index=True).assign(ingested_at=now)
-    for frame in (obs, resp):
-        report.changed_days.update(pd.to_datetime(frame["day"]).dt.date.unique().tolist())
-    removed_days = writes.replace_file_batch(conn, pd.DataFrame(file_rows), obs, resp, rej)
+    with writes.file_rows_stage(conn) as stage:
+        rows = [out.file_rows(now) for out in outcomes]
+        refused = stage.add(rows)
+        for position, message in refused.items():
+            out = FileOutcome(formats=outcomes[position].formats,
+                              depends_on_config=outcomes[position].depends_on_config)
+            out.crash(batch[position].rel, "write", message)
+            log.warning("failed: %s at stage write; the file is retried on the next run", batch[position].rel)
+            outcomes[position] = out
+            rows[position] = out.file_rows(now)
+        if refused:
+            still = stage.add([rows[p] for p in refused])
+            if still:  # a file-level reject of our own making refused: the warehouse itself is broken
+                raise RuntimeError(f"the warehouse refused even the failure records of {len(still)} file(s): "
+                                   + "; ".join(still.values()))
+        records = [_file_record(p, out, config_sha, now) for p, out in zip(batch, outcomes)]
+        for pending, out, record in zip(batch, outcomes, records):
+            _count(report, record, pending.rel)
+        for written in rows:
+            for frame in (written.observations, written.responses):
+                report.changed_days.update(pd.to_datetime(frame["day"]).dt.date.unique().tolist())
+        removed_days = stage.commit(pd.DataFrame(records))
     report.changed_days.update(pd.to_datetime(pd.Series(removed_days, dtype="object")).dt.date.tolist())
+
+
+def _count(report: IngestReport, record: dict, rel: str) -> None:
+    status = record["status"]
+    report.files_ingested += status == "ingested"
+    report.files_unsupported += status == "unsupported"
+    report.files_failed += status == "failed"
+    if status == "failed":
+        report.failed_files.append(rel)
+    for name in ("read", "accepted", "quarantined", "empty", "ignored"):
+        setattr(report, f"rows_{name}", getattr(report, f"rows_{name}") + record[f"rows_{name}"])
+

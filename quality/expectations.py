@@ -86,6 +86,11 @@ def suites(today) -> dict[str, list[CheckDef]]:
         return CheckDef(name, severity, description, _tag(name, *expectations))
 
     return {
+        "ingested_files": [
+            check("no_failed_files", "WARN", "every landing file could be read (a failed file is listed with its "
+                  "stage and cause in ops.ingested_files.message, and retried on the next run)",
+                  E.ExpectColumnValuesToNotBeInSet(column="status", value_set=["failed"])),
+        ],
         "observations": [
             check("unique_record", "ERROR", "one row per participant, day, metric, source record",
                   E.ExpectCompoundColumnsToBeUnique(column_list=obs_key)),

@@ -2,10 +2,10 @@
 missing. Pure rendering from DataFrames (``warehouse.quality_report.report_data``); no JavaScript, no
 network, no raw record text (quarantined values stay in quality.quarantine).
 
-Sections: 1 summary; 2 files (status and record counts, schema drift notes); 3 quarantine by file and
-reason; 4 participants (data yield, low-coverage days, nights with sleep); 5 coverage over time (weekly
-share of days with usable signal, worst participants first); 6 checks (latest result of every check,
-failing days) and blocked partitions.
+Sections: 1 summary; 2 files (failed files first, then status and record counts, schema drift notes);
+3 quarantine by file and reason; 4 participants (data yield, low-coverage days, nights with sleep);
+5 coverage over time (weekly share of days with usable signal, worst participants first); 6 checks (latest
+result of every check, failing days) and blocked partitions.
 """
 
 from __future__ import annotations
@@ -70,8 +70,9 @@ def render_html(data: dict[str, pd.DataFrame], generated_at: dt.datetime, title:
     checks, blocked = data["checks"], data["blocked"]
     failing = checks[~checks["passed"].astype(bool)] if len(checks) else checks
     drift_notes = files[files["message"].fillna("").str.contains("schema drift")] if len(files) else files
+    failed_files = files[files["status"] == "failed"] if len(files) else files
     kpis = {
-        "files": len(files), "records read": int(files["rows_read"].sum()) if len(files) else 0,
+        "files": len(files), "failed files": len(failed_files), "records read": int(files["rows_read"].sum()) if len(files) else 0,
         "accepted": int(files["rows_accepted"].sum()) if len(files) else 0,
         "quarantined": int(files["rows_quarantined"].sum()) if len(files) else 0,
         "participants": participants["participant_id"].nunique() if len(participants) else 0,
@@ -86,7 +87,10 @@ def render_html(data: dict[str, pd.DataFrame], generated_at: dt.datetime, title:
 <h1>{html.escape(title)}</h1><p class='note'>generated {generated_at:%Y-%m-%d %H:%M} UTC · behavioural and
 physiological proxies, not diagnoses</p>
 <h2>1 Summary</h2>{kpi_html}
-<h2>2 Files</h2><p class='note'>rows_read = accepted + quarantined + empty (vendor no-data marks) + ignored
+<h2>2 Files</h2><h3>Failed files</h3><p class='note'>files that could not be read (the stage and cause are in the
+message); each is retried on the next run</p>
+{_table(failed_files[['path', 'source_format', 'message']] if len(failed_files) else failed_files, lambda r: 'bad')}
+<h3>All files</h3><p class='note'>rows_read = accepted + quarantined + empty (vendor no-data marks) + ignored
 (record types not used)</p>
 {_table(files, lambda r: {'failed': 'bad', 'unsupported': 'warn'}.get(r['status'], ''))}
 <h3>Schema drift</h3>{_table(drift_notes[['path', 'source_format', 'status', 'message']] if len(drift_notes) else drift_notes)}

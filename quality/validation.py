@@ -16,6 +16,7 @@ from quality.expectations import CheckDef, gx, suites
 
 SAMPLE_SIZE = 5
 KEYS = {
+    "ingested_files": ["path"],
     "observations": ["participant_id", "day", "metric", "source_file", "locator"],
     "daily_metrics": ["participant_id", "day", "metric"],
     "questionnaire_scores": ["participant_id", "instrument", "administered_at", "day"],
@@ -101,7 +102,8 @@ def _columns_of(expectations) -> set[str]:
     return out
 
 
-LABEL_COLUMNS = ("metric", "unit", "source", "instrument", "severity", "direction", "domain", "source_format")
+LABEL_COLUMNS = ("metric", "unit", "source", "instrument", "severity", "direction", "domain", "source_format",
+                 "status")
 
 
 def _vectorisable(frame: pd.DataFrame) -> pd.DataFrame:

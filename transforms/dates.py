@@ -1,4 +1,15 @@
-"""Vectorised parsing of the date and time spellings vendors use."""
+"""Vectorised parsing of the date and time spellings vendors use.
+
+``parse_timestamps`` reads every spelling we have seen vendors write, whatever the file's main one:
+
+* ISO 8601 dates and times, ``T`` or a space between them, with or without seconds, fractional seconds
+  (``.000``, ``,5``, up to nanoseconds) and a ``Z`` / ``±HH``, ``±HHMM``, ``±HH:MM`` offset;
+* slash (or dot) dates with a 2- or 4-digit year, ``11/01/19``, ``4/12/2016 7:21:00 AM``, ``06.11.2019 21:58``,
+  month first (US, Fitbit's own spelling) or day first, with an optional 24- or 12-hour time.
+
+A 2-digit year is 20YY (no wearable export predates 2000). Impossible dates (Feb 30, hour 25) are NaT.
+Day-first or month-first is the caller's: ``infer_day_first`` decides it from a column's content.
+"""
 
 from __future__ import annotations
 
@@ -15,28 +26,107 @@ FITABASE_FORMATS = (
     "%m/%d/%y %I:%M:%S %p",
 )
 
+_TIME = r"(?:[T ]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?"
+_ISO = (r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME
+        + r"\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?$")
+_SLASH = (r"^(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})" + _TIME.replace("[T ]+", "[T ,]+")
+          + r"\s*(?P<p>[AaPp]\.?[Mm]\.?)?$")
 
-def parse_datetimes(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """Parse strings trying each format in turn; unparseable values become NaT.
+
+def _distinct(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct stripped strings): exports repeat the same timestamps across participants, so each
+    distinct string is parsed once and the result broadcast back (code -1: NA)."""
+    codes, distinct = pd.factorize(text.astype("string").str.strip(), use_na_sentinel=True)
+    return codes, pd.Series(distinct, dtype="string")
+
+
+def _broadcast(codes: np.ndarray, values: np.ndarray, fill) -> np.ndarray:
+    return np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else fill, fill)
+
+
+def infer_day_first(text: pd.Series) -> bool | None:
+    """Whether a column's slash dates are day first: True when some value's first field exceeds 12 (and no
+    value's second field does), False for the reverse, None when the content does not tell (every field ≤ 12)
+    or contradicts itself."""
+    _, distinct = _distinct(text)
+    parts = distinct.str.extract(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}").astype("float64")
+    first_big, second_big = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
+    if first_big == second_big:
+        return None
+    return first_big
+
+
+def parse_timestamps(text: pd.Series, day_first: bool = False) -> tuple[pd.Series, pd.Series]:
+    """(wall-clock time as written, naive datetime64[ns]; its UTC offset in minutes, NaN when the string gives
+    none) for every spelling in the module docstring. Unparseable values are NaT / NaN."""
+    codes, distinct = _distinct(text)
+    wall = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[ns]")
+    offset = np.full(len(distinct), np.nan)
+    iso = distinct.str.extract(_ISO).astype(object).fillna("")
+    slash = distinct.str.extract(_SLASH).astype(object).fillna("")
+    is_slash = (iso["y"] == "") & (slash["y"] != "")
+    if (iso["y"] != "").any() or is_slash.any():
+        def number(column: pd.Series) -> pd.Series:
+            return pd.to_numeric(column.where(column != ""), errors="coerce").astype("float64")
+
+        pick = {c: slash[c].where(is_slash, iso[c]) for c in ("y", "H", "M", "S", "f")}  # fields both spell alike
+        a, b = number(slash["a"]), number(slash["b"])
+        year = number(pick["y"])
+        year = year.where(~(is_slash & (slash["y"].str.len() == 2)), 2000 + year)
+        month = number(iso["m"]).where(~is_slash, b if day_first else a)
+        day = number(iso["d"]).where(~is_slash, a if day_first else b)
+        hour, minute, second = number(pick["H"]).fillna(0), number(pick["M"]).fillna(0), number(pick["S"]).fillna(0)
+        meridiem = slash["p"].str[:1].str.lower().where(is_slash, "")
+        twelve_hour = meridiem != ""
+        bad_12h = twelve_hour & ((hour < 1) | (hour > 12))
+        hour = hour.where(~twelve_hour, hour % 12 + np.where(meridiem == "p", 12, 0))
+        fraction = pick["f"].where(pick["f"] != "", "0").str.ljust(9, "0").astype("float64")
+        zone = iso["z"].where(~is_slash, "")
+        digits = zone.str.replace(r"[^0-9]", "", regex=True)
+        zone_h, zone_m = number(digits.str[:2]).fillna(0), number(digits.str[2:4]).fillna(0)
+        valid = (year.notna() & month.between(1, 12) & day.between(1, 31) & (hour < 24) & (minute < 60)
+                 & (second < 61) & ~bad_12h & (zone_h <= 14) & (zone_m < 60))
+        parts = pd.DataFrame({"year": year, "month": month, "day": day}).where(valid, np.nan)
+        dates = pd.to_datetime(parts, errors="coerce")  # NaT for impossible days (Feb 30)
+        stamps = dates + pd.to_timedelta((hour * 3600 + minute * 60 + second) * 1e9 + fraction, unit="ns")
+        wall = stamps.to_numpy(dtype="datetime64[ns]")
+        offset = np.where(zone.str[:1] == "-", -1.0, 1.0) * (zone_h * 60 + zone_m).to_numpy()
+        offset = np.where(zone == "", np.nan, offset)
+        offset = np.where(pd.isna(wall), np.nan, offset)
+    return (pd.Series(_broadcast(codes, wall, np.datetime64("NaT", "ns")), index=text.index, dtype="datetime64[ns]"),
+            pd.Series(_broadcast(codes, offset, np.nan), index=text.index, dtype="float64"))
+
+
+def parse_utc(text: pd.Series, day_first: bool = False) -> pd.Series:
+    """Instants as naive UTC: the wall-clock time minus its offset; a string without an offset is taken as
+    UTC already (the convention of the formats that call this, e.g. PMSys ``…Z`` stamps)."""
+    wall, offset = parse_timestamps(text, day_first)
+    return wall - pd.to_timedelta(offset.fillna(0.0), unit="m")
+
+
+def parse_datetimes(text: pd.Series, formats: tuple[str, ...] = (), day_first: bool = False) -> pd.Series:
+    """Wall-clock times: each of the format's main spellings ``formats`` in turn (fast, strptime in C), then
+    every other spelling ``parse_timestamps`` knows for the values still unparsed; unparseable values are NaT.
 
     Each format is applied with ``pd.to_datetime(format=…, errors="coerce")`` only to the values still
     unparsed, so a file mixing spellings costs one vectorised pass per spelling present.
     """
-    # Exports repeat the same timestamps across participants (every minute of every person's day): each
-    # distinct string is parsed once and the result broadcast back.
-    codes, distinct = pd.factorize(text.astype("string").str.strip(), use_na_sentinel=True)
-    distinct = pd.Series(distinct, dtype="string")
+    codes, distinct = _distinct(text)
     parsed_distinct = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")
     todo = distinct.notna() & (distinct != "")
     for fmt in formats:
         if not todo.any():
             break
         parsed = pd.to_datetime(distinct[todo], format=fmt, errors="coerce")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_localize(None)
         ok = parsed.notna()
         parsed_distinct.loc[parsed.index[ok]] = parsed[ok]
         todo.loc[parsed.index[ok]] = False
+    if todo.any():
+        parsed_distinct.loc[todo[todo].index] = parse_timestamps(distinct[todo], day_first)[0]
     values = parsed_distinct.to_numpy()
-    out = np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT", "ns"))
+    out = _broadcast(codes, values, np.datetime64("NaT", "ns"))
     return pd.Series(out, index=text.index, dtype="datetime64[ns]")
 
 

@@ -92,20 +92,38 @@ def detect(source: LandingFile) -> ModuleType:
 def parse_input(source: LandingFile, module: ModuleType, participant_map: ParticipantMap,
                 events: pd.DataFrame | None = None) -> Iterator[ParseResult]:
     """Parse one input with its (already detected) format; yields chunks with participant ids set."""
+    participant = input_participant(source, module)
+    for chunk in parse_chunks(source, module, participant_map, events):
+        yield identify(chunk, module, participant_map, participant)
+
+
+def input_participant(source: LandingFile, module: ModuleType) -> str | None:
+    """The participant a person-scope input belongs to (its top landing folder); None for cohort files."""
     participant = folder_participant(source.source_file)
     if module.SCOPE == "person" and participant is None:
         raise MalformedFile(source.source_file, f"{module.FORMAT} holds one person's data: put it under "
                                                 "landing/<participant_id>/")
+    return participant
+
+
+def parse_chunks(source: LandingFile, module: ModuleType, participant_map: ParticipantMap,
+                 events: pd.DataFrame | None = None) -> Iterator[ParseResult]:
+    """The parser's own chunks, before participant ids are set (``identify``)."""
+    participant = input_participant(source, module)
     timezone = participant_map.timezone(participant) if module.SCOPE == "person" else \
         vocabulary.ingest_rules().default_timezone
-    ctx = ParseContext(source.source_file, timezone, events)
-    parsed = module.parse(source, ctx)
-    for chunk in ([parsed] if isinstance(parsed, ParseResult) else parsed):
-        chunk.observations = _identify(chunk.observations, module, participant_map, participant,
-                                       OBSERVATION_COLUMNS)
-        chunk.responses = _identify(chunk.responses, module, participant_map, participant, RESPONSE_COLUMNS)
-        chunk.samples = _identify(chunk.samples, module, participant_map, participant, list(SAMPLE_SCHEMA))
-        yield chunk
+    parsed = module.parse(source, ParseContext(source.source_file, timezone, events))
+    yield from ([parsed] if isinstance(parsed, ParseResult) else parsed)
+
+
+def identify(chunk: ParseResult, module: ModuleType, participant_map: ParticipantMap,
+             participant: str | None) -> ParseResult:
+    """``chunk`` with ``participant_id`` on every frame: the folder's participant for person-scope formats,
+    the mapped (or pseudonymised) account id for cohort formats."""
+    chunk.observations = _identify(chunk.observations, module, participant_map, participant, OBSERVATION_COLUMNS)
+    chunk.responses = _identify(chunk.responses, module, participant_map, participant, RESPONSE_COLUMNS)
+    chunk.samples = _identify(chunk.samples, module, participant_map, participant, list(SAMPLE_SCHEMA))
+    return chunk
 
 
 def _identify(frame: pd.DataFrame, module, participant_map: ParticipantMap, participant: str | None,

@@ -46,6 +46,12 @@ SAMPLE_SCHEMA = {
 }
 REJECT_SCHEMA = {"source_file": "string", "locator": "string", "source_format": "string", "reason": "string",
                  "raw": "string"}
+# Columns the warehouse tables declare NOT NULL (warehouse/sql/schema.sql; tests/transforms/test_records.py keeps
+# the two in step): a canonical record without one of them is a parser bug, quarantined before any write.
+OBSERVATION_REQUIRED = ("participant_id", "day", "metric", "value", "source", "source_file", "locator")
+RESPONSE_REQUIRED = ("participant_id", "instrument", "administered_at", "day", "item", "value", "source",
+                     "source_file", "locator")
+REJECT_REQUIRED = ("source_file", "locator", "reason")
 OBSERVATION_COLUMNS = list(OBSERVATION_SCHEMA)
 RESPONSE_COLUMNS = list(RESPONSE_SCHEMA)
 REJECT_COLUMNS = list(REJECT_SCHEMA)

@@ -96,8 +96,16 @@ def transaction(conn: duckdb.DuckDBPyConnection):
 
 @contextmanager
 def registered(conn: duckdb.DuckDBPyConnection, name: str, frame):
+    """``frame`` visible to SQL as ``name`` for the ``with`` block. When the block fails inside a transaction,
+    the transaction is aborted and unregistering would fail too, hiding the real error: the error propagates
+    and the transaction's ROLLBACK removes the registration."""
     conn.register(name, frame)
     try:
         yield
-    finally:
-        conn.unregister(name)
+    except BaseException:
+        try:
+            conn.unregister(name)
+        except duckdb.Error:
+            pass
+        raise
+    conn.unregister(name)

@@ -17,6 +17,12 @@ def current_file_versions(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return conn.execute(sql("current_file_versions")).df()
 
 
+def current_landing_files(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The latest recorded version of every landing path with its status and message (what the ingestion
+    check judges and the CLI lists)."""
+    return conn.execute(sql("current_landing_files")).df()
+
+
 def days(conn: duckdb.DuckDBPyConnection, table: tables.Table, start: dt.date, end: dt.date) -> pd.DataFrame:
     """All rows of ``table`` with day in start … end."""
     return conn.execute(table.select_days_sql, [start, end]).df()

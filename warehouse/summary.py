@@ -13,6 +13,8 @@ def pipeline_summary(conn: duckdb.DuckDBPyConnection) -> dict:
     out = dict(zip(["participants", "first_day", "last_day", "days", "daily_rows"],
                    conn.execute(sql("summary_daily")).fetchone()))
     out["files"] = dict(conn.execute(sql("summary_files")).fetchall())
+    landing = conn.execute(sql("current_landing_files")).df()
+    out["failed_files"] = landing[landing["status"] == "failed"][["path", "source_format", "message"]]
     out["rows_accepted"], out["rows_empty"] = conn.execute(sql("summary_rows")).fetchone()
     out["quarantine_by_reason"] = conn.execute(sql("summary_quarantine")).df()
     out["rows_quarantined"] = int(out["quarantine_by_reason"]["rows"].sum()) if len(out["quarantine_by_reason"]) else 0

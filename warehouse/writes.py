@@ -4,6 +4,9 @@ from a set of landing files) inside one transaction, so re-running anything neve
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterable
 
 import duckdb
@@ -74,58 +77,123 @@ def replace_blocked_days(conn: duckdb.DuckDBPyConnection, asset: str, start: dt.
             conn.execute(sql("insert_blocked_days"))
 
 
-def replace_file_batch(conn: duckdb.DuckDBPyConnection, files: pd.DataFrame, observations: pd.DataFrame,
-                       responses: pd.DataFrame, rejects: pd.DataFrame) -> list[dt.date]:
-    """Make the warehouse hold exactly the given versions of the files in ``files``.
-
-    In one transaction: every staging and quarantine row from those paths is deleted, their earlier
-    versions in ops.ingested_files are marked ``superseded``, and the new rows and file records inserted.
-    Returns the days that held rows of the replaced versions (they need recomputing even when the new
-    version has no rows on them).
-
-    In a lake (``warehouse.lake``) each file's rows are one partition per table, replaced by rename, the file
-    records last: a crash midway leaves those files unrecorded, so the next ingestion replaces them again.
-    """
-    if lake.root_of(conn):
-        return _replace_file_batch_in_lake(conn, files, observations, responses, rejects)
-    with transaction(conn), registered(conn, "incoming_files", files[["path"]]):
-        removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
-        conn.execute(sql("delete_file_rows"))
-        for name, frame, target in (("incoming_observations", observations, "staging.observations"),
-                                    ("incoming_responses", responses, "staging.questionnaire_responses"),
-                                    ("incoming_rejects", rejects, "quality.quarantine"),
-                                    ("incoming_file_rows", files, "ops.ingested_files")):
-            if len(frame):
-                with registered(conn, name, frame):
-                    conn.execute(INSERT_BY_NAME[target])
-    return removed_days
+FILE_ROW_TABLES = ("staging.observations", "staging.questionnaire_responses", "quality.quarantine")
 
 
-def _replace_file_batch_in_lake(conn, files, observations, responses, rejects) -> list[dt.date]:
-    keys = lake.file_keys(conn, files)
-    with registered(conn, "incoming_files", files[["path"]]):
-        removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
-        for name, frame, target in (("incoming_observations", observations, "staging.observations"),
-                                    ("incoming_responses", responses, "staging.questionnaire_responses"),
-                                    ("incoming_rejects", rejects, "quality.quarantine"),
-                                    ("incoming_file_rows", files, "ops.ingested_files")):
-            with lake.staged(conn, target) as stage, registered(conn, name, frame):
-                if target == "ops.ingested_files":  # earlier versions stay, marked superseded
-                    stage.add("SELECT * REPLACE ('superseded' AS status) FROM ops.ingested_files "
-                              "WHERE path IN (SELECT path FROM incoming_files)")
+@dataclass
+class FileRows:
+    """What one landing file adds to the tables of ``FILE_ROW_TABLES``, in that order."""
+
+    observations: pd.DataFrame
+    responses: pd.DataFrame
+    rejects: pd.DataFrame
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        return self.observations, self.responses, self.rejects
+
+
+class FileRowsStage:
+    """The rows of a batch of landing files on their way into the warehouse, so that no file's rows can abort
+    the transaction that writes the others.
+
+    Rows are first inserted into connection-local temporary tables with the target tables' columns, types and
+    NOT NULL constraints (:meth:`add`): a whole batch at once, or, when that is refused, file by file, each file
+    all-or-nothing, so a refused file is named and only its rows stay out. :meth:`commit` then replaces the
+    batch's files in the warehouse from rows that have already met every constraint, in one transaction (in a
+    lake: one partition per file, the file records last)."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self.conn = conn
+        self.names = {table: f"file_rows_{uuid.uuid4().hex[:8]}_{table.replace('.', '_')}" for table in FILE_ROW_TABLES}
+        catalog = lake.DDL if lake.root_of(conn) else conn.execute("SELECT current_database()").fetchone()[0]
+        for table, name in self.names.items():
+            schema, bare = table.split(".")
+            columns = conn.execute(
+                "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE database_name = ? AND "
+                "schema_name = ? AND table_name = ? ORDER BY column_index", [catalog, schema, bare]).fetchall()
+            ddl = ", ".join(f'"{c}" {t}{"" if nullable else " NOT NULL"}' for c, t, nullable in columns)
+            conn.execute(f"CREATE TEMP TABLE {name} ({ddl})")
+
+    def add(self, files: list[FileRows]) -> dict[int, str]:
+        """Stage the rows of ``files``; returns, by position in ``files``, why a file's rows were refused (those
+        files' rows are not staged; every other file's are)."""
+        try:
+            self._insert([pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+                          for frames in zip(*(f.frames() for f in files))] if files else [])
+            return {}
+        except duckdb.Error:
+            refused = {}
+            for position, rows in enumerate(files):
+                try:
+                    self._insert(rows.frames())
+                except duckdb.Error as exc:
+                    refused[position] = self._message(exc)
+            return refused
+
+    def _insert(self, frames) -> None:
+        with transaction(self.conn):
+            for (table, name), frame in zip(self.names.items(), frames):
                 if len(frame):
+                    with registered(self.conn, "incoming_file_rows", frame):
+                        self.conn.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_file_rows")
+
+    def _message(self, exc: duckdb.Error) -> str:
+        text = " ".join(str(exc).split())
+        for table, name in self.names.items():
+            text = text.replace(name, table)
+        return text[:300]
+
+    def commit(self, files: pd.DataFrame) -> list[dt.date]:
+        """Make the warehouse hold exactly the staged rows of the paths in ``files`` (their ops.ingested_files
+        records): every staging and quarantine row from those paths is deleted, their earlier versions in
+        ops.ingested_files are marked ``superseded``, the staged rows and the file records inserted. Returns the
+        days that held rows of the replaced versions (they need recomputing even when the new version has no
+        rows on them)."""
+        if lake.root_of(self.conn):
+            return self._commit_to_lake(files)
+        conn = self.conn
+        with transaction(conn), registered(conn, "incoming_files", files[["path"]]):
+            removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+            conn.execute(sql("delete_file_rows"))
+            for table, name in self.names.items():
+                conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
+            if len(files):
+                with registered(conn, "incoming_file_rows", files):
+                    conn.execute("INSERT INTO ops.ingested_files BY NAME SELECT * FROM incoming_file_rows")
+        return removed_days
+
+    def _commit_to_lake(self, files: pd.DataFrame) -> list[dt.date]:
+        """Each file's rows are one partition per table, replaced by rename, the file records last: a crash
+        midway leaves those files unrecorded, so the next ingestion replaces them again."""
+        conn = self.conn
+        keys = lake.file_keys(conn, files)
+        with registered(conn, "incoming_files", files[["path"]]):
+            removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+            for table, name in self.names.items():
+                with lake.staged(conn, table) as stage:
                     stage.add(f"SELECT * FROM {name}")
+                    stage.replace(keys)
+            with lake.staged(conn, "ops.ingested_files") as stage, registered(conn, "incoming_file_rows", files):
+                # earlier versions stay, marked superseded
+                stage.add("SELECT * REPLACE ('superseded' AS status) FROM ops.ingested_files "
+                          "WHERE path IN (SELECT path FROM incoming_files)")
+                if len(files):
+                    stage.add("SELECT * FROM incoming_file_rows")
                 stage.replace(keys)
-    return removed_days
+        return removed_days
+
+    def drop(self) -> None:
+        for name in self.names.values():
+            self.conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-INSERT_BY_NAME = {
-    "staging.observations": "INSERT INTO staging.observations BY NAME SELECT * FROM incoming_observations",
-    "staging.questionnaire_responses":
-        "INSERT INTO staging.questionnaire_responses BY NAME SELECT * FROM incoming_responses",
-    "quality.quarantine": "INSERT INTO quality.quarantine BY NAME SELECT * FROM incoming_rejects",
-    "ops.ingested_files": "INSERT INTO ops.ingested_files BY NAME SELECT * FROM incoming_file_rows",
-}
+@contextmanager
+def file_rows_stage(conn: duckdb.DuckDBPyConnection):
+    stage = FileRowsStage(conn)
+    try:
+        yield stage
+    finally:
+        stage.drop()
 
 
 def append_check_results(conn: duckdb.DuckDBPyConnection, results: pd.DataFrame) -> None:

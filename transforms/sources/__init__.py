@@ -17,10 +17,11 @@ from __future__ import annotations
 from types import ModuleType
 
 from transforms.sources import (
-    apple_health, fitabase_daily_activity, fitabase_intraday, fitabase_sleep_day, fitabase_weight, fitbit_takeout_hrv, fitbit_takeout_resting_hr,
-    fitbit_takeout_extras, fitbit_takeout_sleep, google_fit_daily, ema_pmsys, oura_api_json, oura_sleep_csv,
-    psqi_csv, questionnaire_csv, questionnaire_text_csv, redcap_dictionary, studentlife_ema, whoop_csv,
-    withings_sleep,
+    apple_health, ema_pmsys, fitabase_daily_activity, fitabase_intraday, fitabase_sleep_day, fitabase_weight,
+    fitbit_takeout_exercise, fitbit_takeout_hr_zones, fitbit_takeout_hrv, fitbit_takeout_resting_hr,
+    fitbit_takeout_series, fitbit_takeout_sleep, fitbit_takeout_sleep_score, google_fit_daily, oura_api_json,
+    oura_sleep_csv, pmdata_daily_report, pmsys_injury, pmsys_srpe, psqi_csv, questionnaire_csv,
+    questionnaire_text_csv, redcap_dictionary, studentlife_ema, whoop_csv, withings_sleep,
 )
 
 FORMATS: tuple[ModuleType, ...] = (
@@ -32,7 +33,10 @@ FORMATS: tuple[ModuleType, ...] = (
     fitbit_takeout_resting_hr,
     fitbit_takeout_sleep,
     fitbit_takeout_hrv,
-    fitbit_takeout_extras,
+    fitbit_takeout_sleep_score,
+    fitbit_takeout_series,
+    fitbit_takeout_exercise,
+    fitbit_takeout_hr_zones,
     questionnaire_csv,
     psqi_csv,
     questionnaire_text_csv,
@@ -42,9 +46,14 @@ FORMATS: tuple[ModuleType, ...] = (
     withings_sleep,
     google_fit_daily,
     ema_pmsys,
+    pmsys_srpe,
+    pmsys_injury,
+    pmdata_daily_report,
     studentlife_ema,
     redcap_dictionary,
 )
+
+
 def detect(source) -> ModuleType | None:
     """The format module whose ``detect`` accepts the input's content (a ``LandingFile``), or None."""
     head = source.head()

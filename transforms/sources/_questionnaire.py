@@ -126,8 +126,8 @@ def submissions_result(table, chk, id_col: str, administered: pd.Series, items: 
 
     frame = table.frame
     raw = csv_raw_lines(frame[data_columns(frame)])
-    base = frame.loc[chk.good, ["_locator"]].assign(account_id=frame[id_col].str.strip(),
-                                                    administered_at=administered)
+    base = frame[["_locator"]].assign(account_id=frame[id_col].str.strip(),
+                                      administered_at=administered).loc[chk.good]
     kept, dups = split_duplicates(base, key=["account_id", "administered_at"], locator="_locator")
     rejects = concat_rejects([
         table.bad_lines, chk.rejects(source_file, source, raw),

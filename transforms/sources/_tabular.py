@@ -72,6 +72,13 @@ def read_csv_strings(source, source_file: str, required: list[str], source_forma
         raise MalformedFile(source_file, f"not readable as UTF-8 or Windows-1252 text: {last_error}")
     frame.columns = [c.strip() if c != "_locator" else c for c in frame.columns]
     columns = [c for c in frame.columns if c != "_locator"]
+    short = short_lines(frame)
+    if short.any():
+        cut = rejects_frame(source_file, source_format, frame.loc[short, "_locator"],
+                            [ragged_reason(len(columns))] * int(short.sum()),
+                            csv_raw_lines(frame.loc[short, columns]).str.rstrip(","))
+        bad = concat_rejects([bad, cut])
+        frame = frame[~short]
     unexpected = [c for c in columns if known is not None and c not in known]
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -98,9 +105,18 @@ def _read_ragged_csv(source, source_file: str, encoding: str, source_format: str
     frame = pd.DataFrame(good, columns=header, dtype=str)
     frame["_locator"] = [f"line {n}" for n in good_lines]
     bad = rejects_frame(source_file, source_format, [f"line {n}" for n in bad_lines],
-                        [f"line has a different number of fields than the header ({len(header)})"] * len(bad_lines),
-                        bad_raw)
+                        [ragged_reason(len(header))] * len(bad_lines), bad_raw)
     return frame, bad
+
+
+def ragged_reason(n_fields: int) -> str:
+    return f"line has a different number of fields than the header ({n_fields})"
+
+
+def short_lines(frame: pd.DataFrame) -> pd.Series:
+    """Rows of a CSV read as text cells (``keep_default_na=False``) that had fewer fields than the header:
+    their absent cells are NaN, whereas a present empty cell is ''."""
+    return frame[data_columns(frame)].isna().any(axis=1)
 
 
 class RecordChecker:
@@ -118,18 +134,30 @@ class RecordChecker:
         new = mask & self.reason.isna()
         if isinstance(reasons, str):
             self.reason[new] = reasons
-        else:
-            self.reason[new] = reasons[new]
+        else:  # a reason built from a missing cell is itself missing: the record still fails
+            self.reason[new] = reasons[new].astype("string").fillna("rejected (no reason text)")
 
-    def datetime(self, column: str, formats: tuple[str, ...], required: bool = True) -> pd.Series:
-        parsed = vdates.parse_datetimes(self.frame[column], formats)
-        text = self.frame[column].str.strip()
-        bad = parsed.isna() & ((text != "") | required)
-        self._fail(bad, "unparseable " + column + "='" + text + "'")
+    def datetime(self, column: str, formats: tuple[str, ...] = (), required: bool = True,
+                 day_first: bool = False) -> pd.Series:
+        """Wall-clock times of ``column``: the format's main spellings ``formats`` first, then every other
+        spelling ``transforms.dates`` knows (ISO with a space or ``T``, milliseconds, offsets; slash dates)."""
+        parsed = vdates.parse_datetimes(self.frame[column], formats, day_first)
+        self._fail_unparsed(column, parsed, required)
         return parsed
 
+    def utc(self, column: str, required: bool = True) -> pd.Series:
+        """Instants of ``column`` as naive UTC (a stamp without an offset is UTC already)."""
+        parsed = vdates.parse_utc(self.frame[column])
+        self._fail_unparsed(column, parsed, required)
+        return parsed
+
+    def _fail_unparsed(self, column: str, parsed: pd.Series, required: bool) -> None:
+        text = self.frame[column].astype("string").fillna("").str.strip()
+        bad = parsed.isna() & ((text != "") | required)
+        self._fail(bad, "unparseable " + column + "='" + text + "'")
+
     def number(self, column: str, required: bool = True) -> pd.Series:
-        text = self.frame[column].str.strip()
+        text = self.frame[column].astype("string").fillna("").str.strip()
         values = pd.to_numeric(text.where(text != ""), errors="coerce")
         not_number = values.isna() & (text != "")
         self._fail(not_number, column + "='" + text + "' is not a number")

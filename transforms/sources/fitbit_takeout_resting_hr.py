@@ -32,8 +32,8 @@ def parse(source, ctx) -> ParseResult:
     day = chk.datetime("dateTime", DATE_FORMATS)
     value = chk.number("value.value")
     empty = chk.good & (value == 0)
-    base = frame.loc[chk.good & ~empty, ["_locator"]].assign(day=day.dt.normalize())
-    kept, dups = split_duplicates(base.assign(_v=value), key=["day"], locator="_locator")
+    base = frame[["_locator"]].assign(day=day.dt.normalize()).loc[chk.good & ~empty]
+    kept, dups = split_duplicates(base.assign(_v=value.loc[base.index]), key=["day"], locator="_locator")
     bad = ~chk.good
     rejects = concat_rejects([
         rejects_frame(ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad],

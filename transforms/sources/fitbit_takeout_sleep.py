@@ -48,7 +48,7 @@ def parse(source, ctx) -> ParseResult:
     chk.fail_where(end <= start, "endTime not after startTime")
     midpoint = (start + (end - start) / 2 - day).dt.total_seconds() / 60.0
 
-    base = frame.loc[chk.good, ["_locator"]].assign(day=day, logId=frame["logId"])
+    base = frame[["_locator"]].assign(day=day, logId=frame["logId"]).loc[chk.good]
     kept, dups = split_duplicates(base, key=["logId"], locator="_locator")
     idx = kept.index
     main = _main_sleep(frame.loc[idx, "mainSleep"].str.lower(), kept["day"], asleep[idx])

@@ -90,7 +90,7 @@ def parse(source, ctx) -> ParseResult:
             chk.fail_where(day.isna(), "missing or unparseable day")
             values = _daily_values(endpoint, frame)
         bad = ~chk.good
-        base = frame.loc[chk.good, ["_locator"]].assign(day=day.dt.normalize(), _id=ids)
+        base = frame[["_locator"]].assign(day=day.dt.normalize(), _id=ids).loc[chk.good]
         keyed = base[base["_id"] != ""]
         kept, dups = split_duplicates(keyed, key=["_id"], locator="_locator")
         kept = pd.concat([kept, base[base["_id"] == ""]])

@@ -50,7 +50,7 @@ def parse(source, ctx) -> ParseResult:
               "ema_sleep_duration_h": np.where(hour == 1, 3.0, 3.0 + (hour - 1) * 0.5)}
     values = {m: pd.Series(v, index=frame.index).where(ours) for m, v in values.items()}
     use = answered & ~bad_time & ours
-    base = frame.loc[use, ["_locator"]].assign(day=local[use].dt.normalize())
+    base = frame[["_locator"]].assign(day=local.dt.normalize()).loc[use]
     observations = melt_observations(base, {m: v[use] for m, v in values.items()}, FORMAT, ctx.source_file,
                                      observed_at=local[use])
     bad = reasons.notna()

@@ -97,30 +97,61 @@ def test_hrv_summary_csv(tmp_path):
     assert (result.observations["day"] == pd.Timestamp("2024-07-21")).all()
 
 
-def test_sleep_score_days_in_the_participants_time_zone(tmp_path):
-    from transforms.sources import fitbit_takeout_extras
+def test_sleep_score_timestamp_is_the_local_wake_time_in_any_column_order(tmp_path):
+    from transforms.sources import fitbit_takeout_sleep_score
 
     path = tmp_path / "sleep_score.csv"
-    path.write_text("sleep_log_entry_id,timestamp,overall_score,composition_score,revitalization_score,"
+    path.write_text("timestamp,sleep_log_entry_id,overall_score,composition_score,revitalization_score,"
                     "duration_score,deep_sleep_in_minutes,resting_heart_rate,restlessness\n"
-                    "26185834,2020-03-11T03:13:00Z,81,20,21,40,90,58,0.07\n")
-    oslo = parse(fitbit_takeout_extras, path, "p/sleep_score.csv", timezone="Europe/Oslo")
-    new_york = parse(fitbit_takeout_extras, path, "p/sleep_score.csv", timezone="America/New_York")
-    assert oslo.observations["day"].iloc[0] == pd.Timestamp("2020-03-11")       # 04:13 local
-    assert new_york.observations["day"].iloc[0] == pd.Timestamp("2020-03-10")   # 23:13 local
-    assert oslo.observations["metric"].tolist() == ["sleep_score"]
+                    "2020-03-11T03:13:00Z,26185834,81,20,21,40,90,58,0.07\n"
+                    "2020-03-12T06:00:00Z,26185834,70,20,21,40,90,58,0.07\n")
+    assert sources.detect(plain_file(path, path.name)) is fitbit_takeout_sleep_score
+    for zone in ("Europe/Oslo", "America/New_York"):  # the 'Z' is not UTC: the date as written, in any zone
+        result = parse(fitbit_takeout_sleep_score, path, "p/sleep_score.csv", timezone=zone)
+        assert result.observations["day"].tolist() == [pd.Timestamp("2020-03-11")]
+        assert result.observations["value"].tolist() == [81]
+        assert result.rejects["reason"].tolist() == ["conflicting duplicate of line 2"]
 
 
 def test_steps_json_string_values(tmp_path):
     from transforms.samples import DailyFromSamples
-    from transforms.sources import fitbit_takeout_extras
+    from transforms.sources import fitbit_takeout_series
 
     records = [{"dateTime": f"2019-11-01 {h:02d}:{m:02d}:00", "value": str(h)} for h in range(24) for m in range(60)]
     records.append({"dateTime": "2019-11-02 00:00:00", "value": "many"})
     path = tmp_path / "steps.json"
     path.write_text(json.dumps(records))
-    result = parse(fitbit_takeout_extras, path, "p/steps.json")
+    assert sources.detect(plain_file(path, path.name)) is fitbit_takeout_series
+    result = parse(fitbit_takeout_series, path, "p/steps.json")
     assert result.rejects["reason"].tolist() == ["value='many' is not a number"]
     acc = DailyFromSamples("x", "p/steps.json")
     acc.add(result.samples.assign(participant_id="p"))
     assert acc.finish().set_index("metric").loc["steps", "value"] == sum(h * 60 for h in range(24))
+
+
+@pytest.mark.parametrize("name, metric", [
+    ("very_active_minutes.json", "active_minutes"), ("moderately_active_minutes-2022-10-19.json", "active_minutes"),
+    ("sedentary_minutes.json", "sedentary_minutes"), ("lightly_active_minutes.json", None), ("calories.json", None),
+])
+def test_daily_series_are_told_apart_by_file_name(tmp_path, name, metric):
+    from transforms.sources import fitbit_takeout_series
+
+    path = write_json(tmp_path, name, [{"dateTime": "11/01/19 00:00:00", "value": "1440"},
+                                       {"dateTime": "2019-11-02 00:00:00", "value": 30},
+                                       {"dateTime": "2019-11-02T00:00:00.000", "value": "31"}])
+    assert sources.detect(plain_file(path, path.name)) is fitbit_takeout_series
+    result = parse(fitbit_takeout_series, path, f"p/{name}")
+    assert result.n_records == 3
+    if metric is None:
+        assert result.n_ignored == 3 and result.observations.empty and result.notes
+        return
+    assert result.observations["metric"].unique().tolist() == [metric]
+    assert result.observations["value"].tolist() == [1440, 30]
+    assert result.rejects["reason"].tolist() == ["conflicting duplicate of $[1]"]
+    if metric == "sedentary_minutes":  # a whole day sedentary is a day without the tracker
+        assert result.observations["coverage"].tolist()[0] == 0
+
+
+def test_a_series_of_unknown_kind_is_unsupported(tmp_path):
+    path = write_json(tmp_path, "swimming_lengths.json", [{"dateTime": "11/01/19 00:00:00", "value": "12"}])
+    assert sources.detect(plain_file(path, path.name)) is None

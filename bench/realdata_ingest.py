@@ -1,13 +1,18 @@
-"""Ingest every real sample in ../shared/realdata and print, per folder, records read, accepted,
-quarantined, empty and ignored, files by status, and the top quarantine reasons.
+"""Ingest every real sample in ../shared/realdata and print, per folder, files by status and records read,
+accepted, quarantined, empty and ignored (read = accepted + quarantined + empty + ignored for every file), then
+the top quarantine reasons and any failed file with its message.
 
     .venv/bin/python bench/realdata_ingest.py [REALDATA_DIR]
+
+Every folder is staged (``pipelines.realdata.stage_realdata(every_folder=True)``): the known ones as the tests
+stage them, any other as one participant, so the table also shows what today's parsers make of a new sample.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -17,30 +22,42 @@ from pipelines.realdata import stage_realdata
 from warehouse.connection import connect
 
 REPO = Path(__file__).resolve().parents[1]
+COUNTS = ["rows_read", "rows_accepted", "rows_quarantined", "rows_empty", "rows_ignored"]
 
 
 def main() -> None:
     realdata = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "realdata"
     with tempfile.TemporaryDirectory() as tmp:
         landing = Path(tmp) / "landing"
-        staged = stage_realdata(realdata, landing)
+        staged = stage_realdata(realdata, landing, every_folder=True)
         conn = connect(Path(tmp) / "warehouse.duckdb")
+        t0 = time.perf_counter()
         ingest_landing(conn, landing, key=b"bench")
+        seconds = time.perf_counter() - t0
         files = conn.execute("SELECT * FROM ops.ingested_files").df()
         reasons = conn.execute("SELECT source_file, reason FROM quality.quarantine").df()
         conn.close()
     folder_of = {path: folder for folder, paths in staged.items() for path in paths}
     files["folder"] = files["path"].map(folder_of)
     reasons["folder"] = reasons["source_file"].str.split("!").str[0].map(folder_of)
-    cols = ["rows_read", "rows_accepted", "rows_quarantined", "rows_empty", "rows_ignored"]
-    table = files.groupby("folder")[cols].sum()
-    table["files"] = files.groupby("folder")["status"].apply(lambda s: ", ".join(f"{n} {k}" for k, n in s.value_counts().items()))
-    pd.set_option("display.width", 200)
+    table = files.groupby("folder")[COUNTS].sum()
+    by_status = files.groupby(["folder", "status"]).size().unstack(fill_value=0)
+    table = by_status.join(table)
+    table.loc["all folders"] = table.sum()
+    adds_up = (files["rows_read"] == files[COUNTS[1:]].sum(axis=1)).all()
+    pd.set_option("display.width", 220)
+    pd.set_option("display.max_columns", 20)
+    print(f"{len(files)} files in {seconds:.1f} s; read = accepted + quarantined + empty + ignored for every file: "
+          f"{adds_up}\n")
     print(table.to_string())
     print("\nquarantine reasons (kind, count) per folder:")
     kinds = reasons.assign(kind=reasons["reason"].str.replace(r"(line|\$\S*|Record) ?\d+.*$|'.*$|=.*$", "", regex=True)
                            .str.strip())
     print(kinds.groupby(["folder", "kind"]).size().sort_values(ascending=False).head(25).to_string())
+    failed = files[files["status"] == "failed"]
+    print(f"\nfailed files: {len(failed)}")
+    for row in failed.itertuples():
+        print(f"  {row.path}: {str(row.message)[:200]}")
 
 
 if __name__ == "__main__":

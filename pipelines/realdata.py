@@ -16,13 +16,16 @@ PERSON_FOLDERS = {  # realdata folder → participant id for single-person expor
     "withings_sleep_biopsykit": "withings1",
 }
 COHORT_FOLDERS = ("fitabase_fitbit_2016", "redcap_data_dictionaries")
+PARTICIPANT_SUBFOLDERS = ("pmdata_fitbit_pmsys",)  # one subfolder per participant (p01/, p02/), layout kept
 # StudentLife spring 2013: the pre surveys opened at term start, the post surveys at its end (Wang et al. 2014)
 EVENTS = "event,date\npre,2013-03-27\npost,2013-05-29\n"
 STUDENTLIFE_TIMEZONE = "America/New_York"
 
 
-def stage_realdata(realdata: Path, landing: Path) -> dict[str, list[str]]:
-    """Copy the samples into ``landing``; returns landing paths (relative) by realdata folder."""
+def stage_realdata(realdata: Path, landing: Path, every_folder: bool = False) -> dict[str, list[str]]:
+    """Copy the samples into ``landing``; returns landing paths (relative) by realdata folder. With
+    ``every_folder``, a folder not listed here is staged too, as one participant named after it (its layout
+    kept), so a new sample shows how today's parsers take it."""
     staged: dict[str, list[str]] = {}
     landing.mkdir(parents=True, exist_ok=True)
 
@@ -49,6 +52,15 @@ def stage_realdata(realdata: Path, landing: Path) -> dict[str, list[str]]:
         put("studentlife_surveys", src, dest)
         if uid and f"{uid},questionnaire,{uid},{STUDENTLIFE_TIMEZONE}" not in participants:
             participants.append(f"{uid},questionnaire,{uid},{STUDENTLIFE_TIMEZONE}")
+    for folder in PARTICIPANT_SUBFOLDERS:
+        for person in sorted(p for p in (realdata / folder).glob("*") if p.is_dir()):
+            for src in sorted(f for f in person.rglob("*") if f.is_file()):
+                put(folder, src, landing / person.name / folder / src.relative_to(person))
+    known = {*PERSON_FOLDERS, *COHORT_FOLDERS, *PARTICIPANT_SUBFOLDERS, "studentlife_surveys"}
+    for folder in sorted(p.name for p in realdata.iterdir() if p.is_dir() and p.name not in known) \
+            if every_folder else ():
+        for src in sorted(f for f in (realdata / folder).rglob("*") if f.is_file() and f.name != "SOURCE.txt"):
+            put(folder, src, landing / folder / "export" / src.relative_to(realdata / folder))
     (landing / "participants.csv").write_text("\n".join(participants) + "\n")
     (landing / "questionnaire_events.csv").write_text(EVENTS)
     return staged

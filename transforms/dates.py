@@ -152,8 +152,13 @@ def parse_offset_timestamps(text) -> tuple[np.ndarray, np.ndarray]:
     """``YYYY-MM-DD HH:MM:SS ±HHMM`` strings (Apple Health's layout) → (local wall-clock datetime64[s],
     UTC offset in minutes). Parsed as a byte matrix, so a million stamps take milliseconds; any string not in
     that exact layout (or with an impossible month, day or time) gives NaT / NaN."""
-    raw = np.asarray(text, dtype="S25")
-    b = raw.view(np.uint8).reshape(len(raw), 25) if len(raw) else np.zeros((0, 25), np.uint8)
+    try:
+        raw = np.asarray(text, dtype="S25")
+        b = raw.view(np.uint8).reshape(len(raw), 25) if len(raw) else np.zeros((0, 25), np.uint8)
+    except UnicodeEncodeError:  # a stamp with a non-ASCII character: not this layout, whatever else it holds
+        wide = np.asarray(text, dtype="U25")
+        points = wide.view(np.uint32).reshape(len(wide), 25)
+        b = np.where(points < 128, points, 0).astype(np.uint8)
     digits = b[:, _STAMP_DIGITS].astype(np.int32) - 48
     ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
     ok &= (b[:, _STAMP_SEPARATORS] == _STAMP_SEPARATOR_BYTES).all(axis=1) & ((b[:, 20] == 43) | (b[:, 20] == 45))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable
@@ -117,9 +118,15 @@ class FileRowsStage:
     def add(self, files: list[FileRows]) -> dict[int, str]:
         """Stage the rows of ``files``; returns, by position in ``files``, why a file's rows were refused (those
         files' rows are not staged; every other file's are)."""
+        def joined(frames):
+            present = [f for f in frames if len(f)]
+            if len(present) < 2:
+                return (present or frames)[0]
+            with warnings.catch_warnings():  # all-NA columns (observed_at of daily files): dtypes are the schema's
+                warnings.simplefilter("ignore", FutureWarning)
+                return pd.concat(present, ignore_index=True)
         try:
-            self._insert([pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-                          for frames in zip(*(f.frames() for f in files))] if files else [])
+            self._insert([joined(frames) for frames in zip(*(f.frames() for f in files))] if files else [])
             return {}
         except duckdb.Error:
             refused = {}

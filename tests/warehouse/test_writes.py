@@ -60,8 +60,8 @@ def test_rows_outside_the_partition_are_refused(conn):
 
 def file_row(path, sha, status="ingested"):
     return pd.DataFrame([{"path": path, "sha256": sha, "bytes": 1, "source_format": "f",
-                          "participant_map_sha256": None, "rows_accepted": 1, "rows_quarantined": 0,
-                          "rows_empty": 0, "status": status, "message": None,
+                          "participant_map_sha256": None, "rows_read": 1, "rows_accepted": 1, "rows_quarantined": 0,
+                          "rows_empty": 0, "rows_ignored": 0, "status": status, "message": None,
                           "ingested_at": pd.Timestamp.now()}])
 
 
@@ -71,14 +71,48 @@ def obs(path, value):
                           "source": "f", "source_file": path, "locator": "line 2"}])
 
 
-def test_a_new_file_version_replaces_the_old_rows(conn):
+def replace_files(conn, files: pd.DataFrame, rows: list[writes.FileRows]) -> dict[int, str]:
+    with writes.file_rows_stage(conn) as stage:
+        refused = stage.add(rows)
+        stage.commit(files)
+    return refused
+
+
+def rows_of(observations):
     empty = pd.DataFrame()
-    writes.replace_file_batch(conn, file_row("a.csv", "v1"), obs("a.csv", 1.0), empty, empty)
-    writes.replace_file_batch(conn, file_row("b.csv", "v1"), obs("b.csv", 5.0), empty, empty)
-    writes.replace_file_batch(conn, file_row("a.csv", "v2"), obs("a.csv", 2.0), empty, empty)
+    return writes.FileRows(observations, empty, empty)
+
+
+def test_a_new_file_version_replaces_the_old_rows(conn):
+    replace_files(conn, file_row("a.csv", "v1"), [rows_of(obs("a.csv", 1.0))])
+    replace_files(conn, file_row("b.csv", "v1"), [rows_of(obs("b.csv", 5.0))])
+    replace_files(conn, file_row("a.csv", "v2"), [rows_of(obs("a.csv", 2.0))])
     values = conn.execute("SELECT source_file, value FROM staging.observations ORDER BY 1").fetchall()
     assert values == [("a.csv", 2.0), ("b.csv", 5.0)]
     versions = conn.execute("SELECT path, sha256, status FROM ops.ingested_files ORDER BY 1, 2").fetchall()
     assert versions == [("a.csv", "v1", "superseded"), ("a.csv", "v2", "ingested"), ("b.csv", "v1", "ingested")]
     current = reads.current_file_versions(conn).set_index("path")["sha256"].to_dict()
     assert current == {"a.csv": "v2", "b.csv": "v1"}
+
+
+@pytest.mark.parametrize("in_lake", [False, True])
+def test_a_file_whose_rows_the_tables_refuse_costs_only_itself(conn, tmp_path, in_lake):
+    from warehouse import lake
+
+    bad = obs("b.csv", 5.0).assign(day=pd.NaT)   # NOT NULL day
+    files = pd.concat([file_row("a.csv", "v1"), file_row("b.csv", "v1"), file_row("c.csv", "v1")])
+
+    def check(c):
+        with writes.file_rows_stage(c) as stage:
+            refused = stage.add([rows_of(obs("a.csv", 1.0)), rows_of(bad), rows_of(obs("c.csv", 3.0))])
+            assert list(refused) == [1]
+            assert "NOT NULL" in refused[1] and "staging.observations" in refused[1] and "file_rows_" not in refused[1]
+            stage.commit(files)
+        got = c.execute("SELECT source_file, value FROM staging.observations ORDER BY 1").fetchall()
+        assert got == [("a.csv", 1.0), ("c.csv", 3.0)]
+
+    if in_lake:
+        with lake.connect(tmp_path / "lake") as lake_conn:
+            check(lake_conn)
+    else:
+        check(conn)

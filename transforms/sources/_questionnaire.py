@@ -12,7 +12,7 @@ import pandas as pd
 from transforms import vocabulary
 from transforms.records import RESPONSE_COLUMNS, empty_responses
 
-ID_COLUMNS = ("respondent_id", "record_id", "uid", "participant", "subject_id")
+ID_COLUMNS = ("respondent_id", "record_id", "uid", "participant", "participant_id", "subject_id", "subject")
 TIME_COLUMNS = ("completed_at", "administered_at", "timestamp", "survey_timestamp", "date")
 EVENT_COLUMNS = ("redcap_event_name", "event", "type", "wave")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M",
@@ -67,7 +67,9 @@ def administration_times(frame: pd.DataFrame, time_col: str | None, event_col: s
         return _naive(chk.datetime(time_col, TIME_FORMATS))
     if event_col is None:
         chk.fail_where(pd.Series(True, index=frame.index),
-                       "no completion time column and no event column to date the administration")
+                       "no date for this administration: the file has no completion time column (completed_at, "
+                       "timestamp, date, …) and no event column (event, wave, …) to look up in "
+                       "landing/questionnaire_events.csv; add either")
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     event = frame[event_col].str.strip()
     lookup = {} if events is None else dict(zip(events["event"].str.strip(), events["date"]))

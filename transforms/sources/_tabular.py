@@ -58,8 +58,11 @@ def read_csv_strings(source, source_file: str, required: list[str], source_forma
         try:
             with source.open() as fh:
                 frame = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding=encoding)
-            bad = empty_rejects()
-            frame["_locator"] = line_locators(len(frame))
+            widths = record_widths(source, encoding)
+            if widths is None or len(widths) != len(frame):  # the quick count and pandas disagree: read exactly
+                frame, bad = _read_ragged_csv(source, source_file, encoding, source_format)
+            else:
+                frame, bad = _without_short_lines(frame, widths, source_file, source_format)
             break
         except UnicodeDecodeError as exc:
             last_error = exc
@@ -72,13 +75,6 @@ def read_csv_strings(source, source_file: str, required: list[str], source_forma
         raise MalformedFile(source_file, f"not readable as UTF-8 or Windows-1252 text: {last_error}")
     frame.columns = [c.strip() if c != "_locator" else c for c in frame.columns]
     columns = [c for c in frame.columns if c != "_locator"]
-    short = short_lines(frame)
-    if short.any():
-        cut = rejects_frame(source_file, source_format, frame.loc[short, "_locator"],
-                            [ragged_reason(len(columns))] * int(short.sum()),
-                            csv_raw_lines(frame.loc[short, columns]).str.rstrip(","))
-        bad = concat_rejects([bad, cut])
-        frame = frame[~short]
     unexpected = [c for c in columns if known is not None and c not in known]
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -113,10 +109,59 @@ def ragged_reason(n_fields: int) -> str:
     return f"line has a different number of fields than the header ({n_fields})"
 
 
-def short_lines(frame: pd.DataFrame) -> pd.Series:
-    """Rows of a CSV read as text cells (``keep_default_na=False``) that had fewer fields than the header:
-    their absent cells are NaN, whereas a present empty cell is ''."""
-    return frame[data_columns(frame)].isna().any(axis=1)
+WHITESPACE = np.frombuffer(b" \t\r\n", dtype=np.uint8)
+
+
+def record_widths(source, encoding: str) -> np.ndarray | None:
+    """Fields of each record after the header, as pandas reads them (whitespace-only lines are no records):
+    pandas pads a short line with empty cells, so a truncated line can only be told by its field count. For
+    a file without quote characters, one line is one record and the count is a vectorised comma count; a
+    quoted file is split by Python's csv module. None when the file cannot be split (then the caller reads it
+    the exact, slow way)."""
+    with source.open() as fh:
+        raw = fh.read()
+    if encoding not in ("utf-8-sig", "cp1252"):  # UTF-16: count in UTF-8, where ',' and '\n' are single bytes
+        raw, encoding = raw.decode(encoding).encode("utf-8"), "utf-8-sig"
+    if b'"' in raw:
+        return _quoted_record_widths(raw, encoding)
+    data = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    ends = np.r_[ends, len(data)] if not len(ends) or ends[-1] != len(data) - 1 else ends
+    starts = np.r_[0, ends[:-1] + 1]
+    commas = np.r_[0, np.cumsum(data == 44)]
+    content = np.r_[0, np.cumsum(~np.isin(data, WHITESPACE))]
+    upto = np.minimum(ends + 1, len(data))
+    filled = (content[upto] - content[starts]) > 0
+    widths = (commas[upto] - commas[starts])[filled] + 1
+    return widths[1:] if len(widths) else None
+
+
+def _quoted_record_widths(raw: bytes, encoding: str) -> np.ndarray | None:
+    import csv
+
+    try:
+        lines = io.StringIO(raw.decode("utf-8-sig" if encoding == "utf-8-sig" else encoding), newline="").readlines()
+        reader, widths, last = csv.reader(lines), [], 0
+        for row in reader:  # only quoted files, which exports keep small (questionnaires, dictionaries)
+            if "".join(lines[last:reader.line_num]).strip():
+                widths.append(len(row))
+            last = reader.line_num
+    except (csv.Error, UnicodeDecodeError):
+        return None
+    return np.asarray(widths[1:]) if widths else None
+
+
+def _without_short_lines(frame: pd.DataFrame, widths: np.ndarray, source_file: str, source_format: str):
+    """``frame`` without the records that had fewer fields than the header, and those as rejects."""
+    frame["_locator"] = line_locators(len(frame))
+    columns = data_columns(frame)
+    short = widths < len(columns)
+    if not short.any():
+        return frame, empty_rejects()
+    cut = frame[short]
+    raw = [",".join(cells[:n]) for cells, n in zip(cut[columns].itertuples(index=False), widths[short])]
+    bad = rejects_frame(source_file, source_format, cut["_locator"], [ragged_reason(len(columns))] * len(cut), raw)
+    return frame[~short], bad
 
 
 class RecordChecker:
@@ -129,6 +174,8 @@ class RecordChecker:
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
         self.reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+        if NOT_AN_OBJECT in frame.columns:
+            self._fail(frame[NOT_AN_OBJECT].astype(bool), "record is not a JSON object")
 
     def _fail(self, mask: pd.Series, reasons: pd.Series | str) -> None:
         new = mask & self.reason.isna()
@@ -274,11 +321,19 @@ def read_json_records(source, source_file: str) -> list[dict]:
     return data
 
 
+NOT_AN_OBJECT = "_not_object"
+
+
 def json_frame(records: list[dict], path: str = "$") -> pd.DataFrame:
-    """Flatten records (nested keys joined with '.'), with ``_locator`` = ``<path>[i]``."""
-    frame = pd.json_normalize(records, max_level=1) if records else pd.DataFrame()
+    """Flatten records (nested keys joined with '.'), with ``_locator`` = ``<path>[i]``. A list entry that is
+    not a JSON object (a number, null, a list) becomes an empty row marked ``_not_object``, which
+    ``RecordChecker`` rejects."""
+    objects = [r if isinstance(r, dict) else {} for r in records]
+    frame = pd.json_normalize(objects, max_level=1) if objects else pd.DataFrame()
     frame.index = pd.RangeIndex(len(records))
     frame["_locator"] = np.char.add(np.char.add(f"{path}[", np.arange(len(records)).astype(str)), "]")
+    if len(objects) and any(not isinstance(r, dict) for r in records):
+        frame[NOT_AN_OBJECT] = [not isinstance(r, dict) for r in records]
     return frame
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 
 from transforms import vocabulary
 from transforms.errors import SchemaDrift
@@ -45,8 +46,15 @@ def _time_column(columns) -> str | None:
 
 
 def detect(name: str, head: str) -> bool:
+    """A respondent id and item columns; or, without an id, most items of an instrument (then ``parse`` fails
+    the file naming the missing id column, instead of leaving it unrecognised)."""
     header = _header(head)
-    return first_present(header, ID_COLUMNS) is not None and bool(numbered_item_columns(header))
+    items = numbered_item_columns(header)
+    if first_present(header, ID_COLUMNS) is not None:
+        return bool(items)
+    specs = vocabulary.instruments()
+    per_instrument = pd.Series([code for code, _ in items.values()]).value_counts()
+    return any(n >= specs[code].n_items / 2 for code, n in per_instrument.items())
 
 
 def parse(source, ctx) -> ParseResult:
@@ -55,8 +63,8 @@ def parse(source, ctx) -> ParseResult:
     id_col = first_present(frame.columns, ID_COLUMNS)
     items = numbered_item_columns([c for c in frame.columns if c != "_locator"])
     if id_col is None or not items:
-        raise SchemaDrift(ctx.source_file, ["respondent id column"] if id_col is None else ["<instrument>_<n> items"],
-                          data_columns(frame))
+        raise SchemaDrift(ctx.source_file, [f"a respondent id column (one of {', '.join(ID_COLUMNS)})"]
+                          if id_col is None else ["<instrument>_<n> items"], data_columns(frame))
     chk = RecordChecker(frame)
     chk.fail_where(frame[id_col].str.strip() == "", f"missing {id_col}")
     administered = administration_times(frame, _time_column(frame.columns),

@@ -21,12 +21,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from transforms.errors import SchemaDrift
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, data_columns, read_csv_strings
 
 FORMAT = "whoop_csv"
 SCOPE = "person"
 TIME = ("%Y-%m-%d %H:%M:%S",)
+SLEEP_TIMES = ["Sleep onset", "Wake onset"]  # what sleeps.csv cannot do without
 
 
 def detect(name: str, head: str) -> bool:
@@ -39,6 +41,9 @@ def parse(source, ctx) -> ParseResult:
     frame = table.frame
     if "Nap" not in frame.columns and "Recovery score %" not in frame.columns:
         return ParseResult(n_records=table.n_records, n_ignored=table.n_records)  # workouts, journal
+    missing = [c for c in SLEEP_TIMES if c not in frame.columns] if "Nap" in frame.columns else []
+    if missing:
+        raise SchemaDrift(ctx.source_file, missing, data_columns(frame))
     chk = RecordChecker(frame)
     cycle_start = chk.datetime("Cycle start time", TIME)
     wake = chk.datetime("Wake onset", TIME, required=False) if "Wake onset" in frame else cycle_start * np.nan

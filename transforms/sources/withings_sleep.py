@@ -17,14 +17,16 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
+from transforms.errors import SchemaDrift
 from transforms.records import ParseResult
 from transforms.sources._oura import local_times
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, data_columns, read_csv_strings
 
 FORMAT = "withings_sleep"
 SCOPE = "person"
 ALIASES = {"von": "from", "bis": "to", "leicht (s)": "light (s)", "tief (s)": "deep (s)", "wach (s)": "awake (s)",
            "Aufwachen": "wake up"}
+REQUIRED = ["from", "to", "light (s)", "deep (s)", "rem (s)"]  # English names (German ones are aliased)
 
 
 def detect(name: str, head: str) -> bool:
@@ -39,6 +41,9 @@ def parse(source, ctx) -> ParseResult:
     frame = table.frame.rename(columns=ALIASES)
     if list(frame.columns[:3]) == ["start", "duration", "value"]:
         return ParseResult(n_records=table.n_records, n_ignored=table.n_records)
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise SchemaDrift(ctx.source_file, missing, data_columns(frame))
     table.frame = frame
     chk = RecordChecker(frame)
     start, start_offset = local_times(frame["from"])

@@ -30,3 +30,28 @@ def test_a_csv_without_items_is_not_a_questionnaire(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("respondent_id,completed_at,comment\nR1,2025-01-01,hello\n")
     assert sources.detect(plain_file(path, path.name)) is None
+
+
+PSS_ITEMS = ",".join(f"PSS_{i:02d}" for i in range(1, 11))
+
+
+def test_an_item_sheet_without_dates_quarantines_each_administration_naming_the_fix(tmp_path):
+    path = tmp_path / "pss.csv"
+    path.write_text(f"subject,{PSS_ITEMS}\nS01,1,2,3,1,2,3,1,2,3,1\nS02,0,0,0,0,0,0,0,0,0,0\n")
+    assert sources.detect(plain_file(path, path.name)) is questionnaire_csv
+    result = parse(questionnaire_csv, path, "q/pss.csv")
+    assert result.responses.empty and result.n_records == 2
+    assert result.rejects["locator"].tolist() == ["line 2", "line 3"]
+    assert result.rejects["reason"].str.contains("landing/questionnaire_events.csv").all()
+
+
+def test_an_item_sheet_without_respondent_ids_fails_naming_the_missing_column(tmp_path):
+    import pytest
+
+    from transforms.errors import SchemaDrift
+
+    path = tmp_path / "pss.csv"
+    path.write_text(f"{PSS_ITEMS}\n1,2,3,1,2,3,1,2,3,1\n")
+    assert sources.detect(plain_file(path, path.name)) is questionnaire_csv
+    with pytest.raises(SchemaDrift, match="respondent id column"):
+        parse(questionnaire_csv, path, "q/pss.csv")

@@ -15,6 +15,7 @@ EXPECTED = {  # folder: (records read, accepted, quarantined, empty, ignored)
     "google_fit_takeout_khaingsuthway": (401, 396, 0, 5, 0),
     "oura_api_v2_kola": (102, 20, 82, 0, 0),
     "oura_sleep_periods_bioinsights": (71, 71, 0, 0, 0),
+    "pmdata_fitbit_pmsys": (3533, 2319, 10, 57, 1147),
     "redcap_data_dictionaries": (504, 0, 0, 0, 504),
     "studentlife_surveys": (1294, 486, 43, 0, 765),
     "whoop_export_theonerichy": (2424, 353, 0, 3, 2068),
@@ -46,6 +47,9 @@ def test_all_real_samples(tmp_path):
     assert {"steps", "active_minutes"} <= by_source["google_fit_daily"]
     assert {"sleep_minutes", "resting_hr_bpm"} <= by_source["withings_sleep"]
     assert {"ema_stress", "ema_sleep_quality"} <= by_source["studentlife_ema"]
+    assert {"training_load_au"} <= by_source["pmsys_srpe"] and {"weight_kg"} <= by_source["pmdata_daily_report"]
+    assert {"active_minutes", "sedentary_minutes"} <= by_source["fitbit_takeout_series"]
+    assert {"resting_hr_bpm"} <= by_source["fitbit_takeout_resting_hr"]
     scores = query(paths, "SELECT instrument, count(*) AS n FROM analytics.questionnaire_scores GROUP BY ALL")
     assert dict(zip(scores["instrument"], scores["n"])) == {"phq9": 84, "pss10": 85, "psqi": 73}
     checks = query(paths, "SELECT passed FROM quality.check_results WHERE severity = 'ERROR'")

@@ -117,9 +117,9 @@ class FileOutcome:
         self.empty += part.empty
         self.ignored += part.ignored
 
-    def fail(self, source_file: str, reason: str, source_format: str = "unknown") -> None:
+    def fail(self, source_file: str, stage: str, reason: str, source_format: str = "unknown") -> None:
         """The input cannot be read as its format (an expected fault of the file): one file-level reject."""
-        self.failures.append(f"{source_file}: {reason}")
+        self.failures.append(f"{source_file}: {stage}: {reason}")
         self.rejects.append(rejects_frame(source_file, source_format, ["file"], [reason], [""]))
         self.read += 1
         self.quarantined += 1
@@ -256,7 +256,7 @@ def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, even
     try:
         inputs = inputs_of(path, landing)
     except IngestError as exc:
-        out.fail(rel, exc.reason, "zip")
+        out.fail(rel, "read", exc.reason, "zip")
         return out
     except Exception as exc:  # an unreadable file (permissions, vanished) or a fault listing an archive
         _crashed(out, rel, "read", exc, "unknown", log)
@@ -309,8 +309,8 @@ def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, eve
             stage = "constraints"
             part.add(enforce_table_constraints(folded, module.FORMAT, source.source_file, today))
         except IngestError as exc:  # the file's own fault, e.g. truncated: what was read before it is kept
-            part.fail(source.source_file, exc.reason, module.FORMAT)
-            log.warning("failed: %s: %s", source.source_file, exc.reason)
+            part.fail(source.source_file, stage, exc.reason, module.FORMAT)
+            log.warning("failed: %s at stage %s: %s", source.source_file, stage, exc.reason)
     except Exception as exc:  # a fault of ours on an odd file fails that file, not the run
         _crashed(out, source.source_file, stage, exc, source_format, log)
         return

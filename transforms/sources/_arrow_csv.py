@@ -41,21 +41,35 @@ class Block:
         return table
 
     def text_frame(self) -> pd.DataFrame:
-        """The block as the string cells (plus ``_locator``) the ordinary pandas rules expect. A line Arrow
-        cannot split into the header's fields is read by pandas, which pads short lines so the rules can
-        quarantine them."""
+        """The block as the string cells (plus ``_locator``) the ordinary pandas rules expect, and ``_ragged``:
+        the records whose number of fields differs from the header's (``_tabular.record_fields``), which the
+        rules quarantine. A block Arrow cannot split into the header's fields is read by pandas (short lines
+        padded, long ones cut); one whose fields the quick count cannot tell is split by Python's csv module."""
         import io
+        import warnings
 
         import pyarrow as pa
 
         from transforms.records import line_locators
+        from transforms.sources._tabular import exact_cells, record_fields
 
         try:
             frame = self._read({c: pa.string() for c in self.columns}, strings_can_be_null=False).to_pandas()
             frame = frame.astype(object)
+            frame["_ragged"] = False
         except pa.ArrowInvalid:
-            frame = pd.read_csv(io.BytesIO(self.data), header=None, names=self.columns, dtype=str,
-                                keep_default_na=False, encoding_errors="replace")
+            fields = record_fields(self.data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pd.errors.ParserWarning)
+                try:
+                    frame = pd.read_csv(io.BytesIO(self.data), header=None, names=self.columns, dtype=str,
+                                        keep_default_na=False, encoding_errors="replace", index_col=False)
+                except pd.errors.ParserError:
+                    frame = None
+            if frame is None or fields is None or len(fields.widths) != len(frame):
+                frame = exact_cells(self.data.decode("utf-8", errors="replace"), self.columns)
+            else:
+                frame["_ragged"] = fields.ragged(len(self.columns))
             self.rows = len(frame)
         frame["_locator"] = line_locators(len(frame), self.first_line)
         return frame
@@ -90,17 +104,18 @@ class Block:
         return lookup
 
 
-def blocks(source, columns: list[str]) -> Iterator[Block]:
-    """The data lines of a CSV whose header is exactly ``columns``, block by block; raises LookupError when the
-    header differs (the caller then reads the file the ordinary way)."""
+def blocks(source, columns: list[str] | None = None, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+    """The data lines of a CSV, block by block, each block's ``columns`` the header's names. With ``columns``,
+    raises LookupError when the header differs (the caller then reads the file another way)."""
     with source.open() as fh:
         header = fh.readline().decode("utf-8", errors="replace")
         names = [n.lstrip("\ufeff").strip() for n in header.split(",")]
-        if names != columns:
+        if columns is not None and names != columns:
             raise LookupError(f"header {names} is not {columns}")
+        columns = names
         rest = b""
         while True:
-            chunk = fh.read(BLOCK_BYTES)
+            chunk = fh.read(block_bytes)
             data = rest + chunk
             if not chunk:
                 if data.strip():

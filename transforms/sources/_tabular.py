@@ -4,6 +4,7 @@ canonical observations. Every helper is vectorised over the file's records."""
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,25 +57,14 @@ def read_csv_strings(source, source_file: str, required: list[str], source_forma
     frame, last_error = None, None
     for encoding in _encodings(source):
         try:
-            with source.open() as fh:
-                frame = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding=encoding)
-            widths = record_widths(source, encoding)
-            if widths is None or len(widths) != len(frame):  # the quick count and pandas disagree: read exactly
-                frame, bad = _read_ragged_csv(source, source_file, encoding, source_format)
-            else:
-                frame, bad = _without_short_lines(frame, widths, source_file, source_format)
+            frame, bad = _read_csv_cells(source, source_file, encoding, source_format)
             break
         except UnicodeDecodeError as exc:
             last_error = exc
-        except pd.errors.ParserError:
-            frame, bad = _read_ragged_csv(source, source_file, encoding, source_format)
-            break
-        except pd.errors.EmptyDataError as exc:
-            raise MalformedFile(source_file, "empty file: no header line") from exc
     if frame is None:
         raise MalformedFile(source_file, f"not readable as UTF-8 or Windows-1252 text: {last_error}")
-    frame.columns = [c.strip() if c != "_locator" else c for c in frame.columns]
-    columns = [c for c in frame.columns if c != "_locator"]
+    frame.columns = unique_names(frame.columns[:-1]) + ["_locator"]  # the readers add _locator last
+    columns = list(frame.columns[:-1])
     unexpected = [c for c in columns if known is not None and c not in known]
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -82,27 +72,86 @@ def read_csv_strings(source, source_file: str, required: list[str], source_forma
     return CsvTable(frame, bad, unexpected)
 
 
+def _read_csv_cells(source, source_file: str, encoding: str, source_format: str):
+    """(text cells with ``_locator``, rejects for lines that do not fit the header) in one encoding; pandas'
+    C reader when every record has the header's fields, else the exact csv-module path."""
+    with source.open() as fh:
+        raw = fh.read()
+    try:
+        with warnings.catch_warnings():  # a too-long line is truncated with a ParserWarning: its fields tell
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding=encoding,
+                                index_col=False)
+    except pd.errors.ParserError:
+        return _read_ragged_csv(source, source_file, encoding, source_format)
+    except pd.errors.EmptyDataError as exc:
+        raise MalformedFile(source_file, "empty file: no header line") from exc
+    fields = record_fields(raw, encoding)
+    if fields is None or len(fields.widths) != len(frame):  # the quick count and pandas disagree: read exactly
+        return _read_ragged_csv(source, source_file, encoding, source_format)
+    return _without_ragged_lines(frame, fields, source_file, source_format)
+
+
 def _read_ragged_csv(source, source_file: str, encoding: str, source_format: str):
-    """Slow path for a CSV whose lines do not all match the header: keep the good lines with their
-    real line numbers and quarantine the others."""
+    """Slow, exact path for a CSV whose lines do not all match the header (or that the quick field count could
+    not split): the records with the header's number of fields are kept, the others quarantined."""
+    with source.open() as fh:
+        frame = exact_cells(fh.read().decode(encoding))
+    if frame is None:
+        raise MalformedFile(source_file, "empty file: no header line")
+    ragged = frame.pop("_ragged").to_numpy()
+    bad = rejects_frame(source_file, source_format, frame.loc[ragged, "_locator"],
+                        [ragged_reason(len(frame.columns) - 2)] * int(ragged.sum()), frame.loc[ragged, "_raw"])
+    return frame.loc[~ragged].drop(columns="_raw"), bad
+
+
+def exact_cells(text: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """CSV text split by Python's csv module into text cells, with ``_ragged`` (another number of fields than
+    the header; one extra empty field at the end is no fault) and, without ``columns`` (then the first record is
+    the header), ``_locator`` and ``_raw``. A record that is only whitespace is blank, as for pandas; ``line N``
+    counts non-blank lines, as the fast path does. None for text without a header."""
     import csv
 
-    with source.open() as fh, io.TextIOWrapper(fh, encoding=encoding, newline="") as text:
-        reader = csv.reader(text)
-        header = next(reader)
-        good, good_lines, bad_lines, bad_raw = [], [], [], []
-        for row in reader:
-            if len(row) == len(header):
-                good.append(row)
-                good_lines.append(reader.line_num)
-            elif row:
-                bad_lines.append(reader.line_num)
-                bad_raw.append(",".join(row)[:4000])
-    frame = pd.DataFrame(good, columns=header, dtype=str)
-    frame["_locator"] = [f"line {n}" for n in good_lines]
-    bad = rejects_frame(source_file, source_format, [f"line {n}" for n in bad_lines],
-                        [ragged_reason(len(header))] * len(bad_lines), bad_raw)
-    return frame, bad
+    lines = io.StringIO(text, newline="").readlines()
+    filled = np.cumsum([bool(line.strip()) for line in lines])  # non-blank lines up to each physical line
+    reader = csv.reader(lines)
+    header, rows, ragged, numbers, raws, last = columns, [], [], [], [], 0
+    for row in reader:  # the slow path: a file, or block, with malformed lines
+        first, last = last, reader.line_num
+        record = "".join(lines[first:last])
+        if not record.strip():
+            continue
+        if header is None:
+            header = unique_names(row)
+            continue
+        n = len(header)
+        fits = len(row) == n or (len(row) == n + 1 and row[-1] == "")
+        rows.append((row + [""] * n)[:n])
+        ragged.append(not fits)
+        numbers.append(int(filled[first]) + (0 if lines[first].strip() else 1))
+        raws.append(record.rstrip("\r\n")[:4000])
+    if header is None:
+        return None
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    frame["_ragged"] = np.asarray(ragged, dtype=bool)
+    if columns is None:
+        frame["_locator"] = [f"line {n}" for n in numbers]
+        frame["_raw"] = raws
+    return frame
+
+
+def unique_names(names) -> list[str]:
+    """Column names stripped of surrounding spaces, a repeated one suffixed ``.1``, ``.2`` … (as pandas
+    names repeated headers), so that no two columns share a name."""
+    out, seen = [], set()
+    for name in (str(n).strip() for n in names):
+        candidate, k = name, 0
+        while candidate in seen:
+            k += 1
+            candidate = f"{name}.{k}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
 
 
 def ragged_reason(n_fields: int) -> str:
@@ -112,56 +161,79 @@ def ragged_reason(n_fields: int) -> str:
 WHITESPACE = np.frombuffer(b" \t\r\n", dtype=np.uint8)
 
 
-def record_widths(source, encoding: str) -> np.ndarray | None:
-    """Fields of each record after the header, as pandas reads them (whitespace-only lines are no records):
-    pandas pads a short line with empty cells, so a truncated line can only be told by its field count. For
-    a file without quote characters, one line is one record and the count is a vectorised comma count; a
-    quoted file is split by Python's csv module. None when the file cannot be split (then the caller reads it
-    the exact, slow way)."""
-    with source.open() as fh:
-        raw = fh.read()
-    if encoding not in ("utf-8-sig", "cp1252"):  # UTF-16: count in UTF-8, where ',' and '\n' are single bytes
-        raw, encoding = raw.decode(encoding).encode("utf-8"), "utf-8-sig"
+@dataclass
+class RecordFields:
+    """Per CSV record after the header (whitespace-only lines are no records, as for pandas): its number of
+    fields, whether its last field is empty, and its text (``text(i)``)."""
+
+    widths: np.ndarray
+    trailing_empty: np.ndarray
+    text: object
+
+    def ragged(self, n_fields: int) -> np.ndarray:
+        """Records with another number of fields than ``n_fields``; one extra empty field at the end (an exporter
+        that ends every line with a comma) is no fault."""
+        return (self.widths != n_fields) & ~((self.widths == n_fields + 1) & self.trailing_empty)
+
+
+def record_fields(raw: bytes, encoding: str = "utf-8") -> RecordFields | None:
+    """The fields of every record of CSV bytes. pandas pads a short line with empty cells and turns the extra
+    leading fields of a long first line into an index, so a truncated or ragged line can only be told by its
+    field count. Without quote characters one line is one record and the count is vectorised; a quoted file
+    is split by Python's csv module. None when the bytes cannot be split (the caller then reads them the exact,
+    slow way)."""
+    if encoding not in ("utf-8", "utf-8-sig", "cp1252"):  # UTF-16: count in UTF-8, where ',' and '\n' are 1 byte
+        raw, encoding = raw.decode(encoding).encode("utf-8"), "utf-8"
     if b'"' in raw:
-        return _quoted_record_widths(raw, encoding)
+        return _quoted_record_fields(raw, encoding)
     data = np.frombuffer(raw, dtype=np.uint8)
     ends = np.flatnonzero(data == 10)
-    ends = np.r_[ends, len(data)] if not len(ends) or ends[-1] != len(data) - 1 else ends
+    if not len(ends) or ends[-1] != len(data) - 1:
+        ends = np.r_[ends, len(data)]
     starts = np.r_[0, ends[:-1] + 1]
     commas = np.r_[0, np.cumsum(data == 44)]
     content = np.r_[0, np.cumsum(~np.isin(data, WHITESPACE))]
-    upto = np.minimum(ends + 1, len(data))
-    filled = (content[upto] - content[starts]) > 0
-    widths = (commas[upto] - commas[starts])[filled] + 1
-    return widths[1:] if len(widths) else None
+    filled = (content[ends] - content[starts]) > 0
+    starts, ends = starts[filled][1:], ends[filled][1:]  # the header is the first record
+    if not len(starts):
+        return RecordFields(np.zeros(0, int), np.zeros(0, bool), lambda i: "")
+    last = ends - 1 - (data[np.maximum(ends - 1, 0)] == 13)  # the line's last byte before \r\n
+    trailing = data[np.maximum(last, 0)] == 44
+    return RecordFields((commas[ends] - commas[starts]) + 1, trailing,
+                        lambda i: raw[starts[i]:ends[i]].rstrip(b"\r").decode(encoding, errors="replace"))
 
 
-def _quoted_record_widths(raw: bytes, encoding: str) -> np.ndarray | None:
+def _quoted_record_fields(raw: bytes, encoding: str) -> RecordFields | None:
     import csv
 
     try:
-        lines = io.StringIO(raw.decode("utf-8-sig" if encoding == "utf-8-sig" else encoding), newline="").readlines()
-        reader, widths, last = csv.reader(lines), [], 0
+        lines = io.StringIO(raw.decode("utf-8-sig" if encoding == "utf-8" else encoding), newline="").readlines()
+        reader, widths, trailing, texts, last = csv.reader(lines), [], [], [], 0
         for row in reader:  # only quoted files, which exports keep small (questionnaires, dictionaries)
-            if "".join(lines[last:reader.line_num]).strip():
+            text = "".join(lines[last:reader.line_num])
+            if text.strip():
                 widths.append(len(row))
+                trailing.append(bool(row) and row[-1] == "")
+                texts.append(text.rstrip("\r\n"))
             last = reader.line_num
     except (csv.Error, UnicodeDecodeError):
         return None
-    return np.asarray(widths[1:]) if widths else None
+    if not widths:
+        return None
+    return RecordFields(np.asarray(widths[1:]), np.asarray(trailing[1:], dtype=bool), texts[1:].__getitem__)
 
 
-def _without_short_lines(frame: pd.DataFrame, widths: np.ndarray, source_file: str, source_format: str):
-    """``frame`` without the records that had fewer fields than the header, and those as rejects."""
+def _without_ragged_lines(frame: pd.DataFrame, fields: RecordFields, source_file: str, source_format: str):
+    """``frame`` without the records whose number of fields differs from the header's, and those as rejects."""
     frame["_locator"] = line_locators(len(frame))
-    columns = data_columns(frame)
-    short = widths < len(columns)
-    if not short.any():
+    n_fields = len(frame.columns) - 1
+    ragged = fields.ragged(n_fields)
+    if not ragged.any():
         return frame, empty_rejects()
-    cut = frame[short]
-    raw = [",".join(cells[:n]) for cells, n in zip(cut[columns].itertuples(index=False), widths[short])]
-    bad = rejects_frame(source_file, source_format, cut["_locator"], [ragged_reason(len(columns))] * len(cut), raw)
-    return frame[~short], bad
+    positions = np.flatnonzero(ragged)
+    bad = rejects_frame(source_file, source_format, frame["_locator"].iloc[positions],
+                        [ragged_reason(n_fields)] * len(positions), [fields.text(i)[:4000] for i in positions])
+    return frame[~ragged], bad
 
 
 class RecordChecker:
@@ -360,25 +432,6 @@ def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype="string")
     return frame[column].astype("string").fillna("").str.strip()
-
-
-def csv_chunks(source, source_file: str, required: list[str], chunk_rows: int):
-    """Read a large CSV in chunks of text cells, each with ``_locator`` = ``line N``; yields DataFrames."""
-    with source.open() as fh:
-        try:
-            reader = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=chunk_rows)
-            first_line = 2
-            for i, chunk in enumerate(reader):
-                chunk.columns = [c.strip() for c in chunk.columns]
-                if i == 0:
-                    missing = [c for c in required if c not in chunk.columns]
-                    if missing:
-                        raise SchemaDrift(source_file, missing, list(chunk.columns))
-                chunk["_locator"] = line_locators(len(chunk), first_line)
-                first_line += len(chunk)
-                yield chunk
-        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise MalformedFile(source_file, f"not a readable CSV: {exc}") from exc
 
 
 def samples_frame(frame: pd.DataFrame, metric: str, kind: str, start: pd.Series, value: pd.Series, source: str,

@@ -1,5 +1,6 @@
 """PMSys-style daily wellness EMA (``wellness.csv``), one participant per file:
-``effective_time_frame`` (UTC, ``2019-11-01T08:37:58.877Z``), ``fatigue``, ``mood``, ``readiness``,
+``effective_time_frame`` (UTC, ``2019-11-01T08:37:58.877Z``, or any other spelling of ``transforms.dates``),
+``fatigue``, ``mood``, ``readiness``,
 ``sleep_duration_h``, ``sleep_quality``, ``soreness``, ``soreness_area``, ``stress``.
 
 Metrics (native PMSys scales: readiness 0–10, the others 1–5): ``ema_fatigue``, ``ema_mood``, ``ema_readiness``,
@@ -10,8 +11,6 @@ stay in staging.observations. An exactly repeated entry is quarantined.
 """
 
 from __future__ import annotations
-
-import pandas as pd
 
 from transforms.records import ParseResult
 from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings, utc_to_local
@@ -34,9 +33,7 @@ def parse(source, ctx) -> ParseResult:
     table = read_csv_strings(source, ctx.source_file, ["effective_time_frame"], FORMAT, KNOWN_COLUMNS)
     frame = table.frame
     chk = RecordChecker(frame)
-    utc = pd.to_datetime(frame["effective_time_frame"], errors="coerce", utc=True, format="ISO8601")
-    chk.fail_where(utc.isna(), "unparseable effective_time_frame='" + frame["effective_time_frame"] + "'")
-    local = utc_to_local(utc, ctx.timezone)
+    local = utc_to_local(chk.utc("effective_time_frame"), ctx.timezone)
     values = {metric: chk.number(col, required=False) for col, metric in FIELDS.items() if col in frame}
     base = frame[["_locator"]].assign(day=local.dt.normalize(), _t=frame["effective_time_frame"])
     return csv_result(table, chk, ["_t"], base, values, FORMAT, ctx.source_file, observed_at=local)

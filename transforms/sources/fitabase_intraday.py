@@ -7,26 +7,28 @@
 | ``minuteSleep_merged.csv`` | Id, date, value, logId | one-minute sleep intervals (1 asleep; 2 restless, 3 awake = in bed awake) → main sleep and naps |
 | ``hourlyCalories_merged.csv``, ``hourlyIntensities_merged.csv`` | Id, ActivityHour, … | no metric of ours: records counted as ignored |
 
-Times: ``4/12/2016 7:21:00 AM`` or the Excel re-save ``4/12/16 7:21``.
+Times: ``4/12/2016 7:21:00 AM`` or the Excel re-save ``4/12/16 7:21``. A line with another number of fields
+than the header is quarantined with its line number.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 import pandas as pd
 
-from transforms import vocabulary
 from transforms.dates import FITABASE_FORMATS
-from transforms.errors import MalformedFile
-from transforms.records import ParseResult, csv_raw_lines
+from transforms.errors import SchemaDrift
+from transforms.records import ParseResult, csv_raw_lines, rejects_frame
 from transforms.sources import _arrow_csv
-from transforms.sources._tabular import RecordChecker, csv_chunks, data_columns, level_samples, samples_frame
+from transforms.sources._tabular import (
+    RecordChecker, data_columns, level_samples, ragged_reason, samples_frame,
+)
 
 FORMAT = "fitabase_intraday"
 SCOPE = "cohort"
 ACCOUNT_SOURCE = "fitabase"
+TEXT_BLOCK_BYTES = 1 << 20  # the ordinary reader's unit: about 25,000 lines of cells at a time
 LAYOUTS = {  # header start → (time column, value column, metric, kind)
     "Id,Time,Value": ("Time", "Value", "heart_rate_mean_bpm", "level"),
     "Id,ActivityHour,StepTotal": ("ActivityHour", "StepTotal", "steps", "amount"),
@@ -66,12 +68,7 @@ def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
         block.first_line = line
         clean = block.clean_levels(FITABASE_FORMATS[0])
         if clean is None:
-            try:
-                frame = block.text_frame()
-            except pd.errors.ParserError as exc:  # as the ordinary reader says it, with the file's line number
-                message = re.sub(r"in line (\d+)", lambda m: f"in line {int(m.group(1)) + line - 1}", str(exc))
-                raise MalformedFile(ctx.source_file, f"not a readable CSV: {message}") from exc
-            yield _judge_chunk(frame, ctx, layout)
+            yield _judge_chunk(block.text_frame(), ctx, layout)
         else:
             ids, start, value = clean
             samples = level_samples(ids, start, value, metric, FORMAT, ctx.source_file, line)
@@ -82,10 +79,23 @@ def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
 
 
 def _parse_chunks(source, ctx, layout) -> Iterator[ParseResult]:
-    required = ["Id"] + ([layout[0], layout[1]] if layout else [])
-    for frame in csv_chunks(source, ctx.source_file, required, vocabulary.ingest_rules().chunk_records):
+    """Blocks of about ``TEXT_BLOCK_BYTES`` read as text cells and judged by the row rules."""
+    with source.open() as fh:
+        header = [n.lstrip("\ufeff").strip() for n in fh.readline().decode("utf-8", errors="replace").split(",")]
+    missing = [c for c in ["Id"] + ([layout[0], layout[1]] if layout else []) if c not in header]
+    if missing:
+        raise SchemaDrift(ctx.source_file, missing, header)
+    line = 2
+    for block in _arrow_csv.blocks(source, block_bytes=TEXT_BLOCK_BYTES):
+        block.first_line = line
+        frame = block.text_frame()
+        line += block.rows
         if layout is None:
-            yield ParseResult(n_records=len(frame), n_ignored=len(frame))
+            ragged = frame["_ragged"].to_numpy()
+            yield ParseResult(rejects=rejects_frame(ctx.source_file, FORMAT, frame.loc[ragged, "_locator"],
+                                                    [ragged_reason(len(header))] * int(ragged.sum()),
+                                                    csv_raw_lines(frame.loc[ragged, data_columns(frame)])),
+                              n_records=len(frame), n_ignored=int((~ragged).sum()))
             continue
         yield _judge_chunk(frame, ctx, layout)
 
@@ -94,6 +104,7 @@ def _judge_chunk(frame: pd.DataFrame, ctx, layout) -> ParseResult:
     """Text cells → samples and rejects, by the row rules (vectorised)."""
     time_col, value_col, metric, kind = layout
     chk = RecordChecker(frame)
+    chk.fail_where(frame["_ragged"], ragged_reason(len(data_columns(frame))))
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
     start = chk.datetime(time_col, FITABASE_FORMATS)
     value = chk.number(value_col)

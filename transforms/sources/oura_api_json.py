@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from transforms.errors import MalformedFile
-from transforms.records import ParseResult, rejects_frame, split_duplicates
+from transforms.records import ParseResult, empty_observations, rejects_frame, split_duplicates
 from transforms.sources._oura import period_values
 from transforms.sources._tabular import (
-    JsonRaw, RecordChecker, concat_rejects, json_frame, melt_observations, read_json,
+    JsonRaw, RecordChecker, concat_rejects, json_frame, melt_observations, read_json, text_column,
 )
 
 FORMAT = "oura_api_json"
@@ -86,8 +86,8 @@ def parse(source, ctx) -> ParseResult:
         if endpoint == "sleep":
             day, values = period_values(frame, chk)
         else:
-            day = pd.to_datetime(frame.get("day"), errors="coerce")
-            chk.fail_where(day.isna(), "missing or unparseable day")
+            frame["day"] = text_column(frame, "day")
+            day = chk.datetime("day", ("%Y-%m-%d",))
             values = _daily_values(endpoint, frame)
         bad = ~chk.good
         base = frame[["_locator"]].assign(day=day.dt.normalize(), _id=ids).loc[chk.good]
@@ -99,7 +99,8 @@ def parse(source, ctx) -> ParseResult:
                     rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"]))]
         observations.append(melt_observations(kept, {m: v[kept.index] for m, v in values.items()}, FORMAT,
                                               ctx.source_file, coverage=_coverage(endpoint, frame)[kept.index]))
-    return ParseResult(observations=pd.concat(observations, ignore_index=True) if observations else None,
+    observations = pd.concat(observations, ignore_index=True) if observations else empty_observations()
+    return ParseResult(observations=observations,
                        rejects=concat_rejects(rejects), n_records=n_records, n_ignored=n_ignored,
                        raw_records=_RawByPath(raws))
 

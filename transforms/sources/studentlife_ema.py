@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from transforms.records import ParseResult, rejects_frame
-from transforms.sources._tabular import JsonRaw, melt_observations, read_json_records, utc_to_local
+from transforms.sources._tabular import (
+    NOT_AN_OBJECT, JsonRaw, json_frame, melt_observations, read_json_records, utc_to_local,
+)
 
 FORMAT = "studentlife_ema"
 SCOPE = "person"
@@ -33,8 +35,7 @@ def detect(name: str, head: str) -> bool:
 def parse(source, ctx) -> ParseResult:
     records = read_json_records(source, ctx.source_file)
     raw = JsonRaw(records)
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame({"resp_time": []})
-    frame["_locator"] = np.char.add(np.char.add("$[", np.arange(len(frame)).astype(str)), "]")
+    frame = json_frame(records)
     num = lambda col: pd.to_numeric(frame[col], errors="coerce") if col in frame else \
         pd.Series(np.nan, index=frame.index)  # noqa: E731
     answered = frame.reindex(columns=sorted(ANSWER_KEYS)).notna().any(axis=1)
@@ -43,6 +44,8 @@ def parse(source, ctx) -> ParseResult:
     bad_time = answered & when.isna()
     reasons = pd.Series(pd.NA, index=frame.index, dtype="string")
     reasons[~answered] = "response holds no answer"
+    if NOT_AN_OBJECT in frame.columns:
+        reasons[frame[NOT_AN_OBJECT]] = "record is not a JSON object"
     reasons[bad_time] = "missing or unreadable resp_time"
     local = utc_to_local(when.where(~bad_time), ctx.timezone)
     hour = num("hour")

@@ -67,12 +67,12 @@ def test_real_hourly_calories_are_recognised_and_ignored():
 
 
 def _ordinary(path, monkeypatch):
-    """The same file through the pandas reader only (the Arrow fast path switched off)."""
+    """The same file through the text-cell reader only (the Arrow fast path switched off)."""
     def header_mismatch(*_args, **_kwargs):
         raise LookupError("forced")
         yield  # a generator, like the real one
 
-    monkeypatch.setattr(fitabase_intraday._arrow_csv, "blocks", header_mismatch)
+    monkeypatch.setattr(fitabase_intraday, "_parse_levels_fast", header_mismatch)
     try:
         return parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
     finally:
@@ -138,22 +138,24 @@ def test_fast_path_crlf_blank_and_short_lines_match_the_ordinary_reader(tmp_path
                                   check_dtype=False)
     pd.testing.assert_frame_equal(fast.rejects, slow.rejects)
     assert fast.rejects["raw"].tolist() == ["1503960366,,"]  # the short line, padded by the reader
+    assert fast.rejects["reason"].tolist() == ["line has a different number of fields than the header (3)"]
 
 
-def test_fast_path_line_with_extra_fields_fails_the_file_as_the_ordinary_reader(tmp_path, monkeypatch):
-    from transforms.errors import MalformedFile
-
-    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 100)  # the bad line in a later block
+@pytest.mark.parametrize("where", [1, 7, 10])
+def test_a_line_with_extra_fields_is_quarantined_by_both_readers(tmp_path, monkeypatch, where):
+    """First, middle (a later block) or last line: quarantined with its line number, the rest of the file kept
+    (pandas would make the extra fields of a first line into an index, or stop at a later one)."""
+    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 100)
     lines = ["Id,Time,Value"] + [f"1503960366,4/12/2016 7:{m:02d}:00 AM,97" for m in range(10)]
-    lines[7] += ",5"
+    lines[where] += ",5"
     path = tmp_path / "heartrate_seconds_merged.csv"
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(MalformedFile) as fast:
-        parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
-    with pytest.raises(MalformedFile) as slow:
-        _ordinary(path, monkeypatch)
-    assert str(fast.value) == str(slow.value)
-    assert "Expected 3 fields in line 8, saw 4" in str(fast.value)
+    fast = parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
+    slow = _ordinary(path, monkeypatch)
+    for result in (fast, slow):
+        assert result.n_records == 10 and len(result.samples) == 9
+        assert result.rejects[["locator", "reason"]].values.tolist() == [
+            [f"line {where + 1}", "line has a different number of fields than the header (3)"]]
 
 
 @pytest.mark.parametrize("body", ["Id,Time,Value\n", "Id,Time,Value", "\ufeffId,Time,Value\r\n\r\n"])

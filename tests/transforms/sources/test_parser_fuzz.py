@@ -15,7 +15,8 @@ generator's output, or a fixture from the vendor's documentation, where there is
 
     HYPOTHESIS_PROFILE=large .venv/bin/python -m pytest tests/transforms/sources/test_parser_fuzz.py -p no:cacheprovider
 
-(2,000 examples per format; prints how many examples ran per format with ``-s``).
+(2,000 examples per format, or ``FUZZ_EXAMPLES``; ``--hypothesis-show-statistics`` prints how many ran per
+format).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from transforms.sources import FORMATS
 
 settings.register_profile("bounded", max_examples=25, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("large", max_examples=2000, deadline=None,
+settings.register_profile("large", max_examples=int(os.environ.get("FUZZ_EXAMPLES", 2000)), deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "bounded")
 TODAY = dt.date(2026, 12, 1)

@@ -34,11 +34,11 @@ def check_specs(table: str, asset: str | None = None) -> list[AssetCheckSpec]:
 def evaluate_landing_files(context: AssetExecutionContext, conn) -> list:
     """The ingestion's own checks (``ingested_files`` suite, on the ``observations`` asset) over the current
     version of every landing file: a ``failed`` file fails ``no_failed_files`` (WARN) with its path."""
-    return _record(context, conn, "ingested_files", "observations", "landing",
+    return _record(context, conn, "observations", "landing",
                    run_suite("ingested_files", reads.current_landing_files(conn)))
 
 
-def _record(context: AssetExecutionContext, conn, table: str, asset: str, partition: str, outcomes) -> list:
+def _record(context: AssetExecutionContext, conn, asset: str, partition: str, outcomes) -> list:
     """One AssetCheckResult per outcome on ``asset``, each also appended to quality.check_results."""
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     run_id = context.run.run_id
@@ -51,12 +51,12 @@ def _record(context: AssetExecutionContext, conn, table: str, asset: str, partit
             metadata={"unexpected_count": outcome.unexpected_count, "rows_checked": outcome.rows_checked,
                       "partition": partition, "failing_days": ", ".join(sorted(outcome.failing_days)[:50]),
                       "details": json.dumps(details, default=str)[:20000]}))
-        rows.append({"asset": table, "partition": partition, "check_name": check.name, "severity": check.severity,
+        rows.append({"asset": asset, "partition": partition, "check_name": check.name, "severity": check.severity,
                      "passed": outcome.passed, "unexpected_count": outcome.unexpected_count,
                      "rows_checked": outcome.rows_checked, "details": json.dumps(details, default=str),
                      "run_id": run_id, "checked_at": now})
         if not outcome.passed:
-            context.log.warning("check %s.%s (%s) failed on %s: %d unexpected rows on %d day(s)", table,
+            context.log.warning("check %s.%s (%s) failed on %s: %d unexpected rows on %d day(s)", asset,
                                 check.name, check.severity, partition, outcome.unexpected_count,
                                 len(outcome.failing_days))
     writes.append_check_results(conn, pd.DataFrame(rows))
@@ -73,7 +73,7 @@ def evaluate(context: AssetExecutionContext, conn, table: str, start: dt.date, e
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     run_id = context.run.run_id
     outcomes = run_suite(table, frame)
-    results = _record(context, conn, table, table, partition, outcomes)
+    results = _record(context, conn, table, partition, outcomes)
     blocked = {dt.date.fromisoformat(d): "failed ERROR check(s): " + ", ".join(names)
                for d, names in blocking_days(outcomes).items()}
     blocked.update(skipped or {})

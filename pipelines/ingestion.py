@@ -304,13 +304,13 @@ def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, eve
                 part.add(chunk)
                 part.notes += [n for n in (f"{source.source_file}: {n}" for n in chunk.notes) if n not in part.notes]
                 stage = "parse"
-            stage = "daily"
-            folded = ParseResult(observations=daily.finish(), n_records=0)
-            stage = "constraints"
-            part.add(enforce_table_constraints(folded, module.FORMAT, source.source_file, today))
         except IngestError as exc:  # the file's own fault, e.g. truncated: what was read before it is kept
             part.fail(source.source_file, stage, exc.reason, module.FORMAT)
             log.warning("failed: %s at stage %s: %s", source.source_file, stage, exc.reason)
+        stage = "daily"
+        folded = ParseResult(observations=daily.finish(), n_records=0)
+        stage = "constraints"
+        part.add(enforce_table_constraints(folded, module.FORMAT, source.source_file, today))
     except Exception as exc:  # a fault of ours on an odd file fails that file, not the run
         _crashed(out, source.source_file, stage, exc, source_format, log)
         return

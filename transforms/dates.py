@@ -117,9 +117,9 @@ def parse_datetimes(text: pd.Series, formats: tuple[str, ...] = (), day_first: b
     for fmt in formats:
         if not todo.any():
             break
+        if "%z" in fmt or "%Z" in fmt:  # offsets are read (as wall clock) by parse_timestamps below
+            continue
         parsed = pd.to_datetime(distinct[todo], format=fmt, errors="coerce")
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_localize(None)
         ok = parsed.notna()
         parsed_distinct.loc[parsed.index[ok]] = parsed[ok]
         todo.loc[parsed.index[ok]] = False

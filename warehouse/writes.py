@@ -105,7 +105,8 @@ class FileRowsStage:
 
     def __init__(self, conn: duckdb.DuckDBPyConnection):
         self.conn = conn
-        self.names = {table: f"file_rows_{uuid.uuid4().hex[:8]}_{table.replace('.', '_')}" for table in FILE_ROW_TABLES}
+        batch = uuid.uuid4().hex[:8]
+        self.names = {table: f"file_rows_{batch}_{table.replace('.', '_')}" for table in FILE_ROW_TABLES}
         catalog = lake.DDL if lake.root_of(conn) else conn.execute("SELECT current_database()").fetchone()[0]
         for table, name in self.names.items():
             schema, bare = table.split(".")
@@ -128,12 +129,12 @@ class FileRowsStage:
         try:
             self._insert([joined(frames) for frames in zip(*(f.frames() for f in files))] if files else [])
             return {}
-        except duckdb.Error:
+        except Exception:  # a constraint, a cast, a frame DuckDB cannot scan: find the files responsible
             refused = {}
             for position, rows in enumerate(files):
                 try:
                     self._insert(rows.frames())
-                except duckdb.Error as exc:
+                except Exception as exc:
                     refused[position] = self._message(exc)
             return refused
 
@@ -144,8 +145,8 @@ class FileRowsStage:
                     with registered(self.conn, "incoming_file_rows", frame):
                         self.conn.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_file_rows")
 
-    def _message(self, exc: duckdb.Error) -> str:
-        text = " ".join(str(exc).split())
+    def _message(self, exc: Exception) -> str:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
         for table, name in self.names.items():
             text = text.replace(name, table)
         return text[:300]

@@ -22,7 +22,7 @@ def test_definitions_load_with_all_assets_jobs_and_checks(tmp_path):
     writers = keys - {"participant_reports"}
     assert {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).pools == {"warehouse"}} == writers
     observation_checks = {k.name for k in graph.get_check_keys_for_assets({AssetKey("observations")})}
-    assert observation_checks == {c.name for c in suite("observations")}
+    assert observation_checks == {c.name for c in suite("observations") + suite("ingested_files")}
     for table in ("daily_metrics", "questionnaire_scores", "questionnaire_change", "baselines", "drift", "proxies"):
         node = graph.get(AssetKey(table))
         assert node.partitions_def is not None

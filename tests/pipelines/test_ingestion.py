@@ -30,3 +30,26 @@ def test_apple_health_file_end_to_end(tmp_path):
     assert (obs["participant_id"] == "P7").all()
     everything = pd.concat([obs.astype(str), rejects.astype(str)], ignore_index=True)
     assert not everything.apply(lambda c: c.str.contains("1979|Sam’s")).any().any()  # <Me> and device names
+
+
+def test_a_stream_that_breaks_midway_keeps_the_daily_values_of_what_came_before(tmp_path, monkeypatch):
+    """An IngestError after some chunks (a file truncated mid-stream): those chunks' samples are still folded
+    into daily values, the fault is one file-level reject, and the counts add up."""
+    from pipelines import ingestion
+    from transforms.errors import MalformedFile
+
+    landing = tmp_path / "landing"
+    (landing / "P7").mkdir(parents=True)
+    (landing / "P7" / "export.xml").write_text(EXPORT)
+    parse_chunks = ingestion.parse_chunks
+
+    def breaks_after_first_chunk(source, *args):
+        yield next(iter(parse_chunks(source, *args)))
+        raise MalformedFile(source.source_file, "stream ends in the middle of a record")
+    monkeypatch.setattr(ingestion, "parse_chunks", breaks_after_first_chunk)
+    out = ingest_file(landing / "P7" / "export.xml", landing, ParticipantMap.load(None, b"k"), None,
+                      dt.date(2025, 1, 1), logging.getLogger("test"))
+    obs = pd.concat(out.observations)
+    assert obs[obs.day == "2024-03-10"].set_index("metric")["value"]["steps"] == 900
+    assert out.failures == ["P7/export.xml: parse: stream ends in the middle of a record"]
+    assert out.status() == "ingested" and out.read == out.accepted() + out.quarantined + out.empty + out.ignored

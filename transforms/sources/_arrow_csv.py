@@ -42,34 +42,20 @@ class Block:
 
     def text_frame(self) -> pd.DataFrame:
         """The block as the string cells (plus ``_locator``) the ordinary pandas rules expect, and ``_ragged``:
-        the records whose number of fields differs from the header's (``_tabular.record_fields``), which the
-        rules quarantine. A block Arrow cannot split into the header's fields is read by pandas (short lines
-        padded, long ones cut); one whose fields the quick count cannot tell is split by Python's csv module."""
-        import io
-        import warnings
-
+        the records with another number of fields than the header, which the rules quarantine. A block Arrow
+        cannot split into the header's fields is split line by line by Python's csv module (a record never
+        spans lines here, as for Arrow with ``newlines_in_values=False``)."""
         import pyarrow as pa
 
         from transforms.records import line_locators
-        from transforms.sources._tabular import exact_cells, record_fields
+        from transforms.sources._tabular import exact_cells
 
         try:
             frame = self._read({c: pa.string() for c in self.columns}, strings_can_be_null=False).to_pandas()
             frame = frame.astype(object)
             frame["_ragged"] = False
         except pa.ArrowInvalid:
-            fields = record_fields(self.data)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", pd.errors.ParserWarning)
-                try:
-                    frame = pd.read_csv(io.BytesIO(self.data), header=None, names=self.columns, dtype=str,
-                                        keep_default_na=False, encoding_errors="replace", index_col=False)
-                except pd.errors.ParserError:
-                    frame = None
-            if frame is None or fields is None or len(fields.widths) != len(frame):
-                frame = exact_cells(self.data.decode("utf-8", errors="replace"), self.columns)
-            else:
-                frame["_ragged"] = fields.ragged(len(self.columns))
+            frame = exact_cells(self.data.decode("utf-8", errors="replace"), self.columns)
             self.rows = len(frame)
         frame["_locator"] = line_locators(len(frame), self.first_line)
         return frame

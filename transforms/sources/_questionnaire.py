@@ -16,7 +16,7 @@ ID_COLUMNS = ("respondent_id", "record_id", "uid", "participant", "participant_i
 TIME_COLUMNS = ("completed_at", "administered_at", "timestamp", "survey_timestamp", "date")
 EVENT_COLUMNS = ("redcap_event_name", "event", "type", "wave")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M",
-                "%m/%d/%Y", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z")
+                "%m/%d/%Y")  # the main spellings; offsets and every other spelling: transforms.dates
 SCORED = ("phq9", "gad7", "pss10", "who5")
 
 

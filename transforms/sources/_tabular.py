@@ -107,14 +107,16 @@ def _read_ragged_csv(source, source_file: str, encoding: str, source_format: str
 
 def exact_cells(text: str, columns: list[str] | None = None) -> pd.DataFrame | None:
     """CSV text split by Python's csv module into text cells, with ``_ragged`` (another number of fields than
-    the header; one extra empty field at the end is no fault) and, without ``columns`` (then the first record is
-    the header), ``_locator`` and ``_raw``. A record that is only whitespace is blank, as for pandas; ``line N``
-    counts non-blank lines, as the fast path does. None for text without a header."""
+    the header; one extra empty field at the end is no fault). Without ``columns`` the first record is the
+    header, a quoted field may span lines, and ``_locator`` and ``_raw`` are added; with ``columns`` (a block
+    of a file whose lines are its records, ``_arrow_csv``) every line is one record. A record that is only
+    whitespace is blank, as for pandas; ``line N`` counts non-blank lines, as the fast path does. None for text
+    without a header."""
     import csv
 
     lines = io.StringIO(text, newline="").readlines()
     filled = np.cumsum([bool(line.strip()) for line in lines])  # non-blank lines up to each physical line
-    reader = csv.reader(lines)
+    reader = csv.reader(lines) if columns is None else _line_by_line(lines)
     header, rows, ragged, numbers, raws, last = columns, [], [], [], [], 0
     for row in reader:  # the slow path: a file, or block, with malformed lines
         first, last = last, reader.line_num
@@ -138,6 +140,19 @@ def exact_cells(text: str, columns: list[str] | None = None) -> pd.DataFrame | N
         frame["_locator"] = [f"line {n}" for n in numbers]
         frame["_raw"] = raws
     return frame
+
+
+class _line_by_line:
+    """``csv.reader`` over lines that are each one record (an unclosed quote ends with its line)."""
+
+    def __init__(self, lines: list[str]):
+        self.lines, self.line_num = lines, 0
+
+    def __iter__(self):
+        import csv
+
+        for self.line_num, line in enumerate(self.lines, start=1):
+            yield next(csv.reader([line]), [])
 
 
 def unique_names(names) -> list[str]:

@@ -143,6 +143,8 @@ def parse(source, ctx) -> Iterator[ParseResult]:
                     yield take()
                 if not block:
                     break
+        except LookupError as exc:  # the XML declaration names an encoding Python does not know
+            raise MalformedFile(ctx.source_file, f"XML in an unknown encoding ({exc})") from exc
         except expat.ExpatError as exc:
             reason = f"XML not well-formed: {expat.ErrorString(exc.code)} (the rest of the file is unreadable)"
             yield take(rejects_frame(ctx.source_file, FORMAT, [f"line {exc.lineno}"], [reason], [""]))

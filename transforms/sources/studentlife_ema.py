@@ -39,7 +39,8 @@ def parse(source, ctx) -> ParseResult:
     num = lambda col: pd.to_numeric(frame[col], errors="coerce") if col in frame else \
         pd.Series(np.nan, index=frame.index)  # noqa: E731
     answered = frame.reindex(columns=sorted(ANSWER_KEYS)).notna().any(axis=1)
-    when = pd.to_datetime(num("resp_time"), unit="s", errors="coerce")
+    epoch = num("resp_time")
+    when = pd.to_datetime(epoch.where(epoch.between(0, 4.1e9)), unit="s")  # beyond 2100: unreadable
     ours = frame.reindex(columns=["level", "rate", "hour"]).notna().any(axis=1)
     bad_time = answered & when.isna()
     reasons = pd.Series(pd.NA, index=frame.index, dtype="string")

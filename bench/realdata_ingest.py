@@ -39,7 +39,7 @@ def main() -> None:
         conn.close()
     folder_of = {path: folder for folder, paths in staged.items() for path in paths}
     files["folder"] = files["path"].map(folder_of)
-    reasons["folder"] = reasons["source_file"].str.split("!").str[0].map(folder_of)
+    reasons["folder"] = reasons["source_file"].str.split("//").str[0].map(folder_of)
     table = files.groupby("folder")[COUNTS].sum()
     by_status = files.groupby(["folder", "status"]).size().unstack(fill_value=0)
     table = by_status.join(table)

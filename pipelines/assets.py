@@ -6,7 +6,6 @@ No `from __future__ import annotations` here: Dagster inspects the `context` ann
 
 
 import datetime as dt
-import os
 import re
 import warnings
 
@@ -18,7 +17,7 @@ from dagster import (
     MaterializeResult, MetadataValue, TimeWindowPartitionMapping, asset, multi_asset,
 )
 
-from pipelines import checks, progress
+from pipelines import checks, progress, settings
 from pipelines.ingestion import ingest_landing
 from pipelines.partitions import daily_partitions, partition_days
 from pipelines.resources import WarehouseResource, WellnessHome
@@ -151,7 +150,7 @@ def participant_chunks(conn, start: dt.date, end: dt.date, scale: int = 1,
     people a chunk)."""
     first = start - dt.timedelta(days=WINDOWS.drift_history_days - 1)
     n_days = (end - first).days + 1
-    budget = int(os.environ.get("WELLNESS_CHUNK_PARTICIPANT_DAYS", 400_000)) * scale
+    budget = settings.chunk_participant_days() * scale
     return reads.participant_chunks(conn, first, end, max(1, budget // n_days), among_episode_candidates)
 
 
@@ -304,8 +303,7 @@ def analytics_duckdb(context: AssetExecutionContext, duckdb: WarehouseResource,
 
 class ParticipantReportsConfig(Config):
     # participant ids to chart after each run; default: $WELLNESS_REPORT_PARTICIPANTS (comma-separated)
-    participants: list[str] = [p.strip() for p in os.environ.get("WELLNESS_REPORT_PARTICIPANTS", "").split(",")
-                               if p.strip()]
+    participants: list[str] = settings.report_participants()
 
 
 @asset(deps=["analytics_duckdb"], group_name="publish")

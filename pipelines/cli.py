@@ -16,7 +16,10 @@ from pipelines.settings import Paths
 
 
 def _date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,9 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _cohort_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--participants", type=int, default=50)
-    p.add_argument("--days", type=int, default=120)
+    p.add_argument("--participants", type=_positive, default=50)
+    p.add_argument("--days", type=_positive, default=120)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--start", type=_date, default=None, help="first day of the cohort (default 2025-01-06)")
 
@@ -264,7 +277,14 @@ def cmd_report(args, paths: Paths) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.settings import ConfigError, validate_environment
+
     args = build_parser().parse_args(argv)
+    try:
+        validate_environment()
+    except ConfigError as err:  # one line naming the setting; nothing has run
+        print(f"wellness: {err}", file=sys.stderr)
+        return 2
     paths = Paths.from_env()
     handler = {"generate": cmd_generate, "run": cmd_run, "backfill": cmd_backfill, "report": cmd_report, "demo": cmd_demo}[args.command]
     return handler(args, paths)

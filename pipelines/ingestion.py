@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +31,14 @@ import pandas as pd
 
 from quality.constraints import enforce_table_constraints
 from quality.rules import apply_row_rules
-from transforms import sources
-from transforms.errors import IngestError, UnsupportedFormat
+from transforms import sources, vocabulary
+from transforms.errors import IngestError, MalformedFile, UnsupportedFormat
 from transforms.identity import ParticipantMap
 from transforms.ingest import (
-    PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, detect, identify, input_participant, inputs_of, landing_files,
-    load_events, parse_chunks, source_file_name,
+    PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, Skipped, detect, identify, input_participant, inputs_of,
+    landing_entries, load_events, parse_chunks, source_file_name,
 )
+from transforms.landing import vet
 from transforms.records import ParseResult, empty_observations, empty_rejects, empty_responses, rejects_frame
 from pipelines import progress
 from pipelines.partitions import day_runs
@@ -54,6 +57,7 @@ class IngestReport:
     files_ingested: int = 0
     files_unsupported: int = 0
     files_failed: int = 0
+    files_removed: int = 0
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
@@ -97,6 +101,8 @@ class FileOutcome:
     notes: list = field(default_factory=list)
     depends_on_config: bool = False
     crashed: bool = False  # an unexpected exception at some stage: the file is ``failed`` and retried
+    removed: bool = False  # the file is gone from the landing folder
+    skip_status: str | None = None  # an entry that is not read (``landing_entries``): its status
 
     def add(self, chunk: ParseResult) -> None:
         self.observations.append(chunk.observations)
@@ -135,10 +141,21 @@ class FileOutcome:
         self.read += 1
         self.quarantined += 1
 
+    def skip(self, rel: str, status: str, reason: str) -> None:
+        """An entry that is not read: ``unsupported`` (a link out of the landing folder, a FIFO …) or
+        ``failed`` (a folder that cannot be listed), with the reason as its message."""
+        self.skip_status = status
+        (self.failures if status == "failed" else self.notes).append(f"{rel}: read: {reason}"
+                                                                      if status == "failed" else reason)
+
     def accepted(self) -> int:
         return self.read - self.quarantined - self.empty - self.ignored
 
     def status(self) -> str:
+        if self.removed:
+            return "removed"
+        if self.skip_status:
+            return self.skip_status
         if self.crashed:
             return "failed"
         if self.formats:
@@ -197,13 +214,16 @@ def _depends_on_config(format_names: str | None) -> bool:
 
 @dataclass
 class _Pending:
-    """A landing file to ingest: its path, name in the tables, content hash (None when it could not be read
-    and ``read_error`` says why)."""
+    """A landing entry to record: a file to ingest (its content hash; None when it could not be read and
+    ``read_error`` says why), an entry that is not read (``skipped``), or a file that is gone (``removed``:
+    its previous record)."""
 
     path: Path
     rel: str
     sha: str | None
     read_error: str | None = None
+    skipped: Skipped | None = None
+    removed: dict | None = None
 
 
 def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
@@ -218,22 +238,36 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
     config_sha = config_sha256(landing)
     previous = reads.current_file_versions(conn).set_index("path").to_dict("index")
 
-    todo = []
-    for path in landing_files(landing):
+    files, skipped = landing_entries(landing)
+    todo, present = [], set()
+    for path in files:
         report.files_seen += 1
         rel = source_file_name(landing, path)
+        present.add(rel)
         try:
             sha = file_sha256(path)
         except OSError as exc:
             todo.append(_Pending(path, rel, None, _cause(exc)))
             continue
         prev = previous.get(rel)
-        same = prev is not None and prev["sha256"] == sha and prev["status"] != "failed" and (
+        same = prev is not None and prev["sha256"] == sha and prev["status"] in ("ingested", "unsupported") and (
             not _depends_on_config(prev["source_format"]) or prev["participant_map_sha256"] == config_sha)
         if same and not force:
             report.files_unchanged += 1
             continue
         todo.append(_Pending(path, rel, sha))
+    for entry in skipped:  # recorded with their reason; an unchanged unsupported one only once
+        report.files_seen += 1
+        rel = source_file_name(landing, entry.path)
+        present.add(rel)
+        prev = previous.get(rel)
+        if prev is not None and prev["status"] == entry.status == "unsupported" and prev["message"] == entry.reason:
+            report.files_unchanged += 1
+            continue
+        todo.append(_Pending(entry.path, rel, "", skipped=entry))
+    for rel, prev in previous.items():  # gone from the landing folder: what it contributed goes too
+        if rel not in present and prev["status"] not in ("removed", "superseded"):
+            todo.append(_Pending(landing / rel, rel, prev["sha256"], removed=prev))
     log.info("landing: %d files, %d unchanged, %d to ingest", report.files_seen, report.files_unchanged, len(todo))
     progress.report(f"{'landing':<20} {report.files_seen} files, {report.files_unchanged} unchanged, "
                     f"{len(todo)} to parse")
@@ -245,6 +279,7 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
         log.info("ingested %d/%d files", min(start + BATCH_FILES, len(todo)), len(todo))
         progress.report(f"{'parsed':<20} {min(start + BATCH_FILES, len(todo))}/{len(todo)} files: "
                         f"{report.rows_accepted:,} rows accepted, {report.rows_quarantined:,} quarantined")
+    report.changed_days |= writes.take_pending_changed_days(conn)  # also those of an ingestion killed midway
     return report
 
 
@@ -276,8 +311,15 @@ def _crashed(out: FileOutcome, source_file: str, stage: str, exc: BaseException,
 def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, events, today: dt.date,
                   log: logging.Logger) -> None:
     """One input into ``out``: all of its rows, or (after an unexpected exception) none of them."""
-    part, stage, source_format = FileOutcome(), "detect", "unknown"
+    part, stage, source_format = FileOutcome(), "read", "unknown"
     try:
+        try:
+            vet(source)
+        except IngestError as exc:
+            out.fail(source.source_file, stage, exc.reason)
+            log.warning("failed: %s at stage read: %s", source.source_file, exc.reason)
+            return
+        stage = "detect"
         try:
             module = detect(source)
         except UnsupportedFormat:
@@ -292,7 +334,12 @@ def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, eve
             stage = "identify"
             participant = input_participant(source, module)
             stage = "parse"
+            deadline = time.monotonic() + vocabulary.ingest_rules().max_seconds_per_file
             for chunk in parse_chunks(source, module, participant_map, events):
+                if time.monotonic() > deadline:
+                    raise MalformedFile(source.source_file, "still parsing after max_seconds_per_file "
+                                                            f"({vocabulary.ingest_rules().max_seconds_per_file:g} s) "
+                                                            "in ingest.toml: stopped, what was read is kept")
                 stage = "identify"
                 chunk = identify(chunk, module, participant_map, participant)
                 stage = "rules"
@@ -317,15 +364,20 @@ def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, eve
     out.merge(part)
 
 
-def _file_record(pending: _Pending, out: FileOutcome, config_sha: str | None, now) -> dict:
+def _file_record(pending: _Pending, out: FileOutcome, config_sha: str | None, now, days: list) -> dict:
+    """The file's ops.ingested_files row; ``days``: the days its rows fall on (a removed file: those it had)."""
     status = out.status()
     notes = out.failures + out.notes + ([f"{len(out.unsupported)} unsupported member(s)"]
                                         if out.unsupported and out.formats else [])
+    if out.removed:
+        notes = ["no longer in the landing folder: what it contributed was removed"]
+        days = _days_of(pending.removed.get("day_ranges"))
     try:
-        size = pending.path.stat().st_size
+        size = 0 if out.removed or out.skip_status else pending.path.stat().st_size
     except OSError:
         size = 0
     return {
+        "day_ranges": json.dumps([[str(a), str(b)] for a, b in day_runs(days)]),
         "path": pending.rel, "sha256": pending.sha or "", "bytes": size,
         "source_format": ",".join(sorted(set(out.formats))) or None,
         "participant_map_sha256": config_sha if out.depends_on_config else None,
@@ -342,10 +394,17 @@ def _write_batch(conn, batch: list[_Pending], landing, participant_map, events, 
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     outcomes = []
     for pending in batch:  # per file: I/O; the parsing inside each file is vectorised
+        out = FileOutcome()
         if pending.read_error is not None:
-            out = FileOutcome()
             out.crash(pending.rel, "read", pending.read_error)
             log.warning("failed: %s at stage read; the file is retried on the next run", pending.rel)
+        elif pending.skipped is not None:
+            out.skip(pending.rel, pending.skipped.status, pending.skipped.reason)
+            if pending.skipped.status == "failed":
+                log.warning("failed: %s at stage read (%s)", pending.rel, pending.skipped.reason)
+        elif pending.removed is not None:
+            out.removed = True
+            log.info("removed: %s is no longer in the landing folder; its rows go", pending.rel)
         else:
             out = ingest_file(pending.path, landing, participant_map, events, today, log)
         outcomes.append(out)
@@ -365,14 +424,23 @@ def _write_batch(conn, batch: list[_Pending], landing, participant_map, events, 
             if still:  # a file-level reject of our own making refused: the warehouse itself is broken
                 raise RuntimeError(f"the warehouse refused even the failure records of {len(still)} file(s): "
                                    + "; ".join(still.values()))
-        records = [_file_record(p, out, config_sha, now) for p, out in zip(batch, outcomes)]
+        days = [set(pd.to_datetime(pd.concat([r.observations["day"], r.responses["day"]])).dt.date.unique().tolist())
+                for r in rows]
+        records = [_file_record(p, out, config_sha, now, d) for p, out, d in zip(batch, outcomes, days)]
         for pending, out, record in zip(batch, outcomes, records):
             _count(report, record, pending.rel)
-        for written in rows:
-            for frame in (written.observations, written.responses):
-                report.changed_days.update(pd.to_datetime(frame["day"]).dt.date.unique().tolist())
+        for file_days in days:
+            report.changed_days.update(file_days)
         removed_days = stage.commit(pd.DataFrame(records))
     report.changed_days.update(pd.to_datetime(pd.Series(removed_days, dtype="object")).dt.date.tolist())
+
+
+def _days_of(day_ranges) -> set:
+    """The days of an ops.ingested_files ``day_ranges`` value (JSON [[first, last], …]; NULL for old rows)."""
+    days = set()
+    for first, last in json.loads(day_ranges) if isinstance(day_ranges, str) and day_ranges else []:
+        days.update(d.date() for d in pd.date_range(first, last))
+    return days
 
 
 def _count(report: IngestReport, record: dict, rel: str) -> None:
@@ -380,6 +448,7 @@ def _count(report: IngestReport, record: dict, rel: str) -> None:
     report.files_ingested += status == "ingested"
     report.files_unsupported += status == "unsupported"
     report.files_failed += status == "failed"
+    report.files_removed += status == "removed"
     if status == "failed":
         report.failed_files.append(rel)
     for name in ("read", "accepted", "quarantined", "empty", "ignored"):

@@ -9,6 +9,12 @@ from pathlib import Path
 
 DEFAULT_HOME = "data"
 PARTITIONS_START_DEFAULT = "2000-01-01"  # = the earliest day quality.rules accepts
+CHUNK_PARTICIPANT_DAYS_DEFAULT = 400_000
+DUCKDB_MEMORY_LIMIT_DEFAULT = "4GB"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message is one line naming the variable, key or file."""
 
 
 @dataclass(frozen=True)
@@ -17,7 +23,10 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> "Paths":
-        return cls(Path(os.environ.get("WELLNESS_HOME", DEFAULT_HOME)).resolve())
+        home = Path(os.environ.get("WELLNESS_HOME", DEFAULT_HOME)).resolve()
+        if home.exists() and not home.is_dir():
+            raise ConfigError(f"WELLNESS_HOME={home} is a file, not a folder")
+        return cls(home)
 
     @property
     def landing(self) -> Path:
@@ -61,7 +70,102 @@ class Paths:
 
 def partitions_start() -> str:
     """First daily partition (``$WELLNESS_PARTITIONS_START``, default 2000-01-01)."""
-    return os.environ.get("WELLNESS_PARTITIONS_START", PARTITIONS_START_DEFAULT)
+    return _date_setting("WELLNESS_PARTITIONS_START", PARTITIONS_START_DEFAULT)
+
+
+def chunk_participant_days() -> int:
+    """Participant·days of window per chunk of the windowed assets (``$WELLNESS_CHUNK_PARTICIPANT_DAYS``)."""
+    return _int_setting("WELLNESS_CHUNK_PARTICIPANT_DAYS", CHUNK_PARTICIPANT_DAYS_DEFAULT, minimum=1)
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit on the pipeline's connections (``$WELLNESS_DUCKDB_MEMORY_LIMIT``, e.g. ``4GB``)."""
+    import re
+
+    value = os.environ.get("WELLNESS_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT_DEFAULT).strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B|%)", value, flags=re.IGNORECASE):
+        raise ConfigError(f"WELLNESS_DUCKDB_MEMORY_LIMIT must be a size such as 4GB or 512MiB, not {value!r}")
+    return value
+
+
+def report_participants() -> list[str]:
+    """Participant ids the participant_reports asset charts (``$WELLNESS_REPORT_PARTICIPANTS``, comma-separated)."""
+    return [p.strip() for p in os.environ.get("WELLNESS_REPORT_PARTICIPANTS", "").split(",") if p.strip()]
+
+
+def _int_setting(name: str, default: int, minimum: int | None = None) -> int:
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _date_setting(name: str, default: str) -> str:
+    import datetime as dt
+
+    text = os.environ.get(name, default).strip()
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a date YYYY-MM-DD, not {text!r}") from None
+    return text
+
+
+def validate_environment() -> None:
+    """Parse and range-check every setting once, before anything runs: each ``WELLNESS_*`` variable, the
+    windows file and the landing configuration files. Raises ``ConfigError`` with a one-line message naming
+    what is wrong (the CLI exits 2 on it)."""
+    from transforms import vocabulary
+
+    paths = Paths.from_env()
+    partitions_start()
+    chunk_participant_days()
+    duckdb_memory_limit()
+    Automation.from_env()
+    Profile.from_env(paths)
+    key = os.environ.get("WELLNESS_PSEUDONYM_KEY")
+    if key is not None:
+        try:
+            if len(bytes.fromhex(key)) < 16:
+                raise ValueError
+        except ValueError:
+            raise ConfigError("WELLNESS_PSEUDONYM_KEY must be at least 16 bytes written as hex") from None
+    try:
+        vocabulary.windows()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    landing_configuration(paths.landing)
+
+
+def landing_configuration(landing: Path) -> None:
+    """``landing/participants.csv`` and ``landing/questionnaire_events.csv`` readable and well formed (only
+    regular files are opened: a FIFO or a device there would block the run)."""
+    import stat
+
+    from transforms.identity import ParticipantMap
+    from transforms.ingest import PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, load_events
+
+    for name in (PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME):
+        path = landing / name
+        if not os.path.lexists(path):
+            continue
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            raise ConfigError(f"{path}: {exc.strerror}") from None
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"{path} is not a regular file")
+    try:
+        ParticipantMap.load(landing / PARTICIPANT_MAP_NAME, b"check")
+        load_events(landing)
+    except (ValueError, OSError) as exc:
+        raise ConfigError(" ".join(str(exc).split())) from None
 
 
 @dataclass(frozen=True)
@@ -83,16 +187,31 @@ class Automation:
 
     @classmethod
     def from_env(cls) -> "Automation":
-        return cls(cron=os.environ.get("WELLNESS_NIGHTLY_CRON", cls.cron),
-                   timezone=os.environ.get("WELLNESS_NIGHTLY_TIMEZONE", cls.timezone),
-                   lookback_days=int(os.environ.get("WELLNESS_LOOKBACK_DAYS", cls.lookback_days)),
-                   sensor_interval_s=int(os.environ.get("WELLNESS_SENSOR_INTERVAL_S", cls.sensor_interval_s)),
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        cron = os.environ.get("WELLNESS_NIGHTLY_CRON", cls.cron).strip()
+        if not _is_cron(cron):
+            raise ConfigError(f"WELLNESS_NIGHTLY_CRON must be a cron expression such as '30 2 * * *', not {cron!r}")
+        zone = os.environ.get("WELLNESS_NIGHTLY_TIMEZONE", cls.timezone).strip()
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"WELLNESS_NIGHTLY_TIMEZONE must be an IANA time zone, not {zone!r}") from None
+        return cls(cron=cron, timezone=zone,
+                   lookback_days=_int_setting("WELLNESS_LOOKBACK_DAYS", cls.lookback_days, minimum=0),
+                   sensor_interval_s=_int_setting("WELLNESS_SENSOR_INTERVAL_S", cls.sensor_interval_s, minimum=1),
                    running=_automation_running(os.environ.get("WELLNESS_AUTOMATION", "stopped")))
+
+
+def _is_cron(text: str) -> bool:
+    from dagster._utils.schedules import is_valid_cron_string
+
+    return is_valid_cron_string(text)
 
 
 def _automation_running(value: str) -> bool:
     if value.strip().lower() not in ("running", "stopped"):
-        raise ValueError(f"WELLNESS_AUTOMATION must be 'running' or 'stopped', not {value!r}")
+        raise ConfigError(f"WELLNESS_AUTOMATION must be 'running' or 'stopped', not {value!r}")
     return value.strip().lower() == "running"
 
 
@@ -137,17 +256,17 @@ class Profile:
     def from_env(cls, paths: Paths | None = None) -> "Profile":
         name = os.environ.get("WELLNESS_PROFILE", "embedded").strip().lower()
         if name not in PROFILES:
-            raise ValueError(f"WELLNESS_PROFILE must be one of {', '.join(PROFILES)}, not {name!r}")
+            raise ConfigError(f"WELLNESS_PROFILE must be one of {', '.join(PROFILES)}, not {name!r}")
         storage = os.environ.get("WELLNESS_STORAGE", "lake" if name == "distributed" else "duckdb").strip().lower()
         if storage not in ("duckdb", "lake"):
-            raise ValueError(f"WELLNESS_STORAGE must be 'duckdb' or 'lake', not {storage!r}")
+            raise ConfigError(f"WELLNESS_STORAGE must be 'duckdb' or 'lake', not {storage!r}")
         paths = paths or Paths.from_env()
         lake_root = Path(os.environ.get("WELLNESS_LAKE_ROOT", paths.home / "lake")).resolve()
         return cls(name=name, storage=storage, lake_root=lake_root if storage == "lake" else None,
                    broker=os.environ.get("WELLNESS_CELERY_BROKER", DEFAULT_BROKER),
                    backend=os.environ.get("WELLNESS_CELERY_BACKEND", cls.backend),
                    celery_queue=os.environ.get("WELLNESS_CELERY_QUEUE", cls.celery_queue),
-                   run_partitions=int(os.environ.get("WELLNESS_RUN_PARTITIONS", cls.run_partitions)))
+                   run_partitions=_int_setting("WELLNESS_RUN_PARTITIONS", cls.run_partitions, minimum=1))
 
     @property
     def distributed(self) -> bool:

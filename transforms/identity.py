@@ -35,7 +35,10 @@ class ParticipantMap:
     def load(cls, path: Path | None, key: bytes) -> "ParticipantMap":
         if path is None or not Path(path).exists():
             return cls(pd.DataFrame(columns=MAP_COLUMNS + OPTIONAL_COLUMNS, dtype="string"), key)
-        table = pd.read_csv(path, dtype="string", keep_default_na=False)
+        try:
+            table = pd.read_csv(path, dtype="string", keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not a readable CSV ({' '.join(str(exc).split())})") from None
         missing = [c for c in MAP_COLUMNS if c not in table.columns]
         if missing:
             raise ValueError(f"{path}: missing column(s) {missing}; expected {MAP_COLUMNS}")
@@ -43,6 +46,10 @@ class ParticipantMap:
             if column not in table.columns:
                 table[column] = ""
         table = table[MAP_COLUMNS + OPTIONAL_COLUMNS].apply(lambda s: s.str.strip())
+        for i, pid in enumerate(table["participant_id"]):
+            why = invalid_participant_id(pid)
+            if why:
+                raise ValueError(f"{path}: participant_id on line {i + 2} is not a valid participant id: {why}")
         bad_zones = sorted(z for z in table["timezone"].unique() if z and not _is_zone(z))
         if bad_zones:
             raise ValueError(f"{path}: unknown time zone(s) {bad_zones}")
@@ -81,6 +88,23 @@ class ParticipantMap:
         zones = self.table.loc[(self.table["participant_id"] == participant_id) & (self.table["timezone"] != ""),
                                "timezone"]
         return zones.iloc[0] if len(zones) else vocabulary.ingest_rules().default_timezone
+
+
+MAX_ID_LENGTH = 64
+
+
+def invalid_participant_id(text: str) -> str | None:
+    """Why ``text`` cannot be a participant id (None when it can): it is empty, longer than 64 characters, has
+    spaces at either end, or holds a control character (a newline in a folder name, say)."""
+    if not text:
+        return "it is empty"
+    if len(text) > MAX_ID_LENGTH:
+        return f"it is longer than {MAX_ID_LENGTH} characters"
+    if text != text.strip():
+        return "it starts or ends with a space"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return "it holds a control character"
+    return None
 
 
 def _is_zone(name: str) -> bool:

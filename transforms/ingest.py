@@ -21,8 +21,8 @@ import pandas as pd
 
 from transforms import sources, vocabulary
 from transforms.errors import MalformedFile, UnsupportedFormat
-from transforms.identity import ParticipantMap
-from transforms.landing import LandingFile, is_zip, plain_file, zip_members
+from transforms.identity import ParticipantMap, invalid_participant_id
+from transforms.landing import MEMBER_SEPARATOR, LandingFile, is_zip, plain_file, zip_members
 from transforms.records import OBSERVATION_COLUMNS, RESPONSE_COLUMNS, SAMPLE_SCHEMA, ParseResult
 
 PARTICIPANT_MAP_NAME = "participants.csv"
@@ -40,17 +40,78 @@ class ParseContext:
     events: pd.DataFrame | None = None
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A landing entry that is not read, with the status it is recorded with and why."""
+
+    path: Path
+    status: str  # "unsupported" or "failed"
+    reason: str
+
+
+def landing_entries(landing: Path) -> tuple[list[Path], list[Skipped]]:
+    """Every regular file under the landing folder (configuration and hidden files aside), sorted, and every
+    entry that is not read with the reason: a symbolic link is followed only when its target stays inside
+    the landing folder (a link out of it, a dangling link and a loop are ``unsupported``, their targets never
+    opened); FIFOs, sockets and devices are ``unsupported`` (opening one could block the run); a folder that
+    cannot be listed is ``failed`` with the OS error."""
+    import os
+    import stat
+
+    root = Path(os.path.realpath(landing))
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def visit(folder: Path) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(Skipped(folder, "failed", f"folder not readable: {exc.strerror}"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            rel = path.relative_to(landing)
+            if entry.name.startswith(".") or (len(rel.parts) == 1 and rel.as_posix() in CONFIG_FILES):
+                continue
+            if entry.is_symlink():
+                target = Path(os.path.realpath(path))
+                if not target.exists():
+                    skipped.append(Skipped(path, "unsupported", "dangling symbolic link: not followed"))
+                    continue
+                if target != root and root not in target.parents:
+                    skipped.append(Skipped(path, "unsupported", "symbolic link to outside the landing folder: "
+                                                                "not followed"))
+                    continue
+            try:
+                info = os.stat(path)
+            except OSError as exc:
+                skipped.append(Skipped(path, "failed", f"not readable: {exc.strerror}"))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if (info.st_dev, info.st_ino) in seen_dirs:
+                    skipped.append(Skipped(path, "unsupported", "symbolic link loop: not followed"))
+                    continue
+                seen_dirs.add((info.st_dev, info.st_ino))
+                visit(path)
+            elif stat.S_ISREG(info.st_mode):
+                files.append(path)
+            else:
+                kind = ("FIFO" if stat.S_ISFIFO(info.st_mode) else "socket" if stat.S_ISSOCK(info.st_mode)
+                        else "device")
+                skipped.append(Skipped(path, "unsupported", f"not a regular file ({kind}): not opened"))
+
+    if landing.is_dir():
+        info = os.stat(landing)
+        seen_dirs.add((info.st_dev, info.st_ino))
+        visit(landing)
+    return files, skipped
+
+
 def landing_files(landing: Path) -> list[Path]:
-    """Every file under the landing folder except its configuration files and hidden files, sorted."""
-    out = []
-    for path in sorted(landing.rglob("*")):
-        rel = path.relative_to(landing)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
-            continue
-        if rel.as_posix() in CONFIG_FILES:
-            continue
-        out.append(path)
-    return out
+    """The regular files ``landing_entries`` reads."""
+    return landing_entries(landing)[0]
 
 
 def source_file_name(landing: Path, path: Path) -> str:
@@ -59,7 +120,7 @@ def source_file_name(landing: Path, path: Path) -> str:
 
 
 def folder_participant(source_file: str) -> str | None:
-    parts = PurePosixPath(source_file.split("!")[0]).parts
+    parts = PurePosixPath(source_file.split(MEMBER_SEPARATOR)[0]).parts
     return parts[0] if len(parts) > 1 else None
 
 
@@ -76,10 +137,17 @@ def load_events(landing: Path) -> pd.DataFrame | None:
     path = landing / QUESTIONNAIRE_EVENTS_NAME
     if not path.exists():
         return None
-    events = pd.read_csv(path, dtype="string", keep_default_na=False)
+    try:
+        events = pd.read_csv(path, dtype="string", keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable CSV ({' '.join(str(exc).split())})") from None
     if not {"event", "date"} <= set(events.columns):
         raise ValueError(f"{path}: expected columns event,date")
-    return events.assign(date=pd.to_datetime(events["date"], errors="raise"))
+    dates = pd.to_datetime(events["date"], errors="coerce", format="ISO8601")
+    if dates.isna().any():
+        bad = events.loc[dates.isna(), "date"].iloc[0]
+        raise ValueError(f"{path}: date {bad!r} of line {int(dates.isna().idxmax()) + 2} is not YYYY-MM-DD")
+    return events.assign(date=dates)
 
 
 def detect(source: LandingFile) -> ModuleType:
@@ -103,6 +171,10 @@ def input_participant(source: LandingFile, module: ModuleType) -> str | None:
     if module.SCOPE == "person" and participant is None:
         raise MalformedFile(source.source_file, f"{module.FORMAT} holds one person's data: put it under "
                                                 "landing/<participant_id>/")
+    why = invalid_participant_id(participant) if module.SCOPE == "person" else None
+    if why:
+        raise MalformedFile(source.source_file, f"its top folder name {participant!r} is not a valid participant id: "
+                                                f"{why}")
     return participant
 
 

@@ -18,12 +18,12 @@ from transforms import vocabulary
 from transforms.errors import MalformedFile
 
 HEAD_BYTES = 16384
-MEMBER_SEPARATOR = "!"
+MEMBER_SEPARATOR = "//"  # no path can hold it (components are never empty): a member never collides with a file
 
 
 @dataclass(frozen=True)
 class LandingFile:
-    """One input: ``source_file`` is its name in every table (``a/b.csv`` or ``a/x.zip!dir/b.csv``)."""
+    """One input: ``source_file`` is its name in every table (``a/b.csv`` or ``a/x.zip//dir/b.csv``)."""
 
     source_file: str
     opener: Callable[[], IO[bytes]]
@@ -43,6 +43,30 @@ class LandingFile:
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             return raw.decode("utf-16", errors="replace")
         return raw.decode("utf-8", errors="replace")
+
+
+def vet(source: LandingFile) -> None:
+    """Refuse, before any parser sees it, an input over the bounds of ingest.toml: a JSON document larger than
+    ``max_json_bytes`` (JSON is read whole), or a text file whose first line does not end within
+    ``max_line_bytes`` or holds more than ``max_columns`` fields (a header parse would grow with it). XML is
+    streamed and bounded by its size."""
+    rules = vocabulary.ingest_rules()
+    with source.open() as fh:
+        first = fh.readline(rules.max_line_bytes + 1)
+    body = first.lstrip(b"\xef\xbb\xbf").lstrip()
+    if body[:1] in (b"[", b"{"):
+        if source.size > rules.max_json_bytes:
+            raise MalformedFile(source.source_file, f"a JSON document of {source.size:,} bytes: over max_json_bytes "
+                                                    f"({rules.max_json_bytes:,}) in ingest.toml")
+        return
+    if body[:1] == b"<" or first.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in first[:1024]:
+        return  # XML (streamed), UTF-16 text or binary: bounded by the readers themselves
+    if len(first) > rules.max_line_bytes and not first.endswith(b"\n"):
+        raise MalformedFile(source.source_file, f"first line longer than max_line_bytes ({rules.max_line_bytes:,}) "
+                                                "in ingest.toml")
+    if first.count(b",") + 1 > rules.max_columns:
+        raise MalformedFile(source.source_file, f"header of {first.count(b',') + 1:,} fields: over max_columns "
+                                                f"({rules.max_columns:,}) in ingest.toml")
 
 
 def plain_file(path: Path, source_file: str) -> LandingFile:

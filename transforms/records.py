@@ -162,16 +162,39 @@ def raw_text(raw_records, locators) -> pd.Series:
     return pd.Series(raw.reindex(locators.to_numpy()).to_numpy(), dtype="string")
 
 
+MAX_REASON_CHARS = 300
+EXCERPT_CHARS = 24
+
+
+def unplaced(values: pd.Series) -> pd.Series:
+    """How a reason names a value the parser could not place (unparseable, not a number): by its length only,
+    ``(10 characters)``. Such a value may be another column's (an account id shifted into a date column), so
+    it is never quoted in a reason, which analysts see; the record's own text stays in quarantine.raw."""
+    length = values.astype("string").fillna("").str.len().astype("int64").astype("string")
+    return "(" + length + " characters)"
+
+
+def excerpt(values: pd.Series) -> pd.Series:
+    """A placed free-text value (an answer label, an event name) as a reason quotes it: ``'Sometimes'`` when
+    it is short, printable and does not look like an identifier (no run of 5 or more digits), else by its
+    length, ``(31 characters)``."""
+    text = values.astype("string").fillna("")
+    quotable = (text.str.len() <= EXCERPT_CHARS) & ~text.str.contains(r"\d{5}", regex=True) \
+        & text.str.fullmatch(r"[ -~\u00a0-\u024f]*")
+    return ("'" + text + "'").where(quotable.fillna(False), unplaced(text))
+
+
 def rejects_frame(source_file: str, source_format: str, locators, reasons, raws) -> pd.DataFrame:
     locators = pd.Series(locators, dtype="string").reset_index(drop=True)
     n = len(locators)
     reasons = pd.Series(reasons, dtype="string").reset_index(drop=True)
     raws = pd.Series(raws, dtype="string").reset_index(drop=True)
+    reasons = reasons if len(reasons) == n else pd.Series([reasons.iloc[0]] * n, dtype="string")
     return pd.DataFrame({
         "source_file": pd.Series([source_file] * n, dtype="string"),
-        "locator": locators,
+        "locator": locators.str.slice(0, MAX_REASON_CHARS),
         "source_format": pd.Series([source_format] * n, dtype="string"),
-        "reason": reasons if len(reasons) == n else pd.Series([reasons.iloc[0]] * n, dtype="string"),
+        "reason": reasons.str.slice(0, MAX_REASON_CHARS),
         "raw": raws,
     })
 

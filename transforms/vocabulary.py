@@ -72,16 +72,35 @@ class Windows:
     min_flag_days: int = 1
 
     def __post_init__(self) -> None:
-        if self.baseline_days < 2 or self.recent_days < 1:
-            raise ValueError("baseline_days must be >= 2 and recent_days >= 1")
-        if not 1 <= self.min_baseline_days <= self.baseline_days:
-            raise ValueError("min_baseline_days must lie in [1, baseline_days]")
-        if not 1 <= self.min_recent_days <= self.recent_days:
-            raise ValueError("min_recent_days must lie in [1, recent_days]")
-        if not 3 <= self.trend_days <= self.baseline_days + self.recent_days:
-            raise ValueError("trend_days must lie in [3, baseline_days + recent_days]")
-        if not 0 <= self.short_baseline_days < self.baseline_days + self.recent_days:
-            raise ValueError("short_baseline_days must be below baseline_days + recent_days")
+        """Types and ranges of every key (a ``ValueError`` naming the key): a window that reads a wrong value
+        would compute every baseline and flag on it silently."""
+        for name, field in self.__dataclass_fields__.items():
+            value = getattr(self, name)
+            kind = int if field.type in ("int", int) else float
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+                raise ValueError(f"windows: {name} must be {'a whole number' if kind is int else 'a number'}, "
+                                 f"not {value!r}")
+            object.__setattr__(self, name, kind(value))
+        checks = [
+            ("baseline_days", self.baseline_days >= 2, ">= 2"),
+            ("recent_days", self.recent_days >= 1, ">= 1"),
+            ("min_baseline_days", 1 <= self.min_baseline_days <= self.baseline_days, "in [1, baseline_days]"),
+            ("min_recent_days", 1 <= self.min_recent_days <= self.recent_days, "in [1, recent_days]"),
+            ("trend_days", 3 <= self.trend_days <= self.baseline_days + self.recent_days,
+             "in [3, baseline_days + recent_days]"),
+            ("min_trend_days", 3 <= self.min_trend_days <= self.trend_days, "in [3, trend_days]"),
+            ("short_baseline_days", 0 <= self.short_baseline_days < self.baseline_days + self.recent_days,
+             "in [0, baseline_days + recent_days)"),
+            ("min_coverage", 0 <= self.min_coverage <= 1, "in [0, 1]"),
+            ("fdr_alpha", 0 < self.fdr_alpha < 1, "in (0, 1)"),
+            ("min_effect_robust_sd", self.min_effect_robust_sd >= 0, ">= 0"),
+            ("autocorr_margin_se", self.autocorr_margin_se >= 0, ">= 0"),
+            ("min_proxy_components", self.min_proxy_components >= 1, ">= 1"),
+            ("min_flag_days", self.min_flag_days >= 1, ">= 1"),
+        ]
+        for name, ok, rule in checks:
+            if not ok:
+                raise ValueError(f"windows: {name} must be {rule}, not {getattr(self, name)!r}")
 
     @property
     def drift_history_days(self) -> int:
@@ -137,13 +156,23 @@ def redcap_missing_codes() -> frozenset[float]:
 
 
 def windows(path: str | os.PathLike | None = None) -> Windows:
-    """Window configuration: ``path``, else ``$WELLNESS_WINDOWS_FILE``, else the packaged defaults."""
+    """Window configuration: ``path``, else ``$WELLNESS_WINDOWS_FILE``, else the packaged defaults. An unknown
+    key, a wrong type or an out-of-range value raises ``ValueError`` naming the key (and the file)."""
     path = path or os.environ.get("WELLNESS_WINDOWS_FILE")
     spec = _read("windows.toml")
     if path:
-        with open(path, "rb") as fh:
-            spec |= tomllib.load(fh)
-    return Windows(**spec)
+        try:
+            with open(path, "rb") as fh:
+                spec |= tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"windows file {path}: {exc}") from exc
+    unknown = sorted(set(spec) - set(Windows.__dataclass_fields__))
+    if unknown:
+        raise ValueError(f"windows{' file ' + str(path) if path else ''}: unknown key(s) {', '.join(unknown)}")
+    try:
+        return Windows(**spec)
+    except ValueError as exc:
+        raise ValueError(f"{exc}{' (file ' + str(path) + ')' if path else ''}") from None
 
 
 @dataclass(frozen=True)
@@ -156,6 +185,10 @@ class IngestRules:
     zip_max_uncompressed_bytes: int
     zip_max_ratio: float
     zip_max_members: int
+    max_line_bytes: int = 1_048_576
+    max_columns: int = 10_000
+    max_json_bytes: int = 1_073_741_824
+    max_seconds_per_file: float = 1800
 
 
 @cache

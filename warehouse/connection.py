@@ -21,8 +21,16 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text().rstrip().rstrip(";")
 
 
+MIGRATIONS = ("zip_member_names",)  # warehouse/sql/migrate_<name>.sql, each applied once, in this order
+
+
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(sql("schema"))
+    applied = {row[0] for row in conn.execute("SELECT name FROM ops.migrations").fetchall()}
+    for name in MIGRATIONS:
+        if name not in applied:
+            with transaction(conn):
+                conn.execute(sql(f"migrate_{name}"))
 
 
 DEFAULT_MEMORY_LIMIT = "4GB"

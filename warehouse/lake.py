@@ -40,7 +40,7 @@ from warehouse.connection import DEFAULT_MEMORY_LIMIT, sql
 from warehouse.tables import PARTITIONED
 
 DDL = "lake_ddl"  # the attached in-memory catalog holding the DDL's (empty) tables
-FILE_KEY = "left(sha256(split_part({column}, '!', 1)), 16)"  # zip members belong to their archive's file
+FILE_KEY = "left(sha256(split_part({column}, '//', 1)), 16)"  # zip members belong to their archive's file
 APPEND = "append"
 
 # table → partition columns, each (directory key, SQL expression over the table's columns)
@@ -54,6 +54,7 @@ LAYOUT: dict[str, tuple | str] = {
     "analytics.episodes": (),
     "quality.participant_coverage": (),
     "quality.check_results": APPEND,
+    "ops.pending_changed_days": (),
 }
 
 _ROOTS: dict[int, Path] = {}

@@ -39,7 +39,10 @@ from warehouse.tables import PARTITIONED
 
 PUBLISHED_SCHEMAS = ("analytics", "quality")
 WITHHELD_COLUMNS = {("quality", "quarantine"): {"raw"}}
-LAYOUT_VERSION = "2"  # bump when what is published changes shape beyond the SQL files hashed below
+# Text a published table may carry at most, per column: a quarantine reason or locator is bounded however
+# long the record it describes (ingestion bounds them too; this holds for rows of older versions).
+BOUNDED_COLUMNS = {("quality", "quarantine"): {"reason": 300, "locator": 300}}
+LAYOUT_VERSION = "3"  # bump when what is published changes shape beyond the SQL files hashed below
 KEPT_GENERATIONS = 2
 
 
@@ -201,8 +204,7 @@ def _update(conn, file: Path, full: bool, ranges: list) -> dict[str, int]:
             for schema, table in _published_tables(conn):
                 source = f"{schema}.{table}"
                 dest = f"mirror.main.{table}" if schema == "analytics" else f"mirror.quality.{table}"
-                withheld = WITHHELD_COLUMNS.get((schema, table))
-                columns = f"* EXCLUDE ({', '.join(sorted(withheld))})" if withheld else "*"
+                columns = _published_columns(schema, table)
                 spec = partitioned.get(source)
                 if full or spec is None:
                     conn.execute(f"CREATE OR REPLACE TABLE {dest} AS SELECT {columns} FROM {source}")
@@ -223,6 +225,16 @@ def _update(conn, file: Path, full: bool, ranges: list) -> dict[str, int]:
     return counts
 
 
+def _published_columns(schema: str, table: str) -> str:
+    """The select list that publishes ``schema.table``: without its withheld columns, long texts cut."""
+    withheld = WITHHELD_COLUMNS.get((schema, table))
+    bounded = BOUNDED_COLUMNS.get((schema, table), {})
+    columns = "*" + (f" EXCLUDE ({', '.join(sorted(withheld))})" if withheld else "")
+    if bounded:
+        columns += " REPLACE (" + ", ".join(f"left({c}, {n}) AS {c}" for c, n in bounded.items()) + ")"
+    return columns
+
+
 def _publish_from_lake(conn, target: Path) -> dict[str, int]:
     """Build ``target`` from a lake (``conn`` from ``warehouse.lake.connect``): every published table copied
     from its Parquet files into a new file next to ``target`` (the same layout, types and views as the
@@ -240,8 +252,7 @@ def _publish_from_lake(conn, target: Path) -> dict[str, int]:
             if schema not in PUBLISHED_SCHEMAS:
                 continue
             dest = f"building.main.{table}" if schema == "analytics" else f"building.quality.{table}"
-            withheld = WITHHELD_COLUMNS.get((schema, table))
-            columns = f"* EXCLUDE ({', '.join(sorted(withheld))})" if withheld else "*"
+            columns = _published_columns(schema, table)
             conn.execute(f"CREATE TABLE {dest} AS SELECT {columns} FROM memory.{schema}.{table}")
             counts[f"{schema}.{table}"] = conn.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
         conn.execute("CHECKPOINT building")

@@ -154,9 +154,10 @@ class FileRowsStage:
     def commit(self, files: pd.DataFrame) -> list[dt.date]:
         """Make the warehouse hold exactly the staged rows of the paths in ``files`` (their ops.ingested_files
         records): every staging and quarantine row from those paths is deleted, their earlier versions in
-        ops.ingested_files are marked ``superseded``, the staged rows and the file records inserted. Returns the
-        days that held rows of the replaced versions (they need recomputing even when the new version has no
-        rows on them)."""
+        ops.ingested_files are marked ``superseded``, the staged rows and the file records inserted, and every
+        day the change touched (the staged rows' days and those of the replaced rows) recorded in
+        ops.pending_changed_days (``take_pending_changed_days``). Returns the days that held rows of the
+        replaced versions (they need recomputing even when the new version has no rows on them)."""
         if lake.root_of(self.conn):
             return self._commit_to_lake(files)
         conn = self.conn
@@ -168,7 +169,15 @@ class FileRowsStage:
             if len(files):
                 with registered(conn, "incoming_file_rows", files):
                     conn.execute("INSERT INTO ops.ingested_files BY NAME SELECT * FROM incoming_file_rows")
+            with registered(conn, "removed_days", pd.DataFrame({"day": pd.to_datetime(
+                    pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
+                conn.execute(self._changed_days_sql("INSERT INTO ops.pending_changed_days "))
         return removed_days
+
+    def _changed_days_sql(self, prefix: str) -> str:
+        staged = " UNION ".join(f"SELECT DISTINCT day FROM {name} WHERE day IS NOT NULL"
+                                for table, name in self.names.items() if table != "quality.quarantine")
+        return f"{prefix}SELECT day FROM ({staged} UNION SELECT day FROM removed_days)"
 
     def _commit_to_lake(self, files: pd.DataFrame) -> list[dt.date]:
         """Each file's rows are one partition per table, replaced by rename, the file records last: a crash
@@ -181,6 +190,11 @@ class FileRowsStage:
                 with lake.staged(conn, table) as stage:
                     stage.add(f"SELECT * FROM {name}")
                     stage.replace(keys)
+            with lake.staged(conn, "ops.pending_changed_days") as stage, registered(conn, "removed_days", pd.DataFrame(
+                    {"day": pd.to_datetime(pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
+                stage.add("SELECT day FROM ops.pending_changed_days")
+                stage.add(self._changed_days_sql(""))
+                stage.whole()
             with lake.staged(conn, "ops.ingested_files") as stage, registered(conn, "incoming_file_rows", files):
                 # earlier versions stay, marked superseded
                 stage.add("SELECT * REPLACE ('superseded' AS status) FROM ops.ingested_files "
@@ -193,6 +207,19 @@ class FileRowsStage:
     def drop(self) -> None:
         for name in self.names.values():
             self.conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def take_pending_changed_days(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:
+    """The days ingestions changed that no ingestion has reported yet (also those of a run killed after its
+    commit), and forget them: the caller reports them to the daily assets."""
+    days = {pd.Timestamp(row[0]).date() for row in conn.execute(
+        "SELECT DISTINCT day FROM ops.pending_changed_days").fetchall()}
+    if lake.root_of(conn):
+        with lake.staged(conn, "ops.pending_changed_days") as stage:
+            stage.whole()
+    else:
+        conn.execute("DELETE FROM ops.pending_changed_days")
+    return days
 
 
 @contextmanager

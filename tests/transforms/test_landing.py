@@ -18,7 +18,7 @@ def make_zip(path, members, compression=zipfile.ZIP_DEFLATED):
 def test_members_are_listed_with_archive_paths(tmp_path):
     path = make_zip(tmp_path / "a.zip", {"x/export.xml": "<HealthData/>", "x/readme.txt": "hi"})
     members = zip_members(path, "p1/a.zip")
-    assert [m.source_file for m in members] == ["p1/a.zip!x/export.xml", "p1/a.zip!x/readme.txt"]
+    assert [m.source_file for m in members] == ["p1/a.zip//x/export.xml", "p1/a.zip//x/readme.txt"]
     with members[0].open() as fh:
         assert fh.read() == b"<HealthData/>"
 

@@ -15,6 +15,8 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from transforms import vocabulary
+
 BLOCK_BYTES = 32 << 20
 ARROW_BLOCK_BYTES = 4 << 20  # Arrow's own unit of parallel work inside a block
 
@@ -100,6 +102,7 @@ def blocks(source, columns: list[str] | None = None, block_bytes: int = BLOCK_BY
             raise LookupError(f"header {names} is not {columns}")
         columns = names
         rest = b""
+        max_line = vocabulary.ingest_rules().max_line_bytes
         while True:
             chunk = fh.read(block_bytes)
             data = rest + chunk
@@ -109,6 +112,11 @@ def blocks(source, columns: list[str] | None = None, block_bytes: int = BLOCK_BY
                 return
             cut = data.rfind(b"\n") + 1
             if cut == 0:
+                if len(data) > max_line:
+                    from transforms.errors import MalformedFile
+
+                    raise MalformedFile(source.source_file, f"a line longer than max_line_bytes ({max_line:,}) in "
+                                                            "ingest.toml")
                 rest = data
                 continue
             rest = data[cut:]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.records import RESPONSE_COLUMNS, empty_responses
+from transforms.records import RESPONSE_COLUMNS, empty_responses, excerpt
 
 ID_COLUMNS = ("respondent_id", "record_id", "uid", "participant", "participant_id", "subject_id", "subject")
 TIME_COLUMNS = ("completed_at", "administered_at", "timestamp", "survey_timestamp", "date")
@@ -74,7 +74,7 @@ def administration_times(frame: pd.DataFrame, time_col: str | None, event_col: s
     event = frame[event_col].str.strip()
     lookup = {} if events is None else dict(zip(events["event"].str.strip(), events["date"]))
     when = pd.to_datetime(event.map(lookup))
-    chk.fail_where(when.isna(), "no date for event '" + event + "': add it to landing/questionnaire_events.csv")
+    chk.fail_where(when.isna(), "no date for event " + excerpt(event) + ": add it to landing/questionnaire_events.csv")
     return when
 
 

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from transforms import dates as vdates
+from transforms import vocabulary
 from transforms.errors import MalformedFile, SchemaDrift
 from transforms.records import (
     OBSERVATION_COLUMNS, ParseResult, csv_raw_lines, empty_observations, empty_rejects, line_locators,
-    metric_unit, rejects_frame, split_duplicates,
+    metric_unit, rejects_frame, split_duplicates, unplaced,
 )
 
 
@@ -77,6 +78,7 @@ def _read_csv_cells(source, source_file: str, encoding: str, source_format: str)
     C reader when every record has the header's fields, else the exact csv-module path."""
     with source.open() as fh:
         raw = fh.read()
+    _refuse_long_lines(raw, source_file)
     try:
         with warnings.catch_warnings():  # a too-long line is truncated with a ParserWarning: its fields tell
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -90,6 +92,18 @@ def _read_csv_cells(source, source_file: str, encoding: str, source_format: str)
     if fields is None or len(fields.widths) != len(frame):  # the quick count and pandas disagree: read exactly
         return _read_ragged_csv(source, source_file, encoding, source_format)
     return _without_ragged_lines(frame, fields, source_file, source_format)
+
+
+def _refuse_long_lines(raw: bytes, source_file: str) -> None:
+    """A line over ``max_line_bytes`` (ingest.toml) fails the file before pandas or csv reads it."""
+    limit = vocabulary.ingest_rules().max_line_bytes
+    if len(raw) <= limit:
+        return
+    ends = np.r_[-1, np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10), len(raw)]
+    lengths = np.diff(ends) - 1
+    if lengths.max() > limit:
+        line = int(np.argmax(lengths > limit)) + 1
+        raise MalformedFile(source_file, f"line {line} is longer than max_line_bytes ({limit:,}) in ingest.toml")
 
 
 def _read_ragged_csv(source, source_file: str, encoding: str, source_format: str):
@@ -288,13 +302,13 @@ class RecordChecker:
     def _fail_unparsed(self, column: str, parsed: pd.Series, required: bool) -> None:
         text = self.frame[column].astype("string").fillna("").str.strip()
         bad = parsed.isna() & ((text != "") | required)
-        self._fail(bad, "unparseable " + column + "='" + text + "'")
+        self._fail(bad, "unparseable " + column + " " + unplaced(text))
 
     def number(self, column: str, required: bool = True) -> pd.Series:
         text = self.frame[column].astype("string").fillna("").str.strip()
         values = pd.to_numeric(text.where(text != ""), errors="coerce")
         not_number = values.isna() & (text != "")
-        self._fail(not_number, column + "='" + text + "' is not a number")
+        self._fail(not_number, column + " is not a number " + unplaced(text))
         if required:
             self._fail(text == "", "missing " + column)
         return values.astype("float64")

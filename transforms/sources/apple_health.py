@@ -107,6 +107,15 @@ class _Collector:
                           attrs.get("unit", ""), rank, self.n_records, self.parser.CurrentLineNumber))
 
 
+def _unknown_sleep_value(value: str) -> str:
+    """An Apple constant (``HKCategoryValueSleepAnalysis…``) is quoted; anything else only by its length."""
+    import re
+
+    if re.fullmatch(r"HK[A-Za-z]{1,80}", value):
+        return f"unknown sleep value '{value}'"
+    return f"unknown sleep value ({len(value)} characters)"
+
+
 def _refuse_entities(source_file: str):
     def handler(*args):
         raise MalformedFile(source_file, "XML declares an entity: refused (entity expansion / external entities)")
@@ -193,9 +202,10 @@ def _chunk(rows: list[tuple], source_file: str) -> ParseResult:
     rejects = empty_rejects()
     if bad.any():
         idx = np.flatnonzero(bad)
-        reasons = [f"unparseable startDate='{start_[i]}'" if bad_start[i] else
-                   f"unparseable endDate='{end_[i]}'" if bad_end[i] else
-                   (f"unknown sleep value '{value_[i]}'" if is_sleep[i] else f"value='{value_[i]}' is not a number")
+        reasons = [f"unparseable startDate ({len(start_[i])} characters)" if bad_start[i] else
+                   f"unparseable endDate ({len(end_[i])} characters)" if bad_end[i] else
+                   (_unknown_sleep_value(value_[i]) if is_sleep[i]
+                    else f"value is not a number ({len(value_[i])} characters)")
                    for i in idx]  # only the rejected records
         bad_locators = pd.Series(locator[idx]).astype("string")
         rejects = rejects_frame(source_file, FORMAT, bad_locators, reasons, raw(bad_locators))

@@ -110,7 +110,7 @@ def _judge_chunk(frame: pd.DataFrame, ctx, layout) -> ParseResult:
     value = chk.number(value_col)
     end = None
     if kind == "sleep":
-        chk.fail_where(~value.isin([1, 2, 3]), f"{value_col}=" + frame[value_col] + " is not 1, 2 or 3")
+        chk.fail_where(~value.isin([1, 2, 3]), f"{value_col}=" + value.map("{:g}".format) + " is not 1, 2 or 3")
         end = start + pd.Timedelta(minutes=1)
         value = (value == 1).astype("float64")
     raw = csv_raw_lines(frame[data_columns(frame)])

@@ -37,9 +37,9 @@ def parse(source, ctx) -> ParseResult:
     rpe = chk.number("perceived_exertion")
     minutes = chk.number("duration_min")
     chk.fail_where(~rpe.between(0, 10) & rpe.notna(),
-                   "perceived_exertion=" + frame["perceived_exertion"].str.strip() + " outside the CR-10 scale 0–10")
+                   "perceived_exertion=" + rpe.map("{:g}".format) + " outside the CR-10 scale 0–10")
     chk.fail_where(~minutes.between(0, 24 * 60) & minutes.notna(),
-                   "duration_min=" + frame["duration_min"].str.strip() + " outside 0–1440")
+                   "duration_min=" + minutes.map("{:g}".format) + " outside 0–1440")
     base = frame[["_locator"]].assign(day=ended.dt.normalize(), _t=frame["end_date_time"].str.strip(),
                                       _a=frame.get("activity_names", ""))
     return csv_result(table, chk, ["_t", "_a"], base, {"training_load_au": rpe * minutes}, FORMAT, ctx.source_file,

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.errors import SchemaDrift
-from transforms.records import ParseResult
+from transforms.records import ParseResult, excerpt
 from transforms.sources._questionnaire import (
     EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, normalise, submissions_result,
 )
@@ -157,7 +157,7 @@ def components(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.DataFrame,
         blank = values.isna() & (answer == "")
         unreadable = values.isna() & (answer != "")
         problems = problems.where(~blank, problems + f"{LABELS[key]} unanswered; ")
-        problems = problems.where(~unreadable, problems + f"{what} '" + answer + "'; ")
+        problems = problems.where(~unreadable, problems + f"{what} " + excerpt(answer) + "; ")
         return values
 
     def col(key: str) -> pd.Series:

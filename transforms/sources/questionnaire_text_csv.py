@@ -13,7 +13,7 @@ from __future__ import annotations
 
 
 from transforms.errors import SchemaDrift
-from transforms.records import ParseResult
+from transforms.records import ParseResult, excerpt
 from transforms.sources._questionnaire import (
     EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, label_values,
     submissions_result, text_item_columns,
@@ -52,6 +52,6 @@ def parse(source, ctx) -> ParseResult:
     answers = {}
     for col, (instrument, item) in items.items():
         values, unknown = label_values(frame[col], instrument)
-        chk.fail_where(unknown, f"{instrument} item {item}: unknown answer '" + frame[col].str.strip() + "'")
+        chk.fail_where(unknown, f"{instrument} item {item}: unknown answer " + excerpt(frame[col].str.strip()))
         answers[col] = values
     return submissions_result(table, chk, id_col, administered, items, answers, FORMAT, ctx.source_file)

@@ -194,7 +194,7 @@ CREATE TABLE IF NOT EXISTS quality.participant_coverage (
 );
 
 -- One row per landing file version (path + content hash). status: ingested | superseded |
--- unsupported | failed. Record counts add up: rows_read = accepted + quarantined + empty + ignored.
+-- unsupported | failed | removed (gone from the landing folder; its rows were deleted). Record counts add up: rows_read = accepted + quarantined + empty + ignored.
 -- participant_map_sha256: hash of the landing configuration (participants.csv, questionnaire_events.csv)
 -- the file was ingested with, for formats that depend on it.
 CREATE TABLE IF NOT EXISTS ops.ingested_files (
@@ -233,6 +233,8 @@ ALTER TABLE analytics.drift ADD COLUMN IF NOT EXISTS trend_n INTEGER;
 ALTER TABLE analytics.episodes ADD COLUMN IF NOT EXISTS recovery_confirmed_day DATE;
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT 0;
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_ignored BIGINT DEFAULT 0;
+-- the days the version's rows fall on, as JSON [[first, last], …] (a removed file keeps those it had)
+ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS day_ranges VARCHAR;
 
 -- Day ranges of analytics tables rewritten since the last publication of analytics.duckdb (written in the
 -- same transaction as the rows; warehouse/publish.py applies them to its mirror, then clears them).
@@ -267,6 +269,14 @@ CREATE TABLE IF NOT EXISTS ops.coverage_months (
     coverage_days     BIGINT  NOT NULL,
     min_coverage      DOUBLE  NOT NULL
 );
+
+-- Days an ingestion changed (rows added, changed or removed), written in the same transaction as the rows
+-- and taken by the ingestion that reports them (warehouse.writes): a run killed after its commit leaves
+-- them for the next one, so the days still reach the daily assets.
+CREATE TABLE IF NOT EXISTS ops.pending_changed_days (day DATE NOT NULL);
+
+-- One-time data migrations already applied to this warehouse (warehouse/connection.py runs the others).
+CREATE TABLE IF NOT EXISTS ops.migrations (name VARCHAR NOT NULL);
 
 -- This warehouse's identity: a mirror built from another warehouse file is rebuilt, never patched.
 CREATE TABLE IF NOT EXISTS ops.warehouse_identity (id VARCHAR NOT NULL);

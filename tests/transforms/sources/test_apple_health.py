@@ -79,8 +79,8 @@ def test_unreadable_values_are_quarantined_with_the_line(tmp_path):
     result = parse(apple_health, write(tmp_path, bad), "p1/export.xml")
     reasons = dict(zip(result.rejects["locator"], result.rejects["reason"]))
     raws = dict(zip(result.rejects["locator"], result.rejects["raw"]))
-    assert reasons["Record 2, line 9"] == "value='seventy' is not a number"
-    assert reasons["Record 4, line 11"] == "unparseable startDate='yesterday'"
+    assert reasons["Record 2, line 9"] == "value is not a number (7 characters)"
+    assert reasons["Record 4, line 11"] == "unparseable startDate (9 characters)"
     # after an ignored record (10): the raw text is still this record's own
     assert reasons["Record 15, line 22"] == "unknown sleep value 'HKCategoryValueSleepAnalysisAsleepLightly'"
     assert raws["Record 15, line 22"] == (
@@ -151,6 +151,6 @@ def test_export_zip_member_is_read_in_place(tmp_path):
     from transforms.ingest import inputs_of
 
     members = inputs_of(tmp_path / "p1" / "export.zip", tmp_path)
-    assert [m.source_file for m in members] == ["p1/export.zip!apple_health_export/export.xml",
-                                                "p1/export.zip!apple_health_export/export_cda.xml"]
+    assert [m.source_file for m in members] == ["p1/export.zip//apple_health_export/export.xml",
+                                                "p1/export.zip//apple_health_export/export_cda.xml"]
     assert sources.detect(members[0]) is apple_health and sources.detect(members[1]) is None

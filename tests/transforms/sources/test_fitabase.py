@@ -38,8 +38,8 @@ def test_daily_activity_metrics_dates_and_rejects(tmp_path):
     assert obs[("111", pd.Timestamp("2016-04-12"), "sedentary_minutes")] == 800
     rejects = result.rejects.set_index("locator")["reason"].to_dict()
     assert rejects == {
-        "line 4": "unparseable ActivityDate='13/40/2016'",
-        "line 5": "TotalSteps='lots' is not a number",
+        "line 4": "unparseable ActivityDate (10 characters)",
+        "line 5": "TotalSteps is not a number (4 characters)",
         "line 6": "duplicate of line 3",
         "line 7": "conflicting duplicate of line 2",
     }

@@ -25,7 +25,7 @@ def test_heartrate_seconds_mean_and_coverage(tmp_path):
     path = tmp_path / "heartrate_seconds_merged.csv"
     path.write_text("\n".join(lines) + "\n")
     result = parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
-    assert result.n_records == 81 and result.rejects["reason"].tolist() == ["Value='abc' is not a number"]
+    assert result.n_records == 81 and result.rejects["reason"].tolist() == ["Value is not a number (3 characters)"]
     acc = DailyFromSamples("fitabase_intraday", "f")
     acc.add(result.samples.rename(columns={"account_id": "participant_id"}))
     out = acc.finish().set_index("metric")

@@ -33,7 +33,7 @@ def test_resting_hr_zero_is_no_data_and_duplicates_are_quarantined(tmp_path):
     assert result.observations["day"].dt.strftime("%Y-%m-%d").tolist() == ["2019-11-01", "2019-11-03"]
     assert result.n_empty == 1
     assert dict(zip(result.rejects["locator"], result.rejects["reason"])) == {
-        "$[4]": "unparseable dateTime='yesterday'", "$[3]": "duplicate of $[2]"}
+        "$[4]": "unparseable dateTime (9 characters)", "$[3]": "duplicate of $[2]"}
     assert json.loads(result.rejects.set_index("locator").loc["$[4]", "raw"])["dateTime"] == "yesterday"
 
 
@@ -123,7 +123,7 @@ def test_steps_json_string_values(tmp_path):
     path.write_text(json.dumps(records))
     assert sources.detect(plain_file(path, path.name)) is fitbit_takeout_series
     result = parse(fitbit_takeout_series, path, "p/steps.json")
-    assert result.rejects["reason"].tolist() == ["value='many' is not a number"]
+    assert result.rejects["reason"].tolist() == ["value is not a number (4 characters)"]
     acc = DailyFromSamples("x", "p/steps.json")
     acc.add(result.samples.assign(participant_id="p"))
     assert acc.finish().set_index("metric").loc["steps", "value"] == sum(h * 60 for h in range(24))

@@ -22,7 +22,7 @@ def test_items_become_responses_and_blank_instruments_are_not_administered(tmp_p
     assert sorted(r1.query("instrument == 'phq9'")["item"]) == [1, 2, 3, 4, 5, 6, 7, 8]
     assert r1.query("instrument == 'who5'")["value"].tolist() == [3, 4, 2, 5, 3]
     assert set(resp[resp.account_id == "R2"]["instrument"]) == {"phq9"}
-    assert result.rejects["reason"].tolist() == ["phq9_2='x' is not a number"]
+    assert result.rejects["reason"].tolist() == ["phq9_2 is not a number (1 characters)"]
     assert result.rejects["locator"].tolist() == ["line 4"]
 
 

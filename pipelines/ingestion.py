@@ -63,6 +63,7 @@ class IngestReport:
     rows_quarantined: int = 0
     rows_empty: int = 0
     rows_ignored: int = 0
+    duplicate_records: int = 0  # records another file already holds, listed by this ingestion (all groups it touched)
     changed_days: set = field(default_factory=set)  # days whose rows were added, changed or removed
     failed_files: list = field(default_factory=list)  # landing paths left ``failed`` by this ingestion
 
@@ -279,6 +280,7 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
         log.info("ingested %d/%d files", min(start + BATCH_FILES, len(todo)), len(todo))
         progress.report(f"{'parsed':<20} {min(start + BATCH_FILES, len(todo))}/{len(todo)} files: "
                         f"{report.rows_accepted:,} rows accepted, {report.rows_quarantined:,} quarantined")
+    report.duplicate_records = writes.refresh_duplicates(conn, pd.Timestamp.now(tz="UTC").tz_localize(None))
     report.changed_days |= writes.take_pending_changed_days(conn)  # also those of an ingestion killed midway
     return report
 

@@ -33,9 +33,11 @@ def _typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
             cells[column] = values
         elif dtype.startswith("datetime64"):
             cells[column] = _as_datetimes(values).astype(dtype)
-        elif dtype in ("float64", "int64"):
+        elif dtype in ("float64", "int64", "Int64"):
             number = pd.to_numeric(values, errors="coerce").astype("float64")
-            if dtype == "int64":
+            if dtype == "Int64":
+                cells[column] = pd.array(number.where(number == np.round(number)), dtype="Int64")
+            elif dtype == "int64":
                 number = number.where(number == np.round(number))
                 cells[column] = pd.array(number, dtype="Int64") if number.isna().any() else number.astype("int64")
             else:

@@ -3,7 +3,11 @@
 * observations: one measured value of a daily metric, ``participant_id`` (or ``account_id`` for
   cohort-wide files, mapped later), ``day``, ``metric``, ``value``, ``unit``, ``observed_at`` (when the
   format gives a time), ``coverage`` (0–1 share of the day the device saw, NULL when the format does not say),
-  ``source`` (format name), ``source_file``, ``locator``.
+  ``source`` (format name), ``source_file``, ``locator``; ``record_key`` (what else tells the record from
+  another of the same metric, day and time: a vendor id, the series a file holds; NULL when nothing) and
+  ``n_samples`` (a daily aggregate: how many samples it stands for, 0 for a value derived from another
+  row's samples; NULL for one source record). The same record in two files counts once
+  (warehouse/sql/counted_observations.sql).
 * responses: one answered questionnaire item, ``instrument``, ``administered_at``, ``day``, ``item``
   (1-based), ``value``.
 * rejects: a record that could not be accepted, with ``locator`` (line / JSON path), ``reason`` and the
@@ -22,7 +26,7 @@ from transforms import vocabulary
 OBSERVATION_SCHEMA = {
     "participant_id": "string", "day": "datetime64[s]", "metric": "string", "value": "float64",
     "unit": "string", "observed_at": "datetime64[s]", "coverage": "float64", "source": "string",
-    "source_file": "string", "locator": "string",
+    "source_file": "string", "locator": "string", "record_key": "string", "n_samples": "Int64",
 }
 RESPONSE_SCHEMA = {
     "participant_id": "string", "instrument": "string", "administered_at": "datetime64[s]",

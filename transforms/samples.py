@@ -111,6 +111,8 @@ class DailyFromSamples:
         out["source_file"] = self.source_file
         for col in ("participant_id", "metric", "unit", "source", "source_file", "locator"):
             out[col] = out[col].astype("string")
+        out["record_key"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["n_samples"] = out["n_samples"].astype("Int64")
         out["day"] = out["day"].astype("datetime64[s]")
         out["observed_at"] = out["observed_at"].astype("datetime64[s]")
         return out[OBSERVATION_COLUMNS]
@@ -120,14 +122,14 @@ class DailyFromSamples:
             return pd.DataFrame()
         agg = (pd.concat(self._levels).groupby(["participant_id", "day", "metric"], observed=True)
                [["sum", "count"]].sum().reset_index())
-        out = agg.assign(value=agg["sum"] / agg["count"], coverage=np.nan,
+        out = agg.assign(value=agg["sum"] / agg["count"], coverage=np.nan, n_samples=agg["count"].astype("int64"),
                          locator="aggregate of " + agg["count"].astype(int).astype(str) + " samples")
         if self._minutes:
             cov = _coverage(pd.concat(self._minutes), self.rules.valid_hour_min_share * self.heart_rate_per_hour)
             hr = out["metric"] == HEART_RATE
             keyed = out.loc[hr, ["participant_id", "day"]].merge(cov, on=["participant_id", "day"], how="left")
             out.loc[hr, "coverage"] = keyed["coverage"].to_numpy()
-        return out[["participant_id", "day", "metric", "value", "coverage", "locator"]]
+        return out[["participant_id", "day", "metric", "value", "coverage", "locator", "n_samples"]]
 
     def _finish_amounts(self) -> pd.DataFrame:
         if not self._amounts:
@@ -140,8 +142,9 @@ class DailyFromSamples:
         daily = (hourly.assign(day=hourly["hour"].dt.normalize())
                  .groupby(["participant_id", "day", "metric"], observed=True)
                  .agg(value=("sum", "sum"), n=("count", "sum")).reset_index())
-        return daily.assign(coverage=np.nan, locator="aggregate of " + daily["n"].astype(str) + " samples")[
-            ["participant_id", "day", "metric", "value", "coverage", "locator"]]
+        return daily.assign(coverage=np.nan, locator="aggregate of " + daily["n"].astype(str) + " samples",
+                            n_samples=daily["n"].astype("int64"))[
+            ["participant_id", "day", "metric", "value", "coverage", "locator", "n_samples"]]
 
     def _finish_sleep(self) -> pd.DataFrame:
         if not self._sleep:
@@ -235,7 +238,7 @@ def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
     sessions = iv.groupby("session").agg(
         participant_id=("participant_id", "first"), source_rank=("source_rank", "first"),
         abs_start=("abs_start", "min"), abs_end=("abs_end", "max"), local_end=("end", "max"),
-        end_offset=("end_utc_offset_min", "last"))
+        end_offset=("end_utc_offset_min", "last"), intervals=("start", "size"))
     sessions["asleep"] = asleep_by_session.reindex(sessions.index).fillna(0.0)
     sessions = sessions[sessions["asleep"] > 0]
     if sessions.empty:
@@ -253,14 +256,15 @@ def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
     main_idx = ranked.drop_duplicates(["participant_id", "day"]).index
     main = sessions.loc[main_idx]
     naps = sessions.drop(index=main_idx)
-    rows = [
-        main.assign(metric="sleep_minutes", value=main["asleep"]),
-        main.assign(metric="sleep_efficiency_pct", value=100 * main["asleep"] / main["span"]),
-        main.assign(metric="sleep_midpoint_min", value=main["midpoint"]),
+    rows = [  # the session's intervals stand behind its minutes; efficiency and midpoint derive from them
+        main.assign(metric="sleep_minutes", value=main["asleep"], n_samples=main["intervals"]),
+        main.assign(metric="sleep_efficiency_pct", value=100 * main["asleep"] / main["span"], n_samples=0),
+        main.assign(metric="sleep_midpoint_min", value=main["midpoint"], n_samples=0),
     ]
     if len(naps):
-        nap_days = naps.groupby(["participant_id", "day"])["asleep"].sum().rename("value").reset_index()
+        nap_days = (naps.groupby(["participant_id", "day"]).agg(value=("asleep", "sum"), n_samples=("intervals", "sum"))
+                    .reset_index())
         rows.append(nap_days.assign(metric="nap_minutes"))
     out = pd.concat(rows, ignore_index=True)
-    return out.assign(coverage=np.nan, locator="sleep sessions")[
-        ["participant_id", "day", "metric", "value", "coverage", "locator"]]
+    return out.assign(coverage=np.nan, locator="sleep sessions", n_samples=out["n_samples"].astype("int64"))[
+        ["participant_id", "day", "metric", "value", "coverage", "locator", "n_samples"]]

@@ -55,6 +55,7 @@ LAYOUT: dict[str, tuple | str] = {
     "quality.participant_coverage": (),
     "quality.check_results": APPEND,
     "ops.pending_changed_days": (),
+    "ops.duplicates_pending": (),
 }
 
 _ROOTS: dict[int, Path] = {}

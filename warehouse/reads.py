@@ -29,16 +29,18 @@ def days(conn: duckdb.DuckDBPyConnection, table: tables.Table, start: dt.date, e
 
 
 def observations_for_days(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
-    return days(conn, tables.OBSERVATIONS, start, end)
+    """The observations that count (a record in several files once: counted_observations.sql), start … end."""
+    return conn.execute(sql("counted_observations"), [start, end]).df()
 
 
 def observations_of_metric(conn, metric: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The observations of one metric with day in start … end."""
-    return conn.execute(f"{tables.OBSERVATIONS.select_days_sql} AND metric = ?", [start, end, metric]).df()
+    """The observations of one metric that count, with day in start … end."""
+    return conn.execute(f"SELECT * FROM ({sql('counted_observations')}) WHERE metric = ?", [start, end, metric]).df()
 
 
 def responses_for_days(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
-    return days(conn, tables.RESPONSES, start, end)
+    """The questionnaire answers that count (counted_responses.sql), start … end."""
+    return conn.execute(f"SELECT * FROM ({sql('counted_responses')}) WHERE day BETWEEN ? AND ?", [start, end]).df()
 
 
 ALL_PARTICIPANTS = ("", chr(0x10FFFF))  # every id sorts between these
@@ -94,7 +96,8 @@ def blocked_days(conn: duckdb.DuckDBPyConnection, assets: list[str], start: dt.d
 
 def responses_until(conn: duckdb.DuckDBPyConnection, participants_from: dt.date, end: dt.date) -> pd.DataFrame:
     """Every questionnaire answer up to ``end`` of the participants who answered in participants_from … end."""
-    return conn.execute(sql("responses_until"), [participants_from, end, end]).df()
+    return conn.execute(f"SELECT * FROM ({sql('counted_responses')}) WHERE participant_id IN "
+                        f"({sql('responses_until')}) AND day <= ?", [participants_from, end, end]).df()
 
 
 def drift_for_proxies(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,

@@ -163,6 +163,7 @@ class FileRowsStage:
         conn = self.conn
         with transaction(conn), registered(conn, "incoming_files", files[["path"]]):
             removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+            conn.execute(self._groups_sql("INSERT INTO ops.duplicates_pending "))
             conn.execute(sql("delete_file_rows"))
             for table, name in self.names.items():
                 conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
@@ -173,6 +174,13 @@ class FileRowsStage:
                     pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
                 conn.execute(self._changed_days_sql("INSERT INTO ops.pending_changed_days "))
         return removed_days
+
+    def _groups_sql(self, prefix: str) -> str:
+        """The participant·source groups the batch touches: its staged rows' and the replaced versions'."""
+        staged = " UNION ".join(f"SELECT DISTINCT participant_id, source FROM {name}"
+                                for table, name in self.names.items() if table != "quality.quarantine")
+        return (f"{prefix}SELECT participant_id, source FROM ({staged} UNION "
+                f"SELECT DISTINCT participant_id, source FROM ({sql('file_row_groups')}))")
 
     def _changed_days_sql(self, prefix: str) -> str:
         staged = " UNION ".join(f"SELECT DISTINCT day FROM {name} WHERE day IS NOT NULL"
@@ -186,6 +194,10 @@ class FileRowsStage:
         keys = lake.file_keys(conn, files)
         with registered(conn, "incoming_files", files[["path"]]):
             removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+            with lake.staged(conn, "ops.duplicates_pending") as stage:
+                stage.add("SELECT * FROM ops.duplicates_pending")
+                stage.add(self._groups_sql(""))
+                stage.whole()
             for table, name in self.names.items():
                 with lake.staged(conn, table) as stage:
                     stage.add(f"SELECT * FROM {name}")
@@ -207,6 +219,53 @@ class FileRowsStage:
     def drop(self) -> None:
         for name in self.names.values():
             self.conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+DUPLICATE_REASON = "(reason LIKE 'duplicate of file %' OR reason LIKE 'conflicting duplicate of file %')"
+
+
+def refresh_duplicates(conn: duckdb.DuckDBPyConnection, ingested_at: pd.Timestamp) -> int:
+    """Bring the duplicate records of the participant·source groups whose files changed
+    (ops.duplicates_pending) up to date: their quarantine rows (``duplicate of file <path> (<locator>)``,
+    rebuilt for every file of those groups) and their files' counts (``rows_duplicate``, moved from accepted to
+    quarantined). The records that count are chosen when they are read (counted_observations.sql); this keeps
+    what the quarantine and ops.ingested_files say in step. Returns the duplicate records listed."""
+    if not conn.execute("SELECT count(*) FROM ops.duplicates_pending").fetchone()[0]:
+        return 0
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE duplicates AS {sql('duplicate_records')}")
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE affected_paths AS {sql('duplicate_affected_paths')}")
+    new_rows = ("SELECT source_file, locator, source_format, reason, '' AS raw, ?::TIMESTAMP AS ingested_at "
+                "FROM duplicates")
+    try:
+        n = conn.execute("SELECT count(*) FROM duplicates").fetchone()[0]
+        if lake.root_of(conn):
+            keys = lake.file_keys(conn, conn.execute("SELECT path FROM affected_paths").df())
+            with lake.staged(conn, "quality.quarantine") as stage:
+                stage.add("SELECT * FROM quality.quarantine WHERE split_part(source_file, '//', 1) IN "
+                          f"(SELECT path FROM affected_paths) AND NOT {DUPLICATE_REASON}")
+                stage.add(new_rows, [ingested_at])
+                stage.replace(keys)
+            with lake.staged(conn, "ops.ingested_files") as stage:
+                stage.add("SELECT * FROM ops.ingested_files WHERE path IN (SELECT path FROM affected_paths) "
+                          "AND status <> 'ingested'")
+                stage.add(sql("duplicate_counts"))
+                stage.replace(keys)
+            with lake.staged(conn, "ops.duplicates_pending") as stage:
+                stage.whole()
+            return n
+        with transaction(conn):
+            conn.execute("DELETE FROM quality.quarantine WHERE split_part(source_file, '//', 1) IN "
+                         f"(SELECT path FROM affected_paths) AND {DUPLICATE_REASON}")
+            conn.execute(f"INSERT INTO quality.quarantine BY NAME {new_rows}", [ingested_at])
+            conn.execute("CREATE OR REPLACE TEMP TABLE recounted AS " + sql("duplicate_counts"))
+            conn.execute("DELETE FROM ops.ingested_files WHERE path IN (SELECT path FROM recounted) "
+                         "AND status = 'ingested'")
+            conn.execute("INSERT INTO ops.ingested_files BY NAME SELECT * FROM recounted")
+            conn.execute("DELETE FROM ops.duplicates_pending")
+        return n
+    finally:
+        for name in ("duplicates", "affected_paths", "recounted"):
+            conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def take_pending_changed_days(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:

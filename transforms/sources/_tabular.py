@@ -46,6 +46,20 @@ def _encodings(source) -> list[str]:
     return ["utf-8-sig", "cp1252"]
 
 
+def header_names(head: str) -> list[str]:
+    """The column names of a CSV's first line (quotes and surrounding spaces removed)."""
+    return [c.strip().strip('"').strip() for c in head.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r").split(",")]
+
+
+def has_columns_of(head: str, known: list[str], share: float = 0.6, at_least: int = 2) -> bool:
+    """Whether a CSV's header holds most of a format's ``known`` columns (``share`` of them, and at least
+    ``at_least``): a file missing a required column is still recognised, so that ``parse`` fails it as schema
+    drift naming the column instead of it being left unsupported."""
+    header = set(header_names(head))
+    present = sum(column in header for column in known)
+    return present >= at_least and present >= share * len(known)
+
+
 def read_csv_strings(source, source_file: str, required: list[str], source_format: str = "",
                      known: list[str] | None = None) -> CsvTable:
     """Read a CSV with every cell as text (nothing coerced) and check ``required`` columns exist.
@@ -304,14 +318,23 @@ class RecordChecker:
         bad = parsed.isna() & ((text != "") | required)
         self._fail(bad, "unparseable " + column + " " + unplaced(text))
 
-    def number(self, column: str, required: bool = True) -> pd.Series:
+    def number(self, column: str, required: bool = True, lo: float | None = None,
+               hi: float | None = None) -> pd.Series:
+        """The column as numbers; a cell that is not one fails its record, so does an empty one when
+        ``required``, and one outside the physical range ``[lo, hi]`` (minutes in a day, a count below 0)."""
         text = self.frame[column].astype("string").fillna("").str.strip()
-        values = pd.to_numeric(text.where(text != ""), errors="coerce")
+        values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
         not_number = values.isna() & (text != "")
         self._fail(not_number, column + " is not a number " + unplaced(text))
         if required:
             self._fail(text == "", "missing " + column)
-        return values.astype("float64")
+        if lo is not None or hi is not None:
+            low, high = -np.inf if lo is None else lo, np.inf if hi is None else hi
+            outside = values.notna() & ((values < low) | (values > high))
+            if outside.any():
+                self._fail(outside, column + "=" + values.map("{:g}".format).astype("string")
+                           + f" outside [{low:g}, {high:g}]")
+        return values
 
     def fail_where(self, mask: pd.Series, reasons: pd.Series | str) -> None:
         self._fail(mask.fillna(False).astype(bool), reasons)

@@ -13,7 +13,7 @@ stay in staging.observations. An exactly repeated entry is quarantined.
 from __future__ import annotations
 
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings, utc_to_local
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings, utc_to_local
 
 FORMAT = "ema_pmsys"
 SCOPE = "person"
@@ -25,8 +25,7 @@ KNOWN_COLUMNS = ["effective_time_frame", *FIELDS, "soreness_area"]
 
 
 def detect(name: str, head: str) -> bool:
-    header = head.lstrip("\ufeff").split("\n", 1)[0]
-    return "effective_time_frame" in header and sum(f in header for f in FIELDS) >= 3
+    return has_columns_of(head, KNOWN_COLUMNS, share=0.5, at_least=4)
 
 
 def parse(source, ctx) -> ParseResult:

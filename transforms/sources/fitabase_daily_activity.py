@@ -19,7 +19,7 @@ import pandas as pd
 
 from transforms.dates import FITABASE_FORMATS
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings
 
 FORMAT = "fitabase_daily_activity"
 SCOPE = "cohort"
@@ -31,8 +31,7 @@ KNOWN_COLUMNS = REQUIRED + ["TotalDistance", "TrackerDistance", "LoggedActivitie
 
 
 def detect(name: str, head: str) -> bool:
-    header = head.lstrip("\ufeff").split("\n", 1)[0]
-    return all(col in header for col in ("Id", "ActivityDate", "TotalSteps", "SedentaryMinutes"))
+    return has_columns_of(head, KNOWN_COLUMNS)
 
 
 def parse(source, ctx) -> ParseResult:
@@ -41,10 +40,10 @@ def parse(source, ctx) -> ParseResult:
     chk = RecordChecker(frame)
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
     day = chk.datetime("ActivityDate", FITABASE_FORMATS)
-    steps = chk.number("TotalSteps")
-    very, fairly = chk.number("VeryActiveMinutes"), chk.number("FairlyActiveMinutes")
-    chk.number("LightlyActiveMinutes")
-    sedentary = chk.number("SedentaryMinutes")
+    steps = chk.number("TotalSteps", lo=0)
+    very, fairly = chk.number("VeryActiveMinutes", lo=0, hi=1440), chk.number("FairlyActiveMinutes", lo=0, hi=1440)
+    chk.number("LightlyActiveMinutes", lo=0, hi=1440)
+    sedentary = chk.number("SedentaryMinutes", lo=0, hi=1440)
     base = frame[["_locator"]].assign(account_id=frame["Id"].str.strip(), day=day)
     values = {"steps": steps, "active_minutes": very + fairly, "sedentary_minutes": sedentary}
     nonwear = (steps == 0) | (sedentary >= 1440)

@@ -13,7 +13,7 @@ import numpy as np
 
 from transforms.dates import FITABASE_FORMATS
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings
 
 FORMAT = "fitabase_sleep_day"
 SCOPE = "cohort"
@@ -23,8 +23,7 @@ KNOWN_COLUMNS = REQUIRED
 
 
 def detect(name: str, head: str) -> bool:
-    header = head.lstrip("\ufeff").split("\n", 1)[0]
-    return all(col in header for col in ("Id", "SleepDay", "TotalMinutesAsleep", "TotalTimeInBed"))
+    return has_columns_of(head, KNOWN_COLUMNS)
 
 
 def parse(source, ctx) -> ParseResult:
@@ -33,9 +32,9 @@ def parse(source, ctx) -> ParseResult:
     chk = RecordChecker(frame)
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
     day = chk.datetime("SleepDay", FITABASE_FORMATS)
-    chk.number("TotalSleepRecords")
-    asleep = chk.number("TotalMinutesAsleep")
-    in_bed = chk.number("TotalTimeInBed")
+    chk.number("TotalSleepRecords", lo=0)
+    asleep = chk.number("TotalMinutesAsleep", lo=0, hi=1440)
+    in_bed = chk.number("TotalTimeInBed", lo=0, hi=1440)
     chk.fail_where(asleep > in_bed, "TotalMinutesAsleep exceeds TotalTimeInBed")
     efficiency = (100.0 * asleep / in_bed.where(in_bed > 0)).replace([np.inf, -np.inf], np.nan)
     base = frame[["_locator"]].assign(account_id=frame["Id"].str.strip(), day=day)

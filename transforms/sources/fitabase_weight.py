@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from transforms.dates import FITABASE_FORMATS
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings
 
 FORMAT = "fitabase_weight"
 SCOPE = "cohort"
@@ -17,7 +17,7 @@ KNOWN_COLUMNS = ["Id", "Date", "WeightKg", "WeightPounds", "Fat", "BMI", "IsManu
 
 
 def detect(name: str, head: str) -> bool:
-    return head.lstrip("\ufeff").startswith("Id,Date,WeightKg,WeightPounds")
+    return has_columns_of(head, KNOWN_COLUMNS)
 
 
 def parse(source, ctx) -> ParseResult:

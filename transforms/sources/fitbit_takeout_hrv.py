@@ -7,7 +7,7 @@ Metric: ``hrv_rmssd_ms`` = rmssd on the day of ``timestamp``. A repeated day is 
 from __future__ import annotations
 
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings
 
 FORMAT = "fitbit_takeout_hrv"
 SCOPE = "person"
@@ -17,8 +17,7 @@ TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%f")
 
 
 def detect(name: str, head: str) -> bool:
-    header = head.lstrip("\ufeff").split("\n", 1)[0].strip()
-    return header.startswith("timestamp,rmssd") and "nremhr" in header
+    return has_columns_of(head, KNOWN_COLUMNS, share=0.75)
 
 
 def parse(source, ctx) -> ParseResult:

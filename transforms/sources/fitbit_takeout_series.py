@@ -65,7 +65,7 @@ def parse(source, ctx) -> ParseResult:
     frame["value"] = text_column(frame, "value")
     chk = RecordChecker(frame)
     when = chk.datetime("dateTime", TIME_FORMATS)
-    value = chk.number("value")
+    value = chk.number("value", lo=0, hi=None if kind in MINUTE_AMOUNTS else 1440)
     raw = JsonRaw(records)
     if kind in MINUTE_AMOUNTS:
         good = chk.good
@@ -87,4 +87,5 @@ def parse(source, ctx) -> ParseResult:
         rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
     ])
     observations = melt_observations(kept, {metric: kept["_v"]}, FORMAT, ctx.source_file, coverage=coverage)
+    observations["record_key"] = kind  # moderately and very active minutes are two records of one day
     return ParseResult(observations=observations, rejects=rejects, n_records=len(records), raw_records=raw)

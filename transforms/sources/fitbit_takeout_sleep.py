@@ -43,8 +43,8 @@ def parse(source, ctx) -> ParseResult:
     day = chk.datetime("dateOfSleep", DAY_FORMATS).dt.normalize()
     start = chk.datetime("startTime", TIME_FORMATS)
     end = chk.datetime("endTime", TIME_FORMATS)
-    asleep = chk.number("minutesAsleep")
-    efficiency = chk.number("efficiency", required=False)
+    asleep = chk.number("minutesAsleep", lo=0, hi=1440)
+    efficiency = chk.number("efficiency", required=False, lo=0, hi=100)
     chk.fail_where(end <= start, "endTime not after startTime")
     midpoint = (start + (end - start) / 2 - day).dt.total_seconds() / 60.0
 

@@ -15,7 +15,7 @@ is quarantined as a duplicate.
 from __future__ import annotations
 
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings
 
 FORMAT = "fitbit_takeout_sleep_score"
 SCOPE = "person"
@@ -25,8 +25,7 @@ KNOWN_COLUMNS = REQUIRED + ["composition_score", "revitalization_score", "durati
 
 
 def detect(name: str, head: str) -> bool:
-    header = [c.strip().strip('"') for c in head.lstrip("\ufeff").split("\n", 1)[0].split(",")]
-    return all(column in header for column in REQUIRED)
+    return has_columns_of(head, KNOWN_COLUMNS)
 
 
 def parse(source, ctx) -> ParseResult:

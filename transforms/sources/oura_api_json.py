@@ -88,6 +88,10 @@ def parse(source, ctx) -> ParseResult:
         else:
             frame["day"] = text_column(frame, "day")
             day = chk.datetime("day", ("%Y-%m-%d",))
+            for column in ACTIVITY_SECONDS if endpoint == "daily_activity" else ():
+                if column in frame.columns:  # a part of a metric: its own physical range
+                    seconds = pd.to_numeric(frame[column], errors="coerce")
+                    chk.fail_where((seconds < 0) | (seconds > 86_400), f"{column} outside [0, 86400] s")
             values = _daily_values(endpoint, frame)
         bad = ~chk.good
         base = frame[["_locator"]].assign(day=day.dt.normalize(), _id=ids).loc[chk.good]
@@ -103,6 +107,10 @@ def parse(source, ctx) -> ParseResult:
     return ParseResult(observations=observations,
                        rejects=concat_rejects(rejects), n_records=n_records, n_ignored=n_ignored,
                        raw_records=_RawByPath(raws))
+
+
+ACTIVITY_SECONDS = ("high_activity_time", "medium_activity_time", "low_activity_time", "sedentary_time",
+                    "non_wear_time", "resting_time")
 
 
 def _daily_values(endpoint: str, frame: pd.DataFrame) -> dict[str, pd.Series]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from transforms.records import ParseResult
 from transforms.sources._oura import period_values
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings
 
 FORMAT = "oura_sleep_csv"
 SCOPE = "person"
@@ -23,8 +23,7 @@ KNOWN_COLUMNS = REQUIRED + ["average_breath", "average_heart_rate", "average_hrv
 
 
 def detect(name: str, head: str) -> bool:
-    header = head.lstrip("\ufeff").split("\n", 1)[0]
-    return all(c in header for c in REQUIRED) and "lowest_heart_rate" in header
+    return has_columns_of(head, KNOWN_COLUMNS, share=0.6, at_least=5)
 
 
 def parse(source, ctx) -> ParseResult:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from transforms.dates import infer_day_first
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings
 
 FORMAT = "pmdata_daily_report"
 SCOPE = "person"
@@ -31,9 +31,7 @@ KNOWN_COLUMNS = ["date", "timestamp", "meals", "weight", "glasses_of_fluid", "al
 
 
 def detect(name: str, head: str) -> bool:
-    header = [c.strip() for c in head.lstrip("\ufeff").split("\n", 1)[0].split(",")]
-    return all(c in header for c in REQUIRED) and any(c in header for c in ("meals", "glasses_of_fluid",
-                                                                             "alcohol_consumed"))
+    return has_columns_of(head, KNOWN_COLUMNS, share=0.65, at_least=4)
 
 
 def parse(source, ctx) -> ParseResult:

@@ -15,7 +15,7 @@ than a day, is quarantined with the reason; so is an exactly repeated session.
 from __future__ import annotations
 
 from transforms.records import ParseResult
-from transforms.sources._tabular import RecordChecker, csv_result, read_csv_strings, utc_to_local
+from transforms.sources._tabular import RecordChecker, csv_result, has_columns_of, read_csv_strings, utc_to_local
 
 FORMAT = "pmsys_srpe"
 SCOPE = "person"
@@ -25,8 +25,7 @@ KNOWN_COLUMNS = REQUIRED + ["activity_names"]
 
 
 def detect(name: str, head: str) -> bool:
-    header = [c.strip() for c in head.lstrip("\ufeff").split("\n", 1)[0].split(",")]
-    return all(column in header for column in REQUIRED)
+    return has_columns_of(head, KNOWN_COLUMNS, share=0.75, at_least=3)
 
 
 def parse(source, ctx) -> ParseResult:
@@ -34,12 +33,8 @@ def parse(source, ctx) -> ParseResult:
     frame = table.frame
     chk = RecordChecker(frame)
     ended = utc_to_local(chk.utc("end_date_time"), ctx.timezone)
-    rpe = chk.number("perceived_exertion")
-    minutes = chk.number("duration_min")
-    chk.fail_where(~rpe.between(0, 10) & rpe.notna(),
-                   "perceived_exertion=" + rpe.map("{:g}".format) + " outside the CR-10 scale 0–10")
-    chk.fail_where(~minutes.between(0, 24 * 60) & minutes.notna(),
-                   "duration_min=" + minutes.map("{:g}".format) + " outside 0–1440")
+    rpe = chk.number("perceived_exertion", lo=0, hi=10)  # the CR-10 scale
+    minutes = chk.number("duration_min", lo=0, hi=24 * 60)
     base = frame[["_locator"]].assign(day=ended.dt.normalize(), _t=frame["end_date_time"].str.strip(),
                                       _a=frame.get("activity_names", ""))
     return csv_result(table, chk, ["_t", "_a"], base, {"training_load_au": rpe * minutes}, FORMAT, ctx.source_file,

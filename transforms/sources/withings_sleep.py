@@ -49,7 +49,7 @@ def parse(source, ctx) -> ParseResult:
     start, start_offset = local_times(frame["from"])
     end, end_offset = local_times(frame["to"])
     chk.fail_where(start.isna() | end.isna(), "unparseable from/to")
-    stages = pd.concat([chk.number(c) for c in ("light (s)", "deep (s)", "rem (s)")], axis=1)
+    stages = pd.concat([chk.number(c, lo=0, hi=86_400) for c in ("light (s)", "deep (s)", "rem (s)")], axis=1)
     asleep = stages.sum(axis=1) / 60
     elapsed = ((end - pd.to_timedelta(end_offset, unit="m")) - (start - pd.to_timedelta(start_offset, unit="m")))
     minutes = elapsed.dt.total_seconds() / 60

@@ -235,6 +235,13 @@ ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_ignored BIGINT DEFAULT 0;
 -- the days the version's rows fall on, as JSON [[first, last], …] (a removed file keeps those it had)
 ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS day_ranges VARCHAR;
+-- records of the version that another file already holds (counted there; part of rows_quarantined)
+ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS rows_duplicate BIGINT DEFAULT 0;
+-- What tells one record from another within a participant·source beside metric, day and time (a vendor
+-- record id, or which series a file holds), and how many samples a daily aggregate stands for (NULL: one
+-- record; 0: a value derived from another row's samples). warehouse/sql/counted_observations.sql uses both.
+ALTER TABLE staging.observations ADD COLUMN IF NOT EXISTS record_key VARCHAR;
+ALTER TABLE staging.observations ADD COLUMN IF NOT EXISTS n_samples BIGINT;
 
 -- Day ranges of analytics tables rewritten since the last publication of analytics.duckdb (written in the
 -- same transaction as the rows; warehouse/publish.py applies them to its mirror, then clears them).
@@ -274,6 +281,10 @@ CREATE TABLE IF NOT EXISTS ops.coverage_months (
 -- and taken by the ingestion that reports them (warehouse.writes): a run killed after its commit leaves
 -- them for the next one, so the days still reach the daily assets.
 CREATE TABLE IF NOT EXISTS ops.pending_changed_days (day DATE NOT NULL);
+
+-- Participant·source groups whose files changed since their duplicate records were last listed
+-- (warehouse.writes.refresh_duplicates), written in the same transaction as the rows.
+CREATE TABLE IF NOT EXISTS ops.duplicates_pending (participant_id VARCHAR NOT NULL, source VARCHAR NOT NULL);
 
 -- One-time data migrations already applied to this warehouse (warehouse/connection.py runs the others).
 CREATE TABLE IF NOT EXISTS ops.migrations (name VARCHAR NOT NULL);

@@ -120,7 +120,11 @@ def source_file_name(landing: Path, path: Path) -> str:
 
 
 def folder_participant(source_file: str) -> str | None:
+    """The participant a person-scope file belongs to: its top folder, or the folder below the archive folder
+    (ingest.toml ``archive_folder``); None for a file at the top."""
     parts = PurePosixPath(source_file.split(MEMBER_SEPARATOR)[0]).parts
+    if parts and parts[0] == vocabulary.ingest_rules().archive_folder:
+        parts = parts[1:]
     return parts[0] if len(parts) > 1 else None
 
 

@@ -185,6 +185,7 @@ class IngestRules:
     zip_max_uncompressed_bytes: int
     zip_max_ratio: float
     zip_max_members: int
+    archive_folder: str = "archive"
     max_line_bytes: int = 1_048_576
     max_columns: int = 10_000
     max_json_bytes: int = 1_073_741_824

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dagster import DagsterInstance
 
 from pipelines.runner import run_pipeline
@@ -61,6 +63,21 @@ def write_resting_hr(landing, participant_id: str, days, value: float = 61.0, fo
     path.write_text(json.dumps([{"dateTime": f"{d:%m/%d/%y} 00:00:00",
                                  "value": {"date": f"{d:%m/%d/%y}", "value": value + i % 3, "error": 5.0}}
                                 for i, d in enumerate(days)]))
+    return path
+
+
+def revise_resting_hr(landing, participant_id: str, days, value: float) -> Path:
+    """A re-export of ``landing/<participant_id>/fitbit/resting_heart_rate.json`` whose values on ``days``
+    became ``value`` (the file replaced in place, as a vendor's newer export would be)."""
+    import json
+
+    path = landing / participant_id / "fitbit" / "resting_heart_rate.json"
+    records = json.loads(path.read_text())
+    revised = {f"{d:%m/%d/%y}" for d in days}
+    for record in records:
+        if record["value"]["date"] in revised:
+            record["value"]["value"] = value
+    path.write_text(json.dumps(records))
     return path
 
 

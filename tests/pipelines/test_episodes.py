@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from tests.pipelines.helpers import generate_home, run, write_resting_hr
+from tests.pipelines.helpers import generate_home, revise_resting_hr, run
 from transforms.episodes import find_episodes
 from warehouse import reads
 from warehouse.connection import connect
@@ -66,10 +66,10 @@ def test_episodes_follow_partial_reruns_and_equal_a_full_recomputation(tmp_path)
     picked, flagged = _candidates_for(paths, days[-2], days[-1])
     assert 0 < picked < flagged  # a nightly-sized rewrite recomputes few series
 
-    # late data moves one participant's resting HR for ten days in the middle; only those days are re-run
-    pid = cohort.people["participant_id"].iloc[0]
+    # a re-export moves one participant's resting HR for ten days in the middle; only those days are re-run
+    pid = cohort.people.query("device == 'fitbit_takeout'")["participant_id"].iloc[0]
     before = _hr_episodes(paths, pid)
-    write_resting_hr(paths.landing, pid, days[60:70], value=95.0)
+    revise_resting_hr(paths.landing, pid, days[60:70], value=95.0)
     assert run(paths, start=days[60], end=days[69]).ok
     assert _hr_episodes(paths, pid) != before
     stored, fresh, differ = _differences(paths)

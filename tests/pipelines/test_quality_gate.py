@@ -27,8 +27,9 @@ def test_error_check_blocks_only_the_failing_partition(tmp_path):
                                  "metric = 'resting_hr_bpm' AND day = ?", [later])["n_days"][0]
 
     conn = connect(paths.warehouse)  # a corrupt record that bypassed the row rules (e.g. a parser bug)
-    conn.execute("INSERT INTO staging.observations VALUES ('P0001', ?, 'resting_hr_bpm', 900, 'bpm', NULL, NULL, "
-                 "'fitbit_takeout_resting_hr', 'P0001/fitbit/resting_heart_rate.json', 'manual')", [BAD_DAY])
+    conn.execute("INSERT INTO staging.observations (participant_id, day, metric, value, unit, source, source_file, "
+                 "locator) VALUES ('P0001', ?, 'resting_hr_bpm', 900, 'bpm', 'fitbit_takeout_resting_hr', "
+                 "'P0001/fitbit/resting_heart_rate.json', 'manual')", [BAD_DAY])
     conn.close()
     assert run(paths, start=START, end=later).ok  # the run itself completes
 

@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export WELLNESS_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME  ?= $(CURDIR)/dagster_home
 export PYTHONDONTWRITEBYTECODE ?= 1
+export DAGSTER_EVENT_BATCH_SIZE ?= 10000
 
 .PHONY: demo test dev install clean
 

@@ -19,7 +19,7 @@ from dagster import (
 
 from pipelines import checks, progress, settings
 from pipelines.ingestion import ingest_landing
-from pipelines.partitions import daily_partitions, partition_days
+from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, daily_partitions, partition_days
 from pipelines.resources import WarehouseResource, WellnessHome
 from pipelines.settings import Profile
 from quality.report import MAX_HEATMAP_PARTICIPANTS, render_html
@@ -85,6 +85,7 @@ def landing_files(context: AssetExecutionContext, config: IngestConfig, duckdb: 
     with duckdb.get_connection() as conn:
         report = ingest_landing(conn, paths.landing, paths.pseudonym_key(), log=context.log,
                                 force=config.reingest)
+        writes.record_data_span(conn, paths.data_span)
         first, last = report.first_changed_day, report.last_changed_day
         if first is None:
             first = last = dt.date.today()
@@ -155,10 +156,12 @@ def participant_chunks(conn, start: dt.date, end: dt.date, scale: int = 1,
 
 
 def _by_participant_chunk(compute):
-    """A build function computing ``compute(values, start, end)`` one participant chunk at a time."""
+    """A build function computing ``compute(values, start, end, windows, spans)`` one participant chunk at a
+    time (``spans``: each participant·metric's data span, METHODS.md "Which rows exist")."""
     def build(conn, start, end, missing):
         for chunk in participant_chunks(conn, start, end):
-            yield compute(_window_values(conn, start, end, missing, chunk), start, end)
+            values = _window_values(conn, start, end, missing, chunk)
+            yield compute(values, start, end, WINDOWS, reads.series_spans(conn, chunk))
     return build
 
 
@@ -185,7 +188,7 @@ def _daily_values(conn, start: dt.date, end: dt.date, _missing) -> pd.DataFrame:
     earlier = earlier[["participant_id", "day", "value"]]
     current = daily.loc[daily["metric"] == "sleep_midpoint_min", ["participant_id", "day", "value"]]
     regularity = sleep_regularity(pd.concat([earlier, current], ignore_index=True), start, end, window,
-                                  REGULARITY_MIN_NIGHTS)
+                                  REGULARITY_MIN_NIGHTS, reads.series_spans(conn))
     if regularity.empty:
         return daily
     derived = regularity.assign(metric="sleep_regularity_sd_min", unit="min", source="derived", n_obs=1,
@@ -224,7 +227,7 @@ def questionnaire_change(context: AssetExecutionContext, duckdb: WarehouseResour
 def baselines(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Trailing personal baselines per participant·metric·day (analytics.baselines)."""
     return _rebuild(context, duckdb, "baselines",
-                    _by_participant_chunk(lambda values, start, end: compute_baselines(values, start, end, WINDOWS)))
+                    _by_participant_chunk(compute_baselines))
 
 
 @asset(deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK), AssetDep("baselines")],
@@ -233,7 +236,7 @@ def drift(context: AssetExecutionContext, duckdb: WarehouseResource) -> Material
     """Recent-window drift against the personal baseline (analytics.drift). Baseline statistics come from the
     same kernel as analytics.baselines (recomputed, identical); the dependency gates blocked days."""
     return _rebuild(context, duckdb, "drift",
-                    _by_participant_chunk(lambda values, start, end: compute_drift(values, start, end, WINDOWS)))
+                    _by_participant_chunk(compute_drift))
 
 
 @asset(deps=["drift"], check_specs=checks.check_specs("proxies"), **DAILY)
@@ -296,6 +299,10 @@ def analytics_duckdb(context: AssetExecutionContext, duckdb: WarehouseResource,
     target = wellness_home.paths.analytics
     with duckdb.get_connection() as conn:
         counts = publish(conn, target)
+        tags = context.run.tags
+        if RANGE_START_TAG in tags and RANGE_END_TAG in tags:  # every daily asset of the run's range is done
+            writes.forget_recomputed_days(conn, dt.date.fromisoformat(tags[RANGE_START_TAG]),
+                                          dt.date.fromisoformat(tags[RANGE_END_TAG]), WINDOWS.drift_history_days - 1)
     progress.report(f"{'published':<20} {target} ({len(counts)} tables)")
     return MaterializeResult(metadata={"path": MetadataValue.path(str(target)),
                                        **{name.replace(".", "__"): n for name, n in counts.items()}})

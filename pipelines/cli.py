@@ -106,12 +106,48 @@ def terminal_echo():
     return echo
 
 
-def cmd_run(args, paths: Paths) -> int:
-    from pipelines.runner import run_pipeline
+def range_problem(start: dt.date | None, end: dt.date | None) -> str | None:
+    """Why ``--start``/``--end`` cannot be run, before anything runs (None when they can): start after end, a
+    day in the future (the last daily partition is yesterday), a day before the first partition."""
+    from pipelines.runner import partition_bounds
 
+    first, last = partition_bounds()
+    if start and end and start > end:
+        return f"--start {start} is after --end {end}"
+    for flag, day in (("--start", start), ("--end", end)):
+        if day and day > last:
+            return f"{flag} {day} is in the future: the last day that can be computed is {last} (yesterday)"
+    for flag, day in (("--start", start), ("--end", end)):
+        if day and day < first:
+            return f"{flag} {day} is before the first daily partition {first} (WELLNESS_PARTITIONS_START)"
+    return None
+
+
+def first_run_partitions(paths: Paths) -> None:
+    """Before the first ingestion there is no data span for the partitions to start at (they would start
+    yesterday): this process loads them from 2000-01-01, the earliest day ingestion accepts, so a first run
+    over years of history needs no second start-up. Later processes start them at the data."""
+    from pipelines.settings import PARTITIONS_START_DEFAULT
+
+    if not os.environ.get("WELLNESS_PARTITIONS_START", "").strip() and not paths.data_span.exists():
+        os.environ["WELLNESS_PARTITIONS_START"] = PARTITIONS_START_DEFAULT
+
+
+def cmd_run(args, paths: Paths) -> int:
+    first_run_partitions(paths)
+    from pipelines.runner import RangeRefused, run_pipeline
+
+    problem = range_problem(args.start, args.end)
+    if problem:
+        print(f"wellness run: {problem}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
-    outcome = run_pipeline(paths, start=args.start, end=args.end, reingest=args.reingest, verbose=args.verbose,
-                           echo=terminal_echo())
+    try:
+        outcome = run_pipeline(paths, start=args.start, end=args.end, reingest=args.reingest,
+                               verbose=args.verbose, echo=terminal_echo())
+    except RangeRefused as err:  # known only once the landing folder is ingested; nothing was computed
+        print(f"wellness run: {err}", file=sys.stderr)
+        return 2
     failed_files = print_summary(paths, time.perf_counter() - t0)
     if not outcome.ok:
         return 1
@@ -124,8 +160,9 @@ def cmd_run(args, paths: Paths) -> int:
 def cmd_backfill(args, paths: Paths) -> int:
     from pipelines.runner import dagster_instance, submit_backfill, wait_for_backfill
 
-    if args.start > args.end:
-        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+    problem = range_problem(args.start, args.end) or _outside_the_data(paths, args.start, args.end)
+    if problem:
+        print(f"wellness backfill: {problem}", file=sys.stderr)
         return 2
     instance = dagster_instance(paths)
     backfill_id = submit_backfill(instance, args.start, args.end)
@@ -137,10 +174,42 @@ def cmd_backfill(args, paths: Paths) -> int:
     return 0 if status == "COMPLETED_SUCCESS" else 1
 
 
+def _outside_the_data(paths: Paths, start: dt.date, end: dt.date) -> str | None:
+    """Why a backfill of start … end would compute nothing: it lies wholly outside the warehouse's data.
+    Not judged (None) while a run holds the warehouse file: the backfill then waits its turn anyway."""
+    import duckdb
+
+    from pipelines.settings import Profile
+    from warehouse import reads
+    from warehouse.connection import connect, writer
+
+    lake_root = Profile.from_env(paths).lake_root
+    if lake_root:
+        with writer(paths.warehouse, lake_root=lake_root) as conn:
+            first, last = reads.data_day_range(conn)
+    elif not paths.warehouse.exists():
+        first = last = None
+    else:
+        try:
+            conn = connect(paths.warehouse, read_only=True)
+        except duckdb.IOException:
+            return None
+        try:
+            first, last = reads.data_day_range(conn)
+        finally:
+            conn.close()
+    if first is None:
+        return "the warehouse holds no data yet: run `wellness run` first"
+    if end < first or start > last:
+        return f"{start} … {end} holds no data: the data runs {first} … {last}"
+    return None
+
+
 def cmd_demo(args, paths: Paths) -> int:
     t0 = time.perf_counter()
     args.out, args.truth = paths.landing, paths.ground_truth
     cmd_generate(args, paths)
+    first_run_partitions(paths)
     from pipelines.runner import run_pipeline
 
     outcome = run_pipeline(paths, verbose=args.verbose, echo=terminal_echo())

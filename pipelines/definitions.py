@@ -11,7 +11,9 @@ from pipelines.jobs import daily_job, ingest_job, nightly_job, report_job
 from pipelines.resources import build_resources
 from pipelines.schedules import nightly_refresh_schedule
 from pipelines.sensors import after_ingestion_sensor, landing_sensor
-from pipelines.settings import Paths, Profile
+from pipelines.settings import EVENT_BATCH_SIZE, Paths, Profile
+
+os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)  # every process that loads the definitions
 
 
 def build_executor(profile: Profile):

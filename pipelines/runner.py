@@ -14,8 +14,9 @@ from pipelines import progress
 from pipelines.definitions import build_definitions
 from pipelines.jobs import report_job
 from pipelines.partitions import daily_partitions, range_tags
-from pipelines.settings import DAGSTER_YAML, Paths, Profile
-from warehouse import reads
+from pipelines.settings import DAGSTER_YAML, Paths, Profile, partitions_start_pinned
+from transforms import vocabulary
+from warehouse import reads, writes
 from warehouse.connection import writer
 
 
@@ -64,6 +65,10 @@ def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None
         return _run(paths, start, end, reingest, verbose, echo, instance)
 
 
+class RangeRefused(ValueError):
+    """A requested day range that holds nothing to compute (the message names the data's span)."""
+
+
 def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
     defs = build_definitions(paths)
     echo(f"[1/2] ingest   {paths.landing}")
@@ -76,24 +81,24 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
 
     with writer(paths.warehouse, lake_root=Profile.from_env(paths).lake_root) as conn:
         first, last = reads.data_day_range(conn)
-    changed = ingest.asset_materializations_for_node("landing_files")[0].metadata
-    changed_first = changed["first_changed_day"].value or None
-    changed_last = changed["last_changed_day"].value or None
-    # days whose rows a changed file removed must be recomputed even though no data is left on them
-    first = min(filter(None, [first, changed_first and dt.date.fromisoformat(changed_first)]), default=None)
-    last = max(filter(None, [last, changed_last and dt.date.fromisoformat(changed_last)]), default=None)
-    start, end = start or first, end or last
-    if start is None or end is None:
-        echo("[2/2] no data in the landing folder: no daily partitions to materialize")
-        return RunOutcome(True, _publish_only(defs, instance, verbose), None, None)
+        pending = sorted(writes.days_to_recompute(conn))
     lo, hi = partition_bounds()
-    if start < lo or end > hi:
-        echo(f"      note: data runs {start} … {end} but daily partitions cover {lo} … {hi}; days outside are "
-             "not materialized (set WELLNESS_PARTITIONS_START to include earlier days)")
-    start, end = max(start, lo), min(end, hi)
-    if start > end:
-        echo(f"[2/2] {start} … {end} lies outside the daily partitions ({lo} … {hi})")
+    asked = (start, end)
+    start, end = run_range(start, end, first, last, pending, (lo, hi))
+    if None not in asked and (start, end) != asked:
+        echo(f"      note: {asked[0]} … {asked[1]} clipped to {start} … {end}, the days that can hold rows")
+    if start is None:
+        echo("[2/2] nothing changed since the last run: the daily tables are up to date")
         return RunOutcome(True, _publish_only(defs, instance, verbose), None, None)
+    if start < lo and not partitions_start_pinned():
+        # the data now starts before the partitions these definitions were loaded with: a fresh process
+        # loads them from the data span the ingestion just recorded
+        echo(f"      the data now starts {start}, before the loaded partitions ({lo}): daily run in a new process")
+        return RunOutcome(True, daily_in_new_process(start, end, verbose), start, end)
+    if start < lo:
+        echo(f"      note: data starts {start} but daily partitions start {lo}; earlier days are not "
+             "materialized (WELLNESS_PARTITIONS_START)")
+        start = lo
     n_days = (end - start).days + 1
     echo(f"[2/2] daily    {start} … {end} ({n_days} partitions, one run), then episodes, the quality report "
          f"and {paths.analytics.name}")
@@ -102,6 +107,55 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
     if not daily.success:
         echo("      daily analytics failed; see the run in the Dagster UI")
     return RunOutcome(True, daily.success, start, end)
+
+
+def daily_in_new_process(start: dt.date, end: dt.date, verbose: bool) -> bool:
+    """The daily job over start … end in a fresh interpreter (``python -m pipelines.runner``), whose
+    definitions read the partitions' start anew; True when it succeeded."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "pipelines.runner", start.isoformat(), end.isoformat()]
+    return subprocess.run(argv + (["--verbose"] if verbose else []), check=False).returncode == 0
+
+
+def _daily_main(argv: list[str]) -> int:
+    """``python -m pipelines.runner START END [--verbose]``: the daily job over START … END on the instance of
+    ``$DAGSTER_HOME``, as ``wellness run`` would run it after ingesting."""
+    from pipelines.cli import terminal_echo
+
+    start, end = dt.date.fromisoformat(argv[0]), dt.date.fromisoformat(argv[1])
+    verbose = "--verbose" in argv
+    paths = Paths.from_env()
+    instance = dagster_instance(paths)
+    echo = terminal_echo()
+    with progress.listening(lambda message: echo(f"      {message}")):
+        daily = build_definitions(paths).resolve_job_def("daily_analytics").execute_in_process(
+            instance=instance, run_config=_log_config(verbose), tags=range_tags(start, end), raise_on_error=False)
+    return 0 if daily.success else 1
+
+
+def run_range(start: dt.date | None, end: dt.date | None, first: dt.date | None, last: dt.date | None,
+              pending: list[dt.date], partitions: tuple[dt.date, dt.date]) -> tuple[dt.date | None, dt.date | None]:
+    """The days a run recomputes. Without ``start``/``end``: the changed days not yet recomputed (``pending``)
+    and the later days whose windows read them (``drift_history_days − 1``), up to the last day with data or
+    changed; (None, None) when nothing is pending. With them: that range, clipped to the days that can hold
+    rows (data or changed days; METHODS.md "Which rows exist"); a range holding none is refused
+    (``RangeRefused``)."""
+    follow = vocabulary.windows().drift_history_days - 1
+    span_last = max(filter(None, [last, pending[-1] if pending else None]), default=None)
+    span_first = min(filter(None, [first, pending[0] if pending else None]), default=None)
+    if start is None and end is None:
+        if not pending:
+            return None, None
+        return pending[0], min(pending[-1] + dt.timedelta(days=follow), span_last, partitions[1])
+    if span_first is None:
+        raise RangeRefused("the warehouse holds no data yet: nothing to compute for "
+                           f"{start or '…'} … {end or '…'}")
+    start, end = start or span_first, end or span_last
+    if end < span_first or start > span_last:
+        raise RangeRefused(f"{start} … {end} holds no data: the data runs {span_first} … {span_last}")
+    return max(start, span_first), min(end, span_last)
 
 
 def _publish_only(defs, instance, verbose: bool) -> bool:
@@ -158,3 +212,9 @@ def wait_for_backfill(instance: DagsterInstance, backfill_id: str, timeout_s: fl
             return status
         time.sleep(1)
     raise TimeoutError(f"backfill {backfill_id} still {last} after {timeout_s:.0f} s")
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_daily_main(sys.argv[1:]))

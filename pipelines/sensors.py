@@ -91,5 +91,10 @@ def after_ingestion_sensor(context: RunStatusSensorContext):
     if meta is None:
         return SkipReason("the run materialized no observations")
     last = dt.date.fromisoformat(daily_partitions.get_last_partition_key())
+    first = daily_partitions.start.date()
+    changed = [dt.date.fromisoformat(a) for a, _ in meta.get("changed_day_ranges", [])]
+    if changed and min(changed) < first:
+        context.log.warning(f"data now starts {min(changed)}, before the first daily partition {first}: reload the "
+                            "code location (or set WELLNESS_PARTITIONS_START) to compute the earlier days")
     requests = follow_up_requests(context.dagster_run.run_id, meta, context.dagster_run.tags, last)
     return requests or SkipReason("nothing changed")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = "data"
-PARTITIONS_START_DEFAULT = "2000-01-01"  # = the earliest day quality.rules accepts
+PARTITIONS_START_DEFAULT = "2000-01-01"  # the earliest day quality.rules accepts: partitions never start before it
 CHUNK_PARTICIPANT_DAYS_DEFAULT = 400_000
 DUCKDB_MEMORY_LIMIT_DEFAULT = "4GB"
 
@@ -45,6 +45,12 @@ class Paths:
         return self.home / "reports"
 
     @property
+    def data_span(self) -> Path:
+        """The first and last day with data, as JSON, rewritten by every ingestion (warehouse.writes
+        ``record_data_span``): where the daily partitions start when WELLNESS_PARTITIONS_START is unset."""
+        return self.home / "data_span.json"
+
+    @property
     def ground_truth(self) -> Path:
         return self.home / "ground_truth.csv"
 
@@ -69,8 +75,25 @@ class Paths:
 
 
 def partitions_start() -> str:
-    """First daily partition (``$WELLNESS_PARTITIONS_START``, default 2000-01-01)."""
-    return _date_setting("WELLNESS_PARTITIONS_START", PARTITIONS_START_DEFAULT)
+    """First daily partition: ``$WELLNESS_PARTITIONS_START`` when set; else the first day with data when the
+    definitions load (``Paths.data_span``, written by each ingestion), so the partitions show the study; else,
+    before any data, yesterday (one partition). Never before 2000-01-01, the first day ingestion accepts."""
+    import datetime as dt
+    import json
+
+    if os.environ.get("WELLNESS_PARTITIONS_START", "").strip():
+        return _date_setting("WELLNESS_PARTITIONS_START", PARTITIONS_START_DEFAULT)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    try:
+        first = dt.date.fromisoformat(json.loads(Paths.from_env().data_span.read_text())["first_day"])
+    except (OSError, ValueError, KeyError, TypeError, ConfigError):
+        return yesterday.isoformat()
+    return min(max(first, dt.date.fromisoformat(PARTITIONS_START_DEFAULT)), yesterday).isoformat()
+
+
+def partitions_start_pinned() -> bool:
+    """Whether ``$WELLNESS_PARTITIONS_START`` fixes the first partition (else it follows the data)."""
+    return bool(os.environ.get("WELLNESS_PARTITIONS_START", "").strip())
 
 
 def chunk_participant_days() -> int:
@@ -220,7 +243,13 @@ telemetry:
   enabled: false
 run_monitoring:
   enabled: true
+event_log_storage:
+  module: pipelines.event_log
+  class: BatchedSqliteEventLogStorage
 """
+# Dagster hands a range run's per-partition events to the event log in batches of this many (see
+# pipelines/event_log.py); unset, it stores them one by one.
+EVENT_BATCH_SIZE = "10000"
 
 
 PROFILES = ("embedded", "distributed")

@@ -11,6 +11,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("WELLNESS_REALDATA", REPO.parent / "shared" / "realdata"))
+# The test process loads the definitions once, for many homes: their partitions must not follow whichever
+# home's data happened to be there (tests/pipelines/test_run_ranges.py runs the data-derived default in
+# fresh processes).
+os.environ.setdefault("WELLNESS_PARTITIONS_START", "2000-01-01")
 
 
 def realdata(name: str) -> Path:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.kernels import baseline_kernel
-from transforms.panel import Panel, build_panel, gather
+from transforms.panel import Panel, build_panel, gather, span_mask
 from transforms.vocabulary import Windows
 
 BASELINE_COLUMNS = ["participant_id", "day", "metric", "window_days", "n_days", "median", "mad", "p10", "p90",
@@ -57,11 +57,15 @@ def baseline_block(panel: Panel, n_out: int, win: Windows) -> np.ndarray:
     return out
 
 
-def compute_baselines(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame:
+def compute_baselines(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Baseline rows for days start … end from ``daily`` (participant_id, day, metric, value), for a
+    participant·metric only on days within its data span (``spans``: participant_id, metric, first_day,
+    last_day; METHODS.md "Which rows exist") whose baseline window holds a value."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     n_out = (end - start).days + 1
     panel = panel_for_range(daily, start, end, win)
-    return baseline_frame(panel, baseline_block(panel, n_out, win), start, win)
+    return baseline_frame(panel, baseline_block(panel, n_out, win), start, win,
+                          span_mask(panel.series, spans, start, n_out))
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -69,8 +73,10 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den != 0, num / np.abs(den), np.nan)
 
 
-def baseline_frame(panel: Panel, block: np.ndarray, start, win: Windows) -> pd.DataFrame:
+def baseline_frame(panel: Panel, block: np.ndarray, start, win: Windows, in_span: np.ndarray | None = None) -> pd.DataFrame:
     keep = block[:, :, FIELDS.index("n_days")] > 0
+    if in_span is not None:
+        keep &= in_span
     s_idx, k_idx = np.nonzero(keep)
     pick = gather(block, FIELDS, keep, [f for f in FIELDS if f != "lag1_pairs"])
     n_days = pick["n_days"].astype("int64")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.baselines import FIELDS as BASELINE_FIELDS, baseline_block, panel_for_range
-from transforms.panel import gather
+from transforms.panel import gather, span_mask
 from transforms.kernels import drift_kernel
 from transforms.stats import (
     bh_by_codes, ks_pvalues, mann_kendall_pvalues, mannwhitney_pvalues, persistent, shift_test,
@@ -55,7 +55,9 @@ def drift_block(panel, n_out: int, win: Windows) -> np.ndarray:
     return out
 
 
-def compute_drift(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame:
+def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Drift rows for days start … end; with ``spans`` (participant_id, metric, first_day, last_day) only on
+    days within the participant·metric's data span (METHODS.md "Which rows exist")."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     extra = win.min_flag_days - 1  # earlier days whose conditions decide persistence
     first = start - pd.Timedelta(days=extra)
@@ -68,6 +70,9 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows) -> pd.DataFrame
 
     keep = (base[:, :, BASELINE_FIELDS.index("n_days")] > 0) & (
         ~np.isnan(values) | (kern[:, :, KERNEL_FIELDS.index("n_recent")] > 0))
+    in_span = span_mask(panel.series, spans, first, n_out)
+    if in_span is not None:
+        keep &= in_span
     s_idx, k_idx = np.nonzero(keep)
     b = gather(base, BASELINE_FIELDS, keep, ("n_days", "median", "mad", "lag1_autocorr", "lag1_pairs"))
     d = gather(kern, KERNEL_FIELDS, keep)

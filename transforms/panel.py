@@ -52,6 +52,22 @@ def build_panel(daily: pd.DataFrame, first_day, last_day) -> Panel:
 
 
 
+def span_mask(series: pd.DataFrame, spans: pd.DataFrame | None, first_day, n_days: int) -> np.ndarray | None:
+    """(n_series, n_days) bool: day ``first_day + k`` lies within the series' data span, ``spans``'
+    first_day … last_day of its participant·metric (a series without a span: nowhere). None without
+    ``spans`` (no restriction). The rule of METHODS.md "Which rows exist"."""
+    if spans is None:
+        return None
+    keys = ["participant_id", "metric"]
+    spans = spans.astype({k: "string" for k in keys})
+    keyed = series[keys].astype("string").merge(spans, how="left", on=keys)  # a left merge keeps series order
+    first_day = pd.Timestamp(first_day)
+    lo = (pd.to_datetime(keyed["first_day"]) - first_day).dt.days.to_numpy(dtype="float64")
+    hi = (pd.to_datetime(keyed["last_day"]) - first_day).dt.days.to_numpy(dtype="float64")
+    k = np.arange(n_days, dtype="float64")
+    return (k >= lo[:, None]) & (k <= hi[:, None])  # NaN bounds compare False
+
+
 def gather(block: np.ndarray, fields, keep: np.ndarray, names=None) -> dict[str, np.ndarray]:
     """``block[keep, fields.index(name)]`` for each name of a (series, day, field) array, in the order of
     ``np.nonzero(keep)``, each as a contiguous array (one parallel pass; numpy's fancy indexing of the

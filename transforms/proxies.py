@@ -76,16 +76,19 @@ def compute_proxies(drift: pd.DataFrame, min_components: int) -> pd.DataFrame:
     })
 
 
-def sleep_regularity(midpoints: pd.DataFrame, start, end, window_days: int = 14, min_nights: int = 10) -> pd.DataFrame:
+def sleep_regularity(midpoints: pd.DataFrame, start, end, window_days: int = 14, min_nights: int = 10,
+                     spans: pd.DataFrame | None = None) -> pd.DataFrame:
     """Daily ``sleep_regularity_sd_min`` for days start … end: a robust SD of the main-sleep midpoint over the
     ``window_days`` days ending on D, 1.4826 × median(|m − median(m)|), when at least ``min_nights`` nights are
     present. Robust, so one unusual night does not read as two irregular weeks. ``midpoints``: participant_id,
-    day, value of sleep_midpoint_min from start − (window_days − 1) on."""
+    day, value of sleep_midpoint_min from start − (window_days − 1) on. With ``spans`` (participant_id, metric,
+    first_day, last_day), only on days within the participant's span of sleep_midpoint_min, its input
+    (METHODS.md "Which rows exist")."""
     import warnings
 
     from numpy.lib.stride_tricks import sliding_window_view
 
-    from transforms.panel import MAD_TO_SD, build_panel
+    from transforms.panel import MAD_TO_SD, build_panel, span_mask
 
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     panel = build_panel(midpoints.assign(metric="sleep_midpoint_min"), start - pd.Timedelta(days=window_days - 1), end)
@@ -98,6 +101,10 @@ def sleep_regularity(midpoints: pd.DataFrame, start, end, window_days: int = 14,
         center = np.nanmedian(windows, axis=-1)
         spread = MAD_TO_SD * np.nanmedian(np.abs(windows - center[..., None]), axis=-1)
     spread = np.where(n >= min_nights, spread, np.nan)
+    if spans is not None:
+        midpoint_spans = spans[spans["metric"].astype(str) == "sleep_midpoint_min"]
+        in_span = span_mask(panel.series, midpoint_spans, start, spread.shape[1])
+        spread = np.where(in_span, spread, np.nan)
     s_idx, k_idx = np.nonzero(~np.isnan(spread))
     return pd.DataFrame({"participant_id": panel.series["participant_id"].to_numpy()[s_idx],
                          "day": start + pd.to_timedelta(k_idx, unit="D"), "value": spread[s_idx, k_idx]})

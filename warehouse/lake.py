@@ -55,6 +55,7 @@ LAYOUT: dict[str, tuple | str] = {
     "quality.participant_coverage": (),
     "quality.check_results": APPEND,
     "ops.pending_changed_days": (),
+    "ops.days_to_recompute": (),
     "ops.duplicates_pending": (),
 }
 

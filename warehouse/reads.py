@@ -54,6 +54,12 @@ def daily_values_for_days(conn, start: dt.date, end: dt.date, min_coverage: floa
                                  ["participant_id", "metric"])
 
 
+def series_spans(conn, participants: tuple[str, str] = ALL_PARTICIPANTS) -> pd.DataFrame:
+    """participant_id, metric, first_day, last_day: each participant·metric's first and last day with an
+    observation (participant ids in ``participants``, inclusive)."""
+    return conn.execute(sql("series_spans"), list(participants)).df()
+
+
 def _labels_as_categories(conn, query: str, params: list, labels: list[str]) -> pd.DataFrame:
     """The result of ``query`` with the ``labels`` columns as categoricals whose categories are sorted (what
     ``pd.factorize(..., sort=True)`` of the strings gives), through Arrow: a few thousand distinct ids over

@@ -8,6 +8,7 @@ import uuid
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 import duckdb
@@ -156,8 +157,8 @@ class FileRowsStage:
         records): every staging and quarantine row from those paths is deleted, their earlier versions in
         ops.ingested_files are marked ``superseded``, the staged rows and the file records inserted, and every
         day the change touched (the staged rows' days and those of the replaced rows) recorded in
-        ops.pending_changed_days (``take_pending_changed_days``). Returns the days that held rows of the
-        replaced versions (they need recomputing even when the new version has no rows on them)."""
+        ops.pending_changed_days (``take_pending_changed_days``) and ops.days_to_recompute (cleared by
+        ``forget_recomputed_days``). Returns the days that held rows of the replaced versions (they need recomputing even when the new version has no rows on them)."""
         if lake.root_of(self.conn):
             return self._commit_to_lake(files)
         conn = self.conn
@@ -173,6 +174,7 @@ class FileRowsStage:
             with registered(conn, "removed_days", pd.DataFrame({"day": pd.to_datetime(
                     pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
                 conn.execute(self._changed_days_sql("INSERT INTO ops.pending_changed_days "))
+                conn.execute(self._changed_days_sql("INSERT INTO ops.days_to_recompute "))
         return removed_days
 
     def _groups_sql(self, prefix: str) -> str:
@@ -202,11 +204,13 @@ class FileRowsStage:
                 with lake.staged(conn, table) as stage:
                     stage.add(f"SELECT * FROM {name}")
                     stage.replace(keys)
-            with lake.staged(conn, "ops.pending_changed_days") as stage, registered(conn, "removed_days", pd.DataFrame(
+            with registered(conn, "removed_days", pd.DataFrame(
                     {"day": pd.to_datetime(pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
-                stage.add("SELECT day FROM ops.pending_changed_days")
-                stage.add(self._changed_days_sql(""))
-                stage.whole()
+                for table in ("ops.pending_changed_days", "ops.days_to_recompute"):
+                    with lake.staged(conn, table) as stage:
+                        stage.add(f"SELECT day FROM {table}")
+                        stage.add(self._changed_days_sql(""))
+                        stage.whole()
             with lake.staged(conn, "ops.ingested_files") as stage, registered(conn, "incoming_file_rows", files):
                 # earlier versions stay, marked superseded
                 stage.add("SELECT * REPLACE ('superseded' AS status) FROM ops.ingested_files "
@@ -279,6 +283,44 @@ def take_pending_changed_days(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:
     else:
         conn.execute("DELETE FROM ops.pending_changed_days")
     return days
+
+
+def days_to_recompute(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:
+    """The days ingestions changed whose recomputation has not completed yet (a daily run that failed or was
+    never started, e.g. after a sensor-only ingestion): ``forget_recomputed_days`` clears them."""
+    return {pd.Timestamp(row[0]).date() for row in conn.execute(
+        "SELECT DISTINCT day FROM ops.days_to_recompute").fetchall()}
+
+
+def record_data_span(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[dt.date | None, dt.date | None]:
+    """Write the first and last day with data to ``path`` (JSON, replaced atomically), for the definitions to
+    read without opening the warehouse (pipelines.settings.partitions_start). Returns them."""
+    import json
+
+    first, last = conn.execute(sql("data_day_range")).fetchone()
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"first_day": first and str(first), "last_day": last and str(last)}))
+    tmp.replace(path)
+    return first, last
+
+
+def forget_recomputed_days(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, follow_days: int) -> int:
+    """After a run recomputed start … end, forget the changed days c it brought up to date: c within the range
+    and either c + ``follow_days`` (the later days whose windows read c) within it too, or the range reaching
+    the last day with data (no row exists after it, METHODS.md "Which rows exist"). Returns how many."""
+    last = conn.execute(sql("data_day_range")).fetchone()[1]
+    done = ("day BETWEEN ?::DATE AND ?::DATE AND (day + ?::INTEGER <= ?::DATE OR ?::DATE >= ?::DATE)")
+    params = [start, end, follow_days, end, end, last or end]
+    n = conn.execute(f"SELECT count(DISTINCT day) FROM ops.days_to_recompute WHERE {done}", params).fetchone()[0]
+    if not n:
+        return 0
+    if lake.root_of(conn):
+        with lake.staged(conn, "ops.days_to_recompute") as stage:
+            stage.add(f"SELECT day FROM ops.days_to_recompute WHERE NOT ({done})", params)
+            stage.whole()
+    else:
+        conn.execute(f"DELETE FROM ops.days_to_recompute WHERE {done}", params)
+    return n
 
 
 @contextmanager

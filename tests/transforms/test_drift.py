@@ -175,3 +175,21 @@ def test_empty_input_gives_empty_typed_frames():
     assert compute_baselines(daily, "2025-03-01", "2025-03-05", WIN).empty
     drift = compute_drift(daily, "2025-03-01", "2025-03-05", WIN)
     assert drift.empty and list(drift.columns) == DRIFT_COLUMNS
+
+
+def test_rows_exist_within_each_series_span_whatever_the_range():
+    """METHODS.md "Which rows exist": a participant·metric has baseline and drift rows only on days within
+    its data span, so a range far wider than the data gives exactly the rows of the data's own range."""
+    daily = random_daily(seed=4, days=150)
+    daily = daily[~((daily.participant_id == "b") & (daily.day > "2025-04-10"))]  # b's data ends early
+    spans = daily.groupby(["participant_id", "metric"], as_index=False)["day"].agg(first_day="min", last_day="max")
+    first, last = daily["day"].min(), daily["day"].max()
+    for compute in (compute_baselines, compute_drift):
+        tight = compute(daily, first, last, WIN, spans)
+        wide = compute(daily, first - pd.Timedelta(days=200), last + pd.Timedelta(days=200), WIN, spans)
+        pd.testing.assert_frame_equal(tight.reset_index(drop=True), wide.reset_index(drop=True))
+        ends = tight.merge(spans, on=["participant_id", "metric"])
+        assert (ends["day"] <= ends["last_day"]).all() and (ends["day"] >= ends["first_day"]).all()
+        unlimited = compute(daily, first, last + pd.Timedelta(days=80), WIN)
+        tail = unlimited[(unlimited["participant_id"] == "b") & (unlimited["day"] > "2025-04-10")]
+        assert len(tail) > 0  # without spans: b's rows run on after its data, the tail the rule removes

@@ -282,6 +282,11 @@ CREATE TABLE IF NOT EXISTS ops.coverage_months (
 -- them for the next one, so the days still reach the daily assets.
 CREATE TABLE IF NOT EXISTS ops.pending_changed_days (day DATE NOT NULL);
 
+-- Days whose inputs changed and whose daily assets have not been recomputed since (written with the rows;
+-- cleared by warehouse.writes.forget_recomputed_days when a run's range covered them): what `wellness run`
+-- recomputes by default.
+CREATE TABLE IF NOT EXISTS ops.days_to_recompute (day DATE NOT NULL);
+
 -- Participant·source groups whose files changed since their duplicate records were last listed
 -- (warehouse.writes.refresh_duplicates), written in the same transaction as the rows.
 CREATE TABLE IF NOT EXISTS ops.duplicates_pending (participant_id VARCHAR NOT NULL, source VARCHAR NOT NULL);

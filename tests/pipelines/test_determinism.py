@@ -1,0 +1,110 @@
+"""One landing folder gives one set of published tables however the runs were triggered (METHODS.md "Which
+rows exist"): (a) `wellness run`, (b) the sensor chain, (c) one backfill run over a range much wider than the
+data, (d) nightly runs day by day. (e), the distributed profile's backfill of the same cohort, is
+tests/pipelines/test_distributed.py, which asserts the same tables as (a) table by table."""
+
+import datetime as dt
+import os
+import shutil
+
+import pytest
+from dagster import DagsterEventType, DagsterInstance, RunRequest, build_run_status_sensor_context, build_sensor_context
+
+from pipelines.definitions import build_definitions
+from pipelines.partitions import range_tags
+from pipelines.resources import WellnessHome
+from pipelines.sensors import after_ingestion_sensor, landing_sensor
+from pipelines.settings import Paths
+from tests.pipelines.helpers import generate_home, published_tables, query, run
+
+pytestmark = pytest.mark.slow
+COHORT = dict(participants=10, days=30, seed=21)  # test_distributed's cohort
+# differ by trigger: which runs wrote the check results (one row per check and run range) and when
+RUN_DEPENDENT = {"quality.check_results"}
+
+
+def fingerprint(paths: Paths) -> tuple[dict, set]:
+    """(every published table but the check log → its content hash, the distinct check outcomes)."""
+    tables = {k: v for k, v in published_tables(paths.analytics).items() if k not in RUN_DEPENDENT}
+    checks = query(paths, "SELECT DISTINCT asset, check_name, severity, passed FROM quality.check_results")
+    return tables, set(map(tuple, checks.values.tolist()))
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory):
+    paths, _ = generate_home(tmp_path_factory.mktemp("source"), **COHORT)
+    os.environ["WELLNESS_PSEUDONYM_KEY"] = "7a" * 32
+    yield paths.landing
+    del os.environ["WELLNESS_PSEUDONYM_KEY"]
+
+
+@pytest.fixture(scope="module")
+def by_wellness_run(tmp_path_factory, landing):
+    paths = _home(tmp_path_factory.mktemp("a"), landing)
+    outcome = run(paths)
+    assert outcome.ok
+    return paths, outcome.start, outcome.end, fingerprint(paths)
+
+
+def _home(tmp_path, landing) -> Paths:
+    paths = Paths(tmp_path / "home")
+    shutil.copytree(landing, paths.landing)
+    return paths
+
+
+def _execute(defs, instance, job_name: str, tags: dict | None = None):
+    result = defs.resolve_job_def(job_name).execute_in_process(instance=instance, tags=tags or {})
+    assert result.success
+    return result
+
+
+def test_the_sensor_chain_gives_the_same_tables(tmp_path, landing, by_wellness_run):
+    *_, expected = by_wellness_run
+    paths = _home(tmp_path, landing)
+    defs = build_definitions(paths)
+    with DagsterInstance.ephemeral() as instance:
+        tick = landing_sensor(build_sensor_context(resources={"wellness_home": WellnessHome(home=str(paths.home))}))
+        assert isinstance(tick, RunRequest)
+        ingest = _execute(defs, instance, "ingest_landing", tick.tags)
+        event = instance.all_logs(ingest.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0].dagster_event
+        context = build_run_status_sensor_context(sensor_name="after_ingestion_sensor", dagster_instance=instance,
+                                                  dagster_run=instance.get_run_by_id(ingest.run_id),
+                                                  dagster_event=event)
+        requests = after_ingestion_sensor(context)
+        assert requests and all(isinstance(r, RunRequest) for r in requests)
+        for request in requests:  # the touched days and the 69 after them: past the data's end
+            _execute(defs, instance, request.job_name, request.tags)
+    assert fingerprint(paths) == expected
+
+
+def test_a_backfill_much_wider_than_the_data_gives_the_same_tables(tmp_path, landing, by_wellness_run):
+    _, first, last, expected = by_wellness_run
+    paths = _home(tmp_path, landing)
+    defs = build_definitions(paths)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    with DagsterInstance.ephemeral() as instance:
+        _execute(defs, instance, "ingest_landing")
+        _execute(defs, instance, "daily_analytics",
+                 range_tags(first - dt.timedelta(days=60), min(last + dt.timedelta(days=120), yesterday)))
+    assert fingerprint(paths) == expected
+
+
+def test_nightly_runs_day_by_day_give_the_same_tables(tmp_path, landing, by_wellness_run):
+    _, first, last, expected = by_wellness_run
+    paths = _home(tmp_path, landing)
+    defs = build_definitions(paths)
+    with DagsterInstance.ephemeral() as instance:
+        day = first
+        while day <= last + dt.timedelta(days=2):  # each night: ingest, yesterday and the 3 days before it
+            _execute(defs, instance, "nightly_refresh", range_tags(day - dt.timedelta(days=3), day))
+            day += dt.timedelta(days=1)
+    assert fingerprint(paths) == expected
+
+
+def test_a_rerun_with_nothing_changed_computes_nothing_and_changes_nothing(tmp_path, landing, by_wellness_run):
+    *_, expected = by_wellness_run
+    paths = _home(tmp_path, landing)
+    assert run(paths).ok
+    again = run(paths)
+    assert again.ok and again.start is None  # nothing pending: no daily run
+    assert fingerprint(paths) == expected

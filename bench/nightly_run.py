@@ -166,10 +166,10 @@ def main() -> None:
     ensure_published(home)
     dagster_home = home / "dagster_home"
     dagster_home.mkdir(exist_ok=True)
-    from pipelines.settings import DAGSTER_YAML
+    from pipelines.settings import dagster_yaml
     from pipelines.schedules import nightly_range
 
-    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    (dagster_home / "dagster.yaml").write_text(dagster_yaml(dagster_home))
     first = json.loads(setup.read_text())["first"]
     warehouse_mb = (home / "warehouse.duckdb").stat().st_size / 1e6
     print(f"{os.cpu_count()} cores; {args.participants:,} participants × {args.days} days × 8 metrics; "

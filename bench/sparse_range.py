@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-from pipelines.settings import DAGSTER_YAML  # noqa: E402
+from pipelines.settings import dagster_yaml  # noqa: E402
 
 
 def write_landing(landing: Path, first: dt.date, last: dt.date) -> None:
@@ -103,7 +103,7 @@ def main() -> None:
         home = args.home or Path(tmp) / "home"
         dagster_home = home / "dagster_home"
         dagster_home.mkdir(parents=True, exist_ok=True)
-        (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)  # what `wellness run` writes for a new home
+        (dagster_home / "dagster.yaml").write_text(dagster_yaml(dagster_home))  # what `wellness run` writes
         write_landing(home / "landing", args.first, args.last)
         env = {**os.environ, "WELLNESS_HOME": str(home), "DAGSTER_HOME": str(dagster_home)}
         n_days = (args.last - args.first).days + 1

@@ -8,7 +8,7 @@ own connection and commit (about 40 ms an event on this machine: a 10-year histo
 took longer than everything else in the run). Here a batch is one insert into the run's shard and one
 transaction on the index shard: the same rows, the same tables, as the stock ``store_event`` writes.
 
-Configured in ``$DAGSTER_HOME/dagster.yaml`` (``event_log_storage``, see pipelines/settings.DAGSTER_YAML);
+Configured in ``$DAGSTER_HOME/dagster.yaml`` (``event_log_storage``, see pipelines/settings.dagster_yaml);
 the distributed profile's PostgreSQL storage batches natively.
 """
 

@@ -14,7 +14,7 @@ from pipelines import progress
 from pipelines.definitions import build_definitions
 from pipelines.jobs import report_job
 from pipelines.partitions import daily_partitions, range_tags
-from pipelines.settings import DAGSTER_YAML, Paths, Profile, partitions_start_pinned
+from pipelines.settings import Paths, Profile, dagster_yaml, partitions_start_pinned
 from transforms import vocabulary
 from warehouse import reads, writes
 from warehouse.connection import writer
@@ -30,7 +30,7 @@ def dagster_instance(paths: Paths) -> DagsterInstance:
     Path(home).mkdir(parents=True, exist_ok=True)
     config = Path(home) / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML)
+        config.write_text(dagster_yaml(Path(home)))
     return DagsterInstance.get()
 
 

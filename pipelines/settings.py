@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -79,7 +80,6 @@ def partitions_start() -> str:
     definitions load (``Paths.data_span``, written by each ingestion), so the partitions show the study; else,
     before any data, yesterday (one partition). Never before 2000-01-01, the first day ingestion accepts."""
     import datetime as dt
-    import json
 
     if os.environ.get("WELLNESS_PARTITIONS_START", "").strip():
         return _date_setting("WELLNESS_PARTITIONS_START", PARTITIONS_START_DEFAULT)
@@ -246,7 +246,17 @@ run_monitoring:
 event_log_storage:
   module: pipelines.event_log
   class: BatchedSqliteEventLogStorage
+  config:
+    base_dir: {event_log_dir}
 """
+
+
+def dagster_yaml(dagster_home: Path) -> str:
+    """The instance configuration written for a new ``$DAGSTER_HOME``: telemetry off, run monitoring, and the
+    batched SQLite event log (pipelines/event_log.py) in the folder the stock storage would use."""
+    return DAGSTER_YAML.format(event_log_dir=json.dumps(str(Path(dagster_home).resolve() / "history" / "runs")))
+
+
 # Dagster hands a range run's per-partition events to the event log in batches of this many (see
 # pipelines/event_log.py); unset, it stores them one by one.
 EVENT_BATCH_SIZE = "10000"

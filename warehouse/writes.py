@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from warehouse import lake, tables
@@ -158,12 +159,15 @@ class FileRowsStage:
         ops.ingested_files are marked ``superseded``, the staged rows and the file records inserted, and every
         day the change touched (the staged rows' days and those of the replaced rows) recorded in
         ops.pending_changed_days (``take_pending_changed_days``) and ops.days_to_recompute (cleared by
-        ``forget_recomputed_days``). Returns the days that held rows of the replaced versions (they need recomputing even when the new version has no rows on them)."""
+        ``forget_recomputed_days``), with the days that moved into or out of a data span. Returns the days that
+        held rows of the replaced versions and those span days (they need recomputing even when no new row
+        falls on them)."""
         if lake.root_of(self.conn):
             return self._commit_to_lake(files)
         conn = self.conn
         with transaction(conn), registered(conn, "incoming_files", files[["path"]]):
             removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+            touched, spans_before = self._series_spans_before()
             conn.execute(self._groups_sql("INSERT INTO ops.duplicates_pending "))
             conn.execute(sql("delete_file_rows"))
             for table, name in self.names.items():
@@ -171,11 +175,27 @@ class FileRowsStage:
             if len(files):
                 with registered(conn, "incoming_file_rows", files):
                     conn.execute("INSERT INTO ops.ingested_files BY NAME SELECT * FROM incoming_file_rows")
+            removed_days += self._span_change_days(touched, spans_before)
             with registered(conn, "removed_days", pd.DataFrame({"day": pd.to_datetime(
                     pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
                 conn.execute(self._changed_days_sql("INSERT INTO ops.pending_changed_days "))
                 conn.execute(self._changed_days_sql("INSERT INTO ops.days_to_recompute "))
         return removed_days
+
+    def _series_spans_before(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The participant·metrics the batch touches, and their data spans before it is written."""
+        staged = self.names["staging.observations"]
+        touched = self.conn.execute(sql("touched_series").format(staged=staged)).df()
+        with registered(self.conn, "touched_series", touched):
+            return touched, self.conn.execute(sql("touched_series_spans")).df()
+
+    def _span_change_days(self, touched: pd.DataFrame, before: pd.DataFrame) -> list[dt.date]:
+        """Days whose place inside or outside a touched participant·metric's data span the batch changed (a
+        later file extends a span across a gap, a removed file shortens it): their rows appear or go even
+        where no observation changed, so they are recomputed too."""
+        with registered(self.conn, "touched_series", touched):
+            after = self.conn.execute(sql("touched_series_spans")).df()
+        return span_change_days(before, after)
 
     def _groups_sql(self, prefix: str) -> str:
         """The participant·source groups the batch touches: its staged rows' and the replaced versions'."""
@@ -196,6 +216,7 @@ class FileRowsStage:
         keys = lake.file_keys(conn, files)
         with registered(conn, "incoming_files", files[["path"]]):
             removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+            touched, spans_before = self._series_spans_before()
             with lake.staged(conn, "ops.duplicates_pending") as stage:
                 stage.add("SELECT * FROM ops.duplicates_pending")
                 stage.add(self._groups_sql(""))
@@ -204,6 +225,7 @@ class FileRowsStage:
                 with lake.staged(conn, table) as stage:
                     stage.add(f"SELECT * FROM {name}")
                     stage.replace(keys)
+            removed_days += self._span_change_days(touched, spans_before)
             with registered(conn, "removed_days", pd.DataFrame(
                     {"day": pd.to_datetime(pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
                 for table in ("ops.pending_changed_days", "ops.days_to_recompute"):
@@ -270,6 +292,29 @@ def refresh_duplicates(conn: duckdb.DuckDBPyConnection, ingested_at: pd.Timestam
     finally:
         for name in ("duplicates", "affected_paths", "recounted"):
             conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def span_change_days(before: pd.DataFrame, after: pd.DataFrame) -> list[dt.date]:
+    """The days inside one of a series' spans (participant_id, metric, first_day, last_day) ``before`` and
+    ``after`` but not the other: for a series in both, the days between the two last days and between the two
+    first days; for a series in one only, its whole span."""
+    keys = ["participant_id", "metric"]
+    both = before.merge(after, on=keys, how="outer", suffixes=("_b", "_a"))
+    fb, lb, fa, la = (pd.to_datetime(both[c]).to_numpy(dtype="datetime64[D]")
+                      for c in ("first_day_b", "last_day_b", "first_day_a", "last_day_a"))
+    one = np.timedelta64(1, "D")
+    in_both = ~np.isnat(fb) & ~np.isnat(fa)
+    lo = np.concatenate([np.minimum(lb, la)[in_both] + one, np.minimum(fb, fa)[in_both],
+                         fb[np.isnat(fa)], fa[np.isnat(fb)]])
+    hi = np.concatenate([np.maximum(lb, la)[in_both], np.maximum(fb, fa)[in_both] - one,
+                         lb[np.isnat(fa)], la[np.isnat(fb)]])
+    n = np.maximum((hi - lo).astype("int64") + 1, 0)
+    if not n.sum():
+        return []
+    starts = np.repeat(lo, n)
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    days = np.unique(starts + offsets.astype("timedelta64[D]"))
+    return [d.item() for d in days]
 
 
 def take_pending_changed_days(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:

@@ -84,11 +84,11 @@ def revise_resting_hr(landing, participant_id: str, days, value: float) -> Path:
 def dagster_home(tmp_path):
     """A persistent Dagster instance folder (sqlite storage, telemetry off, run monitoring), as
     `make dev` uses; returns its path."""
-    from pipelines.settings import DAGSTER_YAML
+    from pipelines.settings import dagster_yaml
 
     home = tmp_path / "dagster_home"
     home.mkdir(exist_ok=True)
-    (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    (home / "dagster.yaml").write_text(dagster_yaml(home))
     return home
 
 

@@ -108,3 +108,40 @@ def test_a_rerun_with_nothing_changed_computes_nothing_and_changes_nothing(tmp_p
     again = run(paths)
     assert again.ok and again.start is None  # nothing pending: no daily run
     assert fingerprint(paths) == expected
+
+
+def _hrv_file(path, days, seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("timestamp,rmssd,nremhr,entropy\n" + "".join(
+        f"{d:%Y-%m-%d}T00:00:00,{rng.normal(35, 4):.1f},{rng.normal(55, 3):.1f},2.4\n" for d in days))
+
+
+def test_a_later_file_across_a_gap_or_a_removed_one_leaves_the_tables_of_a_fresh_run(tmp_path):
+    """A later export that extends a series across a three-week gap makes the days after the old last day
+    part of its span (and so able to hold rows); removing it takes them out again. Only the new file's days
+    changed, yet the tables equal a fresh run's on the same folder each time."""
+    first = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(70)]  # … 2024-03-10
+    later = [dt.date(2024, 3, 31) + dt.timedelta(days=i) for i in range(21)]
+    paths = Paths(tmp_path / "incremental")
+    _hrv_file(paths.landing / "P1" / "fitbit" / "Daily Heart Rate Variability Summary - 2024-01.csv", first, 1)
+    assert run(paths).ok
+    late = paths.landing / "P1" / "fitbit" / "Daily Heart Rate Variability Summary - 2024-04.csv"
+    _hrv_file(late, later, 2)
+    assert run(paths).ok
+    fresh = Paths(tmp_path / "fresh")
+    shutil.copytree(paths.landing, fresh.landing)
+    assert run(fresh).ok
+    assert fingerprint(paths)[0] == fingerprint(fresh)[0]
+    gap_rows = query(paths, "SELECT count(*) AS n FROM analytics.baselines WHERE day BETWEEN '2024-03-11' AND "
+                            "'2024-03-30'")["n"][0]
+    assert gap_rows > 0  # the gap's days now lie within the span and hold rows
+
+    late.unlink()
+    assert run(paths).ok
+    alone = Paths(tmp_path / "alone")
+    shutil.copytree(paths.landing, alone.landing)
+    assert run(alone).ok
+    assert fingerprint(paths)[0] == fingerprint(alone)[0]

@@ -116,3 +116,27 @@ def test_a_file_whose_rows_the_tables_refuse_costs_only_itself(conn, tmp_path, i
             check(lake_conn)
     else:
         check(conn)
+
+
+def test_span_change_days_are_the_days_inside_one_span_only():
+    import datetime as dt
+
+    import pandas as pd
+
+    from warehouse.writes import span_change_days
+
+    def spans(rows):
+        return pd.DataFrame(rows, columns=["participant_id", "metric", "first_day", "last_day"]).astype(
+            {"first_day": "datetime64[s]", "last_day": "datetime64[s]"})
+
+    d = dt.date
+    before = spans([("a", "hr", d(2024, 1, 1), d(2024, 1, 10)), ("b", "hr", d(2024, 2, 1), d(2024, 2, 3)),
+                    ("c", "hr", d(2024, 3, 5), d(2024, 3, 9))])
+    after = spans([("a", "hr", d(2024, 1, 1), d(2024, 1, 13)), ("c", "hr", d(2024, 3, 3), d(2024, 3, 8)),
+                   ("e", "hr", d(2024, 5, 1), d(2024, 5, 1))])
+    assert span_change_days(before, after) == [
+        d(2024, 1, 11), d(2024, 1, 12), d(2024, 1, 13),   # a's span grew at its end
+        d(2024, 2, 1), d(2024, 2, 2), d(2024, 2, 3),      # b's went
+        d(2024, 3, 3), d(2024, 3, 4), d(2024, 3, 9),      # c's grew at its start, shrank at its end
+        d(2024, 5, 1)]                                    # e's is new
+    assert span_change_days(before, before) == []

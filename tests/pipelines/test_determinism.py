@@ -43,6 +43,9 @@ def by_wellness_run(tmp_path_factory, landing):
     paths = _home(tmp_path_factory.mktemp("a"), landing)
     outcome = run(paths)
     assert outcome.ok
+    metrics = query(paths, "SELECT DISTINCT metric FROM analytics.daily_metrics")["metric"]
+    with_baselines = query(paths, "SELECT DISTINCT metric FROM analytics.baselines")["metric"]
+    assert set(with_baselines) == set(metrics)  # every daily metric has a span, the derived one included
     return paths, outcome.start, outcome.end, fingerprint(paths)
 
 

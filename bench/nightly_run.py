@@ -91,6 +91,8 @@ def build_warehouse(home: Path, participants: int, days: int, chunk: int = 500) 
                     conn.execute(table.insert_frame_sql)
             print(f"  set-up: {min(lo + chunk, participants):,}/{participants:,} participants "
                   f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        conn.execute("INSERT INTO ops.series_spans SELECT participant_id, metric, min(day), max(day) "
+                     "FROM staging.observations GROUP BY ALL")  # what ingestion commits keep
         conn.execute("CHECKPOINT")
     finally:
         conn.close()

@@ -21,7 +21,7 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text().rstrip().rstrip(";")
 
 
-MIGRATIONS = ("zip_member_names",)  # warehouse/sql/migrate_<name>.sql, each applied once, in this order
+MIGRATIONS = ("zip_member_names", "series_spans")  # warehouse/sql/migrate_<name>.sql, each applied once, in this order
 
 
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:

@@ -56,6 +56,7 @@ LAYOUT: dict[str, tuple | str] = {
     "quality.check_results": APPEND,
     "ops.pending_changed_days": (),
     "ops.days_to_recompute": (),
+    "ops.series_spans": (),
     "ops.duplicates_pending": (),
 }
 

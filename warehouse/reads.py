@@ -56,8 +56,8 @@ def daily_values_for_days(conn, start: dt.date, end: dt.date, min_coverage: floa
 
 def series_spans(conn, participants: tuple[str, str] = ALL_PARTICIPANTS) -> pd.DataFrame:
     """participant_id, metric, first_day, last_day: each participant·metric's first and last day with an
-    observation (participant ids in ``participants``, inclusive)."""
-    return conn.execute(sql("series_spans"), list(participants)).df()
+    observation (participant ids in ``participants``, inclusive), as ops.series_spans keeps them."""
+    return conn.execute(sql("series_spans"), [*participants, *participants]).df()
 
 
 def _labels_as_categories(conn, query: str, params: list, labels: list[str]) -> pd.DataFrame:

@@ -175,7 +175,12 @@ class FileRowsStage:
             if len(files):
                 with registered(conn, "incoming_file_rows", files):
                     conn.execute("INSERT INTO ops.ingested_files BY NAME SELECT * FROM incoming_file_rows")
-            removed_days += self._span_change_days(touched, spans_before)
+            spans_after = self._spans_now(touched)
+            removed_days += span_change_days(spans_before, spans_after)
+            with registered(conn, "touched_series", touched), registered(conn, "touched_spans", spans_after):
+                conn.execute("DELETE FROM ops.series_spans s USING touched_series t "
+                             "WHERE s.participant_id = t.participant_id AND s.metric = t.metric")
+                conn.execute("INSERT INTO ops.series_spans BY NAME SELECT * FROM touched_spans")
             with registered(conn, "removed_days", pd.DataFrame({"day": pd.to_datetime(
                     pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
                 conn.execute(self._changed_days_sql("INSERT INTO ops.pending_changed_days "))
@@ -189,13 +194,12 @@ class FileRowsStage:
         with registered(self.conn, "touched_series", touched):
             return touched, self.conn.execute(sql("touched_series_spans")).df()
 
-    def _span_change_days(self, touched: pd.DataFrame, before: pd.DataFrame) -> list[dt.date]:
-        """Days whose place inside or outside a touched participant·metric's data span the batch changed (a
-        later file extends a span across a gap, a removed file shortens it): their rows appear or go even
-        where no observation changed, so they are recomputed too."""
+    def _spans_now(self, touched: pd.DataFrame) -> pd.DataFrame:
+        """The touched participant·metrics' data spans once the batch is written. The days whose place inside
+        or outside a span changed (a later file extends a span across a gap, a removed file shortens it) get
+        or lose rows where no observation changed, so they are recomputed too (``span_change_days``)."""
         with registered(self.conn, "touched_series", touched):
-            after = self.conn.execute(sql("touched_series_spans")).df()
-        return span_change_days(before, after)
+            return self.conn.execute(sql("touched_series_spans")).df()
 
     def _groups_sql(self, prefix: str) -> str:
         """The participant·source groups the batch touches: its staged rows' and the replaced versions'."""
@@ -225,7 +229,14 @@ class FileRowsStage:
                 with lake.staged(conn, table) as stage:
                     stage.add(f"SELECT * FROM {name}")
                     stage.replace(keys)
-            removed_days += self._span_change_days(touched, spans_before)
+            spans_after = self._spans_now(touched)
+            removed_days += span_change_days(spans_before, spans_after)
+            with lake.staged(conn, "ops.series_spans") as stage, registered(conn, "touched_series", touched), \
+                    registered(conn, "touched_spans", spans_after):
+                stage.add("SELECT * FROM ops.series_spans s ANTI JOIN touched_series t "
+                          "ON s.participant_id = t.participant_id AND s.metric = t.metric")
+                stage.add("SELECT * FROM touched_spans")
+                stage.whole()
             with registered(conn, "removed_days", pd.DataFrame(
                     {"day": pd.to_datetime(pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
                 for table in ("ops.pending_changed_days", "ops.days_to_recompute"):

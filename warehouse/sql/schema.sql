@@ -287,6 +287,15 @@ CREATE TABLE IF NOT EXISTS ops.pending_changed_days (day DATE NOT NULL);
 -- recomputes by default.
 CREATE TABLE IF NOT EXISTS ops.days_to_recompute (day DATE NOT NULL);
 
+-- Each participant·metric's data span, the first and last day with an observation (METHODS.md "Which rows
+-- exist"), kept by every ingestion commit for the series it touches (warehouse/sql/series_spans.sql reads it).
+CREATE TABLE IF NOT EXISTS ops.series_spans (
+    participant_id VARCHAR NOT NULL,
+    metric         VARCHAR NOT NULL,
+    first_day      DATE    NOT NULL,
+    last_day       DATE    NOT NULL
+);
+
 -- Participant·source groups whose files changed since their duplicate records were last listed
 -- (warehouse.writes.refresh_duplicates), written in the same transaction as the rows.
 CREATE TABLE IF NOT EXISTS ops.duplicates_pending (participant_id VARCHAR NOT NULL, source VARCHAR NOT NULL);

@@ -29,8 +29,14 @@ from dagster._serdes import serialize_value
 
 
 def default_base_dir() -> str:
-    """Where the stock SQLite storage of ``$DAGSTER_HOME`` keeps its run shards."""
-    return os.path.join(os.environ.get("DAGSTER_HOME", "."), "history", "runs", "")
+    """Where the stock SQLite storage of ``$DAGSTER_HOME`` keeps its run shards. Without ``base_dir`` in the
+    configuration and without ``$DAGSTER_HOME`` there is no such folder: refused, rather than writing run
+    history into whatever the working directory is."""
+    home = os.environ.get("DAGSTER_HOME", "").strip()
+    if not home:
+        raise ValueError("BatchedSqliteEventLogStorage: set base_dir under event_log_storage.config in "
+                         "dagster.yaml, or DAGSTER_HOME")
+    return os.path.join(home, "history", "runs", "")
 
 
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
@@ -67,7 +73,6 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             latest = {(e.get_dagster_event().asset_key, e.dagster_event_type): i for i, e in enumerate(batched)}
             for i in sorted(latest.values()):
                 self._store_asset_event(conn, batched[i], ids[i])
-
 
     def _store_asset_check_evaluation_planned(self, event: EventLogEntry, event_id: int | None) -> None:
         """The stock rows (one per planned partition of the check), with the event serialized once instead of

@@ -11,7 +11,6 @@ from pathlib import Path
 DEFAULT_HOME = "data"
 PARTITIONS_START_DEFAULT = "2000-01-01"  # the earliest day quality.rules accepts: partitions never start before it
 CHUNK_PARTICIPANT_DAYS_DEFAULT = 400_000
-DUCKDB_MEMORY_LIMIT_DEFAULT = "4GB"
 
 
 class ConfigError(ValueError):
@@ -105,7 +104,9 @@ def duckdb_memory_limit() -> str:
     """DuckDB's memory limit on the pipeline's connections (``$WELLNESS_DUCKDB_MEMORY_LIMIT``, e.g. ``4GB``)."""
     import re
 
-    value = os.environ.get("WELLNESS_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT_DEFAULT).strip()
+    from warehouse.connection import DEFAULT_MEMORY_LIMIT
+
+    value = os.environ.get("WELLNESS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B|%)", value, flags=re.IGNORECASE):
         raise ConfigError(f"WELLNESS_DUCKDB_MEMORY_LIMIT must be a size such as 4GB or 512MiB, not {value!r}")
     return value

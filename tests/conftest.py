@@ -45,10 +45,9 @@ def landing_copy(tmp_path):
 def demo_run(tmp_path_factory):
     """A 40-participant × 110-day synthetic cohort, generated and run through ingestion and the daily
     assets once for the session. Returns (paths, cohort)."""
-    from dagster import DagsterInstance
-
     from pipelines.runner import run_pipeline
     from pipelines.settings import Paths
+    from tests.pipelines.helpers import product_instance
     from transforms.synthetic.cohort import CohortSpec, simulate
     from transforms.synthetic.vendor_files import write_cohort
 
@@ -56,7 +55,7 @@ def demo_run(tmp_path_factory):
     paths = Paths(home)
     cohort = simulate(CohortSpec(participants=40, days=110, seed=11, episode_fraction=0.4))
     write_cohort(cohort, paths.landing, paths.ground_truth)
-    with DagsterInstance.ephemeral() as instance:
+    with product_instance(paths) as instance:
         outcome = run_pipeline(paths, instance=instance, echo=lambda *_: None)
     assert outcome.ok
     return paths, cohort

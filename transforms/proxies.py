@@ -101,9 +101,8 @@ def sleep_regularity(midpoints: pd.DataFrame, start, end, window_days: int = 14,
         center = np.nanmedian(windows, axis=-1)
         spread = MAD_TO_SD * np.nanmedian(np.abs(windows - center[..., None]), axis=-1)
     spread = np.where(n >= min_nights, spread, np.nan)
-    if spans is not None:
-        midpoint_spans = spans[spans["metric"].astype(str) == "sleep_midpoint_min"]
-        in_span = span_mask(panel.series, midpoint_spans, start, spread.shape[1])
+    in_span = span_mask(panel.series, spans, start, spread.shape[1])  # the series are sleep_midpoint_min's
+    if in_span is not None:
         spread = np.where(in_span, spread, np.nan)
     s_idx, k_idx = np.nonzero(~np.isnan(spread))
     return pd.DataFrame({"participant_id": panel.series["participant_id"].to_numpy()[s_idx],

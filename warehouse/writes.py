@@ -4,6 +4,7 @@ from a set of landing files) inside one transaction, so re-running anything neve
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 import warnings
 from contextlib import contextmanager
@@ -181,23 +182,22 @@ class FileRowsStage:
                 conn.execute("DELETE FROM ops.series_spans s USING touched_series t "
                              "WHERE s.participant_id = t.participant_id AND s.metric = t.metric")
                 conn.execute("INSERT INTO ops.series_spans BY NAME SELECT * FROM touched_spans")
-            with registered(conn, "removed_days", pd.DataFrame({"day": pd.to_datetime(
-                    pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
+            with registered(conn, "removed_days", _days_frame(removed_days)):
                 conn.execute(self._changed_days_sql("INSERT INTO ops.pending_changed_days "))
                 conn.execute(self._changed_days_sql("INSERT INTO ops.days_to_recompute "))
         return removed_days
 
     def _series_spans_before(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The participant·metrics the batch touches, and their data spans before it is written."""
+        """The participant·metrics the batch touches, and their data spans before it is written. The days
+        whose place inside or outside a span changes (a later file extends a span across a gap, a removed file
+        shortens it) get or lose rows where no observation changed, so they are recomputed too
+        (``span_change_days`` of these spans and ``_spans_now``)."""
         staged = self.names["staging.observations"]
         touched = self.conn.execute(sql("touched_series").format(staged=staged)).df()
-        with registered(self.conn, "touched_series", touched):
-            return touched, self.conn.execute(sql("touched_series_spans")).df()
+        return touched, self._spans_now(touched)
 
     def _spans_now(self, touched: pd.DataFrame) -> pd.DataFrame:
-        """The touched participant·metrics' data spans once the batch is written. The days whose place inside
-        or outside a span changed (a later file extends a span across a gap, a removed file shortens it) get
-        or lose rows where no observation changed, so they are recomputed too (``span_change_days``)."""
+        """The data spans of the ``touched`` participant·metrics as the warehouse holds them now."""
         with registered(self.conn, "touched_series", touched):
             return self.conn.execute(sql("touched_series_spans")).df()
 
@@ -237,8 +237,7 @@ class FileRowsStage:
                           "ON s.participant_id = t.participant_id AND s.metric = t.metric")
                 stage.add("SELECT * FROM touched_spans")
                 stage.whole()
-            with registered(conn, "removed_days", pd.DataFrame(
-                    {"day": pd.to_datetime(pd.Series(removed_days, dtype="object")).astype("datetime64[s]")})):
+            with registered(conn, "removed_days", _days_frame(removed_days)):
                 for table in ("ops.pending_changed_days", "ops.days_to_recompute"):
                     with lake.staged(conn, table) as stage:
                         stage.add(f"SELECT day FROM {table}")
@@ -256,6 +255,11 @@ class FileRowsStage:
     def drop(self) -> None:
         for name in self.names.values():
             self.conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _days_frame(days: list[dt.date]) -> pd.DataFrame:
+    """``days`` as a one-column frame ``day`` of DuckDB dates."""
+    return pd.DataFrame({"day": pd.to_datetime(pd.Series(days, dtype="object")).astype("datetime64[s]")})
 
 
 DUPLICATE_REASON = "(reason LIKE 'duplicate of file %' OR reason LIKE 'conflicting duplicate of file %')"
@@ -351,8 +355,6 @@ def days_to_recompute(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:
 def record_data_span(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[dt.date | None, dt.date | None]:
     """Write the first and last day with data to ``path`` (JSON, replaced atomically), for the definitions to
     read without opening the warehouse (pipelines.settings.partitions_start). Returns them."""
-    import json
-
     first, last = conn.execute(sql("data_day_range")).fetchone()
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({"first_day": first and str(first), "last_day": last and str(last)}))

@@ -8,14 +8,14 @@ import os
 import shutil
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance, RunRequest, build_run_status_sensor_context, build_sensor_context
+from dagster import DagsterEventType, RunRequest, build_run_status_sensor_context, build_sensor_context
 
 from pipelines.definitions import build_definitions
 from pipelines.partitions import range_tags
 from pipelines.resources import WellnessHome
 from pipelines.sensors import after_ingestion_sensor, landing_sensor
 from pipelines.settings import Paths
-from tests.pipelines.helpers import generate_home, published_tables, query, run
+from tests.pipelines.helpers import generate_home, product_instance, published_tables, query, run
 
 pytestmark = pytest.mark.slow
 COHORT = dict(participants=10, days=30, seed=21)  # test_distributed's cohort
@@ -65,7 +65,7 @@ def test_the_sensor_chain_gives_the_same_tables(tmp_path, landing, by_wellness_r
     *_, expected = by_wellness_run
     paths = _home(tmp_path, landing)
     defs = build_definitions(paths)
-    with DagsterInstance.ephemeral() as instance:
+    with product_instance(paths) as instance:
         tick = landing_sensor(build_sensor_context(resources={"wellness_home": WellnessHome(home=str(paths.home))}))
         assert isinstance(tick, RunRequest)
         ingest = _execute(defs, instance, "ingest_landing", tick.tags)
@@ -85,7 +85,7 @@ def test_a_backfill_much_wider_than_the_data_gives_the_same_tables(tmp_path, lan
     paths = _home(tmp_path, landing)
     defs = build_definitions(paths)
     yesterday = dt.date.today() - dt.timedelta(days=1)
-    with DagsterInstance.ephemeral() as instance:
+    with product_instance(paths) as instance:
         _execute(defs, instance, "ingest_landing")
         _execute(defs, instance, "daily_analytics",
                  range_tags(first - dt.timedelta(days=60), min(last + dt.timedelta(days=120), yesterday)))
@@ -96,7 +96,7 @@ def test_nightly_runs_day_by_day_give_the_same_tables(tmp_path, landing, by_well
     _, first, last, expected = by_wellness_run
     paths = _home(tmp_path, landing)
     defs = build_definitions(paths)
-    with DagsterInstance.ephemeral() as instance:
+    with product_instance(paths) as instance:
         day = first
         while day <= last + dt.timedelta(days=2):  # each night: ingest, yesterday and the 3 days before it
             _execute(defs, instance, "nightly_refresh", range_tags(day - dt.timedelta(days=3), day))

@@ -32,6 +32,11 @@ def report_child(fn, path: Path) -> None:
 
 def run_child(script: str, kind: str, path: Path) -> dict:
     """In the parent: ``script --child kind --path path`` in a fresh interpreter; its printed result."""
-    out = subprocess.run([sys.executable, script, "--child", kind, "--path", str(path)],
-                         capture_output=True, text=True, check=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, script, "--child", kind, "--path", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])

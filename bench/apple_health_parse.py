@@ -102,8 +102,10 @@ def main() -> None:
     for kind in ("expat_floor", "etree_floor", "wellness_parse"):
         r = run_child(__file__, kind, args.path)
         extra = f"  daily_rows {r['daily_rows']}" if "daily_rows" in r else ""
-        print(f"{kind:<15} {size_mb / r['seconds']:6.1f} MB/s  {r['records'] / r['seconds'] / 1e6:5.2f} M records/s  "
-              f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} records){extra}")
+        print(
+            f"{kind:<15} {size_mb / r['seconds']:6.1f} MB/s  {r['records'] / r['seconds'] / 1e6:5.2f} M records/s  "
+            f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} records){extra}"
+        )
 
 
 if __name__ == "__main__":

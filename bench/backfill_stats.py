@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _measure import peak_rss_mb
 from scipy import stats
 
 from transforms import vocabulary
@@ -28,21 +29,39 @@ from transforms.proxies import compute_proxies
 from transforms.stats import ar1_inflation
 from transforms.synthetic.cohort import CohortSpec, simulate
 
-from _measure import peak_rss_mb
-
-METRICS = ("resting_hr_bpm", "hrv_rmssd_ms", "sleep_minutes", "sleep_efficiency_pct", "sleep_midpoint_min", "steps",
-           "active_minutes", "sedentary_minutes")
-COMPARED = ("baseline_median", "recent_median", "ks_stat", "ks_p", "mw_p", "wasserstein", "slope_per_week", "trend_p",
-            "shift_p")
+METRICS = (
+    "resting_hr_bpm",
+    "hrv_rmssd_ms",
+    "sleep_minutes",
+    "sleep_efficiency_pct",
+    "sleep_midpoint_min",
+    "steps",
+    "active_minutes",
+    "sedentary_minutes",
+)
+COMPARED = (
+    "baseline_median",
+    "recent_median",
+    "ks_stat",
+    "ks_p",
+    "mw_p",
+    "wasserstein",
+    "slope_per_week",
+    "trend_p",
+    "shift_p",
+)
 
 
 def cohort_arrays(participants: int, days: int, seed: int):
     cohort = simulate(CohortSpec(participants=participants, days=days, seed=seed, episode_fraction=0.3))
     d = cohort.daily
     arrays = {
-        "resting_hr_bpm": d["resting_hr_bpm"], "hrv_rmssd_ms": d["hrv_rmssd_ms"], "sleep_minutes": d["sleep_minutes"],
+        "resting_hr_bpm": d["resting_hr_bpm"],
+        "hrv_rmssd_ms": d["hrv_rmssd_ms"],
+        "sleep_minutes": d["sleep_minutes"],
         "sleep_efficiency_pct": np.round(100 * d["sleep_minutes"] / d["time_in_bed"], 1),
-        "sleep_midpoint_min": np.round(d["sleep_midpoint_min"], 1), "steps": d["steps"],
+        "sleep_midpoint_min": np.round(d["sleep_midpoint_min"], 1),
+        "steps": d["steps"],
         "active_minutes": d["very_active_minutes"] + d["fairly_active_minutes"],
         "sedentary_minutes": d["sedentary_minutes"],
     }
@@ -55,8 +74,9 @@ def long_frame(cohort, arrays, rows: np.ndarray) -> pd.DataFrame:
     for metric in METRICS:
         values = arrays[metric][rows]
         p, t = np.nonzero(~np.isnan(values))
-        parts.append(pd.DataFrame({"participant_id": ids[p], "day": cohort.dates[t], "metric": metric,
-                                   "value": values[p, t]}))
+        parts.append(
+            pd.DataFrame({"participant_id": ids[p], "day": cohort.dates[t], "metric": metric, "value": values[p, t]})
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -73,16 +93,23 @@ def reference_window(x_base, x_recent, x_trend, win):
     if len(r) >= win.min_recent_days and len(b) >= win.min_baseline_days:
         mad = stats.median_abs_deviation(b, scale=1) * 1.4826
         ks = stats.ks_2samp(r, b)
-        out.update(ks_stat=ks.statistic, ks_p=ks.pvalue, mw_p=stats.mannwhitneyu(r, b).pvalue,
-                   wasserstein=stats.wasserstein_distance(r, b) / mad if mad > 0 else np.nan)
+        out.update(
+            ks_stat=ks.statistic,
+            ks_p=ks.pvalue,
+            mw_p=stats.mannwhitneyu(r, b).pvalue,
+            wasserstein=stats.wasserstein_distance(r, b) / mad if mad > 0 else np.nan,
+        )
         # shift test, the formula of transforms.stats.shift_test written out
         pairs = np.sum(~np.isnan(x_base[:-1]) & ~np.isnan(x_base[1:]))
         mean = b.mean()
         num = np.nansum((x_base[:-1] - mean) * (x_base[1:] - mean)) / pairs
         r1 = np.clip(num / (((b - mean) ** 2).sum() / len(b)), -1, 1)
         phi_hat = (len(b) * r1 + 1) / (len(b) - 3)
-        phi = np.clip(phi_hat + win.autocorr_margin_se * np.sqrt(max(1 - phi_hat ** 2, 0.05) / pairs), 0, 0.95)
-        f_r, f_b = ar1_inflation(np.array([len(r)]), np.array([phi]))[0], ar1_inflation(np.array([len(b)]), np.array([phi]))[0]
+        phi = np.clip(phi_hat + win.autocorr_margin_se * np.sqrt(max(1 - phi_hat**2, 0.05) / pairs), 0, 0.95)
+        f_r, f_b = (
+            ar1_inflation(np.array([len(r)]), np.array([phi]))[0],
+            ar1_inflation(np.array([len(b)]), np.array([phi]))[0],
+        )
         g = int(np.floor(0.2 * len(b)))
         sb = np.sort(b)
         se = np.std(np.clip(sb, sb[g], sb[len(b) - g - 1]), ddof=1) / 0.6 * np.sqrt(f_r / len(r) + f_b / len(b))
@@ -127,7 +154,8 @@ def main() -> None:
         drift = compute_drift(daily, start, end, win)
         suff = base.set_index(["participant_id", "day", "metric"])["sufficient"]
         prox_in = drift[["participant_id", "day", "metric", "robust_z"]].join(
-            suff.rename("baseline_sufficient"), on=["participant_id", "day", "metric"])
+            suff.rename("baseline_sufficient"), on=["participant_id", "day", "metric"]
+        )
         prox = compute_proxies(prox_in, win.min_proxy_components)
         rows_out["baselines"] += len(base)
         rows_out["drift"] += len(drift)
@@ -136,14 +164,18 @@ def main() -> None:
             keep_for_reference, first_chunk_seconds = drift, time.perf_counter() - t0
     seconds = time.perf_counter() - t0
     windows = args.participants * len(METRICS) * n_days_out
-    print(f"{os.cpu_count()} cores; cohort {args.participants:,} participants × {args.days} days × {len(METRICS)} metrics")
-    print(f"full backfill (baselines + drift + proxies): {seconds:.1f} s for {windows:,} participant·metric·day windows "
-          f"({seconds / windows * 1e6:.2f} µs/window), rows {rows_out}, peak RSS {peak_rss_mb():.0f} MB")
+    print(
+        f"{os.cpu_count()} cores; cohort {args.participants:,} participants × {args.days} days × {len(METRICS)} metrics"
+    )
+    print(
+        f"full backfill (baselines + drift + proxies): {seconds:.1f} s for {windows:,} participant·metric·day windows "
+        f"({seconds / windows * 1e6:.2f} µs/window), rows {rows_out}, peak RSS {peak_rss_mb():.0f} MB"
+    )
 
     ref_rows = np.arange(min(args.ref_participants, args.chunk, args.participants))  # within the first chunk
     ref_ids = set(cohort.people["participant_id"].to_numpy()[ref_rows])
     ours = keep_for_reference[keep_for_reference["participant_id"].isin(ref_ids)]
-    ref_days = cohort.dates[-args.ref_days:]
+    ref_days = cohort.dates[-args.ref_days :]
     ours = ours[ours["day"].isin(ref_days)].set_index(["participant_id", "metric", "day"]).sort_index()
     B, R, T = win.baseline_days, win.recent_days, win.trend_days
     t0 = time.perf_counter()
@@ -155,7 +187,7 @@ def main() -> None:
             x = arrays[metric][p]
             for day in ref_days:
                 d = cohort.dates.get_loc(day)
-                ref = reference_window(x[d - R - B + 1:d - R + 1], x[d - R + 1:d + 1], x[d - T + 1:d + 1], win)
+                ref = reference_window(x[d - R - B + 1 : d - R + 1], x[d - R + 1 : d + 1], x[d - T + 1 : d + 1], win)
                 n_ref += 1
                 if (pid, metric, day) not in ours.index:
                     continue
@@ -169,12 +201,18 @@ def main() -> None:
     ref_seconds = time.perf_counter() - t0
     per_ref = ref_seconds / n_ref
     per_ours = first_chunk_seconds / (len(rows_for_first_chunk(args)) * len(METRICS) * n_days_out)
-    print(f"reference per-participant scipy loop: {n_ref:,} windows ({len(ref_rows)} participants × {len(METRICS)} "
-          f"metrics × last {args.ref_days} days) in {ref_seconds:.1f} s = {per_ref * 1e6:.0f} µs/window")
-    print(f"production path on the same first {len(rows_for_first_chunk(args))} participants: {first_chunk_seconds:.1f} s "
-          f"= {per_ours * 1e6:.2f} µs/window (all {n_days_out} days, baselines + drift + proxies)")
-    print(f"speed-up per window: {per_ref / per_ours:.0f}×; a participant's full {n_days_out}-day backfill: "
-          f"reference {per_ref * len(METRICS) * n_days_out:.2f} s vs {per_ours * len(METRICS) * n_days_out * 1000:.2f} ms")
+    print(
+        f"reference per-participant scipy loop: {n_ref:,} windows ({len(ref_rows)} participants × {len(METRICS)} "
+        f"metrics × last {args.ref_days} days) in {ref_seconds:.1f} s = {per_ref * 1e6:.0f} µs/window"
+    )
+    print(
+        f"production path on the same first {len(rows_for_first_chunk(args))} participants: {first_chunk_seconds:.1f} s "
+        f"= {per_ours * 1e6:.2f} µs/window (all {n_days_out} days, baselines + drift + proxies)"
+    )
+    print(
+        f"speed-up per window: {per_ref / per_ours:.0f}×; a participant's full {n_days_out}-day backfill: "
+        f"reference {per_ref * len(METRICS) * n_days_out:.2f} s vs {per_ours * len(METRICS) * n_days_out * 1000:.2f} ms"
+    )
     print("largest absolute difference vs reference: " + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
 
 

@@ -47,8 +47,11 @@ def main() -> None:
         sys.exit(f"cannot start a deployment here: {reason}")
     root = Path(tempfile.mkdtemp(prefix="wellness_distributed_"))
     embedded = Paths(root / "embedded")
-    write_cohort(simulate(CohortSpec(participants=args.participants, days=args.days, seed=21)),
-                 embedded.landing, embedded.ground_truth)
+    write_cohort(
+        simulate(CohortSpec(participants=args.participants, days=args.days, seed=21)),
+        embedded.landing,
+        embedded.ground_truth,
+    )
     os.environ["WELLNESS_PSEUDONYM_KEY"] = KEY
     t0 = time.perf_counter()
     with DagsterInstance.ephemeral() as instance:
@@ -70,15 +73,18 @@ def main() -> None:
             assert cluster.launch_job("ingest_landing") == "SUCCESS", f"ingestion failed; logs in {cluster.logs}"
             ingest_s = time.perf_counter() - t0
             t0 = time.perf_counter()
-            out = cluster.command(str(BIN / "wellness"), "backfill", "--start", str(start),
-                                  "--end", str(end), "--wait", timeout=3600)
+            out = cluster.command(
+                str(BIN / "wellness"), "backfill", "--start", str(start), "--end", str(end), "--wait", timeout=3600
+            )
             backfill_id = out.stdout.split("submitted backfill ")[1].split(":")[0]
             with cluster.instance() as instance:
                 runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill_id}))
                 statuses = {wait_for_run(instance, r.run_id, 600) for r in runs}
             backfill_s = time.perf_counter() - t0
-            print(f"distributed {n} worker{'s' if n > 1 else ' '}: backfill {backfill_s:6.1f} s "
-                  f"({len(runs)} runs, {', '.join(sorted(statuses))}); ingestion run {ingest_s:.1f} s")
+            print(
+                f"distributed {n} worker{'s' if n > 1 else ' '}: backfill {backfill_s:6.1f} s "
+                f"({len(runs)} runs, {', '.join(sorted(statuses))}); ingestion run {ingest_s:.1f} s"
+            )
         finally:
             cluster.stop()
             cluster.drop_database()

@@ -21,8 +21,10 @@ def main() -> None:
     print("phi    tested  shift_p<.05  shift_p<.01  flagged  ks_p<.05  mw_p<.05  trend_p<.05")
     for phi in (0.0, 0.3, 0.5, 0.65, 0.8):
         r = null_rates(phi, seed=int(phi * 100) + 1, n_series=args.series, days=args.days)
-        print(f"{phi:<5} {r['n']:>7} {r['shift_p<0.05']:12.3f} {r['shift_p<0.01']:12.3f} {r['flagged']:8.3f} "
-              f"{r['ks_p<0.05']:9.3f} {r['mw_p<0.05']:9.3f} {r['trend_p<0.05']:12.3f}")
+        print(
+            f"{phi:<5} {r['n']:>7} {r['shift_p<0.05']:12.3f} {r['shift_p<0.01']:12.3f} {r['flagged']:8.3f} "
+            f"{r['ks_p<0.05']:9.3f} {r['mw_p<0.05']:9.3f} {r['trend_p<0.05']:12.3f}"
+        )
 
 
 if __name__ == "__main__":

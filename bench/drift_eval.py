@@ -22,7 +22,9 @@ def main() -> None:
     ap.add_argument("--participants", type=int, default=400)
     ap.add_argument("--days", type=int, default=240)
     ap.add_argument("--seed", type=int, default=17)
-    ap.add_argument("--grid", action="store_true", help="also print recall / false flags over effect gate × persistence")
+    ap.add_argument(
+        "--grid", action="store_true", help="also print recall / false flags over effect gate × persistence"
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     if args.grid:
@@ -33,16 +35,22 @@ def main() -> None:
                 win = Windows(**{**base.__dict__, "min_effect_robust_sd": effect, "min_flag_days": days})
                 r = evaluate(args.participants, args.days, args.seed, win)
                 m = r["by_metric"]
-                print(f"{effect:>20} {days:>14} {r['recall']:7.3f} {m['resting_hr_bpm']:5.2f} "
-                      f"{(m['hrv_rmssd_ms'] + m['hrv_sdnn_ms']) / 2:5.2f} {m['sleep_minutes']:6.2f} "
-                      f"{r['false_flag_rate']:10.3f}")
+                print(
+                    f"{effect:>20} {days:>14} {r['recall']:7.3f} {m['resting_hr_bpm']:5.2f} "
+                    f"{(m['hrv_rmssd_ms'] + m['hrv_sdnn_ms']) / 2:5.2f} {m['sleep_minutes']:6.2f} "
+                    f"{r['false_flag_rate']:10.3f}"
+                )
     r = evaluate(args.participants, args.days, args.seed)
-    print(f"cohort {args.participants} participants × {args.days} days (seed {args.seed}), {r['episodes']} injected "
-          f"daily-metric episodes")
+    print(
+        f"cohort {args.participants} participants × {args.days} days (seed {args.seed}), {r['episodes']} injected "
+        f"daily-metric episodes"
+    )
     for metric, value in r["by_metric"].items():
         print(f"recall {metric:<16} {value:.3f}")
     print(f"recall overall          {r['recall']:.3f}")
-    print(f"false flags             {r['false_flag_rate']:.3f} of {r['unaffected_months']} unaffected participant-months")
+    print(
+        f"false flags             {r['false_flag_rate']:.3f} of {r['unaffected_months']} unaffected participant-months"
+    )
     print(f"time                    {time.perf_counter() - t0:.1f} s")
 
 

@@ -75,12 +75,17 @@ def arrow_csv(path: Path) -> dict:
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        column_types={"Id": pa.string(), "Time": pa.timestamp("s"), "Value": pa.float64()},
-        timestamp_parsers=["%m/%d/%Y %I:%M:%S %p"]))
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={"Id": pa.string(), "Time": pa.timestamp("s"), "Value": pa.float64()},
+            timestamp_parsers=["%m/%d/%Y %I:%M:%S %p"],
+        ),
+    )
     table = table.append_column("day", pc.cast(table.column("Time"), pa.date32()))
-    daily = table.group_by(["Id", "day"]).aggregate([("Value", "count"), ("Value", "mean"), ("Value", "min"),
-                                                     ("Value", "max")])
+    daily = table.group_by(["Id", "day"]).aggregate(
+        [("Value", "count"), ("Value", "mean"), ("Value", "min"), ("Value", "max")]
+    )
     return {"records": int(pc.sum(daily.column("Value_count")).as_py()), "daily_rows": daily.num_rows}
 
 
@@ -103,12 +108,19 @@ def wellness_csv(path: Path) -> dict:
         records += chunk.n_records
         rejected += len(chunk.rejects)
     rows = daily.finish()
-    return {"records": records, "daily_rows": int((rows["metric"] == "heart_rate_mean_bpm").sum()),
-            "rejected": rejected}
+    return {
+        "records": records,
+        "daily_rows": int((rows["metric"] == "heart_rate_mean_bpm").sum()),
+        "rejected": rejected,
+    }
 
 
-KINDS = {"duckdb_csv": duckdb_csv, "duckdb_parquet": duckdb_parquet, "arrow_csv": arrow_csv,
-         "wellness_csv": wellness_csv}
+KINDS = {
+    "duckdb_csv": duckdb_csv,
+    "duckdb_parquet": duckdb_parquet,
+    "arrow_csv": arrow_csv,
+    "wellness_csv": wellness_csv,
+}
 
 
 def main() -> None:
@@ -128,16 +140,20 @@ def main() -> None:
     if not csv.exists() or not parquet.exists():
         print(f"generating {args.rows:,} rows at {csv} …", flush=True)
         generate(csv, parquet, args.rows, args.participants)
-    print(f"{os.cpu_count()} cores; {args.rows:,} heart-rate rows, {args.participants} participants; "
-          f"CSV {csv.stat().st_size / 1e6:.0f} MB, Parquet {parquet.stat().st_size / 1e6:.0f} MB")
+    print(
+        f"{os.cpu_count()} cores; {args.rows:,} heart-rate rows, {args.participants} participants; "
+        f"CSV {csv.stat().st_size / 1e6:.0f} MB, Parquet {parquet.stat().st_size / 1e6:.0f} MB"
+    )
     results = {}
     for kind in args.kinds.split(","):
         path = parquet if kind.endswith("parquet") else csv
         r = results[kind] = run_child(__file__, kind, path)
         mb = path.stat().st_size / 1e6
-        print(f"{kind:<15} {r['records'] / r['seconds'] / 1e6:6.2f} M rows/s  {mb / r['seconds']:7.1f} MB/s  "
-              f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} rows → "
-              f"{r['daily_rows']:,} person-days)")
+        print(
+            f"{kind:<15} {r['records'] / r['seconds'] / 1e6:6.2f} M rows/s  {mb / r['seconds']:7.1f} MB/s  "
+            f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} rows → "
+            f"{r['daily_rows']:,} person-days)"
+        )
     if "wellness_csv" in results and "duckdb_csv" in results:
         w, d = results["wellness_csv"], results["duckdb_csv"]
         print(f"wellness_csv / duckdb_csv time ratio: {w['seconds'] / d['seconds']:.1f}×")

@@ -17,10 +17,12 @@ from pathlib import Path
 from pipelines.ingestion import ingest_landing
 from warehouse.connection import connect
 
-GOOD = ("Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,VeryActiveDistance,"
-        "ModeratelyActiveDistance,LightActiveDistance,SedentaryActiveDistance,VeryActiveMinutes,"
-        "FairlyActiveMinutes,LightlyActiveMinutes,SedentaryMinutes,Calories\n"
-        "1503960366,4/12/2016,100,0,0,0,0,0,0,0,10,5,100,700,1800\n")
+GOOD = (
+    "Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,VeryActiveDistance,"
+    "ModeratelyActiveDistance,LightActiveDistance,SedentaryActiveDistance,VeryActiveMinutes,"
+    "FairlyActiveMinutes,LightlyActiveMinutes,SedentaryMinutes,Calories\n"
+    "1503960366,4/12/2016,100,0,0,0,0,0,0,0,10,5,100,700,1800\n"
+)
 
 
 def case(name: str, header: str) -> None:
@@ -33,11 +35,14 @@ def case(name: str, header: str) -> None:
         started = time.perf_counter()
         ingest_landing(conn, Path(tmp) / "landing", key=b"bench" * 8)
         seconds = time.perf_counter() - started
-        rows = dict(conn.execute("SELECT path, status || ': ' || coalesce(message, '') FROM ops.ingested_files")
-                    .fetchall())
+        rows = dict(
+            conn.execute("SELECT path, status || ': ' || coalesce(message, '') FROM ops.ingested_files").fetchall()
+        )
         conn.close()
-    print(f"{name}: {seconds:.2f} s; wide.csv {rows['cohort/wide.csv'][:140]}; good file "
-          f"{rows['cohort/dailyActivity_merged.csv'].split(':')[0]}")
+    print(
+        f"{name}: {seconds:.2f} s; wide.csv {rows['cohort/wide.csv'][:140]}; good file "
+        f"{rows['cohort/dailyActivity_merged.csv'].split(':')[0]}"
+    )
 
 
 def main() -> None:

@@ -35,10 +35,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-SOURCES = {"resting_hr_bpm": "fitbit_takeout_resting_hr", "hrv_rmssd_ms": "fitbit_takeout_hrv",
-           "sleep_minutes": "fitbit_takeout_sleep", "sleep_efficiency_pct": "fitbit_takeout_sleep",
-           "sleep_midpoint_min": "fitbit_takeout_sleep", "steps": "fitabase_daily_activity",
-           "active_minutes": "fitabase_daily_activity", "sedentary_minutes": "fitabase_daily_activity"}
+SOURCES = {
+    "resting_hr_bpm": "fitbit_takeout_resting_hr",
+    "hrv_rmssd_ms": "fitbit_takeout_hrv",
+    "sleep_minutes": "fitbit_takeout_sleep",
+    "sleep_efficiency_pct": "fitbit_takeout_sleep",
+    "sleep_midpoint_min": "fitbit_takeout_sleep",
+    "steps": "fitabase_daily_activity",
+    "active_minutes": "fitabase_daily_activity",
+    "sedentary_minutes": "fitabase_daily_activity",
+}
 
 
 def build_warehouse(home: Path, participants: int, days: int, chunk: int = 500) -> None:
@@ -71,34 +77,57 @@ def build_warehouse(home: Path, participants: int, days: int, chunk: int = 500) 
             daily["day"] = daily["day"].astype("datetime64[s]")
             daily["unit"] = daily["metric"].map(units)
             daily["source"] = daily["metric"].map(SOURCES)
-            obs = daily.assign(observed_at=pd.NaT, coverage=np.nan, source_file="bench/" + daily["source"],
-                               locator="day " + daily["day"].dt.strftime("%Y-%m-%d"))
+            obs = daily.assign(
+                observed_at=pd.NaT,
+                coverage=np.nan,
+                source_file="bench/" + daily["source"],
+                locator="day " + daily["day"].dt.strftime("%Y-%m-%d"),
+            )
             conn.register("obs", obs)
             conn.execute("INSERT INTO staging.observations BY NAME SELECT * FROM obs")
             conn.unregister("obs")
             conn.register("dm", daily.assign(n_obs=1, coverage=np.nan))
-            conn.execute("INSERT INTO analytics.daily_metrics BY NAME SELECT participant_id, day, metric, value, "
-                         "unit, source, n_obs, coverage FROM dm")
+            conn.execute(
+                "INSERT INTO analytics.daily_metrics BY NAME SELECT participant_id, day, metric, value, "
+                "unit, source, n_obs, coverage FROM dm"
+            )
             conn.unregister("dm")
             values = daily[["participant_id", "day", "metric", "value"]]
             base = compute_baselines(values, start, last, win)
             drift = compute_drift(values, start, last, win)
             suff = base.set_index(["participant_id", "day", "metric"])["sufficient"]
-            prox = compute_proxies(drift[["participant_id", "day", "metric", "robust_z"]].join(
-                suff.rename("baseline_sufficient"), on=["participant_id", "day", "metric"]), win.min_proxy_components)
+            prox = compute_proxies(
+                drift[["participant_id", "day", "metric", "robust_z"]].join(
+                    suff.rename("baseline_sufficient"), on=["participant_id", "day", "metric"]
+                ),
+                win.min_proxy_components,
+            )
             for table, frame in ((tables.BASELINES, base), (tables.DRIFT, drift), (tables.PROXIES, prox)):
                 with writes.transaction(conn), writes.registered(conn, "incoming", frame):
                     conn.execute(table.insert_frame_sql)
-            print(f"  set-up: {min(lo + chunk, participants):,}/{participants:,} participants "
-                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
-        conn.execute("INSERT INTO ops.series_spans SELECT participant_id, metric, min(day), max(day) "
-                     "FROM staging.observations GROUP BY ALL")  # what ingestion commits keep
+            print(
+                f"  set-up: {min(lo + chunk, participants):,}/{participants:,} participants "
+                f"({time.perf_counter() - t0:.0f} s)",
+                flush=True,
+            )
+        conn.execute(
+            "INSERT INTO ops.series_spans SELECT participant_id, metric, min(day), max(day) "
+            "FROM staging.observations GROUP BY ALL"
+        )  # what ingestion commits keep
         conn.execute("CHECKPOINT")
     finally:
         conn.close()
-    (home / "bench_setup.json").write_text(json.dumps({"participants": participants, "days": days,
-                                                       "first": str(first), "last": str(last),
-                                                       "metrics": list(METRICS)}))
+    (home / "bench_setup.json").write_text(
+        json.dumps(
+            {
+                "participants": participants,
+                "days": days,
+                "first": str(first),
+                "last": str(last),
+                "metrics": list(METRICS),
+            }
+        )
+    )
 
 
 def ensure_published(home: Path) -> None:
@@ -126,12 +155,27 @@ def nightly(home: Path, dagster_home: Path, first: str, start: dt.date, end: dt.
 
     from pipelines.partitions import range_tags
 
-    env = {**os.environ, "WELLNESS_HOME": str(home), "DAGSTER_HOME": str(dagster_home),
-           "WELLNESS_PARTITIONS_START": first}
-    cmd = [str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m", "pipelines.definitions",
-           "-j", "nightly_refresh", "--tags", json.dumps(range_tags(start, end))]
-    code = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]).returncode; "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r)")
+    env = {
+        **os.environ,
+        "WELLNESS_HOME": str(home),
+        "DAGSTER_HOME": str(dagster_home),
+        "WELLNESS_PARTITIONS_START": first,
+    }
+    cmd = [
+        str(Path(sys.executable).parent / "dagster"),
+        "job",
+        "execute",
+        "-m",
+        "pipelines.definitions",
+        "-j",
+        "nightly_refresh",
+        "--tags",
+        json.dumps(range_tags(start, end)),
+    ]
+    code = (
+        "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]).returncode; "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r)"
+    )
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code, *cmd], env=env, cwd=REPO, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
@@ -152,7 +196,9 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=730)
     ap.add_argument("--home", type=Path, default=Path("/tmp/wellness_nightly"))
     ap.add_argument("--lookback", type=int, default=3)
-    ap.add_argument("--repeat", type=int, default=3, help="measured runs (re-runs of the same night); the median is reported")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="measured runs (re-runs of the same night); the median is reported"
+    )
     args = ap.parse_args()
     home = args.home / f"{args.participants}x{args.days}"
     setup = home / "bench_setup.json"
@@ -168,14 +214,16 @@ def main() -> None:
     ensure_published(home)
     dagster_home = home / "dagster_home"
     dagster_home.mkdir(exist_ok=True)
-    from pipelines.settings import dagster_yaml
     from pipelines.schedules import nightly_range
+    from pipelines.settings import dagster_yaml
 
     (dagster_home / "dagster.yaml").write_text(dagster_yaml(dagster_home))
     first = json.loads(setup.read_text())["first"]
     warehouse_mb = (home / "warehouse.duckdb").stat().st_size / 1e6
-    print(f"{os.cpu_count()} cores; {args.participants:,} participants × {args.days} days × 8 metrics; "
-          f"warehouse {warehouse_mb:,.0f} MB")
+    print(
+        f"{os.cpu_count()} cores; {args.participants:,} participants × {args.days} days × 8 metrics; "
+        f"warehouse {warehouse_mb:,.0f} MB"
+    )
     # the night before: brings the summaries kept up to date from rewritten days (coverage months, episodes)
     # to the state every later night starts from
     start, end = nightly_range(dt.date.today() - dt.timedelta(days=1), args.lookback)
@@ -189,11 +237,14 @@ def main() -> None:
         runs.append((seconds, peak, steps))
         print(f"  measured run {i + 1}: {seconds:.1f} s (1-min load average before it {load:.2f})", flush=True)
     seconds, peak, steps = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
-    print(f"nightly run (dagster job execute nightly_refresh, {start} … {end}): {seconds:.1f} s wall including "
-          f"Dagster start-up (median of {len(runs)}), peak RSS {peak:,.0f} MB, run SUCCESS")
+    print(
+        f"nightly run (dagster job execute nightly_refresh, {start} … {end}): {seconds:.1f} s wall including "
+        f"Dagster start-up (median of {len(runs)}), peak RSS {peak:,.0f} MB, run SUCCESS"
+    )
     for s in sorted(steps, key=lambda s: s.start_time or 0):
         if s.start_time and s.end_time:
             print(f"  step {s.step_key:<24} {s.end_time - s.start_time:6.1f} s")
+
 
 if __name__ == "__main__":
     main()

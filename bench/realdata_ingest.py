@@ -47,12 +47,15 @@ def main() -> None:
     adds_up = (files["rows_read"] == files[COUNTS[1:]].sum(axis=1)).all()
     pd.set_option("display.width", 220)
     pd.set_option("display.max_columns", 20)
-    print(f"{len(files)} files in {seconds:.1f} s; read = accepted + quarantined + empty + ignored for every file: "
-          f"{adds_up}\n")
+    print(
+        f"{len(files)} files in {seconds:.1f} s; read = accepted + quarantined + empty + ignored for every file: "
+        f"{adds_up}\n"
+    )
     print(table.to_string())
     print("\nquarantine reasons (kind, count) per folder:")
-    kinds = reasons.assign(kind=reasons["reason"].str.replace(r"(line|\$\S*|Record) ?\d+.*$|'.*$|=.*$", "", regex=True)
-                           .str.strip())
+    kinds = reasons.assign(
+        kind=reasons["reason"].str.replace(r"(line|\$\S*|Record) ?\d+.*$|'.*$|=.*$", "", regex=True).str.strip()
+    )
     print(kinds.groupby(["folder", "kind"]).size().sort_values(ascending=False).head(25).to_string())
     failed = files[files["status"] == "failed"]
     print(f"\nfailed files: {len(failed)}")

@@ -20,11 +20,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from warehouse import reads  # noqa: E402
-from warehouse.connection import connect  # noqa: E402
+from warehouse import reads
+from warehouse.connection import connect
 
-METRICS = ["resting_hr_bpm", "hrv_rmssd_ms", "sleep_minutes", "sleep_efficiency_pct", "sleep_midpoint_min",
-           "steps", "active_minutes", "sedentary_minutes"]
+METRICS = [
+    "resting_hr_bpm",
+    "hrv_rmssd_ms",
+    "sleep_minutes",
+    "sleep_efficiency_pct",
+    "sleep_midpoint_min",
+    "steps",
+    "active_minutes",
+    "sedentary_minutes",
+]
 
 
 def main() -> None:
@@ -38,9 +46,12 @@ def main() -> None:
             "INSERT INTO staging.observations (participant_id, day, metric, value, source, source_file, locator) "
             "SELECT printf('P%05d', p), DATE '2024-01-01' + d::INTEGER, m, 1.0, 'bench', 'bench', 'x' "
             "FROM range(?) t(p), range(?) u(d), unnest(?::VARCHAR[]) v(m)",
-            [args.participants, args.days, METRICS])
-        conn.execute("INSERT INTO ops.series_spans SELECT participant_id, metric, min(day), max(day) "
-                     "FROM staging.observations GROUP BY ALL")  # what ingestion commits keep
+            [args.participants, args.days, METRICS],
+        )
+        conn.execute(
+            "INSERT INTO ops.series_spans SELECT participant_id, metric, min(day), max(day) "
+            "FROM staging.observations GROUP BY ALL"
+        )  # what ingestion commits keep
         conn.execute("CHECKPOINT")
         n = conn.execute("SELECT count(*) FROM staging.observations").fetchone()[0]
         half = f"P{args.participants // 2:05d}"
@@ -50,8 +61,10 @@ def main() -> None:
                 t0 = time.perf_counter()
                 spans = reads.series_spans(conn, chunk)
                 times.append(time.perf_counter() - t0)
-            print(f"series_spans with {n:,} observations in staging, {label}: {1000 * sorted(times)[1]:.1f} ms "
-                  f"(median of 3), {len(spans):,} spans")
+            print(
+                f"series_spans with {n:,} observations in staging, {label}: {1000 * sorted(times)[1]:.1f} ms "
+                f"(median of 3), {len(spans):,} spans"
+            )
         t0 = time.perf_counter()
         conn.execute("SELECT participant_id, metric, min(day), max(day) FROM staging.observations GROUP BY ALL").df()
         print(f"the same spans computed from staging instead: {time.perf_counter() - t0:.2f} s")

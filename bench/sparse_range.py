@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-from pipelines.settings import dagster_yaml  # noqa: E402
+from pipelines.settings import dagster_yaml
 
 
 def write_landing(landing: Path, first: dt.date, last: dt.date) -> None:
@@ -43,8 +43,13 @@ def write_landing(landing: Path, first: dt.date, last: dt.date) -> None:
 
 def wellness(env: dict, *args: str) -> float:
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "wellness"), "run", *args], env=env, check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "wellness"), "run", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return time.perf_counter() - started
 
 
@@ -87,10 +92,12 @@ def run_breakdown(dagster_home: Path) -> dict:
 def describe(b: dict) -> str:
     steps = ", ".join(f"{k} {v:.1f}" for k, v in sorted(b.get("steps", {}).items(), key=lambda kv: -kv[1]))
     per = 1000 * b.get("after compute", 0) / max(b.get("asset·partitions", 0), 1)
-    return (f"ingestion run {b.get('ingest_landing run', 0):.1f} s, daily run {b.get('daily_analytics run', 0):.1f} s "
-            f"(run creation with planned events {b.get('planned events (run start to first step)', 0):.1f} s; steps "
-            f"{steps}); Dagster after compute {b.get('after compute', 0):.1f} s for {b.get('asset·partitions', 0):,} "
-            f"asset·partitions = {per:.2f} ms per asset·partition")
+    return (
+        f"ingestion run {b.get('ingest_landing run', 0):.1f} s, daily run {b.get('daily_analytics run', 0):.1f} s "
+        f"(run creation with planned events {b.get('planned events (run start to first step)', 0):.1f} s; steps "
+        f"{steps}); Dagster after compute {b.get('after compute', 0):.1f} s for {b.get('asset·partitions', 0):,} "
+        f"asset·partitions = {per:.2f} ms per asset·partition"
+    )
 
 
 def main() -> None:
@@ -109,15 +116,21 @@ def main() -> None:
         n_days = (args.last - args.first).days + 1
 
         seconds = wellness(env)
-        print(f"wellness run, default range ({n_days:,} days of data, 1 participant): {seconds:.1f} s; "
-              f"{describe(run_breakdown(dagster_home))}")
+        print(
+            f"wellness run, default range ({n_days:,} days of data, 1 participant): {seconds:.1f} s; "
+            f"{describe(run_breakdown(dagster_home))}"
+        )
         seconds = wellness(env)
         print(f"wellness run again, nothing changed: {seconds:.1f} s")
         yesterday = dt.date.today() - dt.timedelta(days=1)
         seconds = wellness(env, "--start", args.first.isoformat(), "--end", yesterday.isoformat())
         print(f"wellness run --start {args.first} --end {yesterday} (past the data's end): {seconds:.1f} s")
-        refused = subprocess.run([str(Path(sys.executable).parent / "wellness"), "run", "--start", "2010-01-01"],
-                                 env=env, capture_output=True, text=True)
+        refused = subprocess.run(
+            [str(Path(sys.executable).parent / "wellness"), "run", "--start", "2010-01-01"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         print(f"wellness run --start 2010-01-01: exit {refused.returncode}, {refused.stderr.strip()}")
 
 

@@ -39,8 +39,9 @@ QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes { name
 
 def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
@@ -67,8 +68,11 @@ DAILY_ASSETS = ["daily_metrics", "questionnaire_scores", "questionnaire_change",
 
 def ui_backfill(port: int, days: list[str], timeout_s: float) -> tuple[dict, float]:
     """Launch what Assets → select → Materialize → date range launches, wait for it to finish."""
-    params = {"assetSelection": [{"path": [a]} for a in DAILY_ASSETS], "partitionNames": days,
-              "title": "ui smoke backfill"}
+    params = {
+        "assetSelection": [{"path": [a]} for a in DAILY_ASSETS],
+        "partitionNames": days,
+        "title": "ui smoke backfill",
+    }
     start = time.monotonic()
     launched = graphql(port, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
     if launched["__typename"] != "LaunchBackfillSuccess":
@@ -76,7 +80,8 @@ def ui_backfill(port: int, days: list[str], timeout_s: float) -> tuple[dict, flo
     while time.monotonic() - start < timeout_s:
         state = graphql(port, BACKFILL_STATUS, {"id": launched["backfillId"]})["data"]["partitionBackfillOrError"]
         if state["status"] not in ("REQUESTED",) and all(
-                r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in state["runs"]):
+            r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in state["runs"]
+        ):
             return state, time.monotonic() - start
         time.sleep(2)
     raise TimeoutError(f"backfill {launched['backfillId']} not finished within {timeout_s:.0f} s")
@@ -107,16 +112,25 @@ def main() -> int:
         dagster_home = Path(tmp) / "dagster_home"
         dagster_home.mkdir()
         shutil.copy(ROOT / "dagster_home" / "dagster.yaml", dagster_home / "dagster.yaml")
-        env = {**os.environ, "WELLNESS_HOME": str(Path(tmp) / "home"), "DAGSTER_HOME": str(dagster_home),
-               "DEV_PORT": str(args.port)}
+        env = {
+            **os.environ,
+            "WELLNESS_HOME": str(Path(tmp) / "home"),
+            "DAGSTER_HOME": str(dagster_home),
+            "DEV_PORT": str(args.port),
+        }
         if not args.no_backfill:
             wellness = str(ROOT / ".venv" / "bin" / "wellness")
-            subprocess.run([wellness, "generate", "--participants", "8", "--days", "60", "--seed", "5", "--start",
-                            "2025-01-06"], env=env, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [wellness, "generate", "--participants", "8", "--days", "60", "--seed", "5", "--start", "2025-01-06"],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             subprocess.run([wellness, "run"], env=env, check=True, stdout=subprocess.DEVNULL)
-        log = open(Path(tmp) / "dev.log", "w")
-        proc = subprocess.Popen(["make", "dev"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        log = open(Path(tmp) / "dev.log", "w")  # noqa: SIM115 (the server's log, closed after it stops)
+        proc = subprocess.Popen(
+            ["make", "dev"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             seconds = wait_for_server(args.port, args.timeout, proc)
             print(f"make dev           serving on http://127.0.0.1:{args.port} after {seconds:.1f} s")
@@ -139,8 +153,10 @@ def main() -> int:
     for repo in data:
         for s in repo["schedules"]:
             found["schedules"].add(s["name"])
-            print(f"schedule           {s['name']}  {s['cronSchedule']} {s['executionTimezone']}  "
-                  f"{s['scheduleState']['status']}")
+            print(
+                f"schedule           {s['name']}  {s['cronSchedule']} {s['executionTimezone']}  "
+                f"{s['scheduleState']['status']}"
+            )
         for s in repo["sensors"]:
             found["sensors"].add(s["name"])
             print(f"sensor             {s['name']}  {s['sensorState']['status']}")
@@ -150,14 +166,18 @@ def main() -> int:
     problems = [f"missing {missing}"] if missing else []
     if not args.no_backfill:
         runs = backfill["runs"]
-        print(f"ui backfill        {len(days)} days x {len(DAILY_ASSETS)} assets: "
-              f"{len(runs)} run(s) {', '.join(r['status'] for r in runs)}; backfill {backfill['status']} "
-              f"in {backfill_s:.1f} s")
+        print(
+            f"ui backfill        {len(days)} days x {len(DAILY_ASSETS)} assets: "
+            f"{len(runs)} run(s) {', '.join(r['status'] for r in runs)}; backfill {backfill['status']} "
+            f"in {backfill_s:.1f} s"
+        )
         for r in runs:
             tags = {t["key"]: t["value"] for t in r["tags"]}
-            print(f"  run {r['runId'][:8]}  {r['status']}  "
-                  f"{tags.get('dagster/asset_partition_range_start')}…{tags.get('dagster/asset_partition_range_end')}  "
-                  f"{', '.join(sorted('/'.join(a['path']) for a in r['assetSelection']))}")
+            print(
+                f"  run {r['runId'][:8]}  {r['status']}  "
+                f"{tags.get('dagster/asset_partition_range_start')}…{tags.get('dagster/asset_partition_range_end')}  "
+                f"{', '.join(sorted('/'.join(a['path']) for a in r['assetSelection']))}"
+            )
         # The per-day assets run over the range in one run; baselines, drift and proxies (whose windows read
         # the previous days, a TimeWindowPartitionMapping) over the range plus the following days in a second.
         if len(runs) > 2 or any(r["status"] != "SUCCESS" for r in runs) or backfill["status"] != "COMPLETED_SUCCESS":

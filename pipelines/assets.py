@@ -4,17 +4,25 @@ responses → scores. Daily assets are partitioned by day and run a whole partit
 
 No `from __future__ import annotations` here: Dagster inspects the `context` annotation at runtime."""
 
-
 import datetime as dt
 import re
 import warnings
 
 import numpy as np
 import pandas as pd
-
 from dagster import (
-    AssetDep, AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, BetaWarning, Config,
-    MaterializeResult, MetadataValue, TimeWindowPartitionMapping, asset, multi_asset,
+    AssetDep,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    BackfillPolicy,
+    BetaWarning,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    TimeWindowPartitionMapping,
+    asset,
+    multi_asset,
 )
 
 from pipelines import checks, progress, settings
@@ -27,8 +35,8 @@ from transforms import vocabulary
 from transforms.baselines import compute_baselines
 from transforms.daily_metrics import aggregate_daily
 from transforms.drift import compute_drift
-from transforms.participant_report import render_html as render_participant_html
 from transforms.episodes import find_episodes
+from transforms.participant_report import render_html as render_participant_html
 from transforms.proxies import compute_proxies, sleep_regularity
 from transforms.questionnaire_change import questionnaire_change as transforms_questionnaire_change
 from transforms.scoring import score_administrations
@@ -42,8 +50,9 @@ warnings.filterwarnings("ignore", category=BetaWarning)  # backfill_policy is be
 WINDOWS = vocabulary.windows()
 REGULARITY_WINDOW_DAYS = 14
 REGULARITY_MIN_NIGHTS = 10
-LOOKBACK = TimeWindowPartitionMapping(start_offset=-(WINDOWS.drift_history_days - 1),
-                                      allow_nonexistent_upstream_partitions=True)
+LOOKBACK = TimeWindowPartitionMapping(
+    start_offset=-(WINDOWS.drift_history_days - 1), allow_nonexistent_upstream_partitions=True
+)
 # Every asset that writes the one DuckDB file is in this pool (visible in the UI; a limit can be set there).
 # The guarantee of one writer at a time is warehouse.lock, which the kernel releases if a run is killed.
 POOL = "warehouse"
@@ -58,8 +67,12 @@ def backfill_policy(profile: Profile) -> BackfillPolicy:
     return BackfillPolicy.single_run()
 
 
-DAILY = dict(partitions_def=daily_partitions, backfill_policy=backfill_policy(Profile.from_env()),
-             group_name="analytics", pool=POOL)
+DAILY = dict(
+    partitions_def=daily_partitions,
+    backfill_policy=backfill_policy(Profile.from_env()),
+    group_name="analytics",
+    pool=POOL,
+)
 
 
 class IngestConfig(Config):
@@ -68,23 +81,29 @@ class IngestConfig(Config):
 
 @multi_asset(
     specs=[
-        AssetSpec("observations", group_name="ingestion",
-                  description="Canonical observations parsed from every landing file (staging.observations)."),
-        AssetSpec("questionnaire_responses", group_name="ingestion",
-                  description="Answered questionnaire items (staging.questionnaire_responses)."),
+        AssetSpec(
+            "observations",
+            group_name="ingestion",
+            description="Canonical observations parsed from every landing file (staging.observations).",
+        ),
+        AssetSpec(
+            "questionnaire_responses",
+            group_name="ingestion",
+            description="Answered questionnaire items (staging.questionnaire_responses).",
+        ),
     ],
     check_specs=checks.check_specs("observations") + checks.check_specs("ingested_files", asset="observations"),
     can_subset=False,
     pool=POOL,
 )
-def landing_files(context: AssetExecutionContext, config: IngestConfig, duckdb: WarehouseResource,
-                  wellness_home: WellnessHome):
+def landing_files(
+    context: AssetExecutionContext, config: IngestConfig, duckdb: WarehouseResource, wellness_home: WellnessHome
+):
     """Parse new or changed files in ``$WELLNESS_HOME/landing``; quarantine what cannot be accepted; check
     the observations of the days that changed."""
     paths = wellness_home.paths
     with duckdb.get_connection() as conn:
-        report = ingest_landing(conn, paths.landing, paths.pseudonym_key(), log=context.log,
-                                force=config.reingest)
+        report = ingest_landing(conn, paths.landing, paths.pseudonym_key(), log=context.log, force=config.reingest)
         writes.record_data_span(conn, paths.data_span)
         first, last = report.first_changed_day, report.last_changed_day
         if first is None:
@@ -92,8 +111,11 @@ def landing_files(context: AssetExecutionContext, config: IngestConfig, duckdb: 
         check_results = checks.evaluate(context, conn, "observations", first, last)
         check_results += checks.evaluate_landing_files(context, conn)
     if report.failed_files:
-        context.log.warning("%d landing file(s) failed and will be retried on the next run: %s",
-                            len(report.failed_files), ", ".join(report.failed_files[:20]))
+        context.log.warning(
+            "%d landing file(s) failed and will be retried on the next run: %s",
+            len(report.failed_files),
+            ", ".join(report.failed_files[:20]),
+        )
     meta = report.as_metadata()
     yield MaterializeResult(asset_key="observations", metadata=meta, check_results=check_results)
     yield MaterializeResult(asset_key="questionnaire_responses", metadata=meta)
@@ -116,7 +138,9 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
     start, end = partition_days(context)
     skip_from, missing_from = UPSTREAM[table]
     with duckdb.get_connection() as conn:
-        skipped = {d: f"upstream {', '.join(skip_from)} blocked" for d in reads.blocked_days(conn, skip_from, start, end)}
+        skipped = {
+            d: f"upstream {', '.join(skip_from)} blocked" for d in reads.blocked_days(conn, skip_from, start, end)
+        }
         first = start - dt.timedelta(days=WINDOWS.drift_history_days - 1)
         missing = reads.blocked_days(conn, missing_from, first, end)
         built = build(conn, start, end, missing)
@@ -136,15 +160,21 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
         check_results = checks.evaluate(context, conn, table, start, end, skipped=skipped, frame=written)
         blocked = reads.blocked_days(conn, [table], start, end)
     progress.report(f"{table:<20} {start} … {end}: {n:,} rows, {len(blocked)} blocked days")
-    metadata = {"rows": n, "first_day": str(start), "last_day": str(end), "blocked_partitions": len(blocked),
-                "blocked_days": ", ".join(str(d) for d in sorted(blocked)[:50])}
+    metadata = {
+        "rows": n,
+        "first_day": str(start),
+        "last_day": str(end),
+        "blocked_partitions": len(blocked),
+        "blocked_days": ", ".join(str(d) for d in sorted(blocked)[:50]),
+    }
     if table == "drift":
         metadata["flagged_rows"] = flagged[0]
     return MaterializeResult(metadata=metadata, check_results=check_results)
 
 
-def participant_chunks(conn, start: dt.date, end: dt.date, scale: int = 1,
-                       among_episode_candidates: bool = False) -> list[tuple[str, str]]:
+def participant_chunks(
+    conn, start: dt.date, end: dt.date, scale: int = 1, among_episode_candidates: bool = False
+) -> list[tuple[str, str]]:
     """Participant id ranges to compute a windowed asset in, so memory stays bounded however many
     participants and days a run covers: about ``$WELLNESS_CHUNK_PARTICIPANT_DAYS`` (default 400,000)
     participant·days of window per chunk (a nightly run of 10,000 people: 2 chunks; a 2-year backfill: ~500
@@ -158,10 +188,12 @@ def participant_chunks(conn, start: dt.date, end: dt.date, scale: int = 1,
 def _by_participant_chunk(compute):
     """A build function computing ``compute(values, start, end, windows, spans)`` one participant chunk at a
     time (``spans``: each participant·metric's data span, METHODS.md "Which rows exist")."""
+
     def build(conn, start, end, missing):
         for chunk in participant_chunks(conn, start, end):
             values = _window_values(conn, start, end, missing, chunk)
             yield compute(values, start, end, WINDOWS, reads.series_spans(conn, chunk))
+
     return build
 
 
@@ -182,17 +214,26 @@ def _daily_values(conn, start: dt.date, end: dt.date, _missing) -> pd.DataFrame:
     may run at once (distributed backfills), and the result must not depend on their order."""
     daily = aggregate_daily(reads.observations_for_days(conn, start, end))
     window = REGULARITY_WINDOW_DAYS
-    earlier = aggregate_daily(reads.observations_of_metric(conn, "sleep_midpoint_min",
-                                                           start - dt.timedelta(days=window - 1),
-                                                           start - dt.timedelta(days=1)))
+    earlier = aggregate_daily(
+        reads.observations_of_metric(
+            conn, "sleep_midpoint_min", start - dt.timedelta(days=window - 1), start - dt.timedelta(days=1)
+        )
+    )
     earlier = earlier[["participant_id", "day", "value"]]
     current = daily.loc[daily["metric"] == "sleep_midpoint_min", ["participant_id", "day", "value"]]
-    regularity = sleep_regularity(pd.concat([earlier, current], ignore_index=True), start, end, window,
-                                  REGULARITY_MIN_NIGHTS, reads.series_spans(conn))
+    regularity = sleep_regularity(
+        pd.concat([earlier, current], ignore_index=True),
+        start,
+        end,
+        window,
+        REGULARITY_MIN_NIGHTS,
+        reads.series_spans(conn),
+    )
     if regularity.empty:
         return daily
-    derived = regularity.assign(metric="sleep_regularity_sd_min", unit="min", source="derived", n_obs=1,
-                                coverage=np.nan)
+    derived = regularity.assign(
+        metric="sleep_regularity_sd_min", unit="min", source="derived", n_obs=1, coverage=np.nan
+    )
     derived["day"] = pd.to_datetime(derived["day"]).astype("datetime64[s]")
     return pd.concat([daily, derived[daily.columns]], ignore_index=True)
 
@@ -206,8 +247,12 @@ def daily_metrics(context: AssetExecutionContext, duckdb: WarehouseResource) -> 
 @asset(deps=["questionnaire_responses"], check_specs=checks.check_specs("questionnaire_scores"), **DAILY)
 def questionnaire_scores(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """PHQ-9, GAD-7, PSS-10, WHO-5, PSQI scores per administration (analytics.questionnaire_scores)."""
-    return _rebuild(context, duckdb, "questionnaire_scores",
-                    lambda conn, start, end, _: score_administrations(reads.responses_for_days(conn, start, end)))
+    return _rebuild(
+        context,
+        duckdb,
+        "questionnaire_scores",
+        lambda conn, start, end, _: score_administrations(reads.responses_for_days(conn, start, end)),
+    )
 
 
 @asset(deps=["questionnaire_scores"], check_specs=checks.check_specs("questionnaire_change"), **DAILY)
@@ -215,37 +260,43 @@ def questionnaire_change(context: AssetExecutionContext, duckdb: WarehouseResour
     """Change against the participant's own earlier scores: reliable change, band crossings
     (analytics.questionnaire_change). The earlier scores are scored again from the answers (cheap), so the
     result never depends on whether another day range's run has finished."""
+
     def build(conn, start, end, _):
         scores = score_administrations(reads.responses_until(conn, start, end))  # all their earlier ones too
         change = transforms_questionnaire_change(scores)
         return change[pd.to_datetime(change["day"]).dt.date.between(start, end)]
+
     return _rebuild(context, duckdb, "questionnaire_change", build)
 
 
-@asset(deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK)],
-       check_specs=checks.check_specs("baselines"), **DAILY)
+@asset(
+    deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK)], check_specs=checks.check_specs("baselines"), **DAILY
+)
 def baselines(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Trailing personal baselines per participant·metric·day (analytics.baselines)."""
-    return _rebuild(context, duckdb, "baselines",
-                    _by_participant_chunk(compute_baselines))
+    return _rebuild(context, duckdb, "baselines", _by_participant_chunk(compute_baselines))
 
 
-@asset(deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK), AssetDep("baselines")],
-       check_specs=checks.check_specs("drift"), **DAILY)
+@asset(
+    deps=[AssetDep("daily_metrics", partition_mapping=LOOKBACK), AssetDep("baselines")],
+    check_specs=checks.check_specs("drift"),
+    **DAILY,
+)
 def drift(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Recent-window drift against the personal baseline (analytics.drift). Baseline statistics come from the
     same kernel as analytics.baselines (recomputed, identical); the dependency gates blocked days."""
-    return _rebuild(context, duckdb, "drift",
-                    _by_participant_chunk(compute_drift))
+    return _rebuild(context, duckdb, "drift", _by_participant_chunk(compute_drift))
 
 
 @asset(deps=["drift"], check_specs=checks.check_specs("proxies"), **DAILY)
 def proxies(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Domain proxy scores per participant·day (analytics.proxies): weighted signed robust z of the domain's
     metrics (proxy_domains.csv). Behavioural and physiological proxies, not neurochemical measurements."""
+
     def build(conn, start, end, _):
         for chunk in participant_chunks(conn, start, end):
             yield compute_proxies(reads.drift_for_proxies(conn, start, end, chunk), WINDOWS.min_proxy_components)
+
     return _rebuild(context, duckdb, "proxies", build)
 
 
@@ -257,22 +308,34 @@ def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mater
         scope = reads.select_episode_candidates(conn)
         first, last = reads.data_day_range(conn)
         # episodes read only flagged series from their first flag: 4× the people per chunk of a windowed asset
-        chunks = participant_chunks(conn, first, last, scale=4, among_episode_candidates=True) if first \
+        chunks = (
+            participant_chunks(conn, first, last, scale=4, among_episode_candidates=True)
+            if first
             else [reads.ALL_PARTICIPANTS]
+        )
         parts = [find_episodes(*reads.episode_inputs(conn, chunk)) for chunk in chunks]  # chunks bound memory
         found = [p for p in parts if len(p)]
         frame = pd.concat(found, ignore_index=True) if found else parts[0]
         writes.replace_episodes(conn, frame)
         total, recovered, median_recovery = reads.episode_totals(conn)
-    progress.report(f"{'episodes':<20} {total} episodes, {recovered} recovered ({len(frame)} in "
-                    f"{'every series' if scope == 'all' else 'the series the run changed'})")
-    return MaterializeResult(metadata={"episodes": total, "recovered": recovered, "recomputed": len(frame),
-                                       "median_recovery_days": median_recovery})
+    progress.report(
+        f"{'episodes':<20} {total} episodes, {recovered} recovered ({len(frame)} in "
+        f"{'every series' if scope == 'all' else 'the series the run changed'})"
+    )
+    return MaterializeResult(
+        metadata={
+            "episodes": total,
+            "recovered": recovered,
+            "recomputed": len(frame),
+            "median_recovery_days": median_recovery,
+        }
+    )
 
 
 @asset(deps=["drift", "questionnaire_scores", "observations", "episodes"], group_name="quality", pool=POOL)
-def quality_report(context: AssetExecutionContext, duckdb: WarehouseResource,
-                   wellness_home: WellnessHome) -> MaterializeResult:
+def quality_report(
+    context: AssetExecutionContext, duckdb: WarehouseResource, wellness_home: WellnessHome
+) -> MaterializeResult:
     """Static HTML data-quality report in ``$WELLNESS_HOME/reports/quality_report.html`` (and the per-participant
     coverage summary quality.participant_coverage)."""
     with duckdb.get_connection() as conn:
@@ -280,19 +343,37 @@ def quality_report(context: AssetExecutionContext, duckdb: WarehouseResource,
     path = wellness_home.paths.reports / "quality_report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_html(data, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")
+    tmp.write_text(render_html(data, dt.datetime.now(dt.UTC)), encoding="utf-8")
     tmp.replace(path)
     progress.report(f"{'quality report':<20} {path}")
     failing = int((~data["checks"]["passed"].astype(bool)).sum()) if len(data["checks"]) else 0
-    return MaterializeResult(metadata={"path": MetadataValue.path(str(path)), "failing_checks": failing,
-                                       "blocked_partitions": len(data["blocked"]),
-                                       "participants": int(data["participants"]["participant_id"].nunique())})
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(path)),
+            "failing_checks": failing,
+            "blocked_partitions": len(data["blocked"]),
+            "participants": int(data["participants"]["participant_id"].nunique()),
+        }
+    )
 
 
-@asset(deps=["daily_metrics", "questionnaire_scores", "questionnaire_change", "baselines", "drift", "proxies",
-             "episodes", "quality_report"], group_name="publish", pool=POOL)
-def analytics_duckdb(context: AssetExecutionContext, duckdb: WarehouseResource,
-                     wellness_home: WellnessHome) -> MaterializeResult:
+@asset(
+    deps=[
+        "daily_metrics",
+        "questionnaire_scores",
+        "questionnaire_change",
+        "baselines",
+        "drift",
+        "proxies",
+        "episodes",
+        "quality_report",
+    ],
+    group_name="publish",
+    pool=POOL,
+)
+def analytics_duckdb(
+    context: AssetExecutionContext, duckdb: WarehouseResource, wellness_home: WellnessHome
+) -> MaterializeResult:
     """``$WELLNESS_HOME/analytics.duckdb``, the analysts' read-only copy: the analytics and quality tables and
     the views latest_drift and participant_summary: a spare generation patched aside, then linked to
     atomically (warehouse/publish.py)."""
@@ -301,11 +382,16 @@ def analytics_duckdb(context: AssetExecutionContext, duckdb: WarehouseResource,
         counts = publish(conn, target)
         tags = context.run.tags
         if RANGE_START_TAG in tags and RANGE_END_TAG in tags:  # every daily asset of the run's range is done
-            writes.forget_recomputed_days(conn, dt.date.fromisoformat(tags[RANGE_START_TAG]),
-                                          dt.date.fromisoformat(tags[RANGE_END_TAG]), WINDOWS.drift_history_days - 1)
+            writes.forget_recomputed_days(
+                conn,
+                dt.date.fromisoformat(tags[RANGE_START_TAG]),
+                dt.date.fromisoformat(tags[RANGE_END_TAG]),
+                WINDOWS.drift_history_days - 1,
+            )
     progress.report(f"{'published':<20} {target} ({len(counts)} tables)")
-    return MaterializeResult(metadata={"path": MetadataValue.path(str(target)),
-                                       **{name.replace(".", "__"): n for name, n in counts.items()}})
+    return MaterializeResult(
+        metadata={"path": MetadataValue.path(str(target)), **{name.replace(".", "__"): n for name, n in counts.items()}}
+    )
 
 
 class ParticipantReportsConfig(Config):
@@ -314,8 +400,9 @@ class ParticipantReportsConfig(Config):
 
 
 @asset(deps=["analytics_duckdb"], group_name="publish")
-def participant_reports(context: AssetExecutionContext, config: ParticipantReportsConfig,
-                        wellness_home: WellnessHome) -> MaterializeResult:
+def participant_reports(
+    context: AssetExecutionContext, config: ParticipantReportsConfig, wellness_home: WellnessHome
+) -> MaterializeResult:
     """One HTML trajectory report per configured participant in ``$WELLNESS_HOME/reports/participants/``
     (the chart of ``wellness report``), read from the published analytics.duckdb."""
     out_dir = wellness_home.paths.reports / "participants"
@@ -337,8 +424,9 @@ def participant_reports(context: AssetExecutionContext, config: ParticipantRepor
             conn.close()
     if missing:
         context.log.warning(f"{len(missing)} configured participant(s) have no data in analytics.duckdb")
-    return MaterializeResult(metadata={"reports": len(written), "missing": len(missing),
-                                       "folder": MetadataValue.path(str(out_dir))})
+    return MaterializeResult(
+        metadata={"reports": len(written), "missing": len(missing), "folder": MetadataValue.path(str(out_dir))}
+    )
 
 
 INGESTION_ASSETS = [landing_files]

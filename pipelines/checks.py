@@ -27,15 +27,20 @@ from warehouse import reads, tables, writes
 def check_specs(table: str, asset: str | None = None) -> list[AssetCheckSpec]:
     """One spec per check of the table's suite, on ``asset`` (default: the asset named like the table; gating by
     ``quality_gate``, see the module docstring)."""
-    return [AssetCheckSpec(name=c.name, asset=AssetKey(asset or table),
-                           description=f"[{c.severity}] {c.description}", blocking=False) for c in suite(table)]
+    return [
+        AssetCheckSpec(
+            name=c.name, asset=AssetKey(asset or table), description=f"[{c.severity}] {c.description}", blocking=False
+        )
+        for c in suite(table)
+    ]
 
 
 def evaluate_landing_files(context: AssetExecutionContext, conn) -> list:
     """The ingestion's own checks (``ingested_files`` suite, on the ``observations`` asset) over the current
     version of every landing file: a ``failed`` file fails ``no_failed_files`` (WARN) with its path."""
-    return _record(context, conn, "observations", "landing",
-                   run_suite("ingested_files", reads.current_landing_files(conn)))
+    return _record(
+        context, conn, "observations", "landing", run_suite("ingested_files", reads.current_landing_files(conn))
+    )
 
 
 def _record(context: AssetExecutionContext, conn, asset: str, partition: str, outcomes) -> list:
@@ -46,25 +51,58 @@ def _record(context: AssetExecutionContext, conn, asset: str, partition: str, ou
     for check, outcome in outcomes:
         details = {**outcome.details, "failing_days": outcome.failing_days}
         severity = AssetCheckSeverity.ERROR if check.severity == "ERROR" else AssetCheckSeverity.WARN
-        results.append(AssetCheckResult(
-            asset_key=AssetKey(asset), check_name=check.name, passed=outcome.passed, severity=severity,
-            metadata={"unexpected_count": outcome.unexpected_count, "rows_checked": outcome.rows_checked,
-                      "partition": partition, "failing_days": ", ".join(sorted(outcome.failing_days)[:50]),
-                      "details": json.dumps(details, default=str)[:20000]}))
-        rows.append({"asset": asset, "partition": partition, "check_name": check.name, "severity": check.severity,
-                     "passed": outcome.passed, "unexpected_count": outcome.unexpected_count,
-                     "rows_checked": outcome.rows_checked, "details": json.dumps(details, default=str),
-                     "run_id": run_id, "checked_at": now})
+        results.append(
+            AssetCheckResult(
+                asset_key=AssetKey(asset),
+                check_name=check.name,
+                passed=outcome.passed,
+                severity=severity,
+                metadata={
+                    "unexpected_count": outcome.unexpected_count,
+                    "rows_checked": outcome.rows_checked,
+                    "partition": partition,
+                    "failing_days": ", ".join(sorted(outcome.failing_days)[:50]),
+                    "details": json.dumps(details, default=str)[:20000],
+                },
+            )
+        )
+        rows.append(
+            {
+                "asset": asset,
+                "partition": partition,
+                "check_name": check.name,
+                "severity": check.severity,
+                "passed": outcome.passed,
+                "unexpected_count": outcome.unexpected_count,
+                "rows_checked": outcome.rows_checked,
+                "details": json.dumps(details, default=str),
+                "run_id": run_id,
+                "checked_at": now,
+            }
+        )
         if not outcome.passed:
-            context.log.warning("check %s.%s (%s) failed on %s: %d unexpected rows on %d day(s)", asset,
-                                check.name, check.severity, partition, outcome.unexpected_count,
-                                len(outcome.failing_days))
+            context.log.warning(
+                "check %s.%s (%s) failed on %s: %d unexpected rows on %d day(s)",
+                asset,
+                check.name,
+                check.severity,
+                partition,
+                outcome.unexpected_count,
+                len(outcome.failing_days),
+            )
     writes.append_check_results(conn, pd.DataFrame(rows))
     return results
 
 
-def evaluate(context: AssetExecutionContext, conn, table: str, start: dt.date, end: dt.date,
-             skipped: dict[dt.date, str] | None = None, frame: pd.DataFrame | None = None) -> list:
+def evaluate(
+    context: AssetExecutionContext,
+    conn,
+    table: str,
+    start: dt.date,
+    end: dt.date,
+    skipped: dict[dt.date, str] | None = None,
+    frame: pd.DataFrame | None = None,
+) -> list:
     """Validate ``table``'s rows for start … end (or ``frame``), record the results and the blocked days
     (``skipped``: days not built because an upstream day was blocked, with the reason)."""
     if frame is None:
@@ -74,13 +112,26 @@ def evaluate(context: AssetExecutionContext, conn, table: str, start: dt.date, e
     run_id = context.run.run_id
     outcomes = run_suite(table, frame)
     results = _record(context, conn, table, partition, outcomes)
-    blocked = {dt.date.fromisoformat(d): "failed ERROR check(s): " + ", ".join(names)
-               for d, names in blocking_days(outcomes).items()}
+    blocked = {
+        dt.date.fromisoformat(d): "failed ERROR check(s): " + ", ".join(names)
+        for d, names in blocking_days(outcomes).items()
+    }
     blocked.update(skipped or {})
     blocked = {d: r for d, r in blocked.items() if start <= d <= end}
-    writes.replace_blocked_days(conn, table, start, end, pd.DataFrame({
-        "day": pd.to_datetime(pd.Series(list(blocked), dtype="object")).astype("datetime64[s]"),
-        "reason": pd.Series(list(blocked.values()), dtype="string"), "run_id": run_id, "blocked_at": now}))
+    writes.replace_blocked_days(
+        conn,
+        table,
+        start,
+        end,
+        pd.DataFrame(
+            {
+                "day": pd.to_datetime(pd.Series(list(blocked), dtype="object")).astype("datetime64[s]"),
+                "reason": pd.Series(list(blocked.values()), dtype="string"),
+                "run_id": run_id,
+                "blocked_at": now,
+            }
+        ),
+    )
     if blocked:
         context.log.warning("%s: %d blocked partition(s) in %s", table, len(blocked), partition)
     return results

@@ -29,26 +29,34 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="write a synthetic cohort in real vendor export formats")
     _cohort_args(gen)
     gen.add_argument("--out", type=Path, help="landing folder to write (default $WELLNESS_HOME/landing)")
-    gen.add_argument("--truth", type=Path,
-                     help="ground-truth episodes CSV (default: ground_truth.csv beside the landing folder)")
+    gen.add_argument(
+        "--truth", type=Path, help="ground-truth episodes CSV (default: ground_truth.csv beside the landing folder)"
+    )
 
     run = sub.add_parser("run", help="ingest the landing folder and materialize a day range")
     run.add_argument("--start", type=_date, help="first day (default: first day with data)")
     run.add_argument("--end", type=_date, help="last day (default: last day with data)")
     run.add_argument("--reingest", action="store_true", help="parse every landing file again")
-    run.add_argument("--strict", action="store_true",
-                     help="exit 1 when any landing file failed (the run itself still completes)")
+    run.add_argument(
+        "--strict", action="store_true", help="exit 1 when any landing file failed (the run itself still completes)"
+    )
     run.add_argument("--verbose", action="store_true", help="show Dagster's INFO logs")
 
-    back = sub.add_parser("backfill", help="submit a backfill of a day range to the Dagster daemon (runs of "
-                                           "$WELLNESS_RUN_PARTITIONS days on the workers in the distributed profile)")
+    back = sub.add_parser(
+        "backfill",
+        help="submit a backfill of a day range to the Dagster daemon (runs of "
+        "$WELLNESS_RUN_PARTITIONS days on the workers in the distributed profile)",
+    )
     back.add_argument("--start", type=_date, required=True, help="first day")
     back.add_argument("--end", type=_date, required=True, help="last day")
     back.add_argument("--wait", action="store_true", help="wait for the backfill to end; exit 1 unless it succeeded")
     back.add_argument("--timeout", type=float, default=3600, help="seconds to wait with --wait (default 3600)")
 
-    rep = sub.add_parser("report", help="chart one participant's metrics, baseline band, flags, episodes and "
-                                        "questionnaires (from analytics.duckdb)")
+    rep = sub.add_parser(
+        "report",
+        help="chart one participant's metrics, baseline band, flags, episodes and "
+        "questionnaires (from analytics.duckdb)",
+    )
     rep.add_argument("--participant", required=True, help="participant id (study id or pseudonym)")
     rep.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.html")
 
@@ -81,13 +89,14 @@ def cmd_generate(args, paths: Paths) -> int:
 
     out = (args.out or paths.landing).resolve()
     truth = (args.truth or out.parent / "ground_truth.csv").resolve()
-    spec = CohortSpec(participants=args.participants, days=args.days, seed=args.seed,
-                      start=args.start or DEFAULT_START)
+    spec = CohortSpec(participants=args.participants, days=args.days, seed=args.seed, start=args.start or DEFAULT_START)
     counts = write_cohort(simulate(spec), out, truth)
     print(f"generated {spec.participants} participants x {spec.days} days from {spec.start} (seed {spec.seed})")
-    print(f"  landing:      {out}  ({counts.get('fitabase_files', 0)} Fitabase + {counts['takeout_files']} "
-          f"Fitbit takeout + {counts['apple_health_files']} Apple Health files, questionnaires/surveys.csv, "
-          "participants.csv)")
+    print(
+        f"  landing:      {out}  ({counts.get('fitabase_files', 0)} Fitabase + {counts['takeout_files']} "
+        f"Fitbit takeout + {counts['apple_health_files']} Apple Health files, questionnaires/surveys.csv, "
+        "participants.csv)"
+    )
     print(f"  ground truth: {truth}")
     return 0
 
@@ -103,6 +112,7 @@ def terminal_echo():
     def echo(message: str) -> None:
         sys.stdout.flush()
         os.write(fd, (message + "\n").encode())
+
     return echo
 
 
@@ -143,8 +153,9 @@ def cmd_run(args, paths: Paths) -> int:
         return 2
     t0 = time.perf_counter()
     try:
-        outcome = run_pipeline(paths, start=args.start, end=args.end, reingest=args.reingest,
-                               verbose=args.verbose, echo=terminal_echo())
+        outcome = run_pipeline(
+            paths, start=args.start, end=args.end, reingest=args.reingest, verbose=args.verbose, echo=terminal_echo()
+        )
     except RangeRefused as err:  # known only once the landing folder is ingested; nothing was computed
         print(f"wellness run: {err}", file=sys.stderr)
         return 2
@@ -166,8 +177,10 @@ def cmd_backfill(args, paths: Paths) -> int:
         return 2
     instance = dagster_instance(paths)
     backfill_id = submit_backfill(instance, args.start, args.end)
-    print(f"submitted backfill {backfill_id}: {args.start} … {args.end}, then episodes, the quality report and "
-          f"analytics.duckdb (the dagster-daemon of DAGSTER_HOME={os.environ.get('DAGSTER_HOME')} runs it)")
+    print(
+        f"submitted backfill {backfill_id}: {args.start} … {args.end}, then episodes, the quality report and "
+        f"analytics.duckdb (the dagster-daemon of DAGSTER_HOME={os.environ.get('DAGSTER_HOME')} runs it)"
+    )
     if not args.wait:
         return 0
     status = wait_for_backfill(instance, backfill_id, args.timeout, echo=print)
@@ -216,8 +229,10 @@ def cmd_demo(args, paths: Paths) -> int:
     print_summary(paths, time.perf_counter() - t0, ground_truth=paths.ground_truth)
     print("\nNext:")
     print("  make dev                      # Dagster UI on http://127.0.0.1:3000 (asset graph, runs, checks)")
-    print(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{paths.analytics}', read_only=True)"
-          ".sql('SELECT * FROM analytics.participant_summary').show()\"   # see docs/data_dictionary.md")
+    print(
+        f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{paths.analytics}', read_only=True)"
+        ".sql('SELECT * FROM analytics.participant_summary').show()\"   # see docs/data_dictionary.md"
+    )
     first = _first_participant(paths)
     if first:
         print(f"  .venv/bin/wellness report --participant {first} --out {paths.reports / (first + '.png')}")
@@ -263,18 +278,26 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
     for row in failed.head(MAX_LISTED_FAILURES).itertuples():
         print(f"  FAILED           {row.path}: {_first_failure(row.path, row.message)}")
     if len(failed) > MAX_LISTED_FAILURES:
-        print(f"  …                {len(failed) - MAX_LISTED_FAILURES} more failed files in ops.ingested_files "
-              "and the quality report")
+        print(
+            f"  …                {len(failed) - MAX_LISTED_FAILURES} more failed files in ops.ingested_files "
+            "and the quality report"
+        )
     if len(failed):
         print("                   (failed files are retried on the next run; --strict makes them fail it)")
-    print(f"rows accepted      {s['rows_accepted']:,}   quarantined {s['rows_quarantined']:,}   "
-          f"vendor no-data markers {s['rows_empty']:,}")
+    print(
+        f"rows accepted      {s['rows_accepted']:,}   quarantined {s['rows_quarantined']:,}   "
+        f"vendor no-data markers {s['rows_empty']:,}"
+    )
     for row in s["quarantine_by_reason"].head(5).itertuples():
         print(f"  quarantined      {row.rows:>6,}  {row.source_format}: {row.reason_kind.strip()}")
-    print(f"tables             daily_metrics {s['daily_rows']:,} · questionnaire_scores "
-          f"{s['questionnaire_scores_rows']:,} · questionnaire_change {s['questionnaire_change_rows']:,}")
-    print(f"                   baselines {s['baselines_rows']:,} · drift {s['drift_rows']:,} · proxies "
-          f"{s['proxies_rows']:,} · episodes {s['episodes_rows']:,}")
+    print(
+        f"tables             daily_metrics {s['daily_rows']:,} · questionnaire_scores "
+        f"{s['questionnaire_scores_rows']:,} · questionnaire_change {s['questionnaire_change_rows']:,}"
+    )
+    print(
+        f"                   baselines {s['baselines_rows']:,} · drift {s['drift_rows']:,} · proxies "
+        f"{s['proxies_rows']:,} · episodes {s['episodes_rows']:,}"
+    )
     checks = s["checks"]
     if len(checks):
         failed = checks[~checks["passed"]]
@@ -282,28 +305,39 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
         for row in failed.itertuples():
             print(f"  FAILED           {row.asset}.{row.check_name} ({row.severity}): {row.unexpected_count} rows")
     blocked = s["blocked_partitions"]
-    print(f"blocked partitions {len(blocked)}" + (": " + ", ".join(f"{r.asset} {pd.Timestamp(r.day):%Y-%m-%d}"
-                                                              for r in blocked.head(5).itertuples()) if len(blocked) else ""))
+    print(
+        f"blocked partitions {len(blocked)}"
+        + (
+            ": " + ", ".join(f"{r.asset} {pd.Timestamp(r.day):%Y-%m-%d}" for r in blocked.head(5).itertuples())
+            if len(blocked)
+            else ""
+        )
+    )
     print(f"data yield         {s['low_yield']} participant·source series below 50 % days with usable signal")
     print(f"quality report     {paths.reports / 'quality_report.html'}")
     print("top drift episodes (runs of flagged days; baseline proxies, not diagnoses)")
     if len(top) == 0:
         print("  none")
     for row in top.itertuples():
-        recovery = "not yet back in band" if pd.isna(row.recovery_days) else f"back in band after {row.recovery_days:.0f} d"
-        print(f"  {row.participant_id:<22} {row.metric:<22} {row.direction:<5} "
-              f"{pd.Timestamp(row.start_day):%Y-%m-%d} … {pd.Timestamp(row.end_day):%Y-%m-%d}"
-              f"  {row.n_days:>3} days  peak z {row.peak_z:+.1f}  {recovery}")
+        recovery = (
+            "not yet back in band" if pd.isna(row.recovery_days) else f"back in band after {row.recovery_days:.0f} d"
+        )
+        print(
+            f"  {row.participant_id:<22} {row.metric:<22} {row.direction:<5} "
+            f"{pd.Timestamp(row.start_day):%Y-%m-%d} … {pd.Timestamp(row.end_day):%Y-%m-%d}"
+            f"  {row.n_days:>3} days  peak z {row.peak_z:+.1f}  {recovery}"
+        )
     if ground_truth is not None and Path(ground_truth).exists():
-        from transforms.synthetic.evaluation import DAILY_EPISODE_METRICS, episode_detection
-
         from transforms import vocabulary
+        from transforms.synthetic.evaluation import DAILY_EPISODE_METRICS, episode_detection
 
         episodes = pd.read_csv(ground_truth)
         found = episode_detection(flags, episodes, vocabulary.windows().recent_days - 1)
         if len(found):
-            print(f"injected episodes  {int(found['detected'].sum())}/{len(found)} daily-metric episodes flagged "
-                  f"({', '.join(DAILY_EPISODE_METRICS)}; see bench/drift_eval.py for recall and false flags)")
+            print(
+                f"injected episodes  {int(found['detected'].sum())}/{len(found)} daily-metric episodes flagged "
+                f"({', '.join(DAILY_EPISODE_METRICS)}; see bench/drift_eval.py for recall and false flags)"
+            )
     print(f"wall time          {seconds:.1f} s")
     return len(failed)
 
@@ -340,8 +374,10 @@ def cmd_report(args, paths: Paths) -> int:
         args.out.write_bytes(render_png(args.participant, data))
     else:
         args.out.write_text(render_html(args.participant, data), encoding="utf-8")
-    print(f"wrote {args.out} ({data['daily']['metric'].nunique()} metrics, {len(data['flags'])} flagged days, "
-          f"{len(data['episodes'])} episodes, {len(data['scores'])} questionnaire scores)")
+    print(
+        f"wrote {args.out} ({data['daily']['metric'].nunique()} metrics, {len(data['flags'])} flagged days, "
+        f"{len(data['episodes'])} episodes, {len(data['scores'])} questionnaire scores)"
+    )
     return 0
 
 
@@ -355,7 +391,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wellness: {err}", file=sys.stderr)
         return 2
     paths = Paths.from_env()
-    handler = {"generate": cmd_generate, "run": cmd_run, "backfill": cmd_backfill, "report": cmd_report, "demo": cmd_demo}[args.command]
+    handler = {
+        "generate": cmd_generate,
+        "run": cmd_run,
+        "backfill": cmd_backfill,
+        "report": cmd_report,
+        "demo": cmd_demo,
+    }[args.command]
     return handler(args, paths)
 
 

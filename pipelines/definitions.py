@@ -38,8 +38,12 @@ def celery_config(profile: Profile) -> dict:
     }
 
 
-CELERY_CONFIG_SOURCE = {"task_acks_late": True, "task_reject_on_worker_lost": True,
-                        "worker_prefetch_multiplier": 1, "broker_connection_retry_on_startup": True}
+CELERY_CONFIG_SOURCE = {
+    "task_acks_late": True,
+    "task_reject_on_worker_lost": True,
+    "worker_prefetch_multiplier": 1,
+    "broker_connection_retry_on_startup": True,
+}
 
 
 def build_definitions(paths: Paths | None = None, profile: Profile | None = None) -> Definitions:

@@ -17,13 +17,13 @@ the distributed profile's PostgreSQL storage batches natively.
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 from dagster import Field, StringSource
 from dagster._core.events import ASSET_EVENTS
 from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, SqlEventLogStorageTable
 from dagster._serdes import serialize_value
 
@@ -34,8 +34,9 @@ def default_base_dir() -> str:
     history into whatever the working directory is."""
     home = os.environ.get("DAGSTER_HOME", "").strip()
     if not home:
-        raise ValueError("BatchedSqliteEventLogStorage: set base_dir under event_log_storage.config in "
-                         "dagster.yaml, or DAGSTER_HOME")
+        raise ValueError(
+            "BatchedSqliteEventLogStorage: set base_dir under event_log_storage.config in dagster.yaml, or DAGSTER_HOME"
+        )
     return os.path.join(home, "history", "runs", "")
 
 
@@ -65,8 +66,10 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         with self.run_connection(run_ids.pop()) as conn:
             conn.execute(SqlEventLogStorageTable.insert(), rows)
         with self.index_transaction() as conn:
-            inserted = conn.execute(SqlEventLogStorageTable.insert().returning(
-                SqlEventLogStorageTable.c.id, sort_by_parameter_order=True), rows)
+            inserted = conn.execute(
+                SqlEventLogStorageTable.insert().returning(SqlEventLogStorageTable.c.id, sort_by_parameter_order=True),
+                rows,
+            )
             ids = [row[0] for row in inserted.fetchall()]
             self._store_asset_event_tags(conn, batched, ids)
             # the asset key table keeps each asset's latest event of each kind: store only those, in order
@@ -80,15 +83,20 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         stock version's cost grows with the square of the range (25 checks × 3,653 days: 101 s of 200)."""
         planned = event.get_dagster_event().event_specific_data
         keys = planned.partitions_subset.get_partition_keys() if planned.partitions_subset else [None]
-        common = dict(asset_key=planned.asset_key.to_string(), check_name=planned.check_name, run_id=event.run_id,
-                      execution_status=AssetCheckExecutionRecordStatus.PLANNED.value,
-                      evaluation_event=serialize_value(event),
-                      evaluation_event_timestamp=self._event_insert_timestamp(event),
-                      evaluation_event_storage_id=event_id)
+        common = dict(
+            asset_key=planned.asset_key.to_string(),
+            check_name=planned.check_name,
+            run_id=event.run_id,
+            execution_status=AssetCheckExecutionRecordStatus.PLANNED.value,
+            evaluation_event=serialize_value(event),
+            evaluation_event_timestamp=self._event_insert_timestamp(event),
+            evaluation_event_storage_id=event_id,
+        )
         with self.index_connection() as conn:
             conn.execute(AssetCheckExecutionsTable.insert(), [{**common, "partition": key} for key in keys])
 
 
 def _is_asset_event(event: EventLogEntry) -> bool:
-    return bool(event.is_dagster_event and event.dagster_event_type in ASSET_EVENTS
-                and event.get_dagster_event().asset_key)
+    return bool(
+        event.is_dagster_event and event.dagster_event_type in ASSET_EVENTS and event.get_dagster_event().asset_key
+    )

@@ -29,19 +29,28 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines import progress
+from pipelines.partitions import day_runs
 from quality.constraints import enforce_table_constraints
 from quality.rules import apply_row_rules
 from transforms import sources, vocabulary
 from transforms.errors import IngestError, MalformedFile, UnsupportedFormat
 from transforms.identity import ParticipantMap
 from transforms.ingest import (
-    PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, Skipped, detect, identify, input_participant, inputs_of,
-    landing_entries, load_events, parse_chunks, source_file_name,
+    PARTICIPANT_MAP_NAME,
+    QUESTIONNAIRE_EVENTS_NAME,
+    Skipped,
+    detect,
+    identify,
+    input_participant,
+    inputs_of,
+    landing_entries,
+    load_events,
+    parse_chunks,
+    source_file_name,
 )
 from transforms.landing import vet
 from transforms.records import ParseResult, empty_observations, empty_rejects, empty_responses, rejects_frame
-from pipelines import progress
-from pipelines.partitions import day_runs
 from transforms.samples import DailyFromSamples
 from warehouse import reads, writes
 
@@ -78,11 +87,13 @@ class IngestReport:
     def as_metadata(self) -> dict:
         counts = {k: v for k, v in self.__dict__.items() if k not in ("changed_days", "failed_files")}
         first, last = self.first_changed_day, self.last_changed_day
-        return counts | {"n_changed_days": len(self.changed_days),
-                         "first_changed_day": str(first) if first else "",
-                         "last_changed_day": str(last) if last else "",
-                         "changed_day_ranges": [[str(a), str(b)] for a, b in day_runs(self.changed_days)],
-                         "failed_files": self.failed_files[:100]}
+        return counts | {
+            "n_changed_days": len(self.changed_days),
+            "first_changed_day": str(first) if first else "",
+            "last_changed_day": str(last) if last else "",
+            "changed_day_ranges": [[str(a), str(b)] for a, b in day_runs(self.changed_days)],
+            "failed_files": self.failed_files[:100],
+        }
 
 
 @dataclass
@@ -114,7 +125,7 @@ class FileOutcome:
         self.empty += chunk.n_empty
         self.ignored += chunk.n_ignored
 
-    def merge(self, part: "FileOutcome") -> None:
+    def merge(self, part: FileOutcome) -> None:
         """Take over the rows and counts of one input (a zip member, or the file itself)."""
         for name in ("observations", "responses", "rejects", "failures"):
             getattr(self, name).extend(getattr(part, name))
@@ -146,8 +157,9 @@ class FileOutcome:
         """An entry that is not read: ``unsupported`` (a link out of the landing folder, a FIFO …) or
         ``failed`` (a folder that cannot be listed), with the reason as its message."""
         self.skip_status = status
-        (self.failures if status == "failed" else self.notes).append(f"{rel}: read: {reason}"
-                                                                      if status == "failed" else reason)
+        (self.failures if status == "failed" else self.notes).append(
+            f"{rel}: read: {reason}" if status == "failed" else reason
+        )
 
     def accepted(self) -> int:
         return self.read - self.quarantined - self.empty - self.ignored
@@ -167,16 +179,25 @@ class FileOutcome:
         def joined(frames, empty):
             frames = [f for f in frames if len(f)]
             return pd.concat(frames, ignore_index=True) if frames else empty()
-        return writes.FileRows(joined(self.observations, empty_observations),
-                               joined(self.responses, empty_responses),
-                               joined(self.rejects, empty_rejects).assign(ingested_at=ingested_at))
+
+        return writes.FileRows(
+            joined(self.observations, empty_observations),
+            joined(self.responses, empty_responses),
+            joined(self.rejects, empty_rejects).assign(ingested_at=ingested_at),
+        )
 
 
 def _doing(stage: str) -> str:
-    return {"read": "reading the file", "detect": "detecting its format", "parse": "parsing",
-            "identify": "resolving participant ids", "rules": "applying row rules",
-            "constraints": "checking table constraints", "daily": "aggregating daily values",
-            "write": "writing its rows"}[stage]
+    return {
+        "read": "reading the file",
+        "detect": "detecting its format",
+        "parse": "parsing",
+        "identify": "resolving participant ids",
+        "rules": "applying row rules",
+        "constraints": "checking table constraints",
+        "daily": "aggregating daily values",
+        "write": "writing its rows",
+    }[stage]
 
 
 def _cause(exc: BaseException) -> str:
@@ -227,9 +248,14 @@ class _Pending:
     removed: dict | None = None
 
 
-def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
-                   log: logging.Logger | None = None, force: bool = False,
-                   today: dt.date | None = None) -> IngestReport:
+def ingest_landing(
+    conn: duckdb.DuckDBPyConnection,
+    landing: Path,
+    key: bytes,
+    log: logging.Logger | None = None,
+    force: bool = False,
+    today: dt.date | None = None,
+) -> IngestReport:
     log = log or logging.getLogger(__name__)
     report = IngestReport()
     landing.mkdir(parents=True, exist_ok=True)
@@ -251,8 +277,12 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
             todo.append(_Pending(path, rel, None, _cause(exc)))
             continue
         prev = previous.get(rel)
-        same = prev is not None and prev["sha256"] == sha and prev["status"] in ("ingested", "unsupported") and (
-            not _depends_on_config(prev["source_format"]) or prev["participant_map_sha256"] == config_sha)
+        same = (
+            prev is not None
+            and prev["sha256"] == sha
+            and prev["status"] in ("ingested", "unsupported")
+            and (not _depends_on_config(prev["source_format"]) or prev["participant_map_sha256"] == config_sha)
+        )
         if same and not force:
             report.files_unchanged += 1
             continue
@@ -270,23 +300,26 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, landing: Path, key: bytes,
         if rel not in present and prev["status"] not in ("removed", "superseded"):
             todo.append(_Pending(landing / rel, rel, prev["sha256"], removed=prev))
     log.info("landing: %d files, %d unchanged, %d to ingest", report.files_seen, report.files_unchanged, len(todo))
-    progress.report(f"{'landing':<20} {report.files_seen} files, {report.files_unchanged} unchanged, "
-                    f"{len(todo)} to parse")
+    progress.report(
+        f"{'landing':<20} {report.files_seen} files, {report.files_unchanged} unchanged, {len(todo)} to parse"
+    )
 
     for start in range(0, len(todo), BATCH_FILES):
-        batch = todo[start:start + BATCH_FILES]
-        _write_batch(conn, batch, landing, participant_map, events, config_sha, report, log,
-                     today or dt.date.today())
+        batch = todo[start : start + BATCH_FILES]
+        _write_batch(conn, batch, landing, participant_map, events, config_sha, report, log, today or dt.date.today())
         log.info("ingested %d/%d files", min(start + BATCH_FILES, len(todo)), len(todo))
-        progress.report(f"{'parsed':<20} {min(start + BATCH_FILES, len(todo))}/{len(todo)} files: "
-                        f"{report.rows_accepted:,} rows accepted, {report.rows_quarantined:,} quarantined")
+        progress.report(
+            f"{'parsed':<20} {min(start + BATCH_FILES, len(todo))}/{len(todo)} files: "
+            f"{report.rows_accepted:,} rows accepted, {report.rows_quarantined:,} quarantined"
+        )
     report.duplicate_records = writes.refresh_duplicates(conn, pd.Timestamp.now(tz="UTC").tz_localize(None))
     report.changed_days |= writes.take_pending_changed_days(conn)  # also those of an ingestion killed midway
     return report
 
 
-def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, events, today: dt.date,
-                log: logging.Logger) -> FileOutcome:
+def ingest_file(
+    path: Path, landing: Path, participant_map: ParticipantMap, events, today: dt.date, log: logging.Logger
+) -> FileOutcome:
     """Parse one landing file (each zip member in turn) through the stages of ``STAGES`` up to ``daily``."""
     out = FileOutcome()
     rel = source_file_name(landing, path)
@@ -303,15 +336,18 @@ def ingest_file(path: Path, landing: Path, participant_map: ParticipantMap, even
     return out
 
 
-def _crashed(out: FileOutcome, source_file: str, stage: str, exc: BaseException, source_format: str,
-             log: logging.Logger) -> None:
+def _crashed(
+    out: FileOutcome, source_file: str, stage: str, exc: BaseException, source_format: str, log: logging.Logger
+) -> None:
     out.crash(source_file, stage, _cause(exc), source_format)
-    log.warning("failed: %s at stage %s (%s); the file is retried on the next run", source_file, stage,
-                type(exc).__name__)
+    log.warning(
+        "failed: %s at stage %s (%s); the file is retried on the next run", source_file, stage, type(exc).__name__
+    )
 
 
-def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, events, today: dt.date,
-                  log: logging.Logger) -> None:
+def _ingest_input(
+    source, out: FileOutcome, participant_map: ParticipantMap, events, today: dt.date, log: logging.Logger
+) -> None:
     """One input into ``out``: all of its rows, or (after an unexpected exception) none of them."""
     part, stage, source_format = FileOutcome(), "read", "unknown"
     try:
@@ -330,8 +366,7 @@ def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, eve
         source_format = module.FORMAT
         out.formats.append(module.FORMAT)
         out.depends_on_config |= module.SCOPE == "cohort" or getattr(module, "USES_LANDING_CONFIG", False)
-        daily = DailyFromSamples(module.FORMAT, source.source_file,
-                                 getattr(module, "HEART_RATE_SAMPLES_PER_HOUR", 60))
+        daily = DailyFromSamples(module.FORMAT, source.source_file, getattr(module, "HEART_RATE_SAMPLES_PER_HOUR", 60))
         try:
             stage = "identify"
             participant = input_participant(source, module)
@@ -339,9 +374,12 @@ def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, eve
             deadline = time.monotonic() + vocabulary.ingest_rules().max_seconds_per_file
             for chunk in parse_chunks(source, module, participant_map, events):
                 if time.monotonic() > deadline:
-                    raise MalformedFile(source.source_file, "still parsing after max_seconds_per_file "
-                                                            f"({vocabulary.ingest_rules().max_seconds_per_file:g} s) "
-                                                            "in ingest.toml: stopped, what was read is kept")
+                    raise MalformedFile(
+                        source.source_file,
+                        "still parsing after max_seconds_per_file "
+                        f"({vocabulary.ingest_rules().max_seconds_per_file:g} s) "
+                        "in ingest.toml: stopped, what was read is kept",
+                    )
                 stage = "identify"
                 chunk = identify(chunk, module, participant_map, participant)
                 stage = "rules"
@@ -369,8 +407,11 @@ def _ingest_input(source, out: FileOutcome, participant_map: ParticipantMap, eve
 def _file_record(pending: _Pending, out: FileOutcome, config_sha: str | None, now, days: list) -> dict:
     """The file's ops.ingested_files row; ``days``: the days its rows fall on (a removed file: those it had)."""
     status = out.status()
-    notes = out.failures + out.notes + ([f"{len(out.unsupported)} unsupported member(s)"]
-                                        if out.unsupported and out.formats else [])
+    notes = (
+        out.failures
+        + out.notes
+        + ([f"{len(out.unsupported)} unsupported member(s)"] if out.unsupported and out.formats else [])
+    )
     if out.removed:
         notes = ["no longer in the landing folder: what it contributed was removed"]
         days = _days_of(pending.removed.get("day_ranges"))
@@ -380,19 +421,26 @@ def _file_record(pending: _Pending, out: FileOutcome, config_sha: str | None, no
         size = 0
     return {
         "day_ranges": json.dumps([[str(a), str(b)] for a, b in day_runs(days)]),
-        "path": pending.rel, "sha256": pending.sha or "", "bytes": size,
+        "path": pending.rel,
+        "sha256": pending.sha or "",
+        "bytes": size,
         "source_format": ",".join(sorted(set(out.formats))) or None,
         "participant_map_sha256": config_sha if out.depends_on_config else None,
-        "rows_read": out.read, "rows_accepted": out.accepted(), "rows_quarantined": out.quarantined,
-        "rows_empty": out.empty, "rows_ignored": out.ignored, "status": status,
-        "message": "; ".join(notes)[:2000] or ("no parser recognises this file's content"
-                                               if status == "unsupported" else None),
+        "rows_read": out.read,
+        "rows_accepted": out.accepted(),
+        "rows_quarantined": out.quarantined,
+        "rows_empty": out.empty,
+        "rows_ignored": out.ignored,
+        "status": status,
+        "message": "; ".join(notes)[:2000]
+        or ("no parser recognises this file's content" if status == "unsupported" else None),
         "ingested_at": now,
     }
 
 
-def _write_batch(conn, batch: list[_Pending], landing, participant_map, events, config_sha, report: IngestReport,
-                 log, today) -> None:
+def _write_batch(
+    conn, batch: list[_Pending], landing, participant_map, events, config_sha, report: IngestReport, log, today
+) -> None:
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     outcomes = []
     for pending in batch:  # per file: I/O; the parsing inside each file is vectorised
@@ -415,8 +463,9 @@ def _write_batch(conn, batch: list[_Pending], landing, participant_map, events, 
         rows = [out.file_rows(now) for out in outcomes]
         refused = stage.add(rows)
         for position, message in refused.items():
-            out = FileOutcome(formats=outcomes[position].formats,
-                              depends_on_config=outcomes[position].depends_on_config)
+            out = FileOutcome(
+                formats=outcomes[position].formats, depends_on_config=outcomes[position].depends_on_config
+            )
             out.crash(batch[position].rel, "write", message)
             log.warning("failed: %s at stage write; the file is retried on the next run", batch[position].rel)
             outcomes[position] = out
@@ -424,12 +473,16 @@ def _write_batch(conn, batch: list[_Pending], landing, participant_map, events, 
         if refused:
             still = stage.add([rows[p] for p in refused])
             if still:  # a file-level reject of our own making refused: the warehouse itself is broken
-                raise RuntimeError(f"the warehouse refused even the failure records of {len(still)} file(s): "
-                                   + "; ".join(still.values()))
-        days = [set(pd.to_datetime(pd.concat([r.observations["day"], r.responses["day"]])).dt.date.unique().tolist())
-                for r in rows]
+                raise RuntimeError(
+                    f"the warehouse refused even the failure records of {len(still)} file(s): "
+                    + "; ".join(still.values())
+                )
+        days = [
+            set(pd.to_datetime(pd.concat([r.observations["day"], r.responses["day"]])).dt.date.unique().tolist())
+            for r in rows
+        ]
         records = [_file_record(p, out, config_sha, now, d) for p, out, d in zip(batch, outcomes, days)]
-        for pending, out, record in zip(batch, outcomes, records):
+        for pending, record in zip(batch, records):
             _count(report, record, pending.rel)
         for file_days in days:
             report.changed_days.update(file_days)
@@ -455,4 +508,3 @@ def _count(report: IngestReport, record: dict, rel: str) -> None:
         report.failed_files.append(rel)
     for name in ("read", "accepted", "quarantined", "empty", "ignored"):
         setattr(report, f"rows_{name}", getattr(report, f"rows_{name}") + record[f"rows_{name}"])
-

@@ -4,7 +4,7 @@ the runs that materialize them."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from dagster import AssetExecutionContext, DailyPartitionsDefinition
 
@@ -41,8 +41,9 @@ def day_runs(days: Iterable[dt.date]) -> list[DayRange]:
     return [(a, b) for a, b in out]
 
 
-def affected_ranges(changed: Iterable[DayRange], follow_days: int, first: dt.date, last: dt.date,
-                    done: DayRange | None = None) -> list[DayRange]:
+def affected_ranges(
+    changed: Iterable[DayRange], follow_days: int, first: dt.date, last: dt.date, done: DayRange | None = None
+) -> list[DayRange]:
     """Day ranges to recompute after the days in ``changed`` changed: each changed day c affects c … c +
     ``follow_days`` (later baselines and drift read it), clipped to the partitions ``first`` … ``last``,
     overlaps merged, minus ``done`` (a range the same run already recomputed after ingesting)."""

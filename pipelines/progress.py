@@ -13,7 +13,7 @@ _listeners: list = []
 
 
 def report(message: str) -> None:
-    for listener in list(_listeners):
+    for listener in _listeners:
         listener(message)
 
 

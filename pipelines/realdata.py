@@ -57,8 +57,9 @@ def stage_realdata(realdata: Path, landing: Path, every_folder: bool = False) ->
             for src in sorted(f for f in person.rglob("*") if f.is_file()):
                 put(folder, src, landing / person.name / folder / src.relative_to(person))
     known = {*PERSON_FOLDERS, *COHORT_FOLDERS, *PARTICIPANT_SUBFOLDERS, "studentlife_surveys"}
-    for folder in sorted(p.name for p in realdata.iterdir() if p.is_dir() and p.name not in known) \
-            if every_folder else ():
+    for folder in (
+        sorted(p.name for p in realdata.iterdir() if p.is_dir() and p.name not in known) if every_folder else ()
+    ):
         for src in sorted(f for f in (realdata / folder).rglob("*") if f.is_file() and f.name != "SOURCE.txt"):
             put(folder, src, landing / folder / "export" / src.relative_to(realdata / folder))
     (landing / "participants.csv").write_text("\n".join(participants) + "\n")

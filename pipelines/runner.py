@@ -20,7 +20,6 @@ from warehouse import reads, writes
 from warehouse.connection import writer
 
 
-
 def dagster_instance(paths: Paths) -> DagsterInstance:
     """The instance in ``$DAGSTER_HOME``; when unset, ``$WELLNESS_HOME/dagster_home`` with telemetry off."""
     home = os.environ.get("DAGSTER_HOME")
@@ -55,9 +54,15 @@ def partition_bounds() -> tuple[dt.date, dt.date]:
     return dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
 
 
-def run_pipeline(paths: Paths, start: dt.date | None = None, end: dt.date | None = None,
-                 reingest: bool = False, verbose: bool = False, echo=print,
-                 instance: DagsterInstance | None = None) -> RunOutcome:
+def run_pipeline(
+    paths: Paths,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    reingest: bool = False,
+    verbose: bool = False,
+    echo=print,
+    instance: DagsterInstance | None = None,
+) -> RunOutcome:
     """Ingest the landing folder, then materialize the daily assets over ``start … end`` in one run
     (default: every day with data)."""
     instance = instance or dagster_instance(paths)
@@ -74,7 +79,8 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
     echo(f"[1/2] ingest   {paths.landing}")
     ingest_config = {**_log_config(verbose), "ops": {"landing_files": {"config": {"reingest": reingest}}}}
     ingest = defs.resolve_job_def("ingest_landing").execute_in_process(
-        instance=instance, run_config=ingest_config, raise_on_error=False)
+        instance=instance, run_config=ingest_config, raise_on_error=False
+    )
     if not ingest.success:
         echo("      ingestion failed; see the run in the Dagster UI")
         return RunOutcome(False, None, None, None)
@@ -96,14 +102,19 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
         echo(f"      the data now starts {start}, before the loaded partitions ({lo}): daily run in a new process")
         return RunOutcome(True, daily_in_new_process(start, end, verbose), start, end)
     if start < lo:
-        echo(f"      note: data starts {start} but daily partitions start {lo}; earlier days are not "
-             "materialized (WELLNESS_PARTITIONS_START)")
+        echo(
+            f"      note: data starts {start} but daily partitions start {lo}; earlier days are not "
+            "materialized (WELLNESS_PARTITIONS_START)"
+        )
         start = lo
     n_days = (end - start).days + 1
-    echo(f"[2/2] daily    {start} … {end} ({n_days} partitions, one run), then episodes, the quality report "
-         f"and {paths.analytics.name}")
+    echo(
+        f"[2/2] daily    {start} … {end} ({n_days} partitions, one run), then episodes, the quality report "
+        f"and {paths.analytics.name}"
+    )
     daily = defs.resolve_job_def("daily_analytics").execute_in_process(
-        instance=instance, run_config=_log_config(verbose), tags=range_tags(start, end), raise_on_error=False)
+        instance=instance, run_config=_log_config(verbose), tags=range_tags(start, end), raise_on_error=False
+    )
     if not daily.success:
         echo("      daily analytics failed; see the run in the Dagster UI")
     return RunOutcome(True, daily.success, start, end)
@@ -130,13 +141,24 @@ def _daily_main(argv: list[str]) -> int:
     instance = dagster_instance(paths)
     echo = terminal_echo()
     with progress.listening(lambda message: echo(f"      {message}")):
-        daily = build_definitions(paths).resolve_job_def("daily_analytics").execute_in_process(
-            instance=instance, run_config=_log_config(verbose), tags=range_tags(start, end), raise_on_error=False)
+        daily = (
+            build_definitions(paths)
+            .resolve_job_def("daily_analytics")
+            .execute_in_process(
+                instance=instance, run_config=_log_config(verbose), tags=range_tags(start, end), raise_on_error=False
+            )
+        )
     return 0 if daily.success else 1
 
 
-def run_range(start: dt.date | None, end: dt.date | None, first: dt.date | None, last: dt.date | None,
-              pending: list[dt.date], partitions: tuple[dt.date, dt.date]) -> tuple[dt.date | None, dt.date | None]:
+def run_range(
+    start: dt.date | None,
+    end: dt.date | None,
+    first: dt.date | None,
+    last: dt.date | None,
+    pending: list[dt.date],
+    partitions: tuple[dt.date, dt.date],
+) -> tuple[dt.date | None, dt.date | None]:
     """The days a run recomputes. Without ``start``/``end``: the changed days not yet recomputed (``pending``)
     and the later days whose windows read them (``drift_history_days − 1``), up to the last day with data or
     changed; (None, None) when nothing is pending. With them: that range, clipped to the days that can hold
@@ -150,8 +172,7 @@ def run_range(start: dt.date | None, end: dt.date | None, first: dt.date | None,
             return None, None
         return pending[0], min(pending[-1] + dt.timedelta(days=follow), span_last, partitions[1])
     if span_first is None:
-        raise RangeRefused("the warehouse holds no data yet: nothing to compute for "
-                           f"{start or '…'} … {end or '…'}")
+        raise RangeRefused(f"the warehouse holds no data yet: nothing to compute for {start or '…'} … {end or '…'}")
     start, end = start or span_first, end or span_last
     if end < span_first or start > span_last:
         raise RangeRefused(f"{start} … {end} holds no data: the data runs {span_first} … {span_last}")
@@ -161,8 +182,11 @@ def run_range(start: dt.date | None, end: dt.date | None, first: dt.date | None,
 def _publish_only(defs, instance, verbose: bool) -> bool:
     """Episodes, the quality report and analytics.duckdb without daily partitions (the quarantine and file
     records still changed)."""
-    return defs.resolve_job_def(report_job.name).execute_in_process(
-        instance=instance, run_config=_log_config(verbose), raise_on_error=False).success
+    return (
+        defs.resolve_job_def(report_job.name)
+        .execute_in_process(instance=instance, run_config=_log_config(verbose), raise_on_error=False)
+        .success
+    )
 
 
 def submit_backfill(instance: DagsterInstance, start: dt.date, end: dt.date, title: str | None = None) -> str:
@@ -186,17 +210,23 @@ def submit_backfill(instance: DagsterInstance, start: dt.date, end: dt.date, tit
     # the range that baselines and drift read them in), then the unpartitioned summaries and publication
     subset = AssetGraphSubset(
         partitions_subsets_by_asset_key={a.key: days for a in DAILY_ASSETS},
-        non_partitioned_asset_keys={a.key for a in REPORT_ASSETS if a.key.path != ["participant_reports"]})
+        non_partitioned_asset_keys={a.key for a in REPORT_ASSETS if a.key.path != ["participant_reports"]},
+    )
     backfill = PartitionBackfill.from_asset_graph_subset(
-        backfill_id=make_new_backfill_id(), backfill_timestamp=time.time(), tags={},
-        dynamic_partitions_store=instance, asset_graph_subset=subset,
-        title=title or f"wellness backfill {start} … {end}", description=None, run_config=None)
+        backfill_id=make_new_backfill_id(),
+        backfill_timestamp=time.time(),
+        tags={},
+        dynamic_partitions_store=instance,
+        asset_graph_subset=subset,
+        title=title or f"wellness backfill {start} … {end}",
+        description=None,
+        run_config=None,
+    )
     instance.add_backfill(backfill)
     return backfill.backfill_id
 
 
-def wait_for_backfill(instance: DagsterInstance, backfill_id: str, timeout_s: float = 1800,
-                      echo=None) -> str:
+def wait_for_backfill(instance: DagsterInstance, backfill_id: str, timeout_s: float = 1800, echo=None) -> str:
     """Block until the backfill ends; returns its final status (COMPLETED_SUCCESS, COMPLETED_FAILED, …)."""
     import time
 

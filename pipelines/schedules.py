@@ -19,12 +19,17 @@ def nightly_range(run_date: dt.date, lookback_days: int) -> tuple[dt.date, dt.da
     return end - dt.timedelta(days=lookback_days), end
 
 
-@schedule(job=nightly_job, cron_schedule=AUTOMATION.cron, execution_timezone=AUTOMATION.timezone,
-          name="nightly_refresh_schedule",
-          default_status=DefaultScheduleStatus.RUNNING if AUTOMATION.running else DefaultScheduleStatus.STOPPED,
-          description=f"{AUTOMATION.cron} ({AUTOMATION.timezone}): ingest, recompute yesterday and the "
-                      f"{AUTOMATION.lookback_days} days before it, publish analytics.duckdb.")
+@schedule(
+    job=nightly_job,
+    cron_schedule=AUTOMATION.cron,
+    execution_timezone=AUTOMATION.timezone,
+    name="nightly_refresh_schedule",
+    default_status=DefaultScheduleStatus.RUNNING if AUTOMATION.running else DefaultScheduleStatus.STOPPED,
+    description=f"{AUTOMATION.cron} ({AUTOMATION.timezone}): ingest, recompute yesterday and the "
+    f"{AUTOMATION.lookback_days} days before it, publish analytics.duckdb.",
+)
 def nightly_refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     start, end = nightly_range(context.scheduled_execution_time.date(), AUTOMATION.lookback_days)
-    return RunRequest(run_key=f"nightly-{end.isoformat()}",
-                      tags={**range_tags(start, end), "wellness/trigger": "nightly"})
+    return RunRequest(
+        run_key=f"nightly-{end.isoformat()}", tags={**range_tags(start, end), "wellness/trigger": "nightly"}
+    )

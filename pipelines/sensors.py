@@ -8,8 +8,16 @@ import hashlib
 import os
 
 from dagster import (
-    AssetKey, DagsterEventType, DagsterRunStatus, DefaultSensorStatus, RunRequest, RunStatusSensorContext, SensorEvaluationContext,
-    SkipReason, run_status_sensor, sensor,
+    AssetKey,
+    DagsterEventType,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunStatusSensorContext,
+    SensorEvaluationContext,
+    SkipReason,
+    run_status_sensor,
+    sensor,
 )
 
 from pipelines.jobs import daily_job, ingest_job, nightly_job, report_job
@@ -40,9 +48,13 @@ def landing_fingerprint(landing) -> str:
     return digest.hexdigest()
 
 
-@sensor(job=ingest_job, minimum_interval_seconds=AUTOMATION.sensor_interval_s, name="landing_sensor",
-        default_status=DEFAULT_STATUS,
-        description="Starts an ingestion run when files in $WELLNESS_HOME/landing are added, changed or removed.")
+@sensor(
+    job=ingest_job,
+    minimum_interval_seconds=AUTOMATION.sensor_interval_s,
+    name="landing_sensor",
+    default_status=DEFAULT_STATUS,
+    description="Starts an ingestion run when files in $WELLNESS_HOME/landing are added, changed or removed.",
+)
 def landing_sensor(context: SensorEvaluationContext, wellness_home: WellnessHome):
     fingerprint = landing_fingerprint(wellness_home.paths.landing)
     if not fingerprint or fingerprint == context.cursor:
@@ -71,21 +83,35 @@ def follow_up_requests(run_id: str, meta: dict, tags: dict, last_partition: dt.d
     first = dt.date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
     follow = vocabulary.windows().drift_history_days - 1
     ranges = affected_ranges(changed, follow, first, last_partition, done)
-    requests = [RunRequest(run_key=f"{run_id}:{a}:{b}", job_name=daily_job.name,
-                           tags={**range_tags(a, b), "wellness/trigger": "after_ingestion",
-                                 "wellness/ingestion_run": run_id})
-                for a, b in ranges]
+    requests = [
+        RunRequest(
+            run_key=f"{run_id}:{a}:{b}",
+            job_name=daily_job.name,
+            tags={**range_tags(a, b), "wellness/trigger": "after_ingestion", "wellness/ingestion_run": run_id},
+        )
+        for a, b in ranges
+    ]
     if not requests and done is None and meta.get("files_ingested", 0):
-        requests.append(RunRequest(run_key=f"{run_id}:publish", job_name=report_job.name,
-                                   tags={"wellness/trigger": "after_ingestion", "wellness/ingestion_run": run_id}))
+        requests.append(
+            RunRequest(
+                run_key=f"{run_id}:publish",
+                job_name=report_job.name,
+                tags={"wellness/trigger": "after_ingestion", "wellness/ingestion_run": run_id},
+            )
+        )
     return requests
 
 
-@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job, nightly_job],
-                   request_jobs=[daily_job, report_job], name="after_ingestion_sensor",
-                   minimum_interval_seconds=AUTOMATION.sensor_interval_s, default_status=DEFAULT_STATUS,
-                   description="After a successful ingestion, recomputes exactly the days its files touched "
-                               "(plus the later days whose baseline and drift windows read them).")
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[ingest_job, nightly_job],
+    request_jobs=[daily_job, report_job],
+    name="after_ingestion_sensor",
+    minimum_interval_seconds=AUTOMATION.sensor_interval_s,
+    default_status=DEFAULT_STATUS,
+    description="After a successful ingestion, recomputes exactly the days its files touched "
+    "(plus the later days whose baseline and drift windows read them).",
+)
 def after_ingestion_sensor(context: RunStatusSensorContext):
     meta = _ingestion_metadata(context)
     if meta is None:
@@ -94,7 +120,9 @@ def after_ingestion_sensor(context: RunStatusSensorContext):
     first = daily_partitions.start.date()
     changed = [dt.date.fromisoformat(a) for a, _ in meta.get("changed_day_ranges", [])]
     if changed and min(changed) < first:
-        context.log.warning(f"data now starts {min(changed)}, before the first daily partition {first}: reload the "
-                            "code location (or set WELLNESS_PARTITIONS_START) to compute the earlier days")
+        context.log.warning(
+            f"data now starts {min(changed)}, before the first daily partition {first}: reload the "
+            "code location (or set WELLNESS_PARTITIONS_START) to compute the earlier days"
+        )
     requests = follow_up_requests(context.dagster_run.run_id, meta, context.dagster_run.tags, last)
     return requests or SkipReason("nothing changed")

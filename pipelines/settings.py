@@ -22,7 +22,7 @@ class Paths:
     home: Path
 
     @classmethod
-    def from_env(cls) -> "Paths":
+    def from_env(cls) -> Paths:
         home = Path(os.environ.get("WELLNESS_HOME", DEFAULT_HOME)).resolve()
         if home.exists() and not home.is_dir():
             raise ConfigError(f"WELLNESS_HOME={home} is a file, not a folder")
@@ -210,7 +210,7 @@ class Automation:
     running: bool = False
 
     @classmethod
-    def from_env(cls) -> "Automation":
+    def from_env(cls) -> Automation:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         cron = os.environ.get("WELLNESS_NIGHTLY_CRON", cls.cron).strip()
@@ -221,10 +221,13 @@ class Automation:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"WELLNESS_NIGHTLY_TIMEZONE must be an IANA time zone, not {zone!r}") from None
-        return cls(cron=cron, timezone=zone,
-                   lookback_days=_int_setting("WELLNESS_LOOKBACK_DAYS", cls.lookback_days, minimum=0),
-                   sensor_interval_s=_int_setting("WELLNESS_SENSOR_INTERVAL_S", cls.sensor_interval_s, minimum=1),
-                   running=_automation_running(os.environ.get("WELLNESS_AUTOMATION", "stopped")))
+        return cls(
+            cron=cron,
+            timezone=zone,
+            lookback_days=_int_setting("WELLNESS_LOOKBACK_DAYS", cls.lookback_days, minimum=0),
+            sensor_interval_s=_int_setting("WELLNESS_SENSOR_INTERVAL_S", cls.sensor_interval_s, minimum=1),
+            running=_automation_running(os.environ.get("WELLNESS_AUTOMATION", "stopped")),
+        )
 
 
 def _is_cron(text: str) -> bool:
@@ -293,7 +296,7 @@ class Profile:
     run_partitions: int = 10
 
     @classmethod
-    def from_env(cls, paths: Paths | None = None) -> "Profile":
+    def from_env(cls, paths: Paths | None = None) -> Profile:
         name = os.environ.get("WELLNESS_PROFILE", "embedded").strip().lower()
         if name not in PROFILES:
             raise ConfigError(f"WELLNESS_PROFILE must be one of {', '.join(PROFILES)}, not {name!r}")
@@ -302,11 +305,15 @@ class Profile:
             raise ConfigError(f"WELLNESS_STORAGE must be 'duckdb' or 'lake', not {storage!r}")
         paths = paths or Paths.from_env()
         lake_root = Path(os.environ.get("WELLNESS_LAKE_ROOT", paths.home / "lake")).resolve()
-        return cls(name=name, storage=storage, lake_root=lake_root if storage == "lake" else None,
-                   broker=os.environ.get("WELLNESS_CELERY_BROKER", DEFAULT_BROKER),
-                   backend=os.environ.get("WELLNESS_CELERY_BACKEND", cls.backend),
-                   celery_queue=os.environ.get("WELLNESS_CELERY_QUEUE", cls.celery_queue),
-                   run_partitions=_int_setting("WELLNESS_RUN_PARTITIONS", cls.run_partitions, minimum=1))
+        return cls(
+            name=name,
+            storage=storage,
+            lake_root=lake_root if storage == "lake" else None,
+            broker=os.environ.get("WELLNESS_CELERY_BROKER", DEFAULT_BROKER),
+            backend=os.environ.get("WELLNESS_CELERY_BACKEND", cls.backend),
+            celery_queue=os.environ.get("WELLNESS_CELERY_QUEUE", cls.celery_queue),
+            run_partitions=_int_setting("WELLNESS_RUN_PARTITIONS", cls.run_partitions, minimum=1),
+        )
 
     @property
     def distributed(self) -> bool:

@@ -14,8 +14,16 @@ import pandas as pd
 from quality.expectations import CheckDef
 from quality.validation import CheckOutcome, suite_checks, validate
 
-TABLES = ("ingested_files", "observations", "daily_metrics", "questionnaire_scores", "questionnaire_change",
-          "baselines", "drift", "proxies")
+TABLES = (
+    "ingested_files",
+    "observations",
+    "daily_metrics",
+    "questionnaire_scores",
+    "questionnaire_change",
+    "baselines",
+    "drift",
+    "proxies",
+)
 
 
 def suite(table: str) -> list[CheckDef]:

@@ -18,8 +18,16 @@ import pandas as pd
 
 from quality.rules import EARLIEST_PLAUSIBLE_DAY
 from transforms.records import (
-    OBSERVATION_REQUIRED, OBSERVATION_SCHEMA, REJECT_REQUIRED, REJECT_SCHEMA, RESPONSE_REQUIRED, RESPONSE_SCHEMA,
-    ParseResult, empty_rejects, raw_text, rejects_frame,
+    OBSERVATION_REQUIRED,
+    OBSERVATION_SCHEMA,
+    REJECT_REQUIRED,
+    REJECT_SCHEMA,
+    RESPONSE_REQUIRED,
+    RESPONSE_SCHEMA,
+    ParseResult,
+    empty_rejects,
+    raw_text,
+    rejects_frame,
 )
 
 
@@ -79,13 +87,25 @@ def _reasons(frame: pd.DataFrame, required: tuple[str, ...], source_format: str,
     day = frame["day"]
     latest = pd.Timestamp(today) + pd.Timedelta(days=1)
     outside = reason.isna() & ((day < EARLIEST_PLAUSIBLE_DAY) | (day > latest)).fillna(False)
-    reason[outside] = ("internal: " + source_format + " parser produced day "
-                       + day[outside].dt.strftime("%Y-%m-%d") + ", outside 2000-01-01 … tomorrow")
+    reason[outside] = (
+        "internal: "
+        + source_format
+        + " parser produced day "
+        + day[outside].dt.strftime("%Y-%m-%d")
+        + ", outside 2000-01-01 … tomorrow"
+    )
     return reason
 
 
-def _split(frame: pd.DataFrame, schema: dict[str, str], required: tuple[str, ...], source_format: str,
-           source_file: str, today: dt.date, raw_records) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _split(
+    frame: pd.DataFrame,
+    schema: dict[str, str],
+    required: tuple[str, ...],
+    source_format: str,
+    source_file: str,
+    today: dt.date,
+    raw_records,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(writable records in the schema's types, rejects for the others)."""
     if frame.empty:
         return _typed(frame, schema), empty_rejects()
@@ -100,8 +120,10 @@ def _split(frame: pd.DataFrame, schema: dict[str, str], required: tuple[str, ...
     locators = faulty["locator"].astype("string").where(has_locator, "output row " + rows.astype("string"))
     raws = raw_text(raw_records, locators).to_numpy(dtype=object)
     described = faulty.astype("string").fillna("NULL").to_dict("records")
-    raws = [r if isinstance(r, str) and r else "; ".join(f"{k}={v}" for k, v in d.items())[:4000]
-            for r, d in zip(raws, described)]
+    raws = [
+        r if isinstance(r, str) and r else "; ".join(f"{k}={v}" for k, v in d.items())[:4000]
+        for r, d in zip(raws, described)
+    ]
     return typed[~bad].reset_index(drop=True), rejects_frame(source_file, source_format, locators, reason[bad], raws)
 
 
@@ -120,17 +142,33 @@ def complete_rejects(rejects: pd.DataFrame, source_format: str, source_file: str
     return out
 
 
-def enforce_table_constraints(result: ParseResult, source_format: str, source_file: str,
-                              today: dt.date | None = None) -> ParseResult:
+def enforce_table_constraints(
+    result: ParseResult, source_format: str, source_file: str, today: dt.date | None = None
+) -> ParseResult:
     """``result`` with every observation and response the warehouse would refuse moved to its rejects."""
     today = today or dt.date.today()
-    obs, obs_rejects = _split(result.observations, OBSERVATION_SCHEMA, OBSERVATION_REQUIRED, source_format,
-                              source_file, today, result.raw_records)
-    resp, resp_rejects = _split(result.responses, RESPONSE_SCHEMA, RESPONSE_REQUIRED, source_format, source_file,
-                                today, result.raw_records)
+    obs, obs_rejects = _split(
+        result.observations,
+        OBSERVATION_SCHEMA,
+        OBSERVATION_REQUIRED,
+        source_format,
+        source_file,
+        today,
+        result.raw_records,
+    )
+    resp, resp_rejects = _split(
+        result.responses, RESPONSE_SCHEMA, RESPONSE_REQUIRED, source_format, source_file, today, result.raw_records
+    )
     parts = [r for r in (result.rejects, obs_rejects, resp_rejects) if len(r)]
     rejects = pd.concat(parts, ignore_index=True) if parts else empty_rejects()
-    return ParseResult(observations=obs, responses=resp,
-                       rejects=complete_rejects(rejects, source_format, source_file), samples=result.samples,
-                       n_records=result.n_records, n_empty=result.n_empty, n_ignored=result.n_ignored,
-                       raw_records=result.raw_records, notes=result.notes)
+    return ParseResult(
+        observations=obs,
+        responses=resp,
+        rejects=complete_rejects(rejects, source_format, source_file),
+        samples=result.samples,
+        n_records=result.n_records,
+        n_empty=result.n_empty,
+        n_ignored=result.n_ignored,
+        raw_records=result.raw_records,
+        notes=result.notes,
+    )

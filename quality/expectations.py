@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import great_expectations as gx  # noqa: E402
-from great_expectations.expectations.row_conditions import Column  # noqa: E402
+import great_expectations as gx
+from great_expectations.expectations.row_conditions import Column
 
-from transforms import vocabulary  # noqa: E402
+from transforms import vocabulary
 
 E = gx.expectations
 
@@ -43,36 +43,58 @@ def _metric_ranges(column: str = "value") -> tuple:
     specs = vocabulary.metrics()
     out = [E.ExpectColumnValuesToBeInSet(column="metric", value_set=sorted(specs))]
     for name, spec in specs.items():
-        out.append(E.ExpectColumnValuesToBeBetween(column=column, min_value=spec.valid_min, max_value=spec.valid_max,
-                                                   row_condition=Column("metric") == name))
+        out.append(
+            E.ExpectColumnValuesToBeBetween(
+                column=column,
+                min_value=spec.valid_min,
+                max_value=spec.valid_max,
+                row_condition=Column("metric") == name,
+            )
+        )
     return tuple(out)
 
 
 def _units() -> tuple:
-    return tuple(E.ExpectColumnValuesToBeInSet(column="unit", value_set=[spec.unit], row_condition=Column("metric") == name)
-                 for name, spec in vocabulary.metrics().items())
+    return tuple(
+        E.ExpectColumnValuesToBeInSet(column="unit", value_set=[spec.unit], row_condition=Column("metric") == name)
+        for name, spec in vocabulary.metrics().items()
+    )
 
 
 def _score_ranges() -> tuple:
     out = []
     for code, spec in vocabulary.instruments().items():
-        out.append(E.ExpectColumnValuesToBeBetween(column="score", min_value=spec.score_min, max_value=spec.score_max,
-                                                   row_condition=Column("instrument") == code))
+        out.append(
+            E.ExpectColumnValuesToBeBetween(
+                column="score",
+                min_value=spec.score_min,
+                max_value=spec.score_max,
+                row_condition=Column("instrument") == code,
+            )
+        )
     out.append(E.ExpectColumnValuesToBeInSet(column="instrument", value_set=sorted(vocabulary.instruments())))
     return tuple(out)
 
 
 def _severity_labels() -> tuple:
-    return tuple(E.ExpectColumnValuesToBeInSet(column="severity", value_set=[label for _, label in spec.bands],
-                                               row_condition=Column("instrument") == code)
-                 for code, spec in vocabulary.instruments().items())
+    return tuple(
+        E.ExpectColumnValuesToBeInSet(
+            column="severity", value_set=[label for _, label in spec.bands], row_condition=Column("instrument") == code
+        )
+        for code, spec in vocabulary.instruments().items()
+    )
 
 
 def _not_in_future(column: str, today) -> tuple:
     import datetime as dt
 
-    return (E.ExpectColumnValuesToBeBetween(column=column, min_value=dt.datetime(2000, 1, 1),
-                                            max_value=dt.datetime.combine(today, dt.time()) + dt.timedelta(days=1)),)
+    return (
+        E.ExpectColumnValuesToBeBetween(
+            column=column,
+            min_value=dt.datetime(2000, 1, 1),
+            max_value=dt.datetime.combine(today, dt.time()) + dt.timedelta(days=1),
+        ),
+    )
 
 
 def suites(today) -> dict[str, list[CheckDef]]:
@@ -87,104 +109,216 @@ def suites(today) -> dict[str, list[CheckDef]]:
 
     return {
         "ingested_files": [
-            check("no_failed_files", "WARN", "every landing file could be read (a failed file is listed with its "
-                  "stage and cause in ops.ingested_files.message, and retried on the next run)",
-                  E.ExpectColumnValuesToNotBeInSet(column="status", value_set=["failed"])),
+            check(
+                "no_failed_files",
+                "WARN",
+                "every landing file could be read (a failed file is listed with its "
+                "stage and cause in ops.ingested_files.message, and retried on the next run)",
+                E.ExpectColumnValuesToNotBeInSet(column="status", value_set=["failed"]),
+            ),
         ],
         "observations": [
-            check("unique_record", "ERROR", "one row per participant, day, metric, source record",
-                  E.ExpectCompoundColumnsToBeUnique(column_list=obs_key)),
-            check("keys_and_values_not_null", "ERROR", "keys and value are never NULL", *_not_null(obs_key + ["value"])),
-            check("values_in_physiological_range", "ERROR", "values within the metric's plausible range",
-                  *_metric_ranges()),
-            check("days_not_in_future", "ERROR", "no day after tomorrow, none before 2000", *_not_in_future("day", today)),
-            check("coverage_is_a_share", "ERROR", "coverage within [0, 1]",
-                  E.ExpectColumnValuesToBeBetween(column="coverage", min_value=0, max_value=1)),
+            check(
+                "unique_record",
+                "ERROR",
+                "one row per participant, day, metric, source record",
+                E.ExpectCompoundColumnsToBeUnique(column_list=obs_key),
+            ),
+            check(
+                "keys_and_values_not_null", "ERROR", "keys and value are never NULL", *_not_null(obs_key + ["value"])
+            ),
+            check(
+                "values_in_physiological_range",
+                "ERROR",
+                "values within the metric's plausible range",
+                *_metric_ranges(),
+            ),
+            check(
+                "days_not_in_future", "ERROR", "no day after tomorrow, none before 2000", *_not_in_future("day", today)
+            ),
+            check(
+                "coverage_is_a_share",
+                "ERROR",
+                "coverage within [0, 1]",
+                E.ExpectColumnValuesToBeBetween(column="coverage", min_value=0, max_value=1),
+            ),
         ],
         "daily_metrics": [
-            check("unique_participant_day_metric", "ERROR", "one row per participant, day and metric",
-                  E.ExpectCompoundColumnsToBeUnique(column_list=dm_key)),
-            check("keys_and_values_not_null", "ERROR", "keys, value and source are never NULL",
-                  *_not_null(dm_key + ["value", "source"])),
-            check("values_in_physiological_range", "ERROR",
-                  "resting HR 25–220 bpm, RMSSD 1–300 ms, sleep 0–1440 min, steps 0–100,000/day, … (metrics.toml)",
-                  *_metric_ranges()),
-            check("days_not_in_future", "ERROR", "no day after tomorrow, none before 2000", *_not_in_future("day", today)),
-            check("coverage_and_counts_consistent", "ERROR", "coverage within [0, 1]; at least one observation",
-                  E.ExpectColumnValuesToBeBetween(column="coverage", min_value=0, max_value=1),
-                  E.ExpectColumnValuesToBeBetween(column="n_obs", min_value=1)),
+            check(
+                "unique_participant_day_metric",
+                "ERROR",
+                "one row per participant, day and metric",
+                E.ExpectCompoundColumnsToBeUnique(column_list=dm_key),
+            ),
+            check(
+                "keys_and_values_not_null",
+                "ERROR",
+                "keys, value and source are never NULL",
+                *_not_null(dm_key + ["value", "source"]),
+            ),
+            check(
+                "values_in_physiological_range",
+                "ERROR",
+                "resting HR 25–220 bpm, RMSSD 1–300 ms, sleep 0–1440 min, steps 0–100,000/day, … (metrics.toml)",
+                *_metric_ranges(),
+            ),
+            check(
+                "days_not_in_future", "ERROR", "no day after tomorrow, none before 2000", *_not_in_future("day", today)
+            ),
+            check(
+                "coverage_and_counts_consistent",
+                "ERROR",
+                "coverage within [0, 1]; at least one observation",
+                E.ExpectColumnValuesToBeBetween(column="coverage", min_value=0, max_value=1),
+                E.ExpectColumnValuesToBeBetween(column="n_obs", min_value=1),
+            ),
             check("units_match_vocabulary", "WARN", "each metric carries its unit from metrics.toml", *_units()),
         ],
         "questionnaire_scores": [
-            check("unique_administration", "ERROR", "one row per participant, instrument and administration",
-                  E.ExpectCompoundColumnsToBeUnique(column_list=q_key)),
+            check(
+                "unique_administration",
+                "ERROR",
+                "one row per participant, instrument and administration",
+                E.ExpectCompoundColumnsToBeUnique(column_list=q_key),
+            ),
             check("keys_not_null", "ERROR", "keys are never NULL", *_not_null(q_key + ["day"])),
-            check("scores_in_instrument_range", "ERROR", "PHQ-9 0–27, GAD-7 0–21, PSS-10 0–40, WHO-5 0–100, PSQI 0–21",
-                  *_score_ranges()),
-            check("answered_within_expected", "ERROR", "items_answered ≤ items_expected",
-                  E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="items_expected", column_B="items_answered",
-                                                            or_equal=True)),
+            check(
+                "scores_in_instrument_range",
+                "ERROR",
+                "PHQ-9 0–27, GAD-7 0–21, PSS-10 0–40, WHO-5 0–100, PSQI 0–21",
+                *_score_ranges(),
+            ),
+            check(
+                "answered_within_expected",
+                "ERROR",
+                "items_answered ≤ items_expected",
+                E.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="items_expected", column_B="items_answered", or_equal=True
+                ),
+            ),
             check("severity_labels_known", "WARN", "severity is one of the instrument's bands", *_severity_labels()),
         ],
         "baselines": [
-            check("unique_participant_day_metric", "ERROR", "one row per participant, day and metric",
-                  E.ExpectCompoundColumnsToBeUnique(column_list=dm_key)),
-            check("keys_not_null", "ERROR", "keys and counts are never NULL", *_not_null(dm_key + ["n_days", "window_days"])),
-            check("quantiles_ordered", "ERROR", "p10 ≤ median ≤ p90 and MAD ≥ 0",
-                  E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="median", column_B="p10", or_equal=True),
-                  E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="p90", column_B="median", or_equal=True),
-                  E.ExpectColumnValuesToBeBetween(column="mad", min_value=0)),
-            check("stability_nonnegative", "ERROR", "cv, mad_ratio ≥ 0; lag-1 autocorrelation within [−1, 1]",
-                  E.ExpectColumnValuesToBeBetween(column="cv", min_value=0),
-                  E.ExpectColumnValuesToBeBetween(column="mad_ratio", min_value=0),
-                  E.ExpectColumnValuesToBeBetween(column="lag1_autocorr", min_value=-1.0000001, max_value=1.0000001),
-                  E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="short_window_days", column_B="short_n_days",
-                                                            or_equal=True)),
-            check("window_consistent", "ERROR", "0 < n_days ≤ window_days; sufficient exactly when n_days ≥ minimum",
-                  E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="window_days", column_B="n_days", or_equal=True),
-                  E.ExpectColumnValuesToBeBetween(column="n_days", min_value=1),
-                  E.ExpectColumnValuesToBeInSet(column="sufficient", value_set=[True],
-                                                row_condition=Column("n_days") >= win.min_baseline_days),
-                  E.ExpectColumnValuesToBeInSet(column="sufficient", value_set=[False],
-                                                row_condition=Column("n_days") < win.min_baseline_days)),
+            check(
+                "unique_participant_day_metric",
+                "ERROR",
+                "one row per participant, day and metric",
+                E.ExpectCompoundColumnsToBeUnique(column_list=dm_key),
+            ),
+            check(
+                "keys_not_null",
+                "ERROR",
+                "keys and counts are never NULL",
+                *_not_null(dm_key + ["n_days", "window_days"]),
+            ),
+            check(
+                "quantiles_ordered",
+                "ERROR",
+                "p10 ≤ median ≤ p90 and MAD ≥ 0",
+                E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="median", column_B="p10", or_equal=True),
+                E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="p90", column_B="median", or_equal=True),
+                E.ExpectColumnValuesToBeBetween(column="mad", min_value=0),
+            ),
+            check(
+                "stability_nonnegative",
+                "ERROR",
+                "cv, mad_ratio ≥ 0; lag-1 autocorrelation within [−1, 1]",
+                E.ExpectColumnValuesToBeBetween(column="cv", min_value=0),
+                E.ExpectColumnValuesToBeBetween(column="mad_ratio", min_value=0),
+                E.ExpectColumnValuesToBeBetween(column="lag1_autocorr", min_value=-1.0000001, max_value=1.0000001),
+                E.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="short_window_days", column_B="short_n_days", or_equal=True
+                ),
+            ),
+            check(
+                "window_consistent",
+                "ERROR",
+                "0 < n_days ≤ window_days; sufficient exactly when n_days ≥ minimum",
+                E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="window_days", column_B="n_days", or_equal=True),
+                E.ExpectColumnValuesToBeBetween(column="n_days", min_value=1),
+                E.ExpectColumnValuesToBeInSet(
+                    column="sufficient", value_set=[True], row_condition=Column("n_days") >= win.min_baseline_days
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="sufficient", value_set=[False], row_condition=Column("n_days") < win.min_baseline_days
+                ),
+            ),
         ],
         "questionnaire_change": [
-            check("unique_administration", "ERROR", "one row per participant, instrument and administration",
-                  E.ExpectCompoundColumnsToBeUnique(column_list=q_key)),
-            check("change_consistent", "ERROR", "change = score − previous score; direction only on reliable changes",
-                  E.ExpectColumnValuesToBeInSet(column="direction", value_set=["better", "worse"]),
-                  E.ExpectColumnValuesToNotBeNull(column="direction", row_condition=Column("reliable_change") == True),
-                  E.ExpectColumnValuesToBeNull(column="direction", row_condition=Column("reliable_change") == False),
-                  E.ExpectColumnValuesToBeBetween(column="n_previous", min_value=0)),
+            check(
+                "unique_administration",
+                "ERROR",
+                "one row per participant, instrument and administration",
+                E.ExpectCompoundColumnsToBeUnique(column_list=q_key),
+            ),
+            check(
+                "change_consistent",
+                "ERROR",
+                "change = score − previous score; direction only on reliable changes",
+                E.ExpectColumnValuesToBeInSet(column="direction", value_set=["better", "worse"]),
+                E.ExpectColumnValuesToNotBeNull(column="direction", row_condition=Column("reliable_change") == True),
+                E.ExpectColumnValuesToBeNull(column="direction", row_condition=Column("reliable_change") == False),
+                E.ExpectColumnValuesToBeBetween(column="n_previous", min_value=0),
+            ),
         ],
         "proxies": [
-            check("unique_participant_day_domain", "ERROR", "one row per participant, day and domain",
-                  E.ExpectCompoundColumnsToBeUnique(column_list=["participant_id", "day", "domain"])),
-            check("scores_bounded", "ERROR", "scores within the clipped z range [−5, 5], at least one component",
-                  E.ExpectColumnValuesToBeBetween(column="score", min_value=-5, max_value=5),
-                  E.ExpectColumnValuesToBeBetween(column="n_components", min_value=1),
-                  E.ExpectColumnValuesToBeInSet(column="domain", value_set=sorted({c.domain for c in
-                                                                                   vocabulary.proxy_domains()}))),
+            check(
+                "unique_participant_day_domain",
+                "ERROR",
+                "one row per participant, day and domain",
+                E.ExpectCompoundColumnsToBeUnique(column_list=["participant_id", "day", "domain"]),
+            ),
+            check(
+                "scores_bounded",
+                "ERROR",
+                "scores within the clipped z range [−5, 5], at least one component",
+                E.ExpectColumnValuesToBeBetween(column="score", min_value=-5, max_value=5),
+                E.ExpectColumnValuesToBeBetween(column="n_components", min_value=1),
+                E.ExpectColumnValuesToBeInSet(
+                    column="domain", value_set=sorted({c.domain for c in vocabulary.proxy_domains()})
+                ),
+            ),
         ],
         "drift": [
-            check("unique_participant_day_metric", "ERROR", "one row per participant, day and metric",
-                  E.ExpectCompoundColumnsToBeUnique(column_list=dm_key)),
+            check(
+                "unique_participant_day_metric",
+                "ERROR",
+                "one row per participant, day and metric",
+                E.ExpectCompoundColumnsToBeUnique(column_list=dm_key),
+            ),
             check("keys_not_null", "ERROR", "keys are never NULL", *_not_null(dm_key)),
-            check("probabilities_valid", "ERROR", "p- and q-values within [0, 1] and q ≥ the flagging p",
-                  *(E.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1)
-                    for c in ("shift_p", "ks_p", "mw_p", "trend_p", "q_value", "ks_stat")),
-                  E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="q_value", column_B="shift_p", or_equal=True,
-                                                            ignore_row_if="either_value_is_missing")),
-            check("statistics_consistent", "ERROR", "Wasserstein ≥ 0, shift SE > 0, autocorrelation used in [0, 0.95]",
-                  E.ExpectColumnValuesToBeBetween(column="wasserstein", min_value=0),
-                  E.ExpectColumnValuesToBeBetween(column="shift_se", min_value=0, strict_min=True),
-                  E.ExpectColumnValuesToBeBetween(column="autocorr", min_value=0, max_value=0.95)),
-            check("flags_justified", "ERROR", "a flag always has q < alpha and a direction",
-                  E.ExpectColumnValuesToBeBetween(column="q_value", max_value=win.fdr_alpha, strict_max=True,
-                                                  row_condition=Column("flagged") == True),
-                  E.ExpectColumnValuesToBeInSet(column="direction", value_set=["up", "down"],
-                                                row_condition=Column("flagged") == True),
-                  E.ExpectColumnValuesToNotBeNull(column="q_value", row_condition=Column("flagged") == True),
-                  E.ExpectColumnValuesToNotBeNull(column="direction", row_condition=Column("flagged") == True)),
+            check(
+                "probabilities_valid",
+                "ERROR",
+                "p- and q-values within [0, 1] and q ≥ the flagging p",
+                *(
+                    E.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1)
+                    for c in ("shift_p", "ks_p", "mw_p", "trend_p", "q_value", "ks_stat")
+                ),
+                E.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="q_value", column_B="shift_p", or_equal=True, ignore_row_if="either_value_is_missing"
+                ),
+            ),
+            check(
+                "statistics_consistent",
+                "ERROR",
+                "Wasserstein ≥ 0, shift SE > 0, autocorrelation used in [0, 0.95]",
+                E.ExpectColumnValuesToBeBetween(column="wasserstein", min_value=0),
+                E.ExpectColumnValuesToBeBetween(column="shift_se", min_value=0, strict_min=True),
+                E.ExpectColumnValuesToBeBetween(column="autocorr", min_value=0, max_value=0.95),
+            ),
+            check(
+                "flags_justified",
+                "ERROR",
+                "a flag always has q < alpha and a direction",
+                E.ExpectColumnValuesToBeBetween(
+                    column="q_value", max_value=win.fdr_alpha, strict_max=True, row_condition=Column("flagged") == True
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="direction", value_set=["up", "down"], row_condition=Column("flagged") == True
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="q_value", row_condition=Column("flagged") == True),
+                E.ExpectColumnValuesToNotBeNull(column="direction", row_condition=Column("flagged") == True),
+            ),
         ],
     }

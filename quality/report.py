@@ -46,8 +46,12 @@ def _table(frame: pd.DataFrame, row_class=None) -> str:
 def _heatmap(weekly: pd.DataFrame, participants: pd.DataFrame) -> str:
     if weekly.empty:
         return "<p class='note'>no data</p>"
-    lowest = participants.groupby("participant_id")["data_yield"].min().reset_index() \
-        .sort_values(["data_yield", "participant_id"])  # the order report_weekly_yield.sql picks them in
+    lowest = (
+        participants.groupby("participant_id")["data_yield"]
+        .min()
+        .reset_index()
+        .sort_values(["data_yield", "participant_id"])
+    )  # the order report_weekly_yield.sql picks them in
     order = pd.Index(lowest["participant_id"].head(MAX_HEATMAP_PARTICIPANTS))
     grid = weekly.pivot_table(index="participant_id", columns="week", values="share").reindex(order)
     weeks = list(grid.columns)
@@ -57,12 +61,15 @@ def _heatmap(weekly: pd.DataFrame, participants: pd.DataFrame) -> str:
         cells = "".join(
             f"<td title='{pd.Timestamp(w):%Y-%m-%d}: {0 if pd.isna(v) else v:.0%}' "
             f"style='background:rgba(26,115,232,{0 if pd.isna(v) else min(float(v), 1):.2f})'></td>"
-            for w, v in zip(weeks, values))
+            for w, v in zip(weeks, values)
+        )
         rows.append(f"<tr><th>{html.escape(str(pid))}</th>{cells}</tr>")
     first, last = pd.Timestamp(weeks[0]), pd.Timestamp(weeks[-1])
-    return (f"<p class='note'>weeks {first:%Y-%m-%d} … {last:%Y-%m-%d}; darker = more days with usable signal; "
-            f"{len(order)} participants with the lowest yield shown</p>"
-            f"<table class='heat'><tr><th></th>{head}</tr>{''.join(rows)}</table>")
+    return (
+        f"<p class='note'>weeks {first:%Y-%m-%d} … {last:%Y-%m-%d}; darker = more days with usable signal; "
+        f"{len(order)} participants with the lowest yield shown</p>"
+        f"<table class='heat'><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+    )
 
 
 def render_html(data: dict[str, pd.DataFrame], generated_at: dt.datetime, title: str = "Data quality") -> str:
@@ -72,11 +79,14 @@ def render_html(data: dict[str, pd.DataFrame], generated_at: dt.datetime, title:
     drift_notes = files[files["message"].fillna("").str.contains("schema drift")] if len(files) else files
     failed_files = files[files["status"] == "failed"] if len(files) else files
     kpis = {
-        "files": len(files), "failed files": len(failed_files), "records read": int(files["rows_read"].sum()) if len(files) else 0,
+        "files": len(files),
+        "failed files": len(failed_files),
+        "records read": int(files["rows_read"].sum()) if len(files) else 0,
         "accepted": int(files["rows_accepted"].sum()) if len(files) else 0,
         "quarantined": int(files["rows_quarantined"].sum()) if len(files) else 0,
         "participants": participants["participant_id"].nunique() if len(participants) else 0,
-        "failing checks": len(failing), "blocked partitions": len(blocked),
+        "failing checks": len(failing),
+        "blocked partitions": len(blocked),
         "schema drift": len(drift_notes),
     }
     kpi_html = "".join(f"<span class='kpi'><b>{v:,}</b>{html.escape(k)}</span>" for k, v in kpis.items())
@@ -89,16 +99,16 @@ physiological proxies, not diagnoses</p>
 <h2>1 Summary</h2>{kpi_html}
 <h2>2 Files</h2><h3>Failed files</h3><p class='note'>files that could not be read (the stage and cause are in the
 message); each is retried on the next run</p>
-{_table(failed_files[['path', 'source_format', 'message']] if len(failed_files) else failed_files, lambda r: 'bad')}
+{_table(failed_files[["path", "source_format", "message"]] if len(failed_files) else failed_files, lambda r: "bad")}
 <h3>All files</h3><p class='note'>rows_read = accepted + quarantined + empty (vendor no-data marks) + ignored
 (record types not used)</p>
-{_table(files, lambda r: {'failed': 'bad', 'unsupported': 'warn'}.get(r['status'], ''))}
-<h3>Schema drift</h3>{_table(drift_notes[['path', 'source_format', 'status', 'message']] if len(drift_notes) else drift_notes)}
+{_table(files, lambda r: {"failed": "bad", "unsupported": "warn"}.get(r["status"], ""))}
+<h3>Schema drift</h3>{_table(drift_notes[["path", "source_format", "status", "message"]] if len(drift_notes) else drift_notes)}
 <h2>3 Quarantine by file and reason</h2>{_table(quarantine)}
 <h2>4 Participants</h2><p class='note'>data_yield = days with usable signal / days from first to last day, per
-source; low_coverage_days are left out of baselines</p>{_table(participants, lambda r: 'bad' if r['data_yield'] < 0.5 else '')}
-<h2>5 Coverage over time</h2>{_heatmap(data['weekly_yield'], participants)}
-<h2>6 Checks</h2>{_table(checks, lambda r: 'ok' if r['passed'] else ('bad' if r['severity'] == 'ERROR' else 'warn'))}
+source; low_coverage_days are left out of baselines</p>{_table(participants, lambda r: "bad" if r["data_yield"] < 0.5 else "")}
+<h2>5 Coverage over time</h2>{_heatmap(data["weekly_yield"], participants)}
+<h2>6 Checks</h2>{_table(checks, lambda r: "ok" if r["passed"] else ("bad" if r["severity"] == "ERROR" else "warn"))}
 <h3>Blocked partitions</h3><p class='note'>days that failed an ERROR check, or whose upstream day did: not built
 downstream, their earlier rows kept</p>{_table(blocked)}
 </body></html>"""

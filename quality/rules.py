@@ -15,8 +15,18 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.records import (AMOUNT, LEVEL, SLEEP, ParseResult, empty_rejects, per_label, raw_text,
-                               rejects_frame, sample_kinds, sample_locators)
+from transforms.records import (
+    AMOUNT,
+    LEVEL,
+    SLEEP,
+    ParseResult,
+    empty_rejects,
+    per_label,
+    raw_text,
+    rejects_frame,
+    sample_kinds,
+    sample_locators,
+)
 
 EARLIEST_PLAUSIBLE_DAY = pd.Timestamp("2000-01-01")
 
@@ -42,8 +52,16 @@ def observation_reasons(obs: pd.DataFrame, today: dt.date) -> pd.Series:
     value = obs["value"]
     reason = _day_reasons(obs["day"], today)
     out_of_range = known & ((value < lo) | (value > hi))
-    text = (obs["metric"] + "=" + value.map("{:g}".format).astype("string") + " outside ["
-            + lo.map("{:g}".format).astype("string") + ", " + hi.map("{:g}".format).astype("string") + "]")
+    text = (
+        obs["metric"]
+        + "="
+        + value.map("{:g}".format).astype("string")
+        + " outside ["
+        + lo.map("{:g}".format).astype("string")
+        + ", "
+        + hi.map("{:g}".format).astype("string")
+        + "]"
+    )
     reason = reason.where(reason.notna() | ~out_of_range, text)
     reason = reason.where(reason.notna() | known, "unknown metric " + obs["metric"])
     reason = reason.where(reason.notna() | np.isfinite(value), "value is not finite")
@@ -63,11 +81,21 @@ def response_reasons(responses: pd.DataFrame, today: dt.date) -> pd.Series:
     label = inst + " item " + responses["item"].astype("string")
     checks = [
         (n_items.isna(), "unknown instrument " + inst),
-        ((item < 1) | (item > n_items), label + " does not exist (" + n_items.map("{:g}".format).astype("string")
-         + " items)"),
+        (
+            (item < 1) | (item > n_items),
+            label + " does not exist (" + n_items.map("{:g}".format).astype("string") + " items)",
+        ),
         (value != np.round(value), label + "=" + value.map("{:g}".format).astype("string") + " is not a whole number"),
-        ((value < lo) | (value > hi), label + "=" + value.map("{:g}".format).astype("string") + " outside "
-         + lo.map("{:g}".format).astype("string") + "–" + hi.map("{:g}".format).astype("string")),
+        (
+            (value < lo) | (value > hi),
+            label
+            + "="
+            + value.map("{:g}".format).astype("string")
+            + " outside "
+            + lo.map("{:g}".format).astype("string")
+            + "–"
+            + hi.map("{:g}".format).astype("string"),
+        ),
     ]
     for mask, text in checks:
         reason = reason.where(reason.notna() | ~mask.fillna(False), text)
@@ -94,10 +122,10 @@ def sample_reasons(samples: pd.DataFrame, today: dt.date) -> pd.Series:
     not_after = too_long = np.zeros(len(samples), dtype=bool)
     if sleep.any():
         start_off = np.nan_to_num(samples["utc_offset_min"].to_numpy(dtype="float64"))
-        end_off = (samples["end_utc_offset_min"].fillna(samples["utc_offset_min"]).fillna(0.0)
-                   .to_numpy(dtype="float64"))
-        minutes = ((samples["end"].to_numpy() - start).astype("timedelta64[s]").astype("float64") / 60
-                   - end_off + start_off)
+        end_off = samples["end_utc_offset_min"].fillna(samples["utc_offset_min"]).fillna(0.0).to_numpy(dtype="float64")
+        minutes = (
+            (samples["end"].to_numpy() - start).astype("timedelta64[s]").astype("float64") / 60 - end_off + start_off
+        )
         not_after = sleep & ~(minutes > 0)
         too_long = sleep & (minutes > 24 * 60)
     bad = future | early | unknown | out_of_range | not_after | too_long
@@ -105,12 +133,19 @@ def sample_reasons(samples: pd.DataFrame, today: dt.date) -> pd.Series:
     metric = samples["metric"].to_numpy(dtype=object) if bad.any() else None
     for i in np.flatnonzero(bad):  # only the failing samples
         day = pd.Timestamp(start[i]).strftime("%Y-%m-%d")
-        reason.iloc[i] = (f"day {day} is in the future" if future[i] else
-                          f"day {day} is before 2000" if early[i] else
-                          f"unknown metric {metric[i]}" if unknown[i] else
-                          f"{metric[i]} sample {value[i]:g} outside [{lo[i]:g}, {hi[i]:g}]" if out_of_range[i] else
-                          "sleep interval does not end after it starts" if not_after[i] else
-                          "sleep interval longer than 24 h")
+        reason.iloc[i] = (
+            f"day {day} is in the future"
+            if future[i]
+            else f"day {day} is before 2000"
+            if early[i]
+            else f"unknown metric {metric[i]}"
+            if unknown[i]
+            else f"{metric[i]} sample {value[i]:g} outside [{lo[i]:g}, {hi[i]:g}]"
+            if out_of_range[i]
+            else "sleep interval does not end after it starts"
+            if not_after[i]
+            else "sleep interval longer than 24 h"
+        )
     return reason
 
 
@@ -134,8 +169,15 @@ def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | No
         bad = reason.notna()
         if bad.any():
             bad_obs = obs[bad]
-            rejects.append(rejects_frame(bad_obs["source_file"].iloc[0], source_format, bad_obs["locator"],
-                                         reason[bad], _raw_for(result, bad_obs["locator"])))
+            rejects.append(
+                rejects_frame(
+                    bad_obs["source_file"].iloc[0],
+                    source_format,
+                    bad_obs["locator"],
+                    reason[bad],
+                    _raw_for(result, bad_obs["locator"]),
+                )
+            )
             obs = obs[~bad]
 
     resp = result.responses
@@ -145,11 +187,17 @@ def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | No
         if bad.any():
             unit = ["participant_id", "instrument", "administered_at", "locator"]
             bad_units = resp.loc[bad, unit].assign(reason=reason[bad])
-            grouped = (bad_units.groupby(unit, dropna=False, sort=False)["reason"]
-                       .agg("; ".join).reset_index())
+            grouped = bad_units.groupby(unit, dropna=False, sort=False)["reason"].agg("; ".join).reset_index()
             drop = resp[unit].merge(grouped[unit], how="left", indicator=True)["_merge"].eq("both").to_numpy()
-            rejects.append(rejects_frame(resp["source_file"].iloc[0], source_format, grouped["locator"],
-                                         grouped["reason"], _raw_for(result, grouped["locator"])))
+            rejects.append(
+                rejects_frame(
+                    resp["source_file"].iloc[0],
+                    source_format,
+                    grouped["locator"],
+                    grouped["reason"],
+                    _raw_for(result, grouped["locator"]),
+                )
+            )
             resp = resp[~drop]
 
     samples = result.samples
@@ -159,8 +207,11 @@ def apply_row_rules(result: ParseResult, source_format: str, today: dt.date | No
         if bad.any():
             bad_samples = samples[bad]
             locators = sample_locators(bad_samples)
-            rejects.append(rejects_frame(bad_samples["source_file"].iloc[0], source_format, locators,
-                                         reason[bad], _raw_for(result, locators)))
+            rejects.append(
+                rejects_frame(
+                    bad_samples["source_file"].iloc[0], source_format, locators, reason[bad], _raw_for(result, locators)
+                )
+            )
             samples = samples[~bad]
 
     parts = [r for r in rejects if len(r)]

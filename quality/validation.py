@@ -75,9 +75,14 @@ def validate(table: str, frame: pd.DataFrame, today: dt.date | None = None) -> l
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         batch = _batch_definition(table).get_batch(batch_parameters={"dataframe": data})
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE",
-                                                      "unexpected_index_column_names": keys,
-                                                      "return_unexpected_index_query": False})
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": keys,
+                "return_unexpected_index_query": False,
+            },
+        )
     by_check: dict[str, list] = {c.name: [] for c in checks}
     for r in result.results:
         by_check[r.expectation_config.meta["check"]].append(r)
@@ -102,8 +107,7 @@ def _columns_of(expectations) -> set[str]:
     return out
 
 
-LABEL_COLUMNS = ("metric", "unit", "source", "instrument", "severity", "direction", "domain", "source_format",
-                 "status")
+LABEL_COLUMNS = ("metric", "unit", "source", "instrument", "severity", "direction", "domain", "source_format", "status")
 
 
 def _vectorisable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +123,7 @@ def _vectorisable(frame: pd.DataFrame) -> pd.DataFrame:
             casts[name] = "int64"
         elif pd.api.types.is_float_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
             casts[name] = "float64"
-        elif name in LABEL_COLUMNS and dtype == object:
+        elif name in LABEL_COLUMNS and pd.api.types.is_object_dtype(dtype):
             casts[name] = "category"
     return frame.astype(casts) if casts else frame
 

@@ -34,11 +34,39 @@ from transforms.kernels import baseline_kernel
 from transforms.panel import Panel, build_panel, gather, span_mask
 from transforms.vocabulary import Windows
 
-BASELINE_COLUMNS = ["participant_id", "day", "metric", "window_days", "n_days", "median", "mad", "p10", "p90",
-                    "sufficient", "mean", "sd", "cv", "mad_ratio", "lag1_autocorr", "short_window_days",
-                    "short_n_days", "short_median"]
-FIELDS = ("n_days", "median", "mad", "p10", "p90", "mean", "sd", "lag1_autocorr", "lag1_pairs", "short_n_days",
-          "short_median")
+BASELINE_COLUMNS = [
+    "participant_id",
+    "day",
+    "metric",
+    "window_days",
+    "n_days",
+    "median",
+    "mad",
+    "p10",
+    "p90",
+    "sufficient",
+    "mean",
+    "sd",
+    "cv",
+    "mad_ratio",
+    "lag1_autocorr",
+    "short_window_days",
+    "short_n_days",
+    "short_median",
+]
+FIELDS = (
+    "n_days",
+    "median",
+    "mad",
+    "p10",
+    "p90",
+    "mean",
+    "sd",
+    "lag1_autocorr",
+    "lag1_pairs",
+    "short_n_days",
+    "short_median",
+)
 
 
 def panel_for_range(daily: pd.DataFrame, start, end, win: Windows) -> Panel:
@@ -52,8 +80,9 @@ def baseline_block(panel: Panel, n_out: int, win: Windows) -> np.ndarray:
     first_day + B + R − 1 + k."""
     out = np.empty((panel.values.shape[0], n_out, len(FIELDS)))
     if panel.values.shape[0]:
-        baseline_kernel(np.ascontiguousarray(panel.values), win.baseline_days, win.recent_days,
-                        win.short_baseline_days, n_out, out)
+        baseline_kernel(
+            np.ascontiguousarray(panel.values), win.baseline_days, win.recent_days, win.short_baseline_days, n_out, out
+        )
     return out
 
 
@@ -64,8 +93,9 @@ def compute_baselines(daily: pd.DataFrame, start, end, win: Windows, spans: pd.D
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     n_out = (end - start).days + 1
     panel = panel_for_range(daily, start, end, win)
-    return baseline_frame(panel, baseline_block(panel, n_out, win), start, win,
-                          span_mask(panel.series, spans, start, n_out))
+    return baseline_frame(
+        panel, baseline_block(panel, n_out, win), start, win, span_mask(panel.series, spans, start, n_out)
+    )
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -73,7 +103,9 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den != 0, num / np.abs(den), np.nan)
 
 
-def baseline_frame(panel: Panel, block: np.ndarray, start, win: Windows, in_span: np.ndarray | None = None) -> pd.DataFrame:
+def baseline_frame(
+    panel: Panel, block: np.ndarray, start, win: Windows, in_span: np.ndarray | None = None
+) -> pd.DataFrame:
     keep = block[:, :, FIELDS.index("n_days")] > 0
     if in_span is not None:
         keep &= in_span
@@ -82,19 +114,27 @@ def baseline_frame(panel: Panel, block: np.ndarray, start, win: Windows, in_span
     n_days = pick["n_days"].astype("int64")
     participants = pd.Categorical(panel.series["participant_id"].astype(str))
     metrics = pd.Categorical(panel.series["metric"].astype(str))
-    frame = pd.DataFrame({
-        "participant_id": pd.Categorical.from_codes(participants.codes[s_idx], categories=participants.categories),
-        "day": (pd.Timestamp(start) + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]"),
-        "metric": pd.Categorical.from_codes(metrics.codes[s_idx], categories=metrics.categories),
-        "window_days": np.int64(win.baseline_days),
-        "n_days": n_days,
-        "median": pick["median"], "mad": pick["mad"], "p10": pick["p10"], "p90": pick["p90"],
-        "sufficient": n_days >= win.min_baseline_days,
-        "mean": pick["mean"], "sd": pick["sd"],
-        "cv": _ratio(pick["sd"], pick["mean"]), "mad_ratio": _ratio(pick["mad"], pick["median"]),
-        "lag1_autocorr": pick["lag1_autocorr"],
-        "short_window_days": np.int64(win.short_baseline_days),
-        "short_n_days": pick["short_n_days"].astype("int64"),
-        "short_median": pick["short_median"],
-    }, copy=False)
+    frame = pd.DataFrame(
+        {
+            "participant_id": pd.Categorical.from_codes(participants.codes[s_idx], categories=participants.categories),
+            "day": (pd.Timestamp(start) + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]"),
+            "metric": pd.Categorical.from_codes(metrics.codes[s_idx], categories=metrics.categories),
+            "window_days": np.int64(win.baseline_days),
+            "n_days": n_days,
+            "median": pick["median"],
+            "mad": pick["mad"],
+            "p10": pick["p10"],
+            "p90": pick["p90"],
+            "sufficient": n_days >= win.min_baseline_days,
+            "mean": pick["mean"],
+            "sd": pick["sd"],
+            "cv": _ratio(pick["sd"], pick["mean"]),
+            "mad_ratio": _ratio(pick["mad"], pick["median"]),
+            "lag1_autocorr": pick["lag1_autocorr"],
+            "short_window_days": np.int64(win.short_baseline_days),
+            "short_n_days": pick["short_n_days"].astype("int64"),
+            "short_median": pick["short_median"],
+        },
+        copy=False,
+    )
     return frame  # built in BASELINE_COLUMNS order: no copy

@@ -18,8 +18,16 @@ import pandas as pd
 from transforms import vocabulary
 from transforms.records import empty_frame
 
-DAILY_SCHEMA = {"participant_id": "string", "day": "datetime64[s]", "metric": "string", "value": "float64",
-                "unit": "string", "source": "string", "n_obs": "int64", "coverage": "float64"}
+DAILY_SCHEMA = {
+    "participant_id": "string",
+    "day": "datetime64[s]",
+    "metric": "string",
+    "value": "float64",
+    "unit": "string",
+    "source": "string",
+    "n_obs": "int64",
+    "coverage": "float64",
+}
 DAILY_COLUMNS = list(DAILY_SCHEMA)
 
 
@@ -29,18 +37,26 @@ def aggregate_daily(observations: pd.DataFrame) -> pd.DataFrame:
     specs = vocabulary.metrics()
     keys = ["participant_id", "day", "metric", "source"]
     ordered = observations.assign(_order=np.arange(len(observations))).sort_values(
-        keys + ["observed_at", "_order"], na_position="first", kind="stable")
+        keys + ["observed_at", "_order"], na_position="first", kind="stable"
+    )
     grouped = ordered.groupby(keys, sort=False, observed=True)
-    per_source = grouped.agg(value_sum=("value", "sum"), value_mean=("value", "mean"), value_last=("value", "last"),
-                             n_obs=("value", "size"), coverage=("coverage", "mean")).reset_index()
+    per_source = grouped.agg(
+        value_sum=("value", "sum"),
+        value_mean=("value", "mean"),
+        value_last=("value", "last"),
+        n_obs=("value", "size"),
+        coverage=("coverage", "mean"),
+    ).reset_index()
     how = per_source["metric"].map({m: s.aggregation for m, s in specs.items()}).fillna("mean")
-    per_source["value"] = np.select([how == "sum", how == "last"],
-                                    [per_source["value_sum"], per_source["value_last"]], per_source["value_mean"])
+    per_source["value"] = np.select(
+        [how == "sum", how == "last"], [per_source["value_sum"], per_source["value_last"]], per_source["value_mean"]
+    )
 
     priority = {name: rank for rank, name in enumerate(vocabulary.source_priority())}
     per_source["_rank"] = per_source["source"].map(priority).fillna(len(priority)).astype("int64")
-    chosen = (per_source.sort_values(["participant_id", "day", "metric", "_rank", "source"])
-              .drop_duplicates(["participant_id", "day", "metric"], keep="first"))
+    chosen = per_source.sort_values(["participant_id", "day", "metric", "_rank", "source"]).drop_duplicates(
+        ["participant_id", "day", "metric"], keep="first"
+    )
     chosen["unit"] = chosen["metric"].map({m: s.unit for m, s in specs.items()}).astype("string")
     chosen["n_obs"] = chosen["n_obs"].astype("int64")
     return chosen[DAILY_COLUMNS].sort_values(["day", "participant_id", "metric"]).reset_index(drop=True)

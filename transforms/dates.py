@@ -27,10 +27,12 @@ FITABASE_FORMATS = (
 )
 
 _TIME = r"(?:[T ]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?"
-_ISO = (r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME
-        + r"\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?$")
-_SLASH = (r"^(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})" + _TIME.replace("[T ]+", "[T ,]+")
-          + r"\s*(?P<p>[AaPp]\.?[Mm]\.?)?$")
+_ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME + r"\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?$"
+_SLASH = (
+    r"^(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
+    + _TIME.replace("[T ]+", "[T ,]+")
+    + r"\s*(?P<p>[AaPp]\.?[Mm]\.?)?$"
+)
 
 
 def _distinct(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -66,6 +68,7 @@ def parse_timestamps(text: pd.Series, day_first: bool = False) -> tuple[pd.Serie
     slash = distinct.str.extract(_SLASH).astype(object).fillna("")
     is_slash = (iso["y"] == "") & (slash["y"] != "")
     if (iso["y"] != "").any() or is_slash.any():
+
         def number(column: pd.Series) -> pd.Series:
             return pd.to_numeric(column.where(column != ""), errors="coerce").astype("float64")
 
@@ -84,8 +87,17 @@ def parse_timestamps(text: pd.Series, day_first: bool = False) -> tuple[pd.Serie
         zone = iso["z"].where(~is_slash, "")
         digits = zone.str.replace(r"[^0-9]", "", regex=True)
         zone_h, zone_m = number(digits.str[:2]).fillna(0), number(digits.str[2:4]).fillna(0)
-        valid = (year.notna() & month.between(1, 12) & day.between(1, 31) & (hour < 24) & (minute < 60)
-                 & (second < 61) & ~bad_12h & (zone_h <= 14) & (zone_m < 60))
+        valid = (
+            year.notna()
+            & month.between(1, 12)
+            & day.between(1, 31)
+            & (hour < 24)
+            & (minute < 60)
+            & (second < 61)
+            & ~bad_12h
+            & (zone_h <= 14)
+            & (zone_m < 60)
+        )
         parts = pd.DataFrame({"year": year, "month": month, "day": day}).where(valid, np.nan)
         dates = pd.to_datetime(parts, errors="coerce")  # NaT for impossible days (Feb 30)
         stamps = dates + pd.to_timedelta((hour * 3600 + minute * 60 + second) * 1e9 + fraction, unit="ns")
@@ -93,8 +105,10 @@ def parse_timestamps(text: pd.Series, day_first: bool = False) -> tuple[pd.Serie
         offset = np.where(zone.str[:1] == "-", -1.0, 1.0) * (zone_h * 60 + zone_m).to_numpy()
         offset = np.where(zone == "", np.nan, offset)
         offset = np.where(pd.isna(wall), np.nan, offset)
-    return (pd.Series(_broadcast(codes, wall, np.datetime64("NaT", "ns")), index=text.index, dtype="datetime64[ns]"),
-            pd.Series(_broadcast(codes, offset, np.nan), index=text.index, dtype="float64"))
+    return (
+        pd.Series(_broadcast(codes, wall, np.datetime64("NaT", "ns")), index=text.index, dtype="datetime64[ns]"),
+        pd.Series(_broadcast(codes, offset, np.nan), index=text.index, dtype="float64"),
+    )
 
 
 def parse_utc(text: pd.Series, day_first: bool = False) -> pd.Series:
@@ -145,7 +159,7 @@ _STAMP_SEPARATORS = [4, 7, 10, 13, 16, 19]
 _STAMP_SEPARATOR_BYTES = np.frombuffer(b"-- :: ", dtype=np.uint8)
 _STAMP_FIELD_WEIGHTS = np.zeros((18, 8), dtype=np.int32)  # digit position → (year … offset minutes)
 for _field, (_first, _width) in enumerate([(0, 4), (4, 2), (6, 2), (8, 2), (10, 2), (12, 2), (14, 2), (16, 2)]):
-    _STAMP_FIELD_WEIGHTS[_first:_first + _width, _field] = 10 ** np.arange(_width - 1, -1, -1)
+    _STAMP_FIELD_WEIGHTS[_first : _first + _width, _field] = 10 ** np.arange(_width - 1, -1, -1)
 
 
 def parse_offset_timestamps(text) -> tuple[np.ndarray, np.ndarray]:
@@ -164,7 +178,7 @@ def parse_offset_timestamps(text) -> tuple[np.ndarray, np.ndarray]:
     ok &= (b[:, _STAMP_SEPARATORS] == _STAMP_SEPARATOR_BYTES).all(axis=1) & ((b[:, 20] == 43) | (b[:, 20] == 45))
     year, month, day, hour, minute, second, off_h, off_m = (digits @ _STAMP_FIELD_WEIGHTS).astype(np.int64).T
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour < 24) & (minute < 60) & (second < 61)
-    seconds = (_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second)
+    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
     local = np.where(ok, seconds, 0).astype("datetime64[s]")
     local[~ok] = np.datetime64("NaT")
     offset = np.where(b[:, 20] == 45, -1.0, 1.0) * (off_h * 60 + off_m)

@@ -30,28 +30,77 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.baselines import FIELDS as BASELINE_FIELDS, baseline_block, panel_for_range
-from transforms.panel import gather, span_mask
-from transforms.kernels import drift_kernel
-from transforms.stats import (
-    bh_by_codes, ks_pvalues, mann_kendall_pvalues, mannwhitney_pvalues, persistent, shift_test,
-)
 from transforms import vocabulary
+from transforms.baselines import FIELDS as BASELINE_FIELDS
+from transforms.baselines import baseline_block, panel_for_range
+from transforms.kernels import drift_kernel
+from transforms.panel import gather, span_mask
+from transforms.stats import (
+    bh_by_codes,
+    ks_pvalues,
+    mann_kendall_pvalues,
+    mannwhitney_pvalues,
+    persistent,
+    shift_test,
+)
 from transforms.vocabulary import Windows
 
-DRIFT_COLUMNS = ["participant_id", "day", "metric", "value", "baseline_median", "robust_z", "recent_median",
-                 "recent_z", "n_recent", "shift_se", "shift_p", "autocorr", "ks_stat", "ks_p", "mw_p",
-                 "wasserstein", "slope_per_week", "trend_p", "trend_n", "q_value", "flagged", "direction"]
-KERNEL_FIELDS = ("n_recent", "recent_median", "ks_gap", "mw_u", "tie_term", "wasserstein", "slope", "mk_s",
-                 "mk_var", "trend_n", "any_tie", "recent_tmean", "base_tmean", "base_wvar")
+DRIFT_COLUMNS = [
+    "participant_id",
+    "day",
+    "metric",
+    "value",
+    "baseline_median",
+    "robust_z",
+    "recent_median",
+    "recent_z",
+    "n_recent",
+    "shift_se",
+    "shift_p",
+    "autocorr",
+    "ks_stat",
+    "ks_p",
+    "mw_p",
+    "wasserstein",
+    "slope_per_week",
+    "trend_p",
+    "trend_n",
+    "q_value",
+    "flagged",
+    "direction",
+]
+KERNEL_FIELDS = (
+    "n_recent",
+    "recent_median",
+    "ks_gap",
+    "mw_u",
+    "tie_term",
+    "wasserstein",
+    "slope",
+    "mk_s",
+    "mk_var",
+    "trend_n",
+    "any_tie",
+    "recent_tmean",
+    "base_tmean",
+    "base_wvar",
+)
 
 
 def drift_block(panel, n_out: int, win: Windows) -> np.ndarray:
     """(n_series, n_out, len(KERNEL_FIELDS)) window statistics from ``kernels.drift_kernel``."""
     out = np.empty((panel.values.shape[0], n_out, len(KERNEL_FIELDS)))
     if panel.values.shape[0]:
-        drift_kernel(np.ascontiguousarray(panel.values), win.baseline_days, win.recent_days, win.trend_days, n_out,
-                     win.min_recent_days, win.min_baseline_days, out)
+        drift_kernel(
+            np.ascontiguousarray(panel.values),
+            win.baseline_days,
+            win.recent_days,
+            win.trend_days,
+            n_out,
+            win.min_recent_days,
+            win.min_baseline_days,
+            out,
+        )
     return out
 
 
@@ -66,10 +115,11 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
     B, R = win.baseline_days, win.recent_days
     base = baseline_block(panel, n_out, win)
     kern = drift_block(panel, n_out, win)
-    values = panel.values[:, B + R - 1: B + R - 1 + n_out]
+    values = panel.values[:, B + R - 1 : B + R - 1 + n_out]
 
     keep = (base[:, :, BASELINE_FIELDS.index("n_days")] > 0) & (
-        ~np.isnan(values) | (kern[:, :, KERNEL_FIELDS.index("n_recent")] > 0))
+        ~np.isnan(values) | (kern[:, :, KERNEL_FIELDS.index("n_recent")] > 0)
+    )
     in_span = span_mask(panel.series, spans, first, n_out)
     if in_span is not None:
         keep &= in_span
@@ -81,8 +131,8 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
 
     def windows_of(i):
         s, k = s_idx[i], k_idx[i]
-        recent = panel.values[s, k + B:k + B + R]
-        baseline = panel.values[s, k:k + B]
+        recent = panel.values[s, k + B : k + B + R]
+        baseline = panel.values[s, k : k + B]
         return recent[~np.isnan(recent)], baseline[~np.isnan(baseline)]
 
     participant_codes, participants = pd.factorize(panel.series["participant_id"])
@@ -92,8 +142,16 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
     with np.errstate(invalid="ignore", divide="ignore"):
         robust_z = (value - b["median"]) / scale
         recent_z = (d["recent_median"] - b["median"]) / scale
-    shift_se, shift_p, phi = shift_test(d["recent_tmean"], d["n_recent"], d["base_tmean"], d["base_wvar"], b["n_days"],
-                                        b["lag1_autocorr"], b["lag1_pairs"], win.autocorr_margin_se)
+    shift_se, shift_p, phi = shift_test(
+        d["recent_tmean"],
+        d["n_recent"],
+        d["base_tmean"],
+        d["base_wvar"],
+        b["n_days"],
+        b["lag1_autocorr"],
+        b["lag1_pairs"],
+        win.autocorr_margin_se,
+    )
     tested_metrics = [m for m, spec in vocabulary.metrics().items() if spec.drift_test]
     tested = panel.series["metric"].isin(tested_metrics).to_numpy()[s_idx]
     testable = (b["n_days"] >= win.min_baseline_days) & (d["n_recent"] >= win.min_recent_days) & tested
@@ -115,22 +173,38 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
     n_recent, n_base = d["n_recent"][rows], b["n_days"][rows]
     with np.errstate(invalid="ignore", divide="ignore"):
         ks_stat = d["ks_gap"][rows] / (n_recent * n_base)
-    frame = pd.DataFrame({
-        "participant_id": pd.Categorical.from_codes(participant_codes[s_out], categories=participants.astype(str)),
-        "day": (first + pd.to_timedelta(k_out, unit="D")).astype("datetime64[s]"),
-        "metric": pd.Categorical.from_codes(metrics.codes[s_out], categories=metrics.categories),
-        "value": value[rows], "baseline_median": b["median"][rows], "robust_z": robust_z[rows],
-        "recent_median": d["recent_median"][rows], "recent_z": recent_z[rows], "n_recent": n_recent.astype("int64"),
-        "shift_se": np.where(testable, shift_se, np.nan)[rows], "shift_p": shift_p[rows],
-        "autocorr": np.where(testable, phi, np.nan)[rows], "ks_stat": ks_stat,
-        "ks_p": ks_pvalues(n_recent, n_base, d["ks_gap"][rows]),
-        "mw_p": mannwhitney_pvalues(d["mw_u"][rows], n_recent, n_base, d["tie_term"][rows], d["any_tie"][rows],
-                                    lambda i: windows_of(rows[i])),
-        "wasserstein": d["wasserstein"][rows] / scale[rows],
-        "slope_per_week": np.where(d["trend_n"][rows] >= win.min_trend_days, 7 * d["slope"][rows], np.nan),
-        "trend_p": mann_kendall_pvalues(d["mk_s"][rows], d["mk_var"][rows], d["trend_n"][rows], win.min_trend_days),
-        "trend_n": d["trend_n"][rows].astype("int64"),
-        "q_value": q_value[rows], "flagged": flagged[rows],
-        "direction": pd.Series(np.where(sustained_up[rows], "up", "down"), dtype="string").where(flagged[rows]),
-    }, copy=False)
+    frame = pd.DataFrame(
+        {
+            "participant_id": pd.Categorical.from_codes(participant_codes[s_out], categories=participants.astype(str)),
+            "day": (first + pd.to_timedelta(k_out, unit="D")).astype("datetime64[s]"),
+            "metric": pd.Categorical.from_codes(metrics.codes[s_out], categories=metrics.categories),
+            "value": value[rows],
+            "baseline_median": b["median"][rows],
+            "robust_z": robust_z[rows],
+            "recent_median": d["recent_median"][rows],
+            "recent_z": recent_z[rows],
+            "n_recent": n_recent.astype("int64"),
+            "shift_se": np.where(testable, shift_se, np.nan)[rows],
+            "shift_p": shift_p[rows],
+            "autocorr": np.where(testable, phi, np.nan)[rows],
+            "ks_stat": ks_stat,
+            "ks_p": ks_pvalues(n_recent, n_base, d["ks_gap"][rows]),
+            "mw_p": mannwhitney_pvalues(
+                d["mw_u"][rows],
+                n_recent,
+                n_base,
+                d["tie_term"][rows],
+                d["any_tie"][rows],
+                lambda i: windows_of(rows[i]),
+            ),
+            "wasserstein": d["wasserstein"][rows] / scale[rows],
+            "slope_per_week": np.where(d["trend_n"][rows] >= win.min_trend_days, 7 * d["slope"][rows], np.nan),
+            "trend_p": mann_kendall_pvalues(d["mk_s"][rows], d["mk_var"][rows], d["trend_n"][rows], win.min_trend_days),
+            "trend_n": d["trend_n"][rows].astype("int64"),
+            "q_value": q_value[rows],
+            "flagged": flagged[rows],
+            "direction": pd.Series(np.where(sustained_up[rows], "up", "down"), dtype="string").where(flagged[rows]),
+        },
+        copy=False,
+    )
     return frame  # built in DRIFT_COLUMNS order: no copy

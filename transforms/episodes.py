@@ -26,39 +26,66 @@ from transforms.records import empty_frame
 
 IN_BAND_DAYS = 3
 EPISODE_SCHEMA = {
-    "participant_id": "string", "metric": "string", "direction": "string", "start_day": "datetime64[s]",
-    "end_day": "datetime64[s]", "n_days": "int64", "peak_day": "datetime64[s]", "peak_z": "float64",
-    "band_low": "float64", "band_high": "float64", "recovered_day": "datetime64[s]", "recovery_days": "float64",
+    "participant_id": "string",
+    "metric": "string",
+    "direction": "string",
+    "start_day": "datetime64[s]",
+    "end_day": "datetime64[s]",
+    "n_days": "int64",
+    "peak_day": "datetime64[s]",
+    "peak_z": "float64",
+    "band_low": "float64",
+    "band_high": "float64",
+    "recovered_day": "datetime64[s]",
+    "recovery_days": "float64",
     "recovery_confirmed_day": "datetime64[s]",
 }
 
 
-def find_episodes(flags: pd.DataFrame, baselines: pd.DataFrame, values: pd.DataFrame,
-                  in_band_days: int = IN_BAND_DAYS) -> pd.DataFrame:
+def find_episodes(
+    flags: pd.DataFrame, baselines: pd.DataFrame, values: pd.DataFrame, in_band_days: int = IN_BAND_DAYS
+) -> pd.DataFrame:
     """``flags``: flagged drift rows (participant_id, metric, day, direction, recent_z); ``baselines``:
     participant_id, metric, day, p10, p90; ``values``: daily participant_id, metric, day, value."""
     if flags.empty:
         return empty_frame(EPISODE_SCHEMA)
-    f = flags.assign(day=pd.to_datetime(flags["day"])).sort_values(["participant_id", "metric", "day"]) \
+    f = (
+        flags.assign(day=pd.to_datetime(flags["day"]))
+        .sort_values(["participant_id", "metric", "day"])
         .reset_index(drop=True)
+    )
     key = f["participant_id"] + "\x00" + f["metric"]
     new = (key != key.shift()) | (f["day"].diff().dt.days != 1) | (f["direction"] != f["direction"].shift())
     f["episode"] = new.cumsum()
     f["abs_z"] = f["recent_z"].abs()
-    peak = f.loc[f.groupby("episode")["abs_z"].idxmax(), ["episode", "day", "recent_z"]] \
-        .rename(columns={"day": "peak_day", "recent_z": "peak_z"})
-    ep = (f.groupby("episode").agg(participant_id=("participant_id", "first"), metric=("metric", "first"),
-                                    direction=("direction", "first"), start_day=("day", "min"),
-                                    end_day=("day", "max"), n_days=("day", "size"))
-          .reset_index().merge(peak, on="episode"))
-    band = baselines.assign(day=pd.to_datetime(baselines["day"]))[["participant_id", "metric", "day", "p10", "p90"]] \
-        .rename(columns={"day": "start_day", "p10": "band_low", "p90": "band_high"})
+    peak = f.loc[f.groupby("episode")["abs_z"].idxmax(), ["episode", "day", "recent_z"]].rename(
+        columns={"day": "peak_day", "recent_z": "peak_z"}
+    )
+    ep = (
+        f.groupby("episode")
+        .agg(
+            participant_id=("participant_id", "first"),
+            metric=("metric", "first"),
+            direction=("direction", "first"),
+            start_day=("day", "min"),
+            end_day=("day", "max"),
+            n_days=("day", "size"),
+        )
+        .reset_index()
+        .merge(peak, on="episode")
+    )
+    band = baselines.assign(day=pd.to_datetime(baselines["day"]))[
+        ["participant_id", "metric", "day", "p10", "p90"]
+    ].rename(columns={"day": "start_day", "p10": "band_low", "p90": "band_high"})
     ep = ep.merge(band, on=["participant_id", "metric", "start_day"], how="left")
     ep = ep.merge(_recovery(ep, values, in_band_days), on="episode", how="left")
     ep["recovery_days"] = (ep["recovered_day"] - ep["start_day"]).dt.days.astype("float64")
     out = ep[list(EPISODE_SCHEMA)]
-    return out.astype({c: t for c, t in EPISODE_SCHEMA.items() if t != "datetime64[s]"}) \
-        .sort_values(["participant_id", "metric", "start_day"]).reset_index(drop=True)
+    return (
+        out.astype({c: t for c, t in EPISODE_SCHEMA.items() if t != "datetime64[s]"})
+        .sort_values(["participant_id", "metric", "start_day"])
+        .reset_index(drop=True)
+    )
 
 
 def _recovery(ep: pd.DataFrame, values: pd.DataFrame, in_band_days: int) -> pd.DataFrame:
@@ -88,11 +115,26 @@ def _recovery(ep: pd.DataFrame, values: pd.DataFrame, in_band_days: int) -> pd.D
     first_row = np.searchsorted(key, np.where(known, ep_series * span + after, np.iinfo(np.int64).max))
     out = np.empty(len(ep), dtype=np.int64)
     confirmed = np.empty(len(ep), dtype=np.int64)
-    first_in_band_run(series, day, value, first_row.astype(np.int64), ep_series,
-                      ep["band_low"].to_numpy(dtype="float64"), ep["band_high"].to_numpy(dtype="float64"),
-                      in_band_days, out, confirmed)
+    first_in_band_run(
+        series,
+        day,
+        value,
+        first_row.astype(np.int64),
+        ep_series,
+        ep["band_low"].to_numpy(dtype="float64"),
+        ep["band_high"].to_numpy(dtype="float64"),
+        in_band_days,
+        out,
+        confirmed,
+    )
 
     def as_days(d):
         return np.where(d >= 0, d, np.iinfo(np.int64).min).astype("datetime64[D]").astype("datetime64[s]")
-    return pd.DataFrame({"episode": ep["episode"].to_numpy(), "recovered_day": as_days(out),
-                         "recovery_confirmed_day": as_days(confirmed)})
+
+    return pd.DataFrame(
+        {
+            "episode": ep["episode"].to_numpy(),
+            "recovered_day": as_days(out),
+            "recovery_confirmed_day": as_days(confirmed),
+        }
+    )

@@ -31,14 +31,19 @@ class SchemaDrift(MalformedFile):
         self.missing = missing
         self.found = found
         self.unexpected = unexpected or []
-        detail = (f"unexpected column(s) {_names(self.unexpected)} (renamed?)" if self.unexpected
-                  else f"file has {_names(found)}")
+        detail = (
+            f"unexpected column(s) {_names(self.unexpected)} (renamed?)"
+            if self.unexpected
+            else f"file has {_names(found)}"
+        )
         super().__init__(source_file, f"schema drift: missing column(s) {missing}; {detail}")
 
 
 def _names(names: list[str], most: int = 12) -> str:
     import re
 
-    shown = [repr(n) if len(str(n)) <= 40 and not re.search(r"\d{5}", str(n)) else f"({len(str(n))} characters)"
-             for n in names[:most]]
+    shown = [
+        repr(n) if len(str(n)) <= 40 and not re.search(r"\d{5}", str(n)) else f"({len(str(n))} characters)"
+        for n in names[:most]
+    ]
     return "[" + ", ".join(shown) + (f", … {len(names) - most} more" if len(names) > most else "") + "]"

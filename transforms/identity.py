@@ -32,7 +32,7 @@ class ParticipantMap:
     key: bytes
 
     @classmethod
-    def load(cls, path: Path | None, key: bytes) -> "ParticipantMap":
+    def load(cls, path: Path | None, key: bytes) -> ParticipantMap:
         if path is None or not Path(path).exists():
             return cls(pd.DataFrame(columns=MAP_COLUMNS + OPTIONAL_COLUMNS, dtype="string"), key)
         try:
@@ -57,8 +57,7 @@ class ParticipantMap:
         if dupes.any():
             first = table[dupes].iloc[0]
             raise ValueError(
-                f"{path}: account mapped twice (source={first['source']}, line "
-                f"{int(table.index[dupes][0]) + 2})"
+                f"{path}: account mapped twice (source={first['source']}, line {int(table.index[dupes][0]) + 2})"
             )
         return cls(table, key)
 
@@ -80,13 +79,13 @@ class ParticipantMap:
             mapped = mapped.where(~unmapped, accounts.map(names).astype("string"))
         return mapped
 
-
     def timezone(self, participant_id: str | None) -> str:
         """The participant's time zone from participants.csv, else ingest.toml's ``default_timezone``."""
         from transforms import vocabulary
 
-        zones = self.table.loc[(self.table["participant_id"] == participant_id) & (self.table["timezone"] != ""),
-                               "timezone"]
+        zones = self.table.loc[
+            (self.table["participant_id"] == participant_id) & (self.table["timezone"] != ""), "timezone"
+        ]
         return zones.iloc[0] if len(zones) else vocabulary.ingest_rules().default_timezone
 
 

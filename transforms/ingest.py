@@ -11,10 +11,10 @@ yields chunks so callers keep memory flat.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import ModuleType
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -81,8 +81,9 @@ def landing_entries(landing: Path) -> tuple[list[Path], list[Skipped]]:
                     skipped.append(Skipped(path, "unsupported", "dangling symbolic link: not followed"))
                     continue
                 if target != root and root not in target.parents:
-                    skipped.append(Skipped(path, "unsupported", "symbolic link to outside the landing folder: "
-                                                                "not followed"))
+                    skipped.append(
+                        Skipped(path, "unsupported", "symbolic link to outside the landing folder: not followed")
+                    )
                     continue
             try:
                 info = os.stat(path)
@@ -98,8 +99,7 @@ def landing_entries(landing: Path) -> tuple[list[Path], list[Skipped]]:
             elif stat.S_ISREG(info.st_mode):
                 files.append(path)
             else:
-                kind = ("FIFO" if stat.S_ISFIFO(info.st_mode) else "socket" if stat.S_ISSOCK(info.st_mode)
-                        else "device")
+                kind = "FIFO" if stat.S_ISFIFO(info.st_mode) else "socket" if stat.S_ISSOCK(info.st_mode) else "device"
                 skipped.append(Skipped(path, "unsupported", f"not a regular file ({kind}): not opened"))
 
     if landing.is_dir():
@@ -161,8 +161,9 @@ def detect(source: LandingFile) -> ModuleType:
     return module
 
 
-def parse_input(source: LandingFile, module: ModuleType, participant_map: ParticipantMap,
-                events: pd.DataFrame | None = None) -> Iterator[ParseResult]:
+def parse_input(
+    source: LandingFile, module: ModuleType, participant_map: ParticipantMap, events: pd.DataFrame | None = None
+) -> Iterator[ParseResult]:
     """Parse one input with its (already detected) format; yields chunks with participant ids set."""
     participant = input_participant(source, module)
     for chunk in parse_chunks(source, module, participant_map, events):
@@ -173,27 +174,34 @@ def input_participant(source: LandingFile, module: ModuleType) -> str | None:
     """The participant a person-scope input belongs to (its top landing folder); None for cohort files."""
     participant = folder_participant(source.source_file)
     if module.SCOPE == "person" and participant is None:
-        raise MalformedFile(source.source_file, f"{module.FORMAT} holds one person's data: put it under "
-                                                "landing/<participant_id>/")
+        raise MalformedFile(
+            source.source_file, f"{module.FORMAT} holds one person's data: put it under landing/<participant_id>/"
+        )
     why = invalid_participant_id(participant) if module.SCOPE == "person" else None
     if why:
-        raise MalformedFile(source.source_file, f"its top folder name {participant!r} is not a valid participant id: "
-                                                f"{why}")
+        raise MalformedFile(
+            source.source_file, f"its top folder name {participant!r} is not a valid participant id: {why}"
+        )
     return participant
 
 
-def parse_chunks(source: LandingFile, module: ModuleType, participant_map: ParticipantMap,
-                 events: pd.DataFrame | None = None) -> Iterator[ParseResult]:
+def parse_chunks(
+    source: LandingFile, module: ModuleType, participant_map: ParticipantMap, events: pd.DataFrame | None = None
+) -> Iterator[ParseResult]:
     """The parser's own chunks, before participant ids are set (``identify``)."""
     participant = input_participant(source, module)
-    timezone = participant_map.timezone(participant) if module.SCOPE == "person" else \
-        vocabulary.ingest_rules().default_timezone
+    timezone = (
+        participant_map.timezone(participant)
+        if module.SCOPE == "person"
+        else vocabulary.ingest_rules().default_timezone
+    )
     parsed = module.parse(source, ParseContext(source.source_file, timezone, events))
     yield from ([parsed] if isinstance(parsed, ParseResult) else parsed)
 
 
-def identify(chunk: ParseResult, module: ModuleType, participant_map: ParticipantMap,
-             participant: str | None) -> ParseResult:
+def identify(
+    chunk: ParseResult, module: ModuleType, participant_map: ParticipantMap, participant: str | None
+) -> ParseResult:
     """``chunk`` with ``participant_id`` on every frame: the folder's participant for person-scope formats,
     the mapped (or pseudonymised) account id for cohort formats."""
     chunk.observations = _identify(chunk.observations, module, participant_map, participant, OBSERVATION_COLUMNS)
@@ -202,8 +210,9 @@ def identify(chunk: ParseResult, module: ModuleType, participant_map: Participan
     return chunk
 
 
-def _identify(frame: pd.DataFrame, module, participant_map: ParticipantMap, participant: str | None,
-              columns: list[str]) -> pd.DataFrame:
+def _identify(
+    frame: pd.DataFrame, module, participant_map: ParticipantMap, participant: str | None, columns: list[str]
+) -> pd.DataFrame:
     """``frame``'s ``columns`` (missing ones empty) with ``participant_id`` set; shares the other columns'
     data instead of copying them (chunks of intraday files run to millions of rows)."""
     if frame.empty and list(frame.columns) == columns:
@@ -213,5 +222,6 @@ def _identify(frame: pd.DataFrame, module, participant_map: ParticipantMap, part
         cells["participant_id"] = pd.Series(participant, index=frame.index, dtype="string")
     elif "account_id" in frame.columns:
         cells["participant_id"] = participant_map.resolve(module.ACCOUNT_SOURCE, frame["account_id"])
-    return pd.DataFrame({c: cells.get(c, pd.Series(np.nan, index=frame.index)) for c in columns},
-                        index=frame.index, copy=False)
+    return pd.DataFrame(
+        {c: cells.get(c, pd.Series(np.nan, index=frame.index)) for c in columns}, index=frame.index, copy=False
+    )

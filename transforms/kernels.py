@@ -89,10 +89,7 @@ def _mad_sorted(b, n, med):
         if lo < 0:
             d = b[hi] - med
             hi += 1
-        elif hi >= n:
-            d = med - b[lo]
-            lo -= 1
-        elif med - b[lo] <= b[hi] - med:
+        elif hi >= n or med - b[lo] <= b[hi] - med:
             d = med - b[lo]
             lo -= 1
         else:
@@ -116,7 +113,7 @@ def baseline_kernel(values, B, R, S, n_out, out):
         sbuf = np.empty(max(S, 1))
         n = _fill_sorted(row[0:B], buf)
         d0 = B + R - 1
-        ns = _fill_sorted(row[d0 - S:d0], sbuf) if S > 0 else 0
+        ns = _fill_sorted(row[d0 - S : d0], sbuf) if S > 0 else 0
         for k in range(n_out):
             if k > 0:
                 n = _slide(buf, n, row[k - 1], row[k + B - 1])
@@ -136,7 +133,7 @@ def baseline_kernel(values, B, R, S, n_out, out):
             o[2] = _mad_sorted(buf, n, med) * MAD_TO_SD
             o[3] = _quantile(buf, n, 0.1)
             o[4] = _quantile(buf, n, 0.9)
-            w = row[k:k + B]
+            w = row[k : k + B]
             mean = 0.0
             for i in range(n):
                 mean += buf[i]
@@ -224,8 +221,8 @@ def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
         new_sl = np.empty(Tw)
         new_org = np.empty(Tw, dtype=np.int64)
         nb_ = _fill_sorted(row[0:B], bb)
-        nr = _fill_sorted(row[B:B + R], rb)
-        ny = _fill_sorted(row[B + R - Tw:B + R], ysorted)
+        nr = _fill_sorted(row[B : B + R], rb)
+        ny = _fill_sorted(row[B + R - Tw : B + R], ysorted)
         # all pairs of the first trend window, sorted
         first = B + R - Tw
         m = 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, IO
+from typing import IO
 
 from transforms import vocabulary
 from transforms.errors import MalformedFile
@@ -56,17 +57,23 @@ def vet(source: LandingFile) -> None:
     body = first.lstrip(b"\xef\xbb\xbf").lstrip()
     if body[:1] in (b"[", b"{"):
         if source.size > rules.max_json_bytes:
-            raise MalformedFile(source.source_file, f"a JSON document of {source.size:,} bytes: over max_json_bytes "
-                                                    f"({rules.max_json_bytes:,}) in ingest.toml")
+            raise MalformedFile(
+                source.source_file,
+                f"a JSON document of {source.size:,} bytes: over max_json_bytes "
+                f"({rules.max_json_bytes:,}) in ingest.toml",
+            )
         return
     if body[:1] == b"<" or first.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in first[:1024]:
         return  # XML (streamed), UTF-16 text or binary: bounded by the readers themselves
     if len(first) > rules.max_line_bytes and not first.endswith(b"\n"):
-        raise MalformedFile(source.source_file, f"first line longer than max_line_bytes ({rules.max_line_bytes:,}) "
-                                                "in ingest.toml")
+        raise MalformedFile(
+            source.source_file, f"first line longer than max_line_bytes ({rules.max_line_bytes:,}) in ingest.toml"
+        )
     if first.count(b",") + 1 > rules.max_columns:
-        raise MalformedFile(source.source_file, f"header of {first.count(b',') + 1:,} fields: over max_columns "
-                                                f"({rules.max_columns:,}) in ingest.toml")
+        raise MalformedFile(
+            source.source_file,
+            f"header of {first.count(b',') + 1:,} fields: over max_columns ({rules.max_columns:,}) in ingest.toml",
+        )
 
 
 def plain_file(path: Path, source_file: str) -> LandingFile:
@@ -90,11 +97,13 @@ def safe_members(path: Path, source_file: str) -> list[zipfile.ZipInfo]:
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
     if total > rules.zip_max_uncompressed_bytes:
-        raise MalformedFile(source_file, f"zip would expand to {total:,} bytes "
-                                         f"(limit {rules.zip_max_uncompressed_bytes:,})")
+        raise MalformedFile(
+            source_file, f"zip would expand to {total:,} bytes (limit {rules.zip_max_uncompressed_bytes:,})"
+        )
     if packed and total / packed > rules.zip_max_ratio:
-        raise MalformedFile(source_file, f"zip compression ratio {total / packed:.0f}:1 exceeds "
-                                         f"{rules.zip_max_ratio:.0f}:1 (zip bomb?)")
+        raise MalformedFile(
+            source_file, f"zip compression ratio {total / packed:.0f}:1 exceeds {rules.zip_max_ratio:.0f}:1 (zip bomb?)"
+        )
     for info in infos:
         parts = PurePosixPath(info.filename.replace("\\", "/")).parts
         if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):

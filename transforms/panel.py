@@ -45,11 +45,13 @@ def build_panel(daily: pd.DataFrame, first_day, last_day) -> Panel:
     values = np.full((len(series), n_days), np.nan)
     t = (pd.to_datetime(rows["day"]) - first_day).dt.days.to_numpy()
     values[codes.ravel(), t] = rows["value"].to_numpy(dtype="float64")
-    keys = pd.DataFrame({"participant_id": pd.array(np.asarray(p_names, dtype=object)[series // len(m_names)],
-                                                    dtype="string"),
-                         "metric": pd.array(np.asarray(m_names, dtype=object)[series % len(m_names)], dtype="string")})
+    keys = pd.DataFrame(
+        {
+            "participant_id": pd.array(np.asarray(p_names, dtype=object)[series // len(m_names)], dtype="string"),
+            "metric": pd.array(np.asarray(m_names, dtype=object)[series % len(m_names)], dtype="string"),
+        }
+    )
     return Panel(series=keys, first_day=first_day, values=values)
-
 
 
 def span_mask(series: pd.DataFrame, spans: pd.DataFrame | None, first_day, n_days: int) -> np.ndarray | None:
@@ -79,6 +81,11 @@ def gather(block: np.ndarray, fields, keep: np.ndarray, names=None) -> dict[str,
     offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
     out = np.empty((len(names), int(counts.sum())))
     if out.shape[1]:
-        compress_fields(np.ascontiguousarray(block), np.ascontiguousarray(keep),
-                        np.array([fields.index(n) for n in names], dtype=np.int64), offsets, out)
+        compress_fields(
+            np.ascontiguousarray(block),
+            np.ascontiguousarray(keep),
+            np.array([fields.index(n) for n in names], dtype=np.int64),
+            offsets,
+            out,
+        )
     return dict(zip(names, out))

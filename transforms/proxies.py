@@ -21,8 +21,15 @@ import pandas as pd
 from transforms import vocabulary
 from transforms.records import empty_frame
 
-PROXY_SCHEMA = {"participant_id": "string", "day": "datetime64[s]", "domain": "string", "score": "float64",
-                "n_components": "int64", "weight_available": "float64", "sufficient": "bool"}
+PROXY_SCHEMA = {
+    "participant_id": "string",
+    "day": "datetime64[s]",
+    "domain": "string",
+    "score": "float64",
+    "n_components": "int64",
+    "weight_available": "float64",
+    "sufficient": "bool",
+}
 Z_CLIP = 5.0
 
 
@@ -32,8 +39,9 @@ def compute_proxies(drift: pd.DataFrame, min_components: int) -> pd.DataFrame:
     Grouped sums on integer codes: rows are ordered by (participant, day, domain, metric) before summing, so the
     floating-point result does not depend on the input's row order (re-runs are bit-identical)."""
     comps = pd.DataFrame([c.__dict__ for c in vocabulary.proxy_domains()]).drop_duplicates(["domain", "metric"])
-    rows = drift[drift["robust_z"].notna() & drift["baseline_sufficient"].astype(bool)
-                 & drift["metric"].isin(comps["metric"])]
+    rows = drift[
+        drift["robust_z"].notna() & drift["baseline_sufficient"].astype(bool) & drift["metric"].isin(comps["metric"])
+    ]
     if rows.empty:
         return empty_frame(PROXY_SCHEMA)
     p_codes, participants = pd.factorize(rows["participant_id"], sort=True)
@@ -65,19 +73,22 @@ def compute_proxies(drift: pd.DataFrame, min_components: int) -> pd.DataFrame:
     d_code = keys % len(domains)
     p_code = (keys // len(domains)) % len(participants)
     k_day = keys // len(domains) // len(participants)
-    return pd.DataFrame({
-        "participant_id": pd.array(np.asarray(participants, dtype=object)[p_code], dtype="string"),
-        "day": (k_day + day0).astype("datetime64[D]").astype("datetime64[s]"),
-        "domain": pd.array(np.asarray(domains, dtype=object)[d_code], dtype="string"),
-        "score": total / weight_available,
-        "n_components": n_components.astype("int64"),
-        "weight_available": weight_available,
-        "sufficient": n_components >= min_components,
-    })
+    return pd.DataFrame(
+        {
+            "participant_id": pd.array(np.asarray(participants, dtype=object)[p_code], dtype="string"),
+            "day": (k_day + day0).astype("datetime64[D]").astype("datetime64[s]"),
+            "domain": pd.array(np.asarray(domains, dtype=object)[d_code], dtype="string"),
+            "score": total / weight_available,
+            "n_components": n_components.astype("int64"),
+            "weight_available": weight_available,
+            "sufficient": n_components >= min_components,
+        }
+    )
 
 
-def sleep_regularity(midpoints: pd.DataFrame, start, end, window_days: int = 14, min_nights: int = 10,
-                     spans: pd.DataFrame | None = None) -> pd.DataFrame:
+def sleep_regularity(
+    midpoints: pd.DataFrame, start, end, window_days: int = 14, min_nights: int = 10, spans: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Daily ``sleep_regularity_sd_min`` for days start … end: a robust SD of the main-sleep midpoint over the
     ``window_days`` days ending on D, 1.4826 × median(|m − median(m)|), when at least ``min_nights`` nights are
     present. Robust, so one unusual night does not read as two irregular weeks. ``midpoints``: participant_id,
@@ -105,5 +116,10 @@ def sleep_regularity(midpoints: pd.DataFrame, start, end, window_days: int = 14,
     if in_span is not None:
         spread = np.where(in_span, spread, np.nan)
     s_idx, k_idx = np.nonzero(~np.isnan(spread))
-    return pd.DataFrame({"participant_id": panel.series["participant_id"].to_numpy()[s_idx],
-                         "day": start + pd.to_timedelta(k_idx, unit="D"), "value": spread[s_idx, k_idx]})
+    return pd.DataFrame(
+        {
+            "participant_id": panel.series["participant_id"].to_numpy()[s_idx],
+            "day": start + pd.to_timedelta(k_idx, unit="D"),
+            "value": spread[s_idx, k_idx],
+        }
+    )

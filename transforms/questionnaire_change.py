@@ -24,10 +24,21 @@ from transforms import vocabulary
 from transforms.records import empty_frame
 
 CHANGE_SCHEMA = {
-    "participant_id": "string", "instrument": "string", "administered_at": "datetime64[s]", "day": "datetime64[s]",
-    "score": "float64", "previous_score": "float64", "previous_administered_at": "datetime64[s]",
-    "change": "float64", "n_previous": "int64", "baseline_score": "float64", "change_from_baseline": "float64",
-    "reliable_change": "bool", "direction": "string", "severity_from": "string", "severity_to": "string",
+    "participant_id": "string",
+    "instrument": "string",
+    "administered_at": "datetime64[s]",
+    "day": "datetime64[s]",
+    "score": "float64",
+    "previous_score": "float64",
+    "previous_administered_at": "datetime64[s]",
+    "change": "float64",
+    "n_previous": "int64",
+    "baseline_score": "float64",
+    "change_from_baseline": "float64",
+    "reliable_change": "bool",
+    "direction": "string",
+    "severity_from": "string",
+    "severity_to": "string",
     "band_crossed": "bool",
 }
 
@@ -51,11 +62,17 @@ def questionnaire_change(scores: pd.DataFrame) -> pd.DataFrame:
     better_up = out["instrument"].map({c: s.higher_is_better for c, s in specs.items()}).astype(bool)
     out["reliable_change"] = (out["change"].abs() >= threshold).fillna(False).astype(bool)
     improved = np.where(better_up, out["change"] > 0, out["change"] < 0)
-    out["direction"] = pd.Series(np.where(improved, "better", "worse"), index=out.index, dtype="string") \
-        .where(out["reliable_change"])
+    out["direction"] = pd.Series(np.where(improved, "better", "worse"), index=out.index, dtype="string").where(
+        out["reliable_change"]
+    )
     out["severity_to"] = scored["severity"].astype("string")
     out["severity_from"] = grouped["severity"].shift().astype("string")
-    out["band_crossed"] = (out["severity_from"].notna() & (out["severity_from"] != out["severity_to"])) \
-        .fillna(False).astype(bool)
-    return out[list(CHANGE_SCHEMA)].astype({"participant_id": "string", "instrument": "string"}) \
-        .sort_values(["day", "participant_id", "instrument", "administered_at"]).reset_index(drop=True)
+    out["band_crossed"] = (
+        (out["severity_from"].notna() & (out["severity_from"] != out["severity_to"])).fillna(False).astype(bool)
+    )
+    return (
+        out[list(CHANGE_SCHEMA)]
+        .astype({"participant_id": "string", "instrument": "string"})
+        .sort_values(["day", "participant_id", "instrument", "administered_at"])
+        .reset_index(drop=True)
+    )

@@ -24,13 +24,28 @@ import pandas as pd
 from transforms import vocabulary
 
 OBSERVATION_SCHEMA = {
-    "participant_id": "string", "day": "datetime64[s]", "metric": "string", "value": "float64",
-    "unit": "string", "observed_at": "datetime64[s]", "coverage": "float64", "source": "string",
-    "source_file": "string", "locator": "string", "record_key": "string", "n_samples": "Int64",
+    "participant_id": "string",
+    "day": "datetime64[s]",
+    "metric": "string",
+    "value": "float64",
+    "unit": "string",
+    "observed_at": "datetime64[s]",
+    "coverage": "float64",
+    "source": "string",
+    "source_file": "string",
+    "locator": "string",
+    "record_key": "string",
+    "n_samples": "Int64",
 }
 RESPONSE_SCHEMA = {
-    "participant_id": "string", "instrument": "string", "administered_at": "datetime64[s]",
-    "day": "datetime64[s]", "item": "int64", "value": "float64", "source": "string", "source_file": "string",
+    "participant_id": "string",
+    "instrument": "string",
+    "administered_at": "datetime64[s]",
+    "day": "datetime64[s]",
+    "item": "int64",
+    "value": "float64",
+    "source": "string",
+    "source_file": "string",
     "locator": "string",
 }
 # Intraday samples, aggregated to daily observations after row rules (transforms.samples). ``kind``:
@@ -43,18 +58,41 @@ RESPONSE_SCHEMA = {
 # then never build a text per sample, only for the samples a rule quarantines (``sample_locators``).
 # Label columns may also come as pandas categoricals (the Arrow fast path), which every consumer accepts.
 SAMPLE_SCHEMA = {
-    "participant_id": "string", "metric": "string", "kind": "string", "start": "datetime64[s]",
-    "end": "datetime64[s]", "utc_offset_min": "float64", "end_utc_offset_min": "float64", "value": "float64",
+    "participant_id": "string",
+    "metric": "string",
+    "kind": "string",
+    "start": "datetime64[s]",
+    "end": "datetime64[s]",
+    "utc_offset_min": "float64",
+    "end_utc_offset_min": "float64",
+    "value": "float64",
     "source_rank": "int64",
-    "source": "string", "source_file": "string", "locator": "string", "line": "Int64",
+    "source": "string",
+    "source_file": "string",
+    "locator": "string",
+    "line": "Int64",
 }
-REJECT_SCHEMA = {"source_file": "string", "locator": "string", "source_format": "string", "reason": "string",
-                 "raw": "string"}
+REJECT_SCHEMA = {
+    "source_file": "string",
+    "locator": "string",
+    "source_format": "string",
+    "reason": "string",
+    "raw": "string",
+}
 # Columns the warehouse tables declare NOT NULL (warehouse/sql/schema.sql; tests/transforms/test_records.py keeps
 # the two in step): a canonical record without one of them is a parser bug, quarantined before any write.
 OBSERVATION_REQUIRED = ("participant_id", "day", "metric", "value", "source", "source_file", "locator")
-RESPONSE_REQUIRED = ("participant_id", "instrument", "administered_at", "day", "item", "value", "source",
-                     "source_file", "locator")
+RESPONSE_REQUIRED = (
+    "participant_id",
+    "instrument",
+    "administered_at",
+    "day",
+    "item",
+    "value",
+    "source",
+    "source_file",
+    "locator",
+)
 REJECT_REQUIRED = ("source_file", "locator", "reason")
 OBSERVATION_COLUMNS = list(OBSERVATION_SCHEMA)
 RESPONSE_COLUMNS = list(RESPONSE_SCHEMA)
@@ -183,8 +221,11 @@ def excerpt(values: pd.Series) -> pd.Series:
     it is short, printable and does not look like an identifier (no run of 5 or more digits), else by its
     length, ``(31 characters)``."""
     text = values.astype("string").fillna("")
-    quotable = (text.str.len() <= EXCERPT_CHARS) & ~text.str.contains(r"\d{5}", regex=True) \
+    quotable = (
+        (text.str.len() <= EXCERPT_CHARS)
+        & ~text.str.contains(r"\d{5}", regex=True)
         & text.str.fullmatch(r"[ -~\u00a0-\u024f]*")
+    )
     return ("'" + text + "'").where(quotable.fillna(False), unplaced(text))
 
 
@@ -194,13 +235,15 @@ def rejects_frame(source_file: str, source_format: str, locators, reasons, raws)
     reasons = pd.Series(reasons, dtype="string").reset_index(drop=True)
     raws = pd.Series(raws, dtype="string").reset_index(drop=True)
     reasons = reasons if len(reasons) == n else pd.Series([reasons.iloc[0]] * n, dtype="string")
-    return pd.DataFrame({
-        "source_file": pd.Series([source_file] * n, dtype="string"),
-        "locator": locators.str.slice(0, MAX_REASON_CHARS),
-        "source_format": pd.Series([source_format] * n, dtype="string"),
-        "reason": reasons.str.slice(0, MAX_REASON_CHARS),
-        "raw": raws,
-    })
+    return pd.DataFrame(
+        {
+            "source_file": pd.Series([source_file] * n, dtype="string"),
+            "locator": locators.str.slice(0, MAX_REASON_CHARS),
+            "source_format": pd.Series([source_format] * n, dtype="string"),
+            "reason": reasons.str.slice(0, MAX_REASON_CHARS),
+            "raw": raws,
+        }
+    )
 
 
 def csv_raw_lines(frame: pd.DataFrame) -> pd.Series:
@@ -234,8 +277,7 @@ def split_duplicates(frame: pd.DataFrame, key: list[str], locator: str = "locato
     exact = (values.eq(firsts) | (values.isna() & firsts.isna())).all(axis=1).to_numpy()
     first_locator = frame[locator].astype(str).to_numpy()[first_pos]
     reason = np.char.add(np.where(exact, "duplicate of ", "conflicting duplicate of "), first_locator)
-    dups = frame.loc[dup_mask].assign(reason=pd.Series(reason[dup_mask], index=frame.index[dup_mask],
-                                                       dtype="string"))
+    dups = frame.loc[dup_mask].assign(reason=pd.Series(reason[dup_mask], index=frame.index[dup_mask], dtype="string"))
     return frame.loc[~dup_mask], dups
 
 

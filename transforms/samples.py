@@ -61,13 +61,19 @@ class DailyFromSamples:
             self._add_levels(level)
         amount = samples[kind == AMOUNT]
         if len(amount):
-            self._amounts.append(amount.assign(hour=amount["start"].dt.floor("h"))
-                                 .groupby(["participant_id", "metric", "hour", "source_rank"], observed=True)
-                                 ["value"].agg(["sum", "count"]).reset_index())
+            self._amounts.append(
+                amount.assign(hour=amount["start"].dt.floor("h"))
+                .groupby(["participant_id", "metric", "hour", "source_rank"], observed=True)["value"]
+                .agg(["sum", "count"])
+                .reset_index()
+            )
         sleep = samples[kind == SLEEP]
         if len(sleep):
-            self._sleep.append(sleep[["participant_id", "start", "end", "utc_offset_min", "end_utc_offset_min",
-                                      "value", "source_rank"]])
+            self._sleep.append(
+                sleep[
+                    ["participant_id", "start", "end", "utc_offset_min", "end_utc_offset_min", "value", "source_rank"]
+                ]
+            )
 
     def _add_levels(self, level: pd.DataFrame) -> None:
         """Σ value and n per participant·day·metric, and per participant·hour the minute mask of heart rate,
@@ -87,9 +93,17 @@ class DailyFromSamples:
         sums = np.add.reduceat(value if order is None else value[order], first)
         counts = np.diff(np.r_[first, len(value)])
         at = first if order is None else order[first]
-        self._levels.append(pd.DataFrame({
-            "participant_id": people[person[at]], "day": (day[at] * 86400).astype("datetime64[s]"),
-            "metric": metrics[metric[at]], "sum": sums, "count": counts}))
+        self._levels.append(
+            pd.DataFrame(
+                {
+                    "participant_id": people[person[at]],
+                    "day": (day[at] * 86400).astype("datetime64[s]"),
+                    "metric": metrics[metric[at]],
+                    "sum": sums,
+                    "count": counts,
+                }
+            )
+        )
         heart = np.flatnonzero(metrics == HEART_RATE)
         if len(heart):
             hr = metric == heart[0]
@@ -120,10 +134,18 @@ class DailyFromSamples:
     def _finish_levels(self) -> pd.DataFrame:
         if not self._levels:
             return pd.DataFrame()
-        agg = (pd.concat(self._levels).groupby(["participant_id", "day", "metric"], observed=True)
-               [["sum", "count"]].sum().reset_index())
-        out = agg.assign(value=agg["sum"] / agg["count"], coverage=np.nan, n_samples=agg["count"].astype("int64"),
-                         locator="aggregate of " + agg["count"].astype(int).astype(str) + " samples")
+        agg = (
+            pd.concat(self._levels)
+            .groupby(["participant_id", "day", "metric"], observed=True)[["sum", "count"]]
+            .sum()
+            .reset_index()
+        )
+        out = agg.assign(
+            value=agg["sum"] / agg["count"],
+            coverage=np.nan,
+            n_samples=agg["count"].astype("int64"),
+            locator="aggregate of " + agg["count"].astype(int).astype(str) + " samples",
+        )
         if self._minutes:
             cov = _coverage(pd.concat(self._minutes), self.rules.valid_hour_min_share * self.heart_rate_per_hour)
             hr = out["metric"] == HEART_RATE
@@ -134,17 +156,25 @@ class DailyFromSamples:
     def _finish_amounts(self) -> pd.DataFrame:
         if not self._amounts:
             return pd.DataFrame()
-        hourly = (pd.concat(self._amounts)
-                  .groupby(["participant_id", "metric", "hour", "source_rank"], observed=True)[["sum", "count"]]
-                  .sum().reset_index()
-                  .sort_values(["participant_id", "metric", "hour", "source_rank"])
-                  .drop_duplicates(["participant_id", "metric", "hour"], keep="first"))
-        daily = (hourly.assign(day=hourly["hour"].dt.normalize())
-                 .groupby(["participant_id", "day", "metric"], observed=True)
-                 .agg(value=("sum", "sum"), n=("count", "sum")).reset_index())
-        return daily.assign(coverage=np.nan, locator="aggregate of " + daily["n"].astype(str) + " samples",
-                            n_samples=daily["n"].astype("int64"))[
-            ["participant_id", "day", "metric", "value", "coverage", "locator", "n_samples"]]
+        hourly = (
+            pd.concat(self._amounts)
+            .groupby(["participant_id", "metric", "hour", "source_rank"], observed=True)[["sum", "count"]]
+            .sum()
+            .reset_index()
+            .sort_values(["participant_id", "metric", "hour", "source_rank"])
+            .drop_duplicates(["participant_id", "metric", "hour"], keep="first")
+        )
+        daily = (
+            hourly.assign(day=hourly["hour"].dt.normalize())
+            .groupby(["participant_id", "day", "metric"], observed=True)
+            .agg(value=("sum", "sum"), n=("count", "sum"))
+            .reset_index()
+        )
+        return daily.assign(
+            coverage=np.nan,
+            locator="aggregate of " + daily["n"].astype(str) + " samples",
+            n_samples=daily["n"].astype("int64"),
+        )[["participant_id", "day", "metric", "value", "coverage", "locator", "n_samples"]]
 
     def _finish_sleep(self) -> pd.DataFrame:
         if not self._sleep:
@@ -177,8 +207,9 @@ def _or_by_hour(people: np.ndarray, person: np.ndarray, hour: np.ndarray, bits: 
     first, order = _runs(person, hour)
     masks = np.bitwise_or.reduceat(bits if order is None else bits[order], first)
     at = first if order is None else order[first]
-    return pd.DataFrame({"participant_id": people[person[at]], "hour": (hour[at] * 3600).astype("datetime64[s]"),
-                         "bits": masks})
+    return pd.DataFrame(
+        {"participant_id": people[person[at]], "hour": (hour[at] * 3600).astype("datetime64[s]"), "bits": masks}
+    )
 
 
 def _coverage(minutes: pd.DataFrame, min_minutes: float) -> pd.DataFrame:
@@ -187,9 +218,14 @@ def _coverage(minutes: pd.DataFrame, min_minutes: float) -> pd.DataFrame:
     hour = minutes["hour"].to_numpy().astype("datetime64[s]").astype(np.int64) // 3600
     hours = _or_by_hour(people, person, hour, minutes["bits"].to_numpy())
     valid = np.bitwise_count(hours["bits"].to_numpy().astype(np.uint64)) >= min_minutes
-    return (hours.assign(day=hours["hour"].dt.normalize(), valid=valid)
-            .groupby(["participant_id", "day"], observed=True)["valid"].sum()
-            .div(24).rename("coverage").reset_index())
+    return (
+        hours.assign(day=hours["hour"].dt.normalize(), valid=valid)
+        .groupby(["participant_id", "day"], observed=True)["valid"]
+        .sum()
+        .div(24)
+        .rename("coverage")
+        .reset_index()
+    )
 
 
 def _widen_by_in_bed(sessions: pd.DataFrame, in_bed: pd.DataFrame) -> pd.DataFrame:
@@ -200,9 +236,17 @@ def _widen_by_in_bed(sessions: pd.DataFrame, in_bed: pd.DataFrame) -> pd.DataFra
         return sessions
     bed = in_bed[["participant_id", "end", "abs_start", "abs_end"]].assign(day=in_bed["end"].dt.normalize())
     keyed = sessions.reset_index()
-    pairs = pd.concat([keyed.merge(bed.assign(day=bed["day"] - pd.Timedelta(days=shift)).drop(columns="end"),
-                                   on=["participant_id", "day"], suffixes=("", "_bed"))
-                       for shift in (0, 1)], ignore_index=True)
+    pairs = pd.concat(
+        [
+            keyed.merge(
+                bed.assign(day=bed["day"] - pd.Timedelta(days=shift)).drop(columns="end"),
+                on=["participant_id", "day"],
+                suffixes=("", "_bed"),
+            )
+            for shift in (0, 1)
+        ],
+        ignore_index=True,
+    )
     pairs = pairs[(pairs["abs_start_bed"] < pairs["abs_end"]) & (pairs["abs_end_bed"] > pairs["abs_start"])]
     if pairs.empty:
         return sessions
@@ -232,13 +276,18 @@ def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
     asleep = iv[iv["value"] >= 1].sort_values(["session", "abs_start"])
     covered_until = asleep.groupby("session")["abs_end"].cummax().groupby(asleep["session"]).shift()
     effective_start = asleep["abs_start"].where(covered_until.isna(), np.maximum(asleep["abs_start"], covered_until))
-    asleep_min = ((asleep["abs_end"] - effective_start).clip(lower=pd.Timedelta(0)).dt.total_seconds() / 60)
+    asleep_min = (asleep["abs_end"] - effective_start).clip(lower=pd.Timedelta(0)).dt.total_seconds() / 60
     asleep_by_session = asleep_min.groupby(asleep["session"]).sum()
 
     sessions = iv.groupby("session").agg(
-        participant_id=("participant_id", "first"), source_rank=("source_rank", "first"),
-        abs_start=("abs_start", "min"), abs_end=("abs_end", "max"), local_end=("end", "max"),
-        end_offset=("end_utc_offset_min", "last"), intervals=("start", "size"))
+        participant_id=("participant_id", "first"),
+        source_rank=("source_rank", "first"),
+        abs_start=("abs_start", "min"),
+        abs_end=("abs_end", "max"),
+        local_end=("end", "max"),
+        end_offset=("end_utc_offset_min", "last"),
+        intervals=("start", "size"),
+    )
     sessions["asleep"] = asleep_by_session.reindex(sessions.index).fillna(0.0)
     sessions = sessions[sessions["asleep"] > 0]
     if sessions.empty:
@@ -262,9 +311,13 @@ def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
         main.assign(metric="sleep_midpoint_min", value=main["midpoint"], n_samples=0),
     ]
     if len(naps):
-        nap_days = (naps.groupby(["participant_id", "day"]).agg(value=("asleep", "sum"), n_samples=("intervals", "sum"))
-                    .reset_index())
+        nap_days = (
+            naps.groupby(["participant_id", "day"])
+            .agg(value=("asleep", "sum"), n_samples=("intervals", "sum"))
+            .reset_index()
+        )
         rows.append(nap_days.assign(metric="nap_minutes"))
     out = pd.concat(rows, ignore_index=True)
     return out.assign(coverage=np.nan, locator="sleep sessions", n_samples=out["n_samples"].astype("int64"))[
-        ["participant_id", "day", "metric", "value", "coverage", "locator", "n_samples"]]
+        ["participant_id", "day", "metric", "value", "coverage", "locator", "n_samples"]
+    ]

@@ -23,9 +23,18 @@ import pandas as pd
 from transforms import vocabulary
 from transforms.records import empty_frame
 
-SCORE_SCHEMA = {"participant_id": "string", "instrument": "string", "administered_at": "datetime64[s]",
-                "day": "datetime64[s]", "score": "float64", "severity": "string", "items_answered": "int64",
-                "items_expected": "int64", "prorated": "bool", "source_file": "string"}
+SCORE_SCHEMA = {
+    "participant_id": "string",
+    "instrument": "string",
+    "administered_at": "datetime64[s]",
+    "day": "datetime64[s]",
+    "score": "float64",
+    "severity": "string",
+    "items_answered": "int64",
+    "items_expected": "int64",
+    "prorated": "bool",
+    "source_file": "string",
+}
 SCORE_COLUMNS = list(SCORE_SCHEMA)
 ADMINISTRATION = ["participant_id", "instrument", "administered_at"]
 
@@ -43,8 +52,9 @@ def score_administrations(responses: pd.DataFrame) -> pd.DataFrame:
     if responses.empty:
         return empty_frame(SCORE_SCHEMA)
     specs = vocabulary.instruments()
-    answers = (responses.sort_values(ADMINISTRATION + ["item", "source_file"])
-               .drop_duplicates(ADMINISTRATION + ["item"], keep="first"))
+    answers = responses.sort_values(ADMINISTRATION + ["item", "source_file"]).drop_duplicates(
+        ADMINISTRATION + ["item"], keep="first"
+    )
     inst = answers["instrument"]
     lo = inst.map({c: s.item_min for c, s in specs.items()})
     hi = inst.map({c: s.item_max for c, s in specs.items()})
@@ -52,10 +62,16 @@ def score_administrations(responses: pd.DataFrame) -> pd.DataFrame:
     is_reverse = pd.Series(list(zip(inst, answers["item"])), index=answers.index).isin(reverse_pairs)
     answers = answers.assign(item_score=answers["value"].where(~is_reverse, lo + hi - answers["value"]))
 
-    admin = (answers.groupby(ADMINISTRATION, sort=False)
-             .agg(day=("day", "first"), items_answered=("item", "size"), total=("item_score", "sum"),
-                  source_file=("source_file", "first"))
-             .reset_index())
+    admin = (
+        answers.groupby(ADMINISTRATION, sort=False)
+        .agg(
+            day=("day", "first"),
+            items_answered=("item", "size"),
+            total=("item_score", "sum"),
+            source_file=("source_file", "first"),
+        )
+        .reset_index()
+    )
     code = admin["instrument"]
     n_items = code.map({c: s.n_items for c, s in specs.items()}).astype("int64")
     max_missing = code.map({c: s.max_missing for c, s in specs.items()}).astype("int64")
@@ -69,8 +85,11 @@ def score_administrations(responses: pd.DataFrame) -> pd.DataFrame:
     admin["items_expected"] = n_items
     admin["items_answered"] = admin["items_answered"].astype("int64")
     admin["severity"] = _severity(admin["instrument"], admin["score"], specs)
-    return admin[SCORE_COLUMNS].sort_values(["day", "participant_id", "instrument", "administered_at"]) \
+    return (
+        admin[SCORE_COLUMNS]
+        .sort_values(["day", "participant_id", "instrument", "administered_at"])
         .reset_index(drop=True)
+    )
 
 
 def _severity(instrument: pd.Series, score: pd.Series, specs) -> pd.Series:

@@ -16,7 +16,6 @@ from scipy import stats as sps
 
 from transforms.kernels import bh_by_group, ks_exact_pvalues
 
-
 _MW_EXACT_CACHE: dict[tuple[int, int, int], float] = {}
 
 
@@ -91,12 +90,13 @@ def ar1_inflation(n: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """Variance inflation of the mean of n consecutive AR(1) values, f = 1 + 2 Σ_{k<n} (1 − k/n) φ^k
     = (1 + φ)/(1 − φ) − 2φ(1 − φⁿ) / (n (1 − φ)²)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        f = (1 + phi) / (1 - phi) - 2 * phi * (1 - phi ** n) / (n * (1 - phi) ** 2)
+        f = (1 + phi) / (1 - phi) - 2 * phi * (1 - phi**n) / (n * (1 - phi) ** 2)
     return np.where(phi > 0, f, 1.0)
 
 
-def shift_test(recent_tmean, n_recent, base_tmean, base_wvar, n_days, lag1, lag1_pairs, margin_se: float,
-               trim: float = 0.2):
+def shift_test(
+    recent_tmean, n_recent, base_tmean, base_wvar, n_days, lag1, lag1_pairs, margin_se: float, trim: float = 0.2
+):
     """Autocorrelation-adjusted Yuen–Tukey test of recent vs baseline level (the p-value used for flagging).
 
     φ̂ = (n r₁ + 1)/(n − 3)   (r₁ lag-1 autocorrelation of the baseline window, bias-corrected as for AR(1))
@@ -152,8 +152,7 @@ def bh_qvalues(pvalues: np.ndarray, groups) -> np.ndarray:
     q_(i) = min_{j ≥ i} min(1, p_(j) · m / j) — the same as ``scipy.stats.false_discovery_control``.
     """
     p = np.asarray(pvalues, dtype="float64")
-    codes = pd.factorize(pd.Series(groups))[0] if not isinstance(groups, np.ndarray) else \
-        pd.factorize(groups)[0]
+    codes = pd.factorize(pd.Series(groups))[0] if not isinstance(groups, np.ndarray) else pd.factorize(groups)[0]
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(p) else np.array([], int)

@@ -78,19 +78,26 @@ class Windows:
             value = getattr(self, name)
             kind = int if field.type in ("int", int) else float
             if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
-                raise ValueError(f"windows: {name} must be {'a whole number' if kind is int else 'a number'}, "
-                                 f"not {value!r}")
+                raise ValueError(
+                    f"windows: {name} must be {'a whole number' if kind is int else 'a number'}, not {value!r}"
+                )
             object.__setattr__(self, name, kind(value))
         checks = [
             ("baseline_days", self.baseline_days >= 2, ">= 2"),
             ("recent_days", self.recent_days >= 1, ">= 1"),
             ("min_baseline_days", 1 <= self.min_baseline_days <= self.baseline_days, "in [1, baseline_days]"),
             ("min_recent_days", 1 <= self.min_recent_days <= self.recent_days, "in [1, recent_days]"),
-            ("trend_days", 3 <= self.trend_days <= self.baseline_days + self.recent_days,
-             "in [3, baseline_days + recent_days]"),
+            (
+                "trend_days",
+                3 <= self.trend_days <= self.baseline_days + self.recent_days,
+                "in [3, baseline_days + recent_days]",
+            ),
             ("min_trend_days", 3 <= self.min_trend_days <= self.trend_days, "in [3, trend_days]"),
-            ("short_baseline_days", 0 <= self.short_baseline_days < self.baseline_days + self.recent_days,
-             "in [0, baseline_days + recent_days)"),
+            (
+                "short_baseline_days",
+                0 <= self.short_baseline_days < self.baseline_days + self.recent_days,
+                "in [0, baseline_days + recent_days)",
+            ),
             ("min_coverage", 0 <= self.min_coverage <= 1, "in [0, 1]"),
             ("fdr_alpha", 0 < self.fdr_alpha < 1, "in (0, 1)"),
             ("min_effect_robust_sd", self.min_effect_robust_sd >= 0, ">= 0"),
@@ -224,6 +231,7 @@ def proxy_domains() -> tuple[DomainComponent, ...]:
     for i, row in enumerate(rows, start=2):
         if row["metric"] not in known or row["sign"] not in ("1", "-1"):
             raise ValueError(f"proxy_domains.csv line {i}: unknown metric or sign {row['metric']!r} {row['sign']!r}")
-        out.append(DomainComponent(row["domain"], row["metric"], int(row["sign"]), float(row["weight"]),
-                                   row["rationale"]))
+        out.append(
+            DomainComponent(row["domain"], row["metric"], int(row["sign"]), float(row["weight"]), row["rationale"])
+        )
     return tuple(out)

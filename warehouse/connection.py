@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 
@@ -111,9 +111,7 @@ def registered(conn: duckdb.DuckDBPyConnection, name: str, frame):
     try:
         yield
     except BaseException:
-        try:
+        with suppress(duckdb.Error):
             conn.unregister(name)
-        except duckdb.Error:
-            pass
         raise
     conn.unregister(name)

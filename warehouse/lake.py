@@ -29,9 +29,9 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 import pandas as pd
@@ -84,8 +84,10 @@ def connect(root: str | Path):
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{schema}")
             if name in LAYOUT:
                 _ensure_schema_file(conn, root, name)
-                source = (f"read_parquet('{_quote(table_dir(root, name))}/**/*.parquet', union_by_name = true, "
-                          f"hive_partitioning = false)")
+                source = (
+                    f"read_parquet('{_quote(table_dir(root, name))}/**/*.parquet', union_by_name = true, "
+                    f"hive_partitioning = false)"
+                )
             else:  # bookkeeping of the embedded file (publish_pending, warehouse_identity): local only
                 source = f"{DDL}.{name}"
             conn.execute(f"CREATE VIEW memory.{name} AS SELECT * FROM {source}")
@@ -97,8 +99,10 @@ def connect(root: str | Path):
 
 
 def ddl_tables(conn) -> list[tuple[str, str]]:
-    return conn.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
-                        "ORDER BY schema_name, table_name", [DDL]).fetchall()
+    return conn.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY schema_name, table_name",
+        [DDL],
+    ).fetchall()
 
 
 def table_dir(root: Path, table: str) -> Path:
@@ -142,24 +146,28 @@ class Staged:
         self.conn, self.table, self.layout = conn, table, LAYOUT[table]
         self.root = root_of(conn)
         self.name = f"lake_stage_{uuid.uuid4().hex[:8]}"
-        parts = "" if self.layout == APPEND else "".join(
-            f", NULL::VARCHAR AS _p{i}" for i in range(len(self.layout)))
+        parts = "" if self.layout == APPEND else "".join(f", NULL::VARCHAR AS _p{i}" for i in range(len(self.layout)))
         conn.execute(f"CREATE TEMP TABLE {self.name} AS SELECT *{parts} FROM {DDL}.{table} LIMIT 0")
 
     def add(self, source: str, params: Iterable = ()) -> None:
         """Append the rows of the SELECT ``source`` (columns matched by name). The DDL's NOT NULL columns are
         enforced as an INSERT into the embedded file would (a staging table made by CREATE … AS has none)."""
         self.conn.execute(f"INSERT INTO {self.name} BY NAME {source}", list(params))
-        required = [r[0] for r in self.conn.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
-            "AND table_name = ? AND NOT is_nullable", [DDL, *self.table.split(".")]).fetchall()]
+        required = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+                "AND table_name = ? AND NOT is_nullable",
+                [DDL, *self.table.split(".")],
+            ).fetchall()
+        ]
         if required:
-            nulls = self.conn.execute(f"SELECT {', '.join(f'count(*) FILTER ({c} IS NULL)' for c in required)} "
-                                      f"FROM {self.name}").fetchall()[0]
+            nulls = self.conn.execute(
+                f"SELECT {', '.join(f'count(*) FILTER ({c} IS NULL)' for c in required)} FROM {self.name}"
+            ).fetchall()[0]
             missing = [c for c, n in zip(required, nulls) if n]
             if missing:
-                raise duckdb.ConstraintException(
-                    f"{self.table}: NOT NULL constraint failed on {', '.join(missing)}")
+                raise duckdb.ConstraintException(f"{self.table}: NOT NULL constraint failed on {', '.join(missing)}")
 
     def replace(self, partitions: Iterable[tuple]) -> int:
         """Make each partition in ``partitions`` (tuples of directory values, e.g. ``("2025-03-09",)``) hold
@@ -169,9 +177,16 @@ class Staged:
         if layout:
             assign = ", ".join(f"_p{i} = CAST({expr} AS VARCHAR)" for i, (_, expr) in enumerate(layout))
             conn.execute(f"UPDATE {self.name} SET {assign}")
-        present = {tuple(r[:-1]): r[-1] for r in conn.execute(
-            f"SELECT {''.join(f'_p{i}, ' for i in range(len(layout)))} count(*) FROM {self.name} "
-            f"GROUP BY ALL").fetchall()} if layout else {}
+        present = (
+            {
+                tuple(r[:-1]): r[-1]
+                for r in conn.execute(
+                    f"SELECT {''.join(f'_p{i}, ' for i in range(len(layout)))} count(*) FROM {self.name} GROUP BY ALL"
+                ).fetchall()
+            }
+            if layout
+            else {}
+        )
         wanted = {tuple(str(v) for v in p) for p in partitions}
         stray = set(present) - wanted
         if stray:
@@ -180,11 +195,19 @@ class Staged:
         n = 0
         for values in sorted(wanted):
             path = table_dir(self.root, self.table).joinpath(
-                *(f"{key}={value}" for (key, _), value in zip(layout, values)), "data.parquet")
+                *(f"{key}={value}" for (key, _), value in zip(layout, values)), "data.parquet"
+            )
             if values in present:
                 where = " AND ".join(f"_p{i} = ?" for i in range(len(layout))) or "true"
-                _copy_to(conn, f"SELECT * EXCLUDE ({columns}) FROM {self.name} WHERE {where}" if layout
-                         else f"SELECT * FROM {self.name}", list(values), self.root, path)
+                _copy_to(
+                    conn,
+                    f"SELECT * EXCLUDE ({columns}) FROM {self.name} WHERE {where}"
+                    if layout
+                    else f"SELECT * FROM {self.name}",
+                    list(values),
+                    self.root,
+                    path,
+                )
                 n += present[values]
             else:
                 path.unlink(missing_ok=True)
@@ -201,8 +224,9 @@ class Staged:
     def whole(self) -> int:
         """Replace a whole-table table with the staged rows."""
         n = self.conn.execute(f"SELECT count(*) FROM {self.name}").fetchall()[0][0]
-        _copy_to(self.conn, f"SELECT * FROM {self.name}", [], self.root,
-                 table_dir(self.root, self.table) / "data.parquet")
+        _copy_to(
+            self.conn, f"SELECT * FROM {self.name}", [], self.root, table_dir(self.root, self.table) / "data.parquet"
+        )
         return n
 
     def drop(self) -> None:
@@ -228,8 +252,10 @@ def file_keys(conn, paths: pd.DataFrame) -> list[tuple[str]]:
     """Partition values of the landing paths in ``paths`` (column ``path``)."""
     conn.register("lake_paths", paths[["path"]])
     try:
-        return [(r[0],) for r in conn.execute(
-            f"SELECT DISTINCT {FILE_KEY.format(column='path')} FROM lake_paths").fetchall()]
+        return [
+            (r[0],)
+            for r in conn.execute(f"SELECT DISTINCT {FILE_KEY.format(column='path')} FROM lake_paths").fetchall()
+        ]
     finally:
         conn.unregister("lake_paths")
 

@@ -38,7 +38,7 @@ def writer_lock(database: str | Path, log=None, timeout_s: float | None = None):
         entry = _held.get(key)
     if entry is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(path, "a+")
+        fh = open(path, "a+")  # noqa: SIM115 (held while the lock is, closed on release)
         waited = _acquire(fh, path, log, timeout_s)  # other threads and processes queue here
         entry = [fh, 0]
         with _guard:
@@ -67,10 +67,12 @@ def _acquire(fh, path: Path, log, timeout_s: float | None) -> float:
             now = time.monotonic()
             if timeout_s is not None and now - start > timeout_s:
                 fh.close()
-                raise TimeoutError(f"{path}: another writer held the warehouse for over {timeout_s:.0f} s")
+                raise TimeoutError(f"{path}: another writer held the warehouse for over {timeout_s:.0f} s") from None
             if log and now >= next_log:
-                log(f"waiting for the warehouse writer lock {path.name} (held by {_holder(path)}; "
-                    f"{now - start:.0f} s so far)")
+                log(
+                    f"waiting for the warehouse writer lock {path.name} (held by {_holder(path)}; "
+                    f"{now - start:.0f} s so far)"
+                )
                 next_log = now + WAIT_LOG_EVERY_S
             time.sleep(delay)
             delay = min(delay * 2, 1.0)

@@ -67,8 +67,11 @@ def usable_generations(conn: duckdb.DuckDBPyConnection, target: str | Path) -> i
     """How many generations of ``target`` were built from this warehouse with the current layout."""
     home = generations_dir(Path(target))
     stamp = _stamp(conn)
-    return sum(1 for gen in (home.iterdir() if home.exists() else ())
-               if gen.is_dir() and (_state(gen) or {}).get("stamp") == stamp)
+    return sum(
+        1
+        for gen in (home.iterdir() if home.exists() else ())
+        if gen.is_dir() and (_state(gen) or {}).get("stamp") == stamp
+    )
 
 
 def publish(conn: duckdb.DuckDBPyConnection, target: str | Path) -> dict[str, int]:
@@ -87,8 +90,10 @@ def publish(conn: duckdb.DuckDBPyConnection, target: str | Path) -> dict[str, in
     home.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
     stamp = _stamp(conn)
-    pending = [list(map(str, row)) for row in conn.execute(
-        "SELECT table_name, first_day, last_day FROM ops.publish_pending").fetchall()]
+    pending = [
+        list(map(str, row))
+        for row in conn.execute("SELECT table_name, first_day, last_day FROM ops.publish_pending").fetchall()
+    ]
     current = current_generation(target)
     states = {gen: _state(gen) for gen in sorted(home.iterdir()) if gen.is_dir()}
     usable = {gen: st for gen, st in states.items() if st is not None and st["stamp"] == stamp}
@@ -116,8 +121,9 @@ def publish(conn: duckdb.DuckDBPyConnection, target: str | Path) -> dict[str, in
     _point(target, chosen / target.name)
     if pending:
         with transaction(conn):  # only what was applied: a run committing meanwhile keeps its own rows
-            conn.executemany("DELETE FROM ops.publish_pending WHERE table_name = ? AND first_day = ? AND last_day = ?",
-                             pending)
+            conn.executemany(
+                "DELETE FROM ops.publish_pending WHERE table_name = ? AND first_day = ? AND last_day = ?", pending
+            )
     _prune(home, keep={chosen, current})
     return counts
 
@@ -174,7 +180,8 @@ def _published_tables(conn) -> list[tuple[str, str]]:
     return conn.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() "
         "WHERE database_name = current_database() AND schema_name IN ('analytics', 'quality') "
-        "ORDER BY schema_name, table_name").fetchall()
+        "ORDER BY schema_name, table_name"
+    ).fetchall()
 
 
 def _update(conn, file: Path, full: bool, ranges: list) -> dict[str, int]:
@@ -211,8 +218,11 @@ def _update(conn, file: Path, full: bool, ranges: list) -> dict[str, int]:
                 else:
                     for first, last in by_table.get(source, []):
                         conn.execute(f"DELETE FROM {dest} WHERE {spec.day_column} BETWEEN ? AND ?", [first, last])
-                        conn.execute(f"INSERT INTO {dest} SELECT {columns} FROM {source} "
-                                     f"WHERE {spec.day_column} BETWEEN ? AND ?", [first, last])
+                        conn.execute(
+                            f"INSERT INTO {dest} SELECT {columns} FROM {source} "
+                            f"WHERE {spec.day_column} BETWEEN ? AND ?",
+                            [first, last],
+                        )
                 counts[source] = conn.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
             conn.execute("COMMIT")
         except BaseException:

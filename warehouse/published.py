@@ -10,14 +10,14 @@ import pandas as pd
 
 PARTICIPANT_QUERIES = {
     "daily": "SELECT day, metric, value FROM daily_metrics WHERE participant_id = ? AND value IS NOT NULL "
-             "ORDER BY metric, day",
+    "ORDER BY metric, day",
     "baselines": "SELECT day, metric, median, mad, p10, p90, sufficient FROM baselines WHERE participant_id = ? "
-                 "ORDER BY metric, day",
+    "ORDER BY metric, day",
     "flags": "SELECT day, metric, direction, value FROM drift WHERE participant_id = ? AND flagged ORDER BY metric, day",
     "episodes": "SELECT metric, direction, start_day, end_day, n_days, peak_z, recovery_days FROM episodes "
-                "WHERE participant_id = ? ORDER BY start_day, metric",
+    "WHERE participant_id = ? ORDER BY start_day, metric",
     "scores": "SELECT administered_at, instrument, score, severity FROM questionnaire_scores "
-              "WHERE participant_id = ? AND score IS NOT NULL ORDER BY administered_at",
+    "WHERE participant_id = ? AND score IS NOT NULL ORDER BY administered_at",
 }
 DATE_COLUMNS = ("day", "start_day", "end_day", "administered_at")
 

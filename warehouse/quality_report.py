@@ -26,29 +26,38 @@ def refresh_participant_coverage(conn: duckdb.DuckDBPyConnection, min_coverage: 
             stage.whole()
         return
     with transaction(conn):
-        stale = conn.execute("SELECT count(*) = 0 OR bool_or(min_coverage <> ?) FROM ops.coverage_months",
-                             [min_coverage]).fetchone()[0]
+        stale = conn.execute(
+            "SELECT count(*) = 0 OR bool_or(min_coverage <> ?) FROM ops.coverage_months", [min_coverage]
+        ).fetchone()[0]
         if stale:
             span = ALL_DAYS
         else:
-            span = conn.execute("SELECT min(first_day), max(last_day) FROM ops.summary_pending "
-                                "WHERE summary = 'participant_coverage'").fetchone()
+            span = conn.execute(
+                "SELECT min(first_day), max(last_day) FROM ops.summary_pending WHERE summary = 'participant_coverage'"
+            ).fetchone()
         if span[0] is not None:
-            conn.execute("DELETE FROM ops.coverage_months WHERE month BETWEEN date_trunc('month', CAST(? AS DATE)) "
-                         "AND date_trunc('month', CAST(? AS DATE))", list(span))
-            conn.execute("INSERT INTO ops.coverage_months BY NAME " + sql("coverage_months"),
-                         [*span, *[min_coverage] * 3])
+            conn.execute(
+                "DELETE FROM ops.coverage_months WHERE month BETWEEN date_trunc('month', CAST(? AS DATE)) "
+                "AND date_trunc('month', CAST(? AS DATE))",
+                list(span),
+            )
+            conn.execute(
+                "INSERT INTO ops.coverage_months BY NAME " + sql("coverage_months"), [*span, *[min_coverage] * 3]
+            )
             conn.execute("DELETE FROM ops.summary_pending WHERE summary = 'participant_coverage'")
-        conn.execute("CREATE OR REPLACE TABLE quality.participant_coverage AS "
-                     + _coverage_from("SELECT * FROM ops.coverage_months"))
+        conn.execute(
+            "CREATE OR REPLACE TABLE quality.participant_coverage AS "
+            + _coverage_from("SELECT * FROM ops.coverage_months")
+        )
 
 
 def _coverage_from(months_sql: str) -> str:
     return f"WITH months AS ({months_sql}) {sql('participant_coverage')}"
 
 
-def report_data(conn: duckdb.DuckDBPyConnection, min_coverage: float, heatmap_participants: int
-                ) -> dict[str, pd.DataFrame]:
+def report_data(
+    conn: duckdb.DuckDBPyConnection, min_coverage: float, heatmap_participants: int
+) -> dict[str, pd.DataFrame]:
     """The report's sections; the weekly yield only of the ``heatmap_participants`` with the lowest data yield
     (the ones the heatmap shows), so its size does not grow with the cohort."""
     refresh_participant_coverage(conn, min_coverage)

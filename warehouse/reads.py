@@ -46,12 +46,14 @@ def responses_for_days(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
 ALL_PARTICIPANTS = ("", chr(0x10FFFF))  # every id sorts between these
 
 
-def daily_values_for_days(conn, start: dt.date, end: dt.date, min_coverage: float,
-                          participants: tuple[str, str] = ALL_PARTICIPANTS) -> pd.DataFrame:
+def daily_values_for_days(
+    conn, start: dt.date, end: dt.date, min_coverage: float, participants: tuple[str, str] = ALL_PARTICIPANTS
+) -> pd.DataFrame:
     """participant_id, day, metric, value of days whose coverage passes ``min_coverage``, for participant ids
     in ``participants`` (first, last; inclusive)."""
-    return _labels_as_categories(conn, sql("daily_values_for_days"), [start, end, min_coverage, *participants],
-                                 ["participant_id", "metric"])
+    return _labels_as_categories(
+        conn, sql("daily_values_for_days"), [start, end, min_coverage, *participants], ["participant_id", "metric"]
+    )
 
 
 def series_spans(conn, participants: tuple[str, str] = ALL_PARTICIPANTS) -> pd.DataFrame:
@@ -72,8 +74,9 @@ def _labels_as_categories(conn, query: str, params: list, labels: list[str]) -> 
     return frame
 
 
-def participant_chunks(conn, start: dt.date, end: dt.date, size: int,
-                       among_episode_candidates: bool = False) -> list[tuple[str, str]]:
+def participant_chunks(
+    conn, start: dt.date, end: dt.date, size: int, among_episode_candidates: bool = False
+) -> list[tuple[str, str]]:
     """(first id, last id) of consecutive chunks of at most ``size`` participants with daily metrics in
     start … end (with ``among_episode_candidates``: of the participants in ``episode_candidates``), one chunk
     covering everyone when there are none."""
@@ -102,12 +105,15 @@ def blocked_days(conn: duckdb.DuckDBPyConnection, assets: list[str], start: dt.d
 
 def responses_until(conn: duckdb.DuckDBPyConnection, participants_from: dt.date, end: dt.date) -> pd.DataFrame:
     """Every questionnaire answer up to ``end`` of the participants who answered in participants_from … end."""
-    return conn.execute(f"SELECT * FROM ({sql('counted_responses')}) WHERE participant_id IN "
-                        f"({sql('responses_until')}) AND day <= ?", [participants_from, end, end]).df()
+    return conn.execute(
+        f"SELECT * FROM ({sql('counted_responses')}) WHERE participant_id IN ({sql('responses_until')}) AND day <= ?",
+        [participants_from, end, end],
+    ).df()
 
 
-def drift_for_proxies(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,
-                      participants: tuple[str, str] = ALL_PARTICIPANTS) -> pd.DataFrame:
+def drift_for_proxies(
+    conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, participants: tuple[str, str] = ALL_PARTICIPANTS
+) -> pd.DataFrame:
     return conn.execute(sql("drift_for_proxies"), [start, end, *participants]).df()
 
 
@@ -124,8 +130,9 @@ def select_episode_candidates(conn: duckdb.DuckDBPyConnection) -> str:
     return scope
 
 
-def episode_inputs(conn: duckdb.DuckDBPyConnection, participants: tuple[str, str] = ALL_PARTICIPANTS
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def episode_inputs(
+    conn: duckdb.DuckDBPyConnection, participants: tuple[str, str] = ALL_PARTICIPANTS
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Flagged drift days, the baselines of those days, and the daily values from the first flagged day on,
     of the series in ``episode_candidates`` (select_episode_candidates) with participant ids in
     ``participants``."""
@@ -134,6 +141,7 @@ def episode_inputs(conn: duckdb.DuckDBPyConnection, participants: tuple[str, str
     def read(name, params):  # no candidates (nothing changed): the columns without scanning the tables
         query = sql(name)
         return conn.execute(f"SELECT * FROM ({query}) LIMIT 0" if none else query, params).df()
+
     flags = read("episode_flags", [*participants])
     with registered(conn, "episode_flag_days", flags):  # analytics.drift scanned once, not three times
         bands = read("episode_baselines", [*participants])
@@ -144,5 +152,6 @@ def episode_inputs(conn: duckdb.DuckDBPyConnection, participants: tuple[str, str
 def episode_totals(conn: duckdb.DuckDBPyConnection) -> tuple[int, int, float | None]:
     """Episodes, recovered episodes and their median recovery_days, over analytics.episodes."""
     total, recovered, median = conn.execute(
-        "SELECT count(*), count(recovery_days), median(recovery_days) FROM analytics.episodes").fetchone()
+        "SELECT count(*), count(recovery_days), median(recovery_days) FROM analytics.episodes"
+    ).fetchone()
     return int(total), int(recovered), None if median is None else float(median)

@@ -10,8 +10,12 @@ from warehouse.connection import sql
 
 def pipeline_summary(conn: duckdb.DuckDBPyConnection) -> dict:
     """Counts across the warehouse: participants, days, rows, files by status, latest checks."""
-    out = dict(zip(["participants", "first_day", "last_day", "days", "daily_rows"],
-                   conn.execute(sql("summary_daily")).fetchone()))
+    out = dict(
+        zip(
+            ["participants", "first_day", "last_day", "days", "daily_rows"],
+            conn.execute(sql("summary_daily")).fetchone(),
+        )
+    )
     out["files"] = dict(conn.execute(sql("summary_files")).fetchall())
     landing = conn.execute(sql("current_landing_files")).df()
     out["failed_files"] = landing[landing["status"] == "failed"][["path", "source_format", "message"]]
@@ -26,8 +30,10 @@ def pipeline_summary(conn: duckdb.DuckDBPyConnection) -> dict:
     return out
 
 
-TABLE_COUNTS = {table: f"SELECT count(*) FROM analytics.{table}" for table in (
-    "questionnaire_scores", "questionnaire_change", "baselines", "drift", "proxies", "episodes")}
+TABLE_COUNTS = {
+    table: f"SELECT count(*) FROM analytics.{table}"
+    for table in ("questionnaire_scores", "questionnaire_change", "baselines", "drift", "proxies", "episodes")
+}
 
 
 def top_drift_flags(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame:

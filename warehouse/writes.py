@@ -7,10 +7,10 @@ import datetime as dt
 import json
 import uuid
 import warnings
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 import numpy as np
@@ -20,16 +20,28 @@ from warehouse import lake, tables
 from warehouse.connection import registered, sql, transaction
 
 
-def replace_days(conn: duckdb.DuckDBPyConnection, table: tables.Table, frame: pd.DataFrame,
-                 start: dt.date, end: dt.date, keep_days=()) -> int:
+def replace_days(
+    conn: duckdb.DuckDBPyConnection,
+    table: tables.Table,
+    frame: pd.DataFrame,
+    start: dt.date,
+    end: dt.date,
+    keep_days=(),
+) -> int:
     """Delete ``table``'s rows for days start … end, except ``keep_days`` (blocked partitions keep their
     earlier rows), and insert ``frame`` (which must lie in that range and avoid ``keep_days``), in one
     transaction. Returns the number of rows inserted."""
     return replace_days_from_chunks(conn, table, [frame], start, end, keep_days)
 
 
-def replace_days_from_chunks(conn: duckdb.DuckDBPyConnection, table: tables.Table, frames: Iterable[pd.DataFrame],
-                             start: dt.date, end: dt.date, keep_days=()) -> int:
+def replace_days_from_chunks(
+    conn: duckdb.DuckDBPyConnection,
+    table: tables.Table,
+    frames: Iterable[pd.DataFrame],
+    start: dt.date,
+    end: dt.date,
+    keep_days=(),
+) -> int:
     """``replace_days`` with the new rows arriving as an iterable of frames (e.g. computed a chunk of
     participants at a time, so a large range never sits in memory at once): one delete, one insert per
     frame, one transaction. An exception from the iterable rolls the whole range back."""
@@ -65,13 +77,16 @@ def replace_days_from_chunks(conn: duckdb.DuckDBPyConnection, table: tables.Tabl
     return n
 
 
-def replace_blocked_days(conn: duckdb.DuckDBPyConnection, asset: str, start: dt.date, end: dt.date,
-                         blocked: pd.DataFrame) -> None:
+def replace_blocked_days(
+    conn: duckdb.DuckDBPyConnection, asset: str, start: dt.date, end: dt.date, blocked: pd.DataFrame
+) -> None:
     """Make ``quality.blocked_partitions`` hold exactly ``blocked`` (day, reason, run_id, blocked_at) for
     ``asset`` within start … end."""
     if lake.root_of(conn):
-        with lake.staged(conn, "quality.blocked_partitions") as stage, \
-                registered(conn, "incoming_blocked", blocked.assign(asset=asset)):
+        with (
+            lake.staged(conn, "quality.blocked_partitions") as stage,
+            registered(conn, "incoming_blocked", blocked.assign(asset=asset)),
+        ):
             stage.add("SELECT * FROM incoming_blocked")
             stage.replace((asset, day) for (day,) in lake.days(start, end))
         return
@@ -115,13 +130,16 @@ class FileRowsStage:
             schema, bare = table.split(".")
             columns = conn.execute(
                 "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE database_name = ? AND "
-                "schema_name = ? AND table_name = ? ORDER BY column_index", [catalog, schema, bare]).fetchall()
+                "schema_name = ? AND table_name = ? ORDER BY column_index",
+                [catalog, schema, bare],
+            ).fetchall()
             ddl = ", ".join(f'"{c}" {t}{"" if nullable else " NOT NULL"}' for c, t, nullable in columns)
             conn.execute(f"CREATE TEMP TABLE {name} ({ddl})")
 
     def add(self, files: list[FileRows]) -> dict[int, str]:
         """Stage the rows of ``files``; returns, by position in ``files``, why a file's rows were refused (those
         files' rows are not staged; every other file's are)."""
+
         def joined(frames):
             present = [f for f in frames if len(f)]
             if len(present) < 2:
@@ -129,6 +147,7 @@ class FileRowsStage:
             with warnings.catch_warnings():  # all-NA columns (observed_at of daily files): dtypes are the schema's
                 warnings.simplefilter("ignore", FutureWarning)
                 return pd.concat(present, ignore_index=True)
+
         try:
             self._insert([joined(frames) for frames in zip(*(f.frames() for f in files))] if files else [])
             return {}
@@ -143,7 +162,7 @@ class FileRowsStage:
 
     def _insert(self, frames) -> None:
         with transaction(self.conn):
-            for (table, name), frame in zip(self.names.items(), frames):
+            for name, frame in zip(self.names.values(), frames):
                 if len(frame):
                     with registered(self.conn, "incoming_file_rows", frame):
                         self.conn.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_file_rows")
@@ -179,8 +198,10 @@ class FileRowsStage:
             spans_after = self._spans_now(touched)
             removed_days += span_change_days(spans_before, spans_after)
             with registered(conn, "touched_series", touched), registered(conn, "touched_spans", spans_after):
-                conn.execute("DELETE FROM ops.series_spans s USING touched_series t "
-                             "WHERE s.participant_id = t.participant_id AND s.metric = t.metric")
+                conn.execute(
+                    "DELETE FROM ops.series_spans s USING touched_series t "
+                    "WHERE s.participant_id = t.participant_id AND s.metric = t.metric"
+                )
                 conn.execute("INSERT INTO ops.series_spans BY NAME SELECT * FROM touched_spans")
             with registered(conn, "removed_days", _days_frame(removed_days)):
                 conn.execute(self._changed_days_sql("INSERT INTO ops.pending_changed_days "))
@@ -203,14 +224,22 @@ class FileRowsStage:
 
     def _groups_sql(self, prefix: str) -> str:
         """The participant·source groups the batch touches: its staged rows' and the replaced versions'."""
-        staged = " UNION ".join(f"SELECT DISTINCT participant_id, source FROM {name}"
-                                for table, name in self.names.items() if table != "quality.quarantine")
-        return (f"{prefix}SELECT participant_id, source FROM ({staged} UNION "
-                f"SELECT DISTINCT participant_id, source FROM ({sql('file_row_groups')}))")
+        staged = " UNION ".join(
+            f"SELECT DISTINCT participant_id, source FROM {name}"
+            for table, name in self.names.items()
+            if table != "quality.quarantine"
+        )
+        return (
+            f"{prefix}SELECT participant_id, source FROM ({staged} UNION "
+            f"SELECT DISTINCT participant_id, source FROM ({sql('file_row_groups')}))"
+        )
 
     def _changed_days_sql(self, prefix: str) -> str:
-        staged = " UNION ".join(f"SELECT DISTINCT day FROM {name} WHERE day IS NOT NULL"
-                                for table, name in self.names.items() if table != "quality.quarantine")
+        staged = " UNION ".join(
+            f"SELECT DISTINCT day FROM {name} WHERE day IS NOT NULL"
+            for table, name in self.names.items()
+            if table != "quality.quarantine"
+        )
         return f"{prefix}SELECT day FROM ({staged} UNION SELECT day FROM removed_days)"
 
     def _commit_to_lake(self, files: pd.DataFrame) -> list[dt.date]:
@@ -231,10 +260,15 @@ class FileRowsStage:
                     stage.replace(keys)
             spans_after = self._spans_now(touched)
             removed_days += span_change_days(spans_before, spans_after)
-            with lake.staged(conn, "ops.series_spans") as stage, registered(conn, "touched_series", touched), \
-                    registered(conn, "touched_spans", spans_after):
-                stage.add("SELECT * FROM ops.series_spans s ANTI JOIN touched_series t "
-                          "ON s.participant_id = t.participant_id AND s.metric = t.metric")
+            with (
+                lake.staged(conn, "ops.series_spans") as stage,
+                registered(conn, "touched_series", touched),
+                registered(conn, "touched_spans", spans_after),
+            ):
+                stage.add(
+                    "SELECT * FROM ops.series_spans s ANTI JOIN touched_series t "
+                    "ON s.participant_id = t.participant_id AND s.metric = t.metric"
+                )
                 stage.add("SELECT * FROM touched_spans")
                 stage.whole()
             with registered(conn, "removed_days", _days_frame(removed_days)):
@@ -245,8 +279,10 @@ class FileRowsStage:
                         stage.whole()
             with lake.staged(conn, "ops.ingested_files") as stage, registered(conn, "incoming_file_rows", files):
                 # earlier versions stay, marked superseded
-                stage.add("SELECT * REPLACE ('superseded' AS status) FROM ops.ingested_files "
-                          "WHERE path IN (SELECT path FROM incoming_files)")
+                stage.add(
+                    "SELECT * REPLACE ('superseded' AS status) FROM ops.ingested_files "
+                    "WHERE path IN (SELECT path FROM incoming_files)"
+                )
                 if len(files):
                     stage.add("SELECT * FROM incoming_file_rows")
                 stage.replace(keys)
@@ -275,32 +311,40 @@ def refresh_duplicates(conn: duckdb.DuckDBPyConnection, ingested_at: pd.Timestam
         return 0
     conn.execute(f"CREATE OR REPLACE TEMP TABLE duplicates AS {sql('duplicate_records')}")
     conn.execute(f"CREATE OR REPLACE TEMP TABLE affected_paths AS {sql('duplicate_affected_paths')}")
-    new_rows = ("SELECT source_file, locator, source_format, reason, '' AS raw, ?::TIMESTAMP AS ingested_at "
-                "FROM duplicates")
+    new_rows = (
+        "SELECT source_file, locator, source_format, reason, '' AS raw, ?::TIMESTAMP AS ingested_at FROM duplicates"
+    )
     try:
         n = conn.execute("SELECT count(*) FROM duplicates").fetchone()[0]
         if lake.root_of(conn):
             keys = lake.file_keys(conn, conn.execute("SELECT path FROM affected_paths").df())
             with lake.staged(conn, "quality.quarantine") as stage:
-                stage.add("SELECT * FROM quality.quarantine WHERE split_part(source_file, '//', 1) IN "
-                          f"(SELECT path FROM affected_paths) AND NOT {DUPLICATE_REASON}")
+                stage.add(
+                    "SELECT * FROM quality.quarantine WHERE split_part(source_file, '//', 1) IN "
+                    f"(SELECT path FROM affected_paths) AND NOT {DUPLICATE_REASON}"
+                )
                 stage.add(new_rows, [ingested_at])
                 stage.replace(keys)
             with lake.staged(conn, "ops.ingested_files") as stage:
-                stage.add("SELECT * FROM ops.ingested_files WHERE path IN (SELECT path FROM affected_paths) "
-                          "AND status <> 'ingested'")
+                stage.add(
+                    "SELECT * FROM ops.ingested_files WHERE path IN (SELECT path FROM affected_paths) "
+                    "AND status <> 'ingested'"
+                )
                 stage.add(sql("duplicate_counts"))
                 stage.replace(keys)
             with lake.staged(conn, "ops.duplicates_pending") as stage:
                 stage.whole()
             return n
         with transaction(conn):
-            conn.execute("DELETE FROM quality.quarantine WHERE split_part(source_file, '//', 1) IN "
-                         f"(SELECT path FROM affected_paths) AND {DUPLICATE_REASON}")
+            conn.execute(
+                "DELETE FROM quality.quarantine WHERE split_part(source_file, '//', 1) IN "
+                f"(SELECT path FROM affected_paths) AND {DUPLICATE_REASON}"
+            )
             conn.execute(f"INSERT INTO quality.quarantine BY NAME {new_rows}", [ingested_at])
             conn.execute("CREATE OR REPLACE TEMP TABLE recounted AS " + sql("duplicate_counts"))
-            conn.execute("DELETE FROM ops.ingested_files WHERE path IN (SELECT path FROM recounted) "
-                         "AND status = 'ingested'")
+            conn.execute(
+                "DELETE FROM ops.ingested_files WHERE path IN (SELECT path FROM recounted) AND status = 'ingested'"
+            )
             conn.execute("INSERT INTO ops.ingested_files BY NAME SELECT * FROM recounted")
             conn.execute("DELETE FROM ops.duplicates_pending")
         return n
@@ -315,14 +359,18 @@ def span_change_days(before: pd.DataFrame, after: pd.DataFrame) -> list[dt.date]
     first days; for a series in one only, its whole span."""
     keys = ["participant_id", "metric"]
     both = before.merge(after, on=keys, how="outer", suffixes=("_b", "_a"))
-    fb, lb, fa, la = (pd.to_datetime(both[c]).to_numpy(dtype="datetime64[D]")
-                      for c in ("first_day_b", "last_day_b", "first_day_a", "last_day_a"))
+    fb, lb, fa, la = (
+        pd.to_datetime(both[c]).to_numpy(dtype="datetime64[D]")
+        for c in ("first_day_b", "last_day_b", "first_day_a", "last_day_a")
+    )
     one = np.timedelta64(1, "D")
     in_both = ~np.isnat(fb) & ~np.isnat(fa)
-    lo = np.concatenate([np.minimum(lb, la)[in_both] + one, np.minimum(fb, fa)[in_both],
-                         fb[np.isnat(fa)], fa[np.isnat(fb)]])
-    hi = np.concatenate([np.maximum(lb, la)[in_both], np.maximum(fb, fa)[in_both] - one,
-                         lb[np.isnat(fa)], la[np.isnat(fb)]])
+    lo = np.concatenate(
+        [np.minimum(lb, la)[in_both] + one, np.minimum(fb, fa)[in_both], fb[np.isnat(fa)], fa[np.isnat(fb)]]
+    )
+    hi = np.concatenate(
+        [np.maximum(lb, la)[in_both], np.maximum(fb, fa)[in_both] - one, lb[np.isnat(fa)], la[np.isnat(fb)]]
+    )
     n = np.maximum((hi - lo).astype("int64") + 1, 0)
     if not n.sum():
         return []
@@ -335,8 +383,10 @@ def span_change_days(before: pd.DataFrame, after: pd.DataFrame) -> list[dt.date]
 def take_pending_changed_days(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:
     """The days ingestions changed that no ingestion has reported yet (also those of a run killed after its
     commit), and forget them: the caller reports them to the daily assets."""
-    days = {pd.Timestamp(row[0]).date() for row in conn.execute(
-        "SELECT DISTINCT day FROM ops.pending_changed_days").fetchall()}
+    days = {
+        pd.Timestamp(row[0]).date()
+        for row in conn.execute("SELECT DISTINCT day FROM ops.pending_changed_days").fetchall()
+    }
     if lake.root_of(conn):
         with lake.staged(conn, "ops.pending_changed_days") as stage:
             stage.whole()
@@ -348,8 +398,9 @@ def take_pending_changed_days(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:
 def days_to_recompute(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:
     """The days ingestions changed whose recomputation has not completed yet (a daily run that failed or was
     never started, e.g. after a sensor-only ingestion): ``forget_recomputed_days`` clears them."""
-    return {pd.Timestamp(row[0]).date() for row in conn.execute(
-        "SELECT DISTINCT day FROM ops.days_to_recompute").fetchall()}
+    return {
+        pd.Timestamp(row[0]).date() for row in conn.execute("SELECT DISTINCT day FROM ops.days_to_recompute").fetchall()
+    }
 
 
 def record_data_span(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[dt.date | None, dt.date | None]:
@@ -367,7 +418,7 @@ def forget_recomputed_days(conn: duckdb.DuckDBPyConnection, start: dt.date, end:
     and either c + ``follow_days`` (the later days whose windows read c) within it too, or the range reaching
     the last day with data (no row exists after it, METHODS.md "Which rows exist"). Returns how many."""
     last = conn.execute(sql("data_day_range")).fetchone()[1]
-    done = ("day BETWEEN ?::DATE AND ?::DATE AND (day + ?::INTEGER <= ?::DATE OR ?::DATE >= ?::DATE)")
+    done = "day BETWEEN ?::DATE AND ?::DATE AND (day + ?::INTEGER <= ?::DATE OR ?::DATE >= ?::DATE)"
     params = [start, end, follow_days, end, end, last or end]
     n = conn.execute(f"SELECT count(DISTINCT day) FROM ops.days_to_recompute WHERE {done}", params).fetchone()[0]
     if not n:
@@ -422,8 +473,10 @@ def replace_episodes(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> in
     if lake.root_of(conn):
         return replace_table(conn, tables.EPISODES, frame)
     with transaction(conn), registered(conn, "incoming", frame):
-        conn.execute(f"DELETE FROM {tables.EPISODES.name} e USING episode_candidates c "
-                     "WHERE e.participant_id = c.participant_id AND e.metric = c.metric")
+        conn.execute(
+            f"DELETE FROM {tables.EPISODES.name} e USING episode_candidates c "
+            "WHERE e.participant_id = c.participant_id AND e.metric = c.metric"
+        )
         if len(frame):
             conn.execute(tables.EPISODES.insert_all_sql)
         conn.execute("DELETE FROM ops.summary_pending WHERE summary = 'episodes'")

@@ -13,16 +13,19 @@ pytestmark = pytest.mark.slow
 
 
 def bench(script: str, *args: str) -> str:
-    out = subprocess.run([sys.executable, str(REPO / "bench" / script), *args], cwd=REPO, capture_output=True,
-                         text=True, timeout=900)
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), *args], cwd=REPO, capture_output=True, text=True, timeout=900
+    )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     return out.stdout
 
 
 def test_ingest_heart_rate_matches_duckdb_on_the_same_rows(tmp_path):
     text = bench("ingest_heart_rate.py", "--rows", "30000", "--participants", "5", "--dir", str(tmp_path))
-    found = {m.group(1): (m.group(2), m.group(3))
-             for m in re.finditer(r"^(\w+)\s.*\(\S+ s, ([\d,]+) rows → ([\d,]+) person-days\)", text, re.M)}
+    found = {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(r"^(\w+)\s.*\(\S+ s, ([\d,]+) rows → ([\d,]+) person-days\)", text, re.M)
+    }
     assert set(found) == {"duckdb_csv", "duckdb_parquet", "arrow_csv", "wellness_csv"}, text
     assert set(found.values()) == {("30,000", "25")}, text
 
@@ -36,8 +39,19 @@ def test_apple_health_parse_reads_every_record(tmp_path):
 
 
 def test_backfill_stats_agrees_with_the_scipy_reference():
-    text = bench("backfill_stats.py", "--participants", "60", "--days", "150", "--chunk", "25",
-                 "--ref-participants", "6", "--ref-days", "5")
+    text = bench(
+        "backfill_stats.py",
+        "--participants",
+        "60",
+        "--days",
+        "150",
+        "--chunk",
+        "25",
+        "--ref-participants",
+        "6",
+        "--ref-days",
+        "5",
+    )
     assert "full backfill" in text and "speed-up per window" in text
     diffs = dict(re.findall(r"(\w+) (\d\.\de[+-]\d+)", text.split("largest absolute difference vs reference:")[1]))
     assert len(diffs) == 9 and all(float(v) < 1e-9 for v in diffs.values()), text
@@ -47,5 +61,12 @@ def test_nightly_run_through_dagster_succeeds(tmp_path):
     text = bench("nightly_run.py", "--participants", "30", "--days", "100", "--home", str(tmp_path), "--repeat", "1")
     assert re.search(r"nightly run .* run SUCCESS", text), text
     steps = set(re.findall(r"step (\w+)", text))
-    assert {"landing_files", "daily_metrics", "baselines", "drift", "proxies", "episodes",
-            "analytics_duckdb"} <= steps, text
+    assert {
+        "landing_files",
+        "daily_metrics",
+        "baselines",
+        "drift",
+        "proxies",
+        "episodes",
+        "analytics_duckdb",
+    } <= steps, text

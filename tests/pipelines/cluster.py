@@ -6,6 +6,7 @@ databases) and ``WELLNESS_TEST_BROKER`` (default RabbitMQ guest on 127.0.0.1:567
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -64,12 +65,20 @@ class Cluster:
         admin = urlparse(PG_ADMIN_URL)
         # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; dagster-postgres brings psycopg2
         self.pg_url = admin._replace(scheme="postgresql+psycopg2", path=f"/{self.database}").geturl()
-        self.env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-                    "DAGSTER_HOME": str(self.dagster_home), "WELLNESS_HOME": str(self.home),
-                    "WELLNESS_PROFILE": "distributed", "WELLNESS_LAKE_ROOT": str(self.lake),
-                    "WELLNESS_DAGSTER_PG_URL": self.pg_url, "WELLNESS_CELERY_BROKER": BROKER,
-                    "WELLNESS_CELERY_BACKEND": "rpc://", "WELLNESS_CELERY_QUEUE": f"wellness-test-{self.tag}",
-                    "WELLNESS_PSEUDONYM_KEY": pseudonym_key, "WELLNESS_RUN_PARTITIONS": str(run_partitions)}
+        self.env = {
+            **os.environ,
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "DAGSTER_HOME": str(self.dagster_home),
+            "WELLNESS_HOME": str(self.home),
+            "WELLNESS_PROFILE": "distributed",
+            "WELLNESS_LAKE_ROOT": str(self.lake),
+            "WELLNESS_DAGSTER_PG_URL": self.pg_url,
+            "WELLNESS_CELERY_BROKER": BROKER,
+            "WELLNESS_CELERY_BACKEND": "rpc://",
+            "WELLNESS_CELERY_QUEUE": f"wellness-test-{self.tag}",
+            "WELLNESS_PSEUDONYM_KEY": pseudonym_key,
+            "WELLNESS_RUN_PARTITIONS": str(run_partitions),
+        }
         self.env.pop("WELLNESS_STORAGE", None)
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -91,9 +100,10 @@ class Cluster:
             conn.close()
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")
-        proc = subprocess.Popen(args, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 (the process's log, open while it runs)
+        proc = subprocess.Popen(
+            args, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.processes[name] = proc
         return proc
 
@@ -101,17 +111,30 @@ class Cluster:
         self._spawn("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")])
 
     def start_worker(self, name: str) -> subprocess.Popen:
-        return self._spawn(name, [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
-                                  "-y", str(REPO / "docs" / "deploy" / "celery.yaml"), "-q", self.env["WELLNESS_CELERY_QUEUE"],
-                                  "-n", name, "--", "--pool=solo"])
+        return self._spawn(
+            name,
+            [
+                str(BIN / "dagster-celery"),
+                "worker",
+                "start",
+                "-A",
+                "dagster_celery.app",
+                "-y",
+                str(REPO / "docs" / "deploy" / "celery.yaml"),
+                "-q",
+                self.env["WELLNESS_CELERY_QUEUE"],
+                "-n",
+                name,
+                "--",
+                "--pool=solo",
+            ],
+        )
 
     def kill(self, name: str) -> None:
         """SIGKILL a process and its children (a worker dying with its machine)."""
         proc = self.processes.pop(name)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait()
 
     def stop(self) -> None:
@@ -166,8 +189,9 @@ class Cluster:
                 os.environ["WELLNESS_DAGSTER_PG_URL"] = previous
 
     def command(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-        return subprocess.run(list(args), cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout,
-                              check=True)
+        return subprocess.run(
+            list(args), cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout, check=True
+        )
 
     def launch_job(self, job: str, timeout: float = 600) -> str:
         """``dagster job launch`` (queued on the instance, started by the daemon); waits for the run to end.

@@ -12,9 +12,19 @@ from pipelines.runner import run_pipeline
 from pipelines.settings import dagster_yaml
 from warehouse.connection import connect
 
-TABLES = ["staging.observations", "staging.questionnaire_responses", "analytics.daily_metrics",
-          "analytics.questionnaire_scores", "analytics.questionnaire_change", "analytics.baselines",
-          "analytics.drift", "analytics.proxies", "analytics.episodes", "quality.quarantine", "ops.ingested_files"]
+TABLES = [
+    "staging.observations",
+    "staging.questionnaire_responses",
+    "analytics.daily_metrics",
+    "analytics.questionnaire_scores",
+    "analytics.questionnaire_change",
+    "analytics.baselines",
+    "analytics.drift",
+    "analytics.proxies",
+    "analytics.episodes",
+    "quality.quarantine",
+    "ops.ingested_files",
+]
 RUN_TIME_COLUMNS = {"ingested_at", "checked_at"}
 
 
@@ -75,9 +85,17 @@ def write_resting_hr(landing, participant_id: str, days, value: float = 61.0, fo
 
     path = landing / participant_id / folder / "resting_heart_rate.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([{"dateTime": f"{d:%m/%d/%y} 00:00:00",
-                                 "value": {"date": f"{d:%m/%d/%y}", "value": value + i % 3, "error": 5.0}}
-                                for i, d in enumerate(days)]))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "dateTime": f"{d:%m/%d/%y} 00:00:00",
+                    "value": {"date": f"{d:%m/%d/%y}", "value": value + i % 3, "error": 5.0},
+                }
+                for i, d in enumerate(days)
+            ]
+        )
+    )
     return path
 
 
@@ -118,8 +136,9 @@ def published_tables(path) -> dict[str, tuple]:
     conn = duckdb.connect(str(path), read_only=True)
     try:
         out = {}
-        names = conn.execute("SELECT schema_name, table_name FROM duckdb_tables() "
-                             "WHERE database_name = current_database() ORDER BY 1, 2").fetchall()
+        names = conn.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1, 2"
+        ).fetchall()
         for schema, table in names:
             described = [(r[0], r[1]) for r in conn.execute(f"DESCRIBE {schema}.{table}").fetchall()]
             cols = [c for c, _ in described if c not in PUBLISHED_VOLATILE]

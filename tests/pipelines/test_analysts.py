@@ -28,8 +28,15 @@ def test_published_file_holds_the_tables_and_views_analysts_query(published):
     paths, cohort = published
     conn = _analyst(paths)
     try:
-        for table in ("daily_metrics", "questionnaire_scores", "questionnaire_change", "baselines", "drift",
-                      "proxies", "episodes"):
+        for table in (
+            "daily_metrics",
+            "questionnaire_scores",
+            "questionnaire_change",
+            "baselines",
+            "drift",
+            "proxies",
+            "episodes",
+        ):
             published_rows = conn.execute(f"SELECT count(*) FROM analytics.{table}").fetchone()[0]
             assert published_rows == query(paths, f"SELECT count(*) AS n FROM analytics.{table}")["n"][0], table
         for table in ("quarantine", "check_results", "blocked_partitions", "participant_coverage"):
@@ -46,9 +53,11 @@ def test_published_file_holds_the_tables_and_views_analysts_query(published):
         got = summary.set_index("participant_id")["episodes"]
         for row in eps.itertuples():
             assert got[row.participant_id] == row.n
-        phq9 = conn.execute("""SELECT arg_max(score, administered_at) FROM analytics.questionnaire_scores
+        phq9 = conn.execute(
+            """SELECT arg_max(score, administered_at) FROM analytics.questionnaire_scores
                                WHERE participant_id = ? AND instrument = 'phq9' AND score IS NOT NULL""",
-                            [summary["participant_id"][0]]).fetchone()[0]
+            [summary["participant_id"][0]],
+        ).fetchone()[0]
         assert summary["phq9_latest"][0] == phq9
     finally:
         conn.close()
@@ -81,14 +90,17 @@ def test_an_open_analyst_connection_neither_delays_a_run_nor_sees_it_half_way(pu
     fresh = _analyst(paths)
     try:
         assert fresh.execute("SELECT count(*) FROM analytics.daily_metrics").fetchone()[0] > seen_before
-        assert fresh.execute("SELECT count(*) FROM analytics.daily_metrics WHERE participant_id = ? AND day = ?",
-                             [ids[1], late[0]]).fetchone()[0] >= 1
+        assert (
+            fresh.execute(
+                "SELECT count(*) FROM analytics.daily_metrics WHERE participant_id = ? AND day = ?", [ids[1], late[0]]
+            ).fetchone()[0]
+            >= 1
+        )
     finally:
         fresh.close()
 
 
-def test_wellness_report_writes_png_and_html_and_names_an_unknown_participant(published, monkeypatch, capsys,
-                                                                              tmp_path):
+def test_wellness_report_writes_png_and_html_and_names_an_unknown_participant(published, monkeypatch, capsys, tmp_path):
     from pipelines import cli
 
     paths, cohort = published
@@ -97,8 +109,12 @@ def test_wellness_report_writes_png_and_html_and_names_an_unknown_participant(pu
     assert cli.main(["report", "--participant", pid, "--out", str(tmp_path / "r.png")]) == 0
     assert (tmp_path / "r.png").read_bytes().startswith(b"\x89PNG")
     out = capsys.readouterr().out
-    n_metrics = query(paths, "SELECT count(DISTINCT metric) AS n FROM analytics.daily_metrics "
-                             "WHERE participant_id = ? AND value IS NOT NULL", [pid])["n"][0]
+    n_metrics = query(
+        paths,
+        "SELECT count(DISTINCT metric) AS n FROM analytics.daily_metrics "
+        "WHERE participant_id = ? AND value IS NOT NULL",
+        [pid],
+    )["n"][0]
     assert f"({n_metrics} metrics," in out
     assert cli.main(["report", "--participant", pid, "--out", str(tmp_path / "r.html")]) == 0
     assert "data:image/png;base64," in (tmp_path / "r.html").read_text()
@@ -116,8 +132,11 @@ def test_participant_reports_asset_writes_the_configured_participants(published)
 
     paths, cohort = published
     pid = cohort.people["participant_id"][1]
-    result = materialize([participant_reports], resources={"wellness_home": WellnessHome(home=str(paths.home))},
-                         run_config={"ops": {"participant_reports": {"config": {"participants": [pid, "NOBODY"]}}}})
+    result = materialize(
+        [participant_reports],
+        resources={"wellness_home": WellnessHome(home=str(paths.home))},
+        run_config={"ops": {"participant_reports": {"config": {"participants": [pid, "NOBODY"]}}}},
+    )
     assert result.success
     meta = result.asset_materializations_for_node("participant_reports")[0].metadata
     assert meta["reports"].value == 1 and meta["missing"].value == 1

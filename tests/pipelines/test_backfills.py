@@ -32,8 +32,17 @@ def ingested(tmp_path_factory):
 
 
 def _materialize(env, start, end, **popen):
-    cmd = [DAGSTER, "asset", "materialize", "-m", "pipelines.definitions", "--select", DAILY,
-           "--partition-range", f"{start}...{end}"]
+    cmd = [
+        DAGSTER,
+        "asset",
+        "materialize",
+        "-m",
+        "pipelines.definitions",
+        "--select",
+        DAILY,
+        "--partition-range",
+        f"{start}...{end}",
+    ]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
 
 
@@ -50,7 +59,9 @@ def test_a_30_day_backfill_is_one_run(ingested):
     assert len(new) == 1 and new[0].is_success
     assert new[0].tags["dagster/asset_partition_range_start"] == "2025-02-01"
     assert new[0].tags["dagster/asset_partition_range_end"] == "2025-03-02"
-    days = query(paths, "SELECT count(DISTINCT day) AS n FROM analytics.drift WHERE day BETWEEN '2025-02-01' AND '2025-03-02'")
+    days = query(
+        paths, "SELECT count(DISTINCT day) AS n FROM analytics.drift WHERE day BETWEEN '2025-02-01' AND '2025-03-02'"
+    )
     assert days["n"][0] == 30
     assert fingerprints(paths) == before  # recomputing changes nothing: no duplicates, same values
 

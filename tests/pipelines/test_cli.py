@@ -23,8 +23,15 @@ def test_demo_twice_gives_the_same_tables(tmp_path, monkeypatch, capsys):
     args = ["demo", "--participants", "10", "--days", "90", "--seed", "4"]
     assert cli.main(args) == 0
     first_out = capsys.readouterr().out
-    for line in ("participants       10", "rows accepted", "checks ", "top drift episodes", "· episodes ",
-                 "wall time", "make dev"):
+    for line in (
+        "participants       10",
+        "rows accepted",
+        "checks ",
+        "top drift episodes",
+        "· episodes ",
+        "wall time",
+        "make dev",
+    ):
         assert line in first_out
     paths = Paths(tmp_path / "home")
     first = fingerprints(paths)

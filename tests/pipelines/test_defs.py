@@ -11,13 +11,23 @@ def test_definitions_load_with_all_assets_jobs_and_checks(tmp_path):
     defs = build_definitions(Paths(tmp_path))
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"observations", "questionnaire_responses", "daily_metrics", "questionnaire_scores",
-                    "questionnaire_change", "baselines", "drift", "proxies", "episodes", "quality_report",
-                    "analytics_duckdb", "participant_reports"}
+    assert keys == {
+        "observations",
+        "questionnaire_responses",
+        "daily_metrics",
+        "questionnaire_scores",
+        "questionnaire_change",
+        "baselines",
+        "drift",
+        "proxies",
+        "episodes",
+        "quality_report",
+        "analytics_duckdb",
+        "participant_reports",
+    }
     # what the code server does on load: builds the repository (name clashes between jobs and assets fail here)
     repository = defs.get_repository_def()
-    assert {"ingest_landing", "daily_analytics", "nightly_refresh", "publish_analytics"} <= set(
-        repository.job_names)
+    assert {"ingest_landing", "daily_analytics", "nightly_refresh", "publish_analytics"} <= set(repository.job_names)
     # every asset that writes the warehouse is in the one-writer pool
     writers = keys - {"participant_reports"}
     assert {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).pools == {"warehouse"}} == writers

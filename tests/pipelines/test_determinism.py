@@ -70,9 +70,12 @@ def test_the_sensor_chain_gives_the_same_tables(tmp_path, landing, by_wellness_r
         assert isinstance(tick, RunRequest)
         ingest = _execute(defs, instance, "ingest_landing", tick.tags)
         event = instance.all_logs(ingest.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0].dagster_event
-        context = build_run_status_sensor_context(sensor_name="after_ingestion_sensor", dagster_instance=instance,
-                                                  dagster_run=instance.get_run_by_id(ingest.run_id),
-                                                  dagster_event=event)
+        context = build_run_status_sensor_context(
+            sensor_name="after_ingestion_sensor",
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(ingest.run_id),
+            dagster_event=event,
+        )
         requests = after_ingestion_sensor(context)
         assert requests and all(isinstance(r, RunRequest) for r in requests)
         for request in requests:  # the touched days and the 69 after them: past the data's end
@@ -87,8 +90,12 @@ def test_a_backfill_much_wider_than_the_data_gives_the_same_tables(tmp_path, lan
     yesterday = dt.date.today() - dt.timedelta(days=1)
     with product_instance(paths) as instance:
         _execute(defs, instance, "ingest_landing")
-        _execute(defs, instance, "daily_analytics",
-                 range_tags(first - dt.timedelta(days=60), min(last + dt.timedelta(days=120), yesterday)))
+        _execute(
+            defs,
+            instance,
+            "daily_analytics",
+            range_tags(first - dt.timedelta(days=60), min(last + dt.timedelta(days=120), yesterday)),
+        )
     assert fingerprint(paths) == expected
 
 
@@ -118,8 +125,10 @@ def _hrv_file(path, days, seed):
 
     rng = np.random.default_rng(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("timestamp,rmssd,nremhr,entropy\n" + "".join(
-        f"{d:%Y-%m-%d}T00:00:00,{rng.normal(35, 4):.1f},{rng.normal(55, 3):.1f},2.4\n" for d in days))
+    path.write_text(
+        "timestamp,rmssd,nremhr,entropy\n"
+        + "".join(f"{d:%Y-%m-%d}T00:00:00,{rng.normal(35, 4):.1f},{rng.normal(55, 3):.1f},2.4\n" for d in days)
+    )
 
 
 def test_a_later_file_across_a_gap_or_a_removed_one_leaves_the_tables_of_a_fresh_run(tmp_path):
@@ -138,8 +147,9 @@ def test_a_later_file_across_a_gap_or_a_removed_one_leaves_the_tables_of_a_fresh
     shutil.copytree(paths.landing, fresh.landing)
     assert run(fresh).ok
     assert fingerprint(paths)[0] == fingerprint(fresh)[0]
-    gap_rows = query(paths, "SELECT count(*) AS n FROM analytics.baselines WHERE day BETWEEN '2024-03-11' AND "
-                            "'2024-03-30'")["n"][0]
+    gap_rows = query(
+        paths, "SELECT count(*) AS n FROM analytics.baselines WHERE day BETWEEN '2024-03-11' AND '2024-03-30'"
+    )["n"][0]
     assert gap_rows > 0  # the gap's days now lie within the span and hold rows
 
     late.unlink()

@@ -110,8 +110,10 @@ def test_lake_backfill_on_two_workers_equals_embedded(cluster, cohort_home):
     # steps of different day ranges ran on different workers
     with cluster.instance() as instance:
         executions = step_workers(instance, run_ids)
-        ranges = {r.run_id: r.tags.get("dagster/asset_partition_range_start") for r in
-                  (instance.get_run_by_id(i) for i in run_ids)}
+        ranges = {
+            r.run_id: r.tags.get("dagster/asset_partition_range_start")
+            for r in (instance.get_run_by_id(i) for i in run_ids)
+        }
     workers = {w for _, _, w in executions}
     assert {w.split("@")[0] for w in workers} == {"w1", "w2"}, executions
     by_worker = {w: {ranges[r] for r, _, ww in executions if ww == w and ranges[r]} for w in workers}
@@ -132,8 +134,11 @@ def test_worker_killed_mid_backfill_changes_nothing(cluster, cohort_home):
         from dagster import RunsFilter
 
         runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill_id}))
-        busy = [(run_id, step) for run_id, step, worker in step_workers(instance, [r.run_id for r in runs])
-                if worker.startswith("w1@")]
+        busy = [
+            (run_id, step)
+            for run_id, step, worker in step_workers(instance, [r.run_id for r in runs])
+            if worker.startswith("w1@")
+        ]
         if busy:
             cluster.kill("w1")
             killed.append(busy[0])

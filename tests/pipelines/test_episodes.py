@@ -17,15 +17,19 @@ def _differences(paths) -> tuple[int, int, int]:
     """(rows in the table, rows computed from scratch, rows in one but not the other)."""
     conn = connect(paths.warehouse)
     try:
-        conn.execute("CREATE OR REPLACE TEMP TABLE episode_candidates AS "
-                     "SELECT DISTINCT participant_id, metric FROM analytics.drift WHERE flagged")
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE episode_candidates AS "
+            "SELECT DISTINCT participant_id, metric FROM analytics.drift WHERE flagged"
+        )
         fresh = find_episodes(*reads.episode_inputs(conn))
         conn.register("fresh", fresh)
         columns = ", ".join(fresh.columns)
         stored = conn.execute("SELECT count(*) FROM analytics.episodes").fetchone()[0]
-        differ = conn.execute(f"SELECT count(*) FROM ((SELECT {columns} FROM analytics.episodes EXCEPT ALL "
-                              f"SELECT {columns} FROM fresh) UNION ALL (SELECT {columns} FROM fresh EXCEPT ALL "
-                              f"SELECT {columns} FROM analytics.episodes))").fetchone()[0]
+        differ = conn.execute(
+            f"SELECT count(*) FROM ((SELECT {columns} FROM analytics.episodes EXCEPT ALL "
+            f"SELECT {columns} FROM fresh) UNION ALL (SELECT {columns} FROM fresh EXCEPT ALL "
+            f"SELECT {columns} FROM analytics.episodes))"
+        ).fetchone()[0]
         return stored, len(fresh), differ
     finally:
         conn.close()
@@ -34,8 +38,11 @@ def _differences(paths) -> tuple[int, int, int]:
 def _hr_episodes(paths, pid: str) -> list:
     conn = connect(paths.warehouse, read_only=True)
     try:
-        return conn.execute("SELECT start_day, end_day, recovered_day FROM analytics.episodes WHERE participant_id = ? "
-                            "AND metric = 'resting_hr_bpm' ORDER BY ALL", [pid]).fetchall()
+        return conn.execute(
+            "SELECT start_day, end_day, recovered_day FROM analytics.episodes WHERE participant_id = ? "
+            "AND metric = 'resting_hr_bpm' ORDER BY ALL",
+            [pid],
+        ).fetchall()
     finally:
         conn.close()
 
@@ -48,8 +55,9 @@ def _candidates_for(paths, first: dt.date, last: dt.date) -> tuple[int, int]:
         conn.execute("INSERT INTO ops.summary_pending VALUES ('episodes', ?, ?)", [first, last])
         assert reads.select_episode_candidates(conn) == "changed"
         picked = conn.execute("SELECT count(*) FROM episode_candidates").fetchone()[0]
-        flagged = conn.execute("SELECT count(DISTINCT (participant_id, metric)) FROM analytics.drift "
-                               "WHERE flagged").fetchone()[0]
+        flagged = conn.execute(
+            "SELECT count(DISTINCT (participant_id, metric)) FROM analytics.drift WHERE flagged"
+        ).fetchone()[0]
         conn.execute("ROLLBACK")
         return picked, flagged
     finally:

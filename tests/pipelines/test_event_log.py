@@ -4,7 +4,13 @@ leaves the same materialized partitions, planned check rows and asset records, w
 import datetime as dt
 
 from dagster import (
-    AssetCheckResult, AssetKey, DagsterInstance, DailyPartitionsDefinition, Definitions, asset, asset_check,
+    AssetCheckResult,
+    AssetKey,
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    Definitions,
+    asset,
+    asset_check,
 )
 
 from pipelines.partitions import range_tags
@@ -27,8 +33,10 @@ def _run(tmp_path, batched: bool, monkeypatch):
     home.mkdir()
     yaml = "telemetry:\n  enabled: false\n"
     if batched:
-        yaml += (f"event_log_storage:\n  module: pipelines.event_log\n  class: BatchedSqliteEventLogStorage\n"
-                 f"  config:\n    base_dir: {home / 'history' / 'runs'}\n")
+        yaml += (
+            f"event_log_storage:\n  module: pipelines.event_log\n  class: BatchedSqliteEventLogStorage\n"
+            f"  config:\n    base_dir: {home / 'history' / 'runs'}\n"
+        )
     (home / "dagster.yaml").write_text(yaml)
     monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "10000")
     job = Definitions(assets=[sample], asset_checks=[sample_is_fine]).resolve_implicit_global_asset_job_def()
@@ -37,8 +45,9 @@ def _run(tmp_path, batched: bool, monkeypatch):
         assert result.success
         partitions = instance.get_materialized_partitions(AssetKey("sample"))
         record = instance.get_latest_materialization_event(AssetKey("sample"))
-        planned = len(instance.event_log_storage.get_asset_check_execution_history(
-            sample_is_fine.check_key, limit=1000))
+        planned = len(
+            instance.event_log_storage.get_asset_check_execution_history(sample_is_fine.check_key, limit=1000)
+        )
         return type(instance.event_log_storage).__name__, partitions, record.run_id == result.run_id, planned
 
 

@@ -17,10 +17,24 @@ DAYS = pd.date_range("2024-03-01", periods=20)
 
 def sleep_json(landing, participant):
     path = landing / participant / "fitbit" / "sleep.json"
-    path.write_text(json.dumps([
-        {"logId": i, "dateOfSleep": f"{d:%Y-%m-%d}", "startTime": f"{d - pd.Timedelta(days=1):%Y-%m-%d} 23:00:00",
-         "endTime": f"{d:%Y-%m-%d}T07:00:00.000", "minutesAsleep": 420, "timeInBed": 480, "efficiency": 90,
-         "type": "stages", "mainSleep": True} for i, d in enumerate(DAYS)]))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "logId": i,
+                    "dateOfSleep": f"{d:%Y-%m-%d}",
+                    "startTime": f"{d - pd.Timedelta(days=1):%Y-%m-%d} 23:00:00",
+                    "endTime": f"{d:%Y-%m-%d}T07:00:00.000",
+                    "minutesAsleep": 420,
+                    "timeInBed": 480,
+                    "efficiency": 90,
+                    "type": "stages",
+                    "mainSleep": True,
+                }
+                for i, d in enumerate(DAYS)
+            ]
+        )
+    )
     return path
 
 
@@ -39,12 +53,16 @@ def parser_without_days(monkeypatch):
         if source.source_file.startswith("P2/"):
             result.observations["day"] = pd.NaT
         return result
+
     monkeypatch.setattr(fitbit_takeout_sleep, "parse", broken)
 
 
 def files(paths):
-    return query(paths, "SELECT path, status, rows_read, rows_accepted, rows_quarantined, message "
-                        "FROM ops.ingested_files WHERE status <> 'superseded'").set_index("path")
+    return query(
+        paths,
+        "SELECT path, status, rows_read, rows_accepted, rows_quarantined, message "
+        "FROM ops.ingested_files WHERE status <> 'superseded'",
+    ).set_index("path")
 
 
 def test_a_parser_bug_is_quarantined_before_the_write(tmp_path, monkeypatch):
@@ -58,8 +76,10 @@ def test_a_parser_bug_is_quarantined_before_the_write(tmp_path, monkeypatch):
     assert set(reasons["source_file"]) == {"P2/fitbit/sleep.json"}
     assert set(reasons["reason"]) == {"internal: fitbit_takeout_sleep parser produced no day"}
     assert sorted(reasons["locator"].unique()) == sorted(f"$[{i}]" for i in range(len(DAYS)))
-    sleep = query(paths, "SELECT participant_id, count(*) AS n FROM analytics.daily_metrics "
-                         "WHERE metric = 'sleep_minutes' GROUP BY 1")
+    sleep = query(
+        paths,
+        "SELECT participant_id, count(*) AS n FROM analytics.daily_metrics WHERE metric = 'sleep_minutes' GROUP BY 1",
+    )
     assert dict(zip(sleep["participant_id"], sleep["n"])) == {"P1": len(DAYS)}
 
 
@@ -83,15 +103,24 @@ def test_a_file_the_warehouse_refuses_fails_alone_and_is_retried(tmp_path, monke
     counts = got.loc["P2/fitbit/sleep.json", ["rows_read", "rows_accepted", "rows_quarantined"]].tolist()
     assert counts == [1, 0, 1]
     reasons = query(paths, "SELECT locator, reason FROM quality.quarantine WHERE source_file = 'P2/fitbit/sleep.json'")
-    assert reasons.to_dict("records") == [{"locator": "file", "reason": "internal error while writing its rows: "
-                                                                      "retried on the next run (details in "
-                                                                      "ops.ingested_files)"}]
+    assert reasons.to_dict("records") == [
+        {
+            "locator": "file",
+            "reason": "internal error while writing its rows: retried on the next run (details in ops.ingested_files)",
+        }
+    ]
     daily = query(paths, "SELECT participant_id, metric, count(*) AS n FROM analytics.daily_metrics GROUP BY ALL")
     assert set(daily.itertuples(index=False, name=None)) == {
-        ("P1", "resting_hr_bpm", 20), ("P2", "resting_hr_bpm", 20), ("P1", "sleep_minutes", 20),
-        ("P1", "sleep_efficiency_pct", 20), ("P1", "sleep_midpoint_min", 20), ("P1", "sleep_regularity_sd_min", 11)}
-    checks = query(paths, "SELECT passed, severity, details FROM quality.check_results "
-                          "WHERE check_name = 'no_failed_files'")
+        ("P1", "resting_hr_bpm", 20),
+        ("P2", "resting_hr_bpm", 20),
+        ("P1", "sleep_minutes", 20),
+        ("P1", "sleep_efficiency_pct", 20),
+        ("P1", "sleep_midpoint_min", 20),
+        ("P1", "sleep_regularity_sd_min", 11),
+    }
+    checks = query(
+        paths, "SELECT passed, severity, details FROM quality.check_results WHERE check_name = 'no_failed_files'"
+    )
     assert checks["passed"].tolist() == [False] and checks["severity"].tolist() == ["WARN"]
     assert "P2/fitbit/sleep.json" in checks["details"].iloc[0]
     report = (paths.reports / "quality_report.html").read_text()
@@ -119,6 +148,7 @@ def test_an_unreadable_file_fails_alone(tmp_path, monkeypatch):
         if path.name == "sleep.json" and path.parent.parent.name == "P2":
             raise PermissionError(13, "Permission denied", str(path))
         return digest(path)
+
     monkeypatch.setattr(ingestion, "file_sha256", unreadable)
     assert run(paths).ok
     got = files(paths)
@@ -131,12 +161,21 @@ BAD = "P2/fitbit/sleep.json"
 FAULTS = {  # stage → (object, attribute, when the patched call is about the bad file)
     "detect": ("transforms.sources.fitbit_takeout_sleep", "detect", lambda name, head, *_: '"P2 marker"' in head),
     "parse": ("transforms.sources.fitbit_takeout_sleep", "parse", lambda source, *_: source.source_file == BAD),
-    "identify": ("pipelines.ingestion", "identify",
-                 lambda chunk, module, pmap, participant: participant == "P2" and module is fitbit_takeout_sleep),
-    "rules": ("pipelines.ingestion", "apply_row_rules",
-              lambda chunk, *_: (chunk.observations["source_file"] == BAD).any()),
-    "constraints": ("pipelines.ingestion", "enforce_table_constraints", lambda chunk, fmt, source_file, *_:
-                    source_file == BAD),
+    "identify": (
+        "pipelines.ingestion",
+        "identify",
+        lambda chunk, module, pmap, participant: participant == "P2" and module is fitbit_takeout_sleep,
+    ),
+    "rules": (
+        "pipelines.ingestion",
+        "apply_row_rules",
+        lambda chunk, *_: (chunk.observations["source_file"] == BAD).any(),
+    ),
+    "constraints": (
+        "pipelines.ingestion",
+        "enforce_table_constraints",
+        lambda chunk, fmt, source_file, *_: source_file == BAD,
+    ),
     "daily": ("transforms.samples", "DailyFromSamples.finish", lambda daily: daily.source_file == BAD),
 }
 
@@ -160,6 +199,7 @@ def test_an_exception_at_any_stage_fails_only_that_file(tmp_path, monkeypatch, s
         if about_bad_file(*args):
             raise ZeroDivisionError("boom")
         return original(*args)
+
     monkeypatch.setattr(owner, attribute, faulty)
 
     assert run(paths).ok

@@ -2,7 +2,6 @@
 inside the folder, unreadable entries recorded, no raw identifier or huge value published, value rules and
 schema drift as documented, changed days that survive a kill, configuration refused before anything runs."""
 
-import json
 import os
 import time
 
@@ -12,15 +11,15 @@ import pytest
 
 from pipelines import cli, ingestion
 from pipelines.ingestion import ingest_landing
-from pipelines.settings import Paths
-from tests.conftest import realdata
 from tests.pipelines.helpers import generate_home, query, run
 from warehouse import writes
 from warehouse.connection import connect
 
-DAILY = "Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,VeryActiveDistance," \
-        "ModeratelyActiveDistance,LightActiveDistance,SedentaryActiveDistance,VeryActiveMinutes," \
-        "FairlyActiveMinutes,LightlyActiveMinutes,SedentaryMinutes,Calories\n"
+DAILY = (
+    "Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,VeryActiveDistance,"
+    "ModeratelyActiveDistance,LightActiveDistance,SedentaryActiveDistance,VeryActiveMinutes,"
+    "FairlyActiveMinutes,LightlyActiveMinutes,SedentaryMinutes,Calories\n"
+)
 
 
 def ingest(tmp_path, landing=None):
@@ -37,10 +36,12 @@ def ingest(tmp_path, landing=None):
 def test_a_wide_header_fails_alone_and_fast(tmp_path):
     landing = tmp_path / "landing"
     (landing / "cohort").mkdir(parents=True)
-    (landing / "cohort" / "wide.csv").write_text("Id,ActivityDate," + ",".join(f"c{i}" for i in range(131_072))
-                                                 + "\n1,4/12/2016\n")
-    (landing / "cohort" / "dailyActivity_merged.csv").write_text(DAILY + "1503960366,4/12/2016,100,0,0,0,0,0,0,0,"
-                                                                 "10,5,100,700,1800\n")
+    (landing / "cohort" / "wide.csv").write_text(
+        "Id,ActivityDate," + ",".join(f"c{i}" for i in range(131_072)) + "\n1,4/12/2016\n"
+    )
+    (landing / "cohort" / "dailyActivity_merged.csv").write_text(
+        DAILY + "1503960366,4/12/2016,100,0,0,0,0,0,0,0,10,5,100,700,1800\n"
+    )
     started = time.monotonic()
     _, files, _ = ingest(tmp_path)
     assert time.monotonic() - started < 30
@@ -93,13 +94,15 @@ def test_unreadable_files_and_folders_are_failed_with_the_os_error(tmp_path, mon
     for folder in ("P1", "P2/locked"):
         (landing / folder).mkdir(parents=True)
         (landing / folder / "Daily Heart Rate Variability Summary - x.csv").write_text(
-            "timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.2,49.6,2.4\n")
+            "timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.2,49.6,2.4\n"
+        )
     scandir = os.scandir
 
     def unreadable(path):  # what a chmod 000 folder does to a user that is not root
         if str(path).endswith("locked"):
             raise PermissionError(13, "Permission denied", str(path))
         return scandir(path)
+
     monkeypatch.setattr(os, "scandir", unreadable)
     _, files, _ = ingest(tmp_path)
     assert files.loc["P2/locked", "status"] == "failed"
@@ -119,7 +122,8 @@ def test_no_raw_account_id_or_huge_value_reaches_analysts(tmp_path):
     activity.write_text("\n".join(lines) + "\n")
     (paths.landing / "fitabase_long").mkdir()
     (paths.landing / "fitabase_long" / "dailyActivity_merged.csv").write_text(  # a 5 MB line: over the bound
-        lines[0] + "\n" + ",".join([broken[0], "4/12/2016", "1" * 5_000_000] + broken[3:]) + "\n")
+        lines[0] + "\n" + ",".join([broken[0], "4/12/2016", "1" * 5_000_000] + broken[3:]) + "\n"
+    )
     surveys = pd.read_csv(paths.landing / "questionnaires" / "surveys.csv", dtype=str)
     respondents = sorted(surveys["respondent_id"].unique())
     surveys.loc[len(surveys)] = surveys.iloc[0].copy()
@@ -128,12 +132,16 @@ def test_no_raw_account_id_or_huge_value_reaches_analysts(tmp_path):
     assert run(paths).ok
     conn = duckdb.connect(str(paths.analytics), read_only=True)
     try:
-        tables = conn.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                              "WHERE data_type = 'VARCHAR'").fetchall()
+        tables = conn.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
+        ).fetchall()
         found, longest = [], 0
         for schema, table, column in tables:
-            values = [r[0] for r in conn.execute(f'SELECT DISTINCT "{column}" FROM {schema}.{table}').fetchall()
-                      if r[0] is not None]
+            values = [
+                r[0]
+                for r in conn.execute(f'SELECT DISTINCT "{column}" FROM {schema}.{table}').fetchall()
+                if r[0] is not None
+            ]
             longest = max([longest] + [len(v) for v in values])
             found += [(table, column) for v in values for raw in accounts + respondents if raw in v]
     finally:
@@ -141,8 +149,11 @@ def test_no_raw_account_id_or_huge_value_reaches_analysts(tmp_path):
     assert found == []
     assert longest <= 1000
     reasons = query(paths, "SELECT reason FROM quality.quarantine")["reason"]
-    assert {"unparseable ActivityDate (10 characters)", "TotalSteps is not a number (500000 characters)",
-            "line 2 is longer than max_line_bytes (1,048,576) in ingest.toml"} <= set(reasons)
+    assert {
+        "unparseable ActivityDate (10 characters)",
+        "TotalSteps is not a number (500000 characters)",
+        "line 2 is longer than max_line_bytes (1,048,576) in ingest.toml",
+    } <= set(reasons)
     assert reasons.str.len().max() <= 300
 
 
@@ -151,15 +162,17 @@ def test_negative_minutes_missing_columns_and_bad_folder_names(tmp_path):
     (landing / "cohort").mkdir(parents=True)
     (landing / "cohort" / "dailyActivity_merged.csv").write_text(
         DAILY + "1503960366,4/12/2016,100,0,0,0,0,0,0,0,-50,5,100,700,1800\n"
-                "1503960366,4/13/2016,100,0,0,0,0,0,0,0,10,5,-3,700,1800\n"
-                "1503960366,4/14/2016,100,0,0,0,0,0,0,0,10,5,30,700,1800\n")
+        "1503960366,4/13/2016,100,0,0,0,0,0,0,0,10,5,-3,700,1800\n"
+        "1503960366,4/14/2016,100,0,0,0,0,0,0,0,10,5,30,700,1800\n"
+    )
     header = DAILY.replace("TotalSteps,", "")
     (landing / "drift").mkdir()
     (landing / "drift" / "dailyActivity_merged.csv").write_text(header + "1503960366,4/12/2016," + "0," * 12 + "0\n")
     bad = landing / "P01\n17" / "fitbit"
     bad.mkdir(parents=True)
     (bad / "Daily Heart Rate Variability Summary - x.csv").write_text(
-        "timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.2,49.6,2.4\n")
+        "timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.2,49.6,2.4\n"
+    )
     _, files, quarantine = ingest(tmp_path)
     reasons = dict(zip(quarantine["locator"], quarantine["reason"]))
     assert reasons["line 2"] == "VeryActiveMinutes=-50 outside [0, 1440]"
@@ -176,29 +189,34 @@ def test_changed_days_survive_a_kill_after_the_commit(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     (landing / "P1").mkdir(parents=True)
     (landing / "P1" / "Daily Heart Rate Variability Summary - x.csv").write_text(
-        "timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.2,49.6,2.4\n")
+        "timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.2,49.6,2.4\n"
+    )
 
     def killed(conn):
         raise KeyboardInterrupt("killed just after the commit")
+
     monkeypatch.setattr(writes, "take_pending_changed_days", killed)
     with pytest.raises(KeyboardInterrupt):
         ingest(tmp_path)
     monkeypatch.undo()
-    report, files, _ = ingest(tmp_path)  # the file is unchanged now, but its days are still handed over
+    report, _files, _ = ingest(tmp_path)  # the file is unchanged now, but its days are still handed over
     assert report.files_unchanged == 1
     assert [[str(a), str(b)] for a, b in ingestion.day_runs(report.changed_days)] == [["2024-07-21", "2024-07-21"]]
 
 
-@pytest.mark.parametrize("variable, value, says", [
-    ("WELLNESS_PROFILE", "foo", "WELLNESS_PROFILE must be one of embedded, distributed, not 'foo'"),
-    ("WELLNESS_CHUNK_PARTICIPANT_DAYS", "abc", "WELLNESS_CHUNK_PARTICIPANT_DAYS must be a whole number, not 'abc'"),
-    ("WELLNESS_DUCKDB_MEMORY_LIMIT", "foo", "WELLNESS_DUCKDB_MEMORY_LIMIT must be a size such as 4GB"),
-    ("WELLNESS_LOOKBACK_DAYS", "-1", "WELLNESS_LOOKBACK_DAYS must be at least 0, not -1"),
-    ("WELLNESS_NIGHTLY_CRON", "every night", "WELLNESS_NIGHTLY_CRON must be a cron expression"),
-    ("WELLNESS_NIGHTLY_TIMEZONE", "Mars/Olympus", "WELLNESS_NIGHTLY_TIMEZONE must be an IANA time zone"),
-    ("WELLNESS_PARTITIONS_START", "yesterday", "WELLNESS_PARTITIONS_START must be a date YYYY-MM-DD"),
-    ("WELLNESS_PSEUDONYM_KEY", "zz", "WELLNESS_PSEUDONYM_KEY must be at least 16 bytes written as hex"),
-])
+@pytest.mark.parametrize(
+    "variable, value, says",
+    [
+        ("WELLNESS_PROFILE", "foo", "WELLNESS_PROFILE must be one of embedded, distributed, not 'foo'"),
+        ("WELLNESS_CHUNK_PARTICIPANT_DAYS", "abc", "WELLNESS_CHUNK_PARTICIPANT_DAYS must be a whole number, not 'abc'"),
+        ("WELLNESS_DUCKDB_MEMORY_LIMIT", "foo", "WELLNESS_DUCKDB_MEMORY_LIMIT must be a size such as 4GB"),
+        ("WELLNESS_LOOKBACK_DAYS", "-1", "WELLNESS_LOOKBACK_DAYS must be at least 0, not -1"),
+        ("WELLNESS_NIGHTLY_CRON", "every night", "WELLNESS_NIGHTLY_CRON must be a cron expression"),
+        ("WELLNESS_NIGHTLY_TIMEZONE", "Mars/Olympus", "WELLNESS_NIGHTLY_TIMEZONE must be an IANA time zone"),
+        ("WELLNESS_PARTITIONS_START", "yesterday", "WELLNESS_PARTITIONS_START must be a date YYYY-MM-DD"),
+        ("WELLNESS_PSEUDONYM_KEY", "zz", "WELLNESS_PSEUDONYM_KEY must be at least 16 bytes written as hex"),
+    ],
+)
 def test_a_bad_setting_is_refused_before_anything_runs(tmp_path, monkeypatch, capsys, variable, value, says):
     monkeypatch.setenv("WELLNESS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv(variable, value)
@@ -208,13 +226,16 @@ def test_a_bad_setting_is_refused_before_anything_runs(tmp_path, monkeypatch, ca
     assert not (tmp_path / "home" / "warehouse.duckdb").exists()
 
 
-@pytest.mark.parametrize("body, says", [
-    ('baseline_days = "abc"', "windows: baseline_days must be a whole number, not 'abc'"),
-    ("fdr_alpha = 3", "windows: fdr_alpha must be in (0, 1), not 3.0"),
-    ("min_coverage = -1", "windows: min_coverage must be in [0, 1], not -1.0"),
-    ("min_effect_robust_sd = -2", "windows: min_effect_robust_sd must be >= 0, not -2.0"),
-    ("colour = 1", "unknown key(s) colour"),
-])
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ('baseline_days = "abc"', "windows: baseline_days must be a whole number, not 'abc'"),
+        ("fdr_alpha = 3", "windows: fdr_alpha must be in (0, 1), not 3.0"),
+        ("min_coverage = -1", "windows: min_coverage must be in [0, 1], not -1.0"),
+        ("min_effect_robust_sd = -2", "windows: min_effect_robust_sd must be >= 0, not -2.0"),
+        ("colour = 1", "unknown key(s) colour"),
+    ],
+)
 def test_a_bad_window_is_refused_naming_the_key(tmp_path, monkeypatch, capsys, body, says):
     monkeypatch.setenv("WELLNESS_HOME", str(tmp_path / "home"))
     (tmp_path / "windows.toml").write_text(body + "\n")

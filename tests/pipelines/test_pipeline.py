@@ -28,12 +28,16 @@ def test_injected_episodes_show_up_as_drift(demo_run):
     autonomic = found[found["metric"].isin(["resting_hr_bpm", "hrv_rmssd_ms", "hrv_sdnn_ms"])]
     assert autonomic["detected"].mean() >= 0.6, found.groupby("metric")["detected"].mean()
     # flags concentrate where episodes were injected
-    rates = query(paths, """
+    rates = query(
+        paths,
+        """
         SELECT e.participant_id IS NOT NULL AND d.day BETWEEN e.start_day AND e.end_day + 13 AS in_episode,
                avg(d.flagged::INT) AS rate
         FROM analytics.drift d LEFT JOIN truth e USING (participant_id, metric)
         WHERE d.metric IN ('resting_hr_bpm', 'hrv_rmssd_ms') AND d.shift_p IS NOT NULL
-        GROUP BY ALL""".replace("truth", "read_csv_auto(?)"), [str(paths.ground_truth)])
+        GROUP BY ALL""".replace("truth", "read_csv_auto(?)"),
+        [str(paths.ground_truth)],
+    )
     rate = rates.set_index("in_episode")["rate"]
     assert rate[True] > 0.2 and rate[True] > 10 * rate[False]
 
@@ -41,20 +45,29 @@ def test_injected_episodes_show_up_as_drift(demo_run):
 def test_direction_matches_the_injected_shift(demo_run):
     paths, cohort = demo_run
     flags = query(paths, "SELECT participant_id, day, metric, direction FROM analytics.drift WHERE flagged")
-    eps = cohort.episodes.assign(start_day=lambda e: pd.to_datetime(e.start_day),
-                                 end_day=lambda e: pd.to_datetime(e.end_day))
+    eps = cohort.episodes.assign(
+        start_day=lambda e: pd.to_datetime(e.start_day), end_day=lambda e: pd.to_datetime(e.end_day)
+    )
     hits = flags.merge(eps, on=["participant_id", "metric"])
     hits = hits[(hits.day >= hits.start_day) & (hits.day <= hits.end_day)]
-    expected = hits["metric"].map({"resting_hr_bpm": "up", "hrv_rmssd_ms": "down", "hrv_sdnn_ms": "down",
-                                   "sleep_minutes": "down"})
+    expected = hits["metric"].map(
+        {"resting_hr_bpm": "up", "hrv_rmssd_ms": "down", "hrv_sdnn_ms": "down", "sleep_minutes": "down"}
+    )
     assert (hits["direction"] == expected).mean() > 0.95
 
 
 def test_every_check_passed_and_was_recorded(demo_run):
     paths, _ = demo_run
     checks = query(paths, "SELECT asset, check_name, passed, rows_checked FROM quality.check_results")
-    assert set(checks["asset"]) == {"observations", "daily_metrics", "questionnaire_scores", "questionnaire_change",
-                                    "baselines", "drift", "proxies"}
+    assert set(checks["asset"]) == {
+        "observations",
+        "daily_metrics",
+        "questionnaire_scores",
+        "questionnaire_change",
+        "baselines",
+        "drift",
+        "proxies",
+    }
     assert checks["passed"].all() and (checks["rows_checked"] > 0).all()
 
 
@@ -87,8 +100,10 @@ def test_changed_unsupported_and_broken_files(tmp_path):
     folder = paths.landing / "P9" / "fitbit"
     folder.mkdir(parents=True)
     days = pd.date_range("2025-01-01", periods=90)
-    records = [{"dateTime": f"{d:%m/%d/%y} 00:00:00", "value": {"date": f"{d:%m/%d/%y}", "value": 60.0 + i % 3,
-                                                               "error": 5.0}} for i, d in enumerate(days)]
+    records = [
+        {"dateTime": f"{d:%m/%d/%y} 00:00:00", "value": {"date": f"{d:%m/%d/%y}", "value": 60.0 + i % 3, "error": 5.0}}
+        for i, d in enumerate(days)
+    ]
     (folder / "resting_heart_rate.json").write_text(json.dumps(records))
     (folder / "notes.txt").write_text("not an export\n")
     (folder / "sleep.json").write_text('[{"logId": 1, "dateOfSleep": "2025-01-02"')  # truncated
@@ -96,14 +111,17 @@ def test_changed_unsupported_and_broken_files(tmp_path):
 
     files = query(paths, "SELECT path, status, message FROM ops.ingested_files ORDER BY path")
     status = dict(zip(files["path"], files["status"]))
-    assert status == {"P9/fitbit/notes.txt": "unsupported", "P9/fitbit/resting_heart_rate.json": "ingested",
-                      "P9/fitbit/sleep.json": "failed"}
+    assert status == {
+        "P9/fitbit/notes.txt": "unsupported",
+        "P9/fitbit/resting_heart_rate.json": "ingested",
+        "P9/fitbit/sleep.json": "failed",
+    }
     broken = query(paths, "SELECT locator, reason FROM quality.quarantine WHERE source_file = 'P9/fitbit/sleep.json'")
     assert broken["locator"].tolist() == ["file"] and "not readable JSON" in broken["reason"][0]
     assert query(paths, "SELECT count(*) AS n FROM analytics.daily_metrics")["n"][0] == 90
 
-    records[10]["value"]["value"] = 999.0      # now out of range
-    records = records[:80]                      # and the last 10 days are gone from the export
+    records[10]["value"]["value"] = 999.0  # now out of range
+    records = records[:80]  # and the last 10 days are gone from the export
     (folder / "resting_heart_rate.json").write_text(json.dumps(records))
     assert run(paths).ok
     obs = query(paths, "SELECT count(*) AS n FROM staging.observations")["n"][0]

@@ -19,8 +19,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in ("WELLNESS_PROFILE", "WELLNESS_STORAGE", "WELLNESS_LAKE_ROOT", "WELLNESS_CELERY_QUEUE",
-                 "WELLNESS_RUN_PARTITIONS", "WELLNESS_CELERY_BROKER", "WELLNESS_CELERY_BACKEND"):
+    for name in (
+        "WELLNESS_PROFILE",
+        "WELLNESS_STORAGE",
+        "WELLNESS_LAKE_ROOT",
+        "WELLNESS_CELERY_QUEUE",
+        "WELLNESS_RUN_PARTITIONS",
+        "WELLNESS_CELERY_BROKER",
+        "WELLNESS_CELERY_BACKEND",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -61,10 +68,17 @@ def test_unknown_values_are_refused_by_name(clean_env, tmp_path, name, value):
 
 def test_distributed_definitions_split_backfills_into_runs(tmp_path):
     """Loaded as the daemon's code server loads them, with the distributed environment."""
-    code = ("import json; from pipelines.definitions import defs; "
-            "a = defs.resolve_assets_def('drift'); p = a.backfill_policy; "
-            "print(json.dumps([p.policy_type.value, p.max_partitions_per_run, defs.executor.name]))")
-    env = {**os.environ, "WELLNESS_PROFILE": "distributed", "WELLNESS_RUN_PARTITIONS": "7",
-           "WELLNESS_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
+    code = (
+        "import json; from pipelines.definitions import defs; "
+        "a = defs.resolve_assets_def('drift'); p = a.backfill_policy; "
+        "print(json.dumps([p.policy_type.value, p.max_partitions_per_run, defs.executor.name]))"
+    )
+    env = {
+        **os.environ,
+        "WELLNESS_PROFILE": "distributed",
+        "WELLNESS_RUN_PARTITIONS": "7",
+        "WELLNESS_HOME": str(tmp_path),
+        "DAGSTER_HOME": str(tmp_path),
+    }
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == ["MULTI_RUN", 7, "celery"]

@@ -37,8 +37,14 @@ def test_all_real_samples(tmp_path):
     got = {folder: tuple(int(x) for x in row) for folder, row in files.groupby("folder")[cols].sum().iterrows()}
     assert got == EXPECTED
     unsupported = set(files.loc[files["status"] == "unsupported", "path"].str.split("/").str[-1])
-    assert unsupported == {"BigFive.csv", "FlourishingScale.csv", "LonelinessScale.csv", "panas.csv", "vr_12.csv",
-                           "EMA_definition.json"}  # instruments and files this project does not score
+    assert unsupported == {
+        "BigFive.csv",
+        "FlourishingScale.csv",
+        "LonelinessScale.csv",
+        "panas.csv",
+        "vr_12.csv",
+        "EMA_definition.json",
+    }  # instruments and files this project does not score
 
     daily = query(paths, "SELECT metric, source, count(*) AS n FROM analytics.daily_metrics GROUP BY ALL")
     by_source = daily.groupby("source")["metric"].apply(set).to_dict()

@@ -20,11 +20,17 @@ def test_fitabase_2016_end_to_end(tmp_path, landing_copy):
     files = query(paths, "SELECT * FROM ops.ingested_files").assign(name=lambda f: f["path"].str.split("/").str[-1])
     files = files.set_index("name")
     assert (files["status"] == "ingested").all() and len(files) == 4
-    assert (files["rows_read"] == files["rows_accepted"] + files["rows_quarantined"] + files["rows_empty"]
-            + files["rows_ignored"]).all()
+    assert (
+        files["rows_read"]
+        == files["rows_accepted"] + files["rows_quarantined"] + files["rows_empty"] + files["rows_ignored"]
+    ).all()
     assert files.loc["hourlyCalories_merged.csv", ["rows_read", "rows_ignored"]].tolist() == [22099, 22099]
     assert files.loc["weightLogInfo_merged.csv", ["rows_read", "rows_accepted"]].tolist() == [67, 67]
-    assert files.loc["sleepDay_merged.csv", ["rows_read", "rows_accepted", "rows_quarantined"]].tolist() == [413, 410, 3]
+    assert files.loc["sleepDay_merged.csv", ["rows_read", "rows_accepted", "rows_quarantined"]].tolist() == [
+        413,
+        410,
+        3,
+    ]
 
     activity = pd.read_csv(source / "dailyActivity_merged.csv")
     steps = query(paths, "SELECT * FROM analytics.daily_metrics WHERE metric = 'steps'")
@@ -48,8 +54,9 @@ def test_fitabase_2016_end_to_end(tmp_path, landing_copy):
             if column != "raw":
                 assert not frame[column].astype(str).isin(raw_ids).any(), (table, column)
 
-    nonwear = query(paths, "SELECT count(*) AS n FROM analytics.daily_metrics "
-                           "WHERE metric = 'steps' AND coverage = 0")["n"][0]
+    nonwear = query(paths, "SELECT count(*) AS n FROM analytics.daily_metrics WHERE metric = 'steps' AND coverage = 0")[
+        "n"
+    ][0]
     assert nonwear == ((activity["TotalSteps"] == 0) | (activity["SedentaryMinutes"] >= 1440)).sum() > 0
 
 
@@ -61,7 +68,9 @@ def test_fitabase_non_wear_days_are_low_coverage_not_inactivity(tmp_path, landin
     activity = pd.read_csv(source / "dailyActivity_merged.csv")
     zero_steps, all_sedentary = activity["TotalSteps"] == 0, activity["SedentaryMinutes"] == 1440
     assert (zero_steps.sum(), all_sedentary.sum()) == (77, 79)
-    steps = query(paths, "SELECT participant_id, day, value, coverage FROM analytics.daily_metrics WHERE metric = 'steps'")
+    steps = query(
+        paths, "SELECT participant_id, day, value, coverage FROM analytics.daily_metrics WHERE metric = 'steps'"
+    )
     assert (steps["coverage"] == 0).sum() == (zero_steps | all_sedentary).sum() == 84
     low = steps[steps["coverage"] == 0]
     assert (low["value"] == 0).sum() == 77 and set(low["value"].unique()) - {0} != set()

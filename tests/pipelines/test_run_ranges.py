@@ -23,13 +23,16 @@ def _home(tmp_path, monkeypatch):
     return home
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["run", "--start", "2025-03-10", "--end", "2025-03-01"], "--start 2025-03-10 is after --end 2025-03-01"),
-    (["run", "--start", "2030-01-01", "--end", "2030-01-05"], "--start 2030-01-01 is in the future"),
-    (["run", "--end", "2099-12-31"], "--end 2099-12-31 is in the future: the last day that can be computed is"),
-    (["run", "--start", "1999-12-31"], "before the first daily partition 2000-01-01 (WELLNESS_PARTITIONS_START)"),
-    (["backfill", "--start", "2025-03-10", "--end", "2025-03-01"], "--start 2025-03-10 is after --end"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["run", "--start", "2025-03-10", "--end", "2025-03-01"], "--start 2025-03-10 is after --end 2025-03-01"),
+        (["run", "--start", "2030-01-01", "--end", "2030-01-05"], "--start 2030-01-01 is in the future"),
+        (["run", "--end", "2099-12-31"], "--end 2099-12-31 is in the future: the last day that can be computed is"),
+        (["run", "--start", "1999-12-31"], "before the first daily partition 2000-01-01 (WELLNESS_PARTITIONS_START)"),
+        (["backfill", "--start", "2025-03-10", "--end", "2025-03-01"], "--start 2025-03-10 is after --end"),
+    ],
+)
 def test_an_impossible_range_is_refused_before_anything_runs(tmp_path, monkeypatch, capsys, argv, says):
     home = _home(tmp_path, monkeypatch)
     assert cli.main(argv) == 2
@@ -38,8 +41,9 @@ def test_an_impossible_range_is_refused_before_anything_runs(tmp_path, monkeypat
     assert not (home / "warehouse.duckdb").exists()
 
 
-@pytest.mark.parametrize("argv", [["run", "--start", "2025/03/01"], ["backfill", "--start", "1.3.2025",
-                                                                        "--end", "2025-03-02"]])
+@pytest.mark.parametrize(
+    "argv", [["run", "--start", "2025/03/01"], ["backfill", "--start", "1.3.2025", "--end", "2025-03-02"]]
+)
 def test_a_date_not_in_iso_form_names_the_format(monkeypatch, capsys, argv):
     with pytest.raises(SystemExit) as exc:
         cli.main(argv)
@@ -65,20 +69,29 @@ def test_partitions_start_with_the_data(tmp_path, monkeypatch):
     wellness = str(REPO / ".venv" / "bin" / "wellness") if (REPO / ".venv").exists() else "wellness"
 
     def partitions_start() -> str:
-        out = subprocess.run([sys.executable, "-c", "from pipelines.partitions import daily_partitions as d; "
-                              "print(d.start.date())"], env=env, capture_output=True, text=True, cwd=REPO)
+        out = subprocess.run(
+            [sys.executable, "-c", "from pipelines.partitions import daily_partitions as d; print(d.start.date())"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
         return out.stdout.strip()
 
     first = subprocess.run([wellness, "run"], env=env, capture_output=True, text=True, cwd=REPO)
     assert first.returncode == 0, first.stdout + first.stderr
     assert partitions_start() == "2024-07-21"
-    early = subprocess.run([wellness, "run", "--start", "2024-07-01"], env=env, capture_output=True, text=True,
-                           cwd=REPO)
+    early = subprocess.run(
+        [wellness, "run", "--start", "2024-07-01"], env=env, capture_output=True, text=True, cwd=REPO
+    )
     assert early.returncode == 2
-    assert "--start 2024-07-01 is before the first daily partition 2024-07-21 (WELLNESS_PARTITIONS_START)" in early.stderr
+    assert (
+        "--start 2024-07-01 is before the first daily partition 2024-07-21 (WELLNESS_PARTITIONS_START)" in early.stderr
+    )
 
     (home / "landing" / "P1" / "Daily Heart Rate Variability Summary - older.csv").write_text(
-        "timestamp,rmssd,nremhr,entropy\n2024-06-01T00:00:00,33.0,51.0,2.2\n")
+        "timestamp,rmssd,nremhr,entropy\n2024-06-01T00:00:00,33.0,51.0,2.2\n"
+    )
     older = subprocess.run([wellness, "run"], env=env, capture_output=True, text=True, cwd=REPO)
     assert older.returncode == 0, older.stdout + older.stderr
     assert "before the loaded partitions (2024-07-21): daily run in a new process" in older.stdout

@@ -9,7 +9,7 @@ from pipelines.schedules import nightly_range, nightly_refresh_schedule
 
 
 def test_run_request_for_a_given_night():
-    when = dt.datetime(2025, 3, 10, 2, 30, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2025, 3, 10, 2, 30, tzinfo=dt.UTC)
     request = nightly_refresh_schedule(build_schedule_context(scheduled_execution_time=when))
     assert request.tags[RANGE_START_TAG] == "2025-03-06" and request.tags[RANGE_END_TAG] == "2025-03-09"
     assert request.run_key == "nightly-2025-03-09"
@@ -35,16 +35,22 @@ def test_time_timezone_look_back_and_on_off_come_from_the_environment(monkeypatc
 
     from pipelines.settings import Automation
 
-    for name in ("WELLNESS_NIGHTLY_CRON", "WELLNESS_NIGHTLY_TIMEZONE", "WELLNESS_LOOKBACK_DAYS",
-                 "WELLNESS_SENSOR_INTERVAL_S", "WELLNESS_AUTOMATION"):
+    for name in (
+        "WELLNESS_NIGHTLY_CRON",
+        "WELLNESS_NIGHTLY_TIMEZONE",
+        "WELLNESS_LOOKBACK_DAYS",
+        "WELLNESS_SENSOR_INTERVAL_S",
+        "WELLNESS_AUTOMATION",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert Automation.from_env() == Automation()  # 02:30 UTC, 3 look-back days, stopped until turned on
     monkeypatch.setenv("WELLNESS_NIGHTLY_CRON", "15 4 * * *")
     monkeypatch.setenv("WELLNESS_NIGHTLY_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("WELLNESS_LOOKBACK_DAYS", "7")
     monkeypatch.setenv("WELLNESS_AUTOMATION", "Running")
-    assert Automation.from_env() == Automation(cron="15 4 * * *", timezone="Europe/Berlin", lookback_days=7,
-                                               running=True)
+    assert Automation.from_env() == Automation(
+        cron="15 4 * * *", timezone="Europe/Berlin", lookback_days=7, running=True
+    )
     monkeypatch.setenv("WELLNESS_AUTOMATION", "yes")
     with pytest.raises(ValueError, match="WELLNESS_AUTOMATION"):
         Automation.from_env()

@@ -5,7 +5,12 @@ import datetime as dt
 
 import pytest
 from dagster import (
-    DagsterEventType, DagsterInstance, RunRequest, SkipReason, build_run_status_sensor_context, build_sensor_context,
+    DagsterEventType,
+    DagsterInstance,
+    RunRequest,
+    SkipReason,
+    build_run_status_sensor_context,
+    build_sensor_context,
 )
 
 from pipelines.definitions import build_definitions
@@ -30,8 +35,9 @@ def _ingest_and_follow_up(paths, instance):
     assert result.success
     dagster_run = instance.get_run_by_id(result.run_id)
     event = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0].dagster_event
-    context = build_run_status_sensor_context(sensor_name="after_ingestion_sensor", dagster_instance=instance,
-                                              dagster_run=dagster_run, dagster_event=event)
+    context = build_run_status_sensor_context(
+        sensor_name="after_ingestion_sensor", dagster_instance=instance, dagster_run=dagster_run, dagster_event=event
+    )
     return after_ingestion_sensor(context)
 
 

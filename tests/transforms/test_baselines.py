@@ -9,20 +9,34 @@ from transforms.baselines import compute_baselines
 from transforms.drift import compute_drift
 from transforms.vocabulary import Windows
 
-WIN = Windows(baseline_days=28, recent_days=7, min_coverage=0.5, min_baseline_days=10, min_recent_days=4,
-              fdr_alpha=0.05, min_effect_robust_sd=1.0)
+WIN = Windows(
+    baseline_days=28,
+    recent_days=7,
+    min_coverage=0.5,
+    min_baseline_days=10,
+    min_recent_days=4,
+    fdr_alpha=0.05,
+    min_effect_robust_sd=1.0,
+)
 
 
-def random_daily(seed=1, participants=("a", "b", "c"), metrics=("resting_hr_bpm", "steps"), days=120,
-                 missing=0.3):
+def random_daily(seed=1, participants=("a", "b", "c"), metrics=("resting_hr_bpm", "steps"), days=120, missing=0.3):
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2025-01-01", periods=days)
     frames = []
     for p in participants:
         for m in metrics:
             keep = rng.random(days) > missing
-            frames.append(pd.DataFrame({"participant_id": p, "day": dates[keep], "metric": m,
-                                        "value": np.round(rng.normal(60, 8, keep.sum()), 1)}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "participant_id": p,
+                        "day": dates[keep],
+                        "metric": m,
+                        "value": np.round(rng.normal(60, 8, keep.sum()), 1),
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -53,14 +67,18 @@ def test_matches_reference_computation():
         assert row.mad_ratio == pytest.approx(row.mad / abs(np.median(w)))
         assert row.lag1_autocorr == pytest.approx(lag1_reference(daily, row, WIN), nan_ok=True)
         short = short_reference(daily, row, WIN)
-        assert row.short_n_days == len(short) and (len(short) == 0 or row.short_median == pytest.approx(np.median(short)))
+        assert row.short_n_days == len(short) and (
+            len(short) == 0 or row.short_median == pytest.approx(np.median(short))
+        )
 
 
 def lag1_reference(daily, row, win):
     s = daily[(daily.participant_id == row.participant_id) & (daily.metric == row.metric)].set_index("day")["value"]
     day = pd.Timestamp(row.day)
-    w = s[(s.index >= day - pd.Timedelta(days=win.recent_days + win.baseline_days - 1))
-          & (s.index <= day - pd.Timedelta(days=win.recent_days))]
+    w = s[
+        (s.index >= day - pd.Timedelta(days=win.recent_days + win.baseline_days - 1))
+        & (s.index <= day - pd.Timedelta(days=win.recent_days))
+    ]
     mean = w.mean()
     pairs = [(w[d], w[d + pd.Timedelta(days=1)]) for d in w.index if d + pd.Timedelta(days=1) in w.index]
     if len(pairs) < 3 or ((w - mean) ** 2).sum() == 0:
@@ -97,8 +115,13 @@ def test_participants_are_independent_so_cohorts_can_be_split():
     first_half = daily["participant_id"].isin(list("abcd"))
     for compute in (compute_baselines, compute_drift):
         whole = compute(daily, "2025-02-10", "2025-04-30", WIN)
-        parts = pd.concat([compute(daily[first_half], "2025-02-10", "2025-04-30", WIN),
-                           compute(daily[~first_half], "2025-02-10", "2025-04-30", WIN)], ignore_index=True)
+        parts = pd.concat(
+            [
+                compute(daily[first_half], "2025-02-10", "2025-04-30", WIN),
+                compute(daily[~first_half], "2025-02-10", "2025-04-30", WIN),
+            ],
+            ignore_index=True,
+        )
         key = ["participant_id", "metric", "day"]
         whole = whole.astype({"participant_id": str, "metric": str}).sort_values(key).reset_index(drop=True)
         parts = parts.astype({"participant_id": str, "metric": str}).sort_values(key).reset_index(drop=True)

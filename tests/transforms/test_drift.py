@@ -12,7 +12,6 @@ from tests.transforms.test_baselines import WIN, random_daily, reference
 from tests.transforms.test_stats import mann_kendall_reference
 from transforms.baselines import BASELINE_COLUMNS, compute_baselines
 from transforms.drift import DRIFT_COLUMNS, compute_drift
-from transforms.stats import shift_test
 from transforms.vocabulary import Windows
 
 
@@ -71,14 +70,24 @@ def test_statistics_match_scipy():
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), days=st.integers(20, 110), missing=st.floats(0, 0.7),
-       decimals=st.sampled_from([0, 1, 3]))
+@given(
+    seed=st.integers(0, 10_000),
+    days=st.integers(20, 110),
+    missing=st.floats(0, 0.7),
+    decimals=st.sampled_from([0, 1, 3]),
+)
 def test_property_random_gaps_ties_and_short_series(seed, days, missing, decimals):
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2025-01-01", periods=days)
     keep = rng.random(days) >= missing
-    daily = pd.DataFrame({"participant_id": "p", "day": dates[keep], "metric": "steps",
-                          "value": np.round(rng.normal(50, 5, keep.sum()), decimals)})
+    daily = pd.DataFrame(
+        {
+            "participant_id": "p",
+            "day": dates[keep],
+            "metric": "steps",
+            "value": np.round(rng.normal(50, 5, keep.sum()), decimals),
+        }
+    )
     if daily.empty:
         return
     drift = compute_drift(daily, dates[0], dates[-1], WIN)
@@ -102,8 +111,8 @@ def test_shift_p_follows_its_formula():
         pairs = sum(1 for d in present if first <= d < last and d + pd.Timedelta(days=1) in present)
         n_b, r1 = len(b), bl["lag1_autocorr"]
         phi_hat = (n_b * r1 + 1) / (n_b - 3)
-        phi = np.clip(phi_hat + 0.5 * np.sqrt(max(1 - phi_hat ** 2, 0.05) / pairs), 0, 0.95)
-        f = lambda n: 1 + 2 * sum((1 - k / n) * phi ** k for k in range(1, int(n)))  # noqa: E731
+        phi = np.clip(phi_hat + 0.5 * np.sqrt(max(1 - phi_hat**2, 0.05) / pairs), 0, 0.95)
+        f = lambda n, phi=phi: 1 + 2 * sum((1 - k / n) * phi**k for k in range(1, int(n)))  # noqa: E731
         g = int(np.floor(0.2 * n_b))
         sb = np.sort(b)
         winsorized = np.clip(sb, sb[g], sb[n_b - g - 1])
@@ -141,10 +150,12 @@ def test_a_real_shift_is_flagged_with_direction_and_noise_is_not():
     days = pd.date_range("2025-01-01", periods=100)
     shifted = 60 + rng.normal(0, 2, 100) + np.where(np.arange(100) >= 93, 8.0, 0.0)  # the last 7 days (recent window)
     flat = 60 + rng.normal(0, 2, 100)
-    daily = pd.concat([
-        pd.DataFrame({"participant_id": "shift", "day": days, "metric": "resting_hr_bpm", "value": shifted}),
-        pd.DataFrame({"participant_id": "flat", "day": days, "metric": "resting_hr_bpm", "value": flat}),
-    ])
+    daily = pd.concat(
+        [
+            pd.DataFrame({"participant_id": "shift", "day": days, "metric": "resting_hr_bpm", "value": shifted}),
+            pd.DataFrame({"participant_id": "flat", "day": days, "metric": "resting_hr_bpm", "value": flat}),
+        ]
+    )
     drift = compute_drift(daily, days[-1], days[-1], WIN).set_index("participant_id")
     assert drift.loc["shift", "flagged"] and drift.loc["shift", "direction"] == "up"
     assert drift.loc["shift", "shift_p"] < 1e-3
@@ -155,23 +166,43 @@ def test_insufficient_baseline_gives_nulls_and_no_flag():
     days = pd.date_range("2025-01-01", periods=45)
     values = np.r_[np.full(38, 50.0) + np.arange(38) % 3, np.full(7, 500.0)]  # 38 days then a huge jump
     daily = pd.DataFrame({"participant_id": "p", "day": days, "metric": "steps", "value": values})
-    win = Windows(baseline_days=56, recent_days=7, min_coverage=0.5, min_baseline_days=40, min_recent_days=4,
-                  fdr_alpha=0.05, min_effect_robust_sd=1.0, trend_days=28)
+    win = Windows(
+        baseline_days=56,
+        recent_days=7,
+        min_coverage=0.5,
+        min_baseline_days=40,
+        min_recent_days=4,
+        fdr_alpha=0.05,
+        min_effect_robust_sd=1.0,
+        trend_days=28,
+    )
     row = compute_drift(daily, days[-1], days[-1], win).iloc[0]
     assert np.isnan(row.ks_p) and np.isnan(row.shift_p) and np.isnan(row.q_value) and not row.flagged
 
 
 def test_zero_mad_gives_null_z_not_infinity():
     days = pd.date_range("2025-01-01", periods=40)
-    daily = pd.DataFrame({"participant_id": "p", "day": days, "metric": "sedentary_minutes",
-                          "value": np.r_[np.full(33, 1440.0), np.full(7, 600.0)]})
+    daily = pd.DataFrame(
+        {
+            "participant_id": "p",
+            "day": days,
+            "metric": "sedentary_minutes",
+            "value": np.r_[np.full(33, 1440.0), np.full(7, 600.0)],
+        }
+    )
     row = compute_drift(daily, days[-1], days[-1], WIN).iloc[0]
     assert np.isnan(row.robust_z) and np.isnan(row.recent_z) and np.isnan(row.shift_p) and not row.flagged
 
 
 def test_empty_input_gives_empty_typed_frames():
-    daily = pd.DataFrame({"participant_id": pd.Series(dtype="string"), "day": pd.Series(dtype="datetime64[s]"),
-                          "metric": pd.Series(dtype="string"), "value": pd.Series(dtype="float64")})
+    daily = pd.DataFrame(
+        {
+            "participant_id": pd.Series(dtype="string"),
+            "day": pd.Series(dtype="datetime64[s]"),
+            "metric": pd.Series(dtype="string"),
+            "value": pd.Series(dtype="float64"),
+        }
+    )
     assert compute_baselines(daily, "2025-03-01", "2025-03-05", WIN).empty
     drift = compute_drift(daily, "2025-03-01", "2025-03-05", WIN)
     assert drift.empty and list(drift.columns) == DRIFT_COLUMNS

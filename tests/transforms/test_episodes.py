@@ -11,8 +11,9 @@ DAYS = pd.date_range("2025-03-01", periods=40)
 
 def _flags(pid, metric, first, n, direction="up", z=None):
     z = z if z is not None else [2.0] * n
-    return pd.DataFrame({"participant_id": pid, "metric": metric, "day": DAYS[first:first + n],
-                         "direction": direction, "recent_z": z})
+    return pd.DataFrame(
+        {"participant_id": pid, "metric": metric, "day": DAYS[first : first + n], "direction": direction, "recent_z": z}
+    )
 
 
 def _band(pid, metric, low=55.0, high=65.0):
@@ -20,7 +21,7 @@ def _band(pid, metric, low=55.0, high=65.0):
 
 
 def _values(pid, metric, values):
-    return pd.DataFrame({"participant_id": pid, "metric": metric, "day": DAYS[:len(values)], "value": values})
+    return pd.DataFrame({"participant_id": pid, "metric": metric, "day": DAYS[: len(values)], "value": values})
 
 
 def test_a_run_of_flags_is_one_episode_with_its_peak_and_recovery():
@@ -38,16 +39,28 @@ def test_a_run_of_flags_is_one_episode_with_its_peak_and_recovery():
 
 
 def test_gaps_direction_changes_and_participants_split_episodes():
-    flags = pd.concat([_flags("p1", "hrv_rmssd_ms", 5, 3, "down"), _flags("p1", "hrv_rmssd_ms", 9, 2, "down"),
-                       _flags("p1", "hrv_rmssd_ms", 11, 2, "up"), _flags("p2", "hrv_rmssd_ms", 5, 3, "down"),
-                       _flags("p1", "sleep_minutes", 5, 3, "down")])
+    flags = pd.concat(
+        [
+            _flags("p1", "hrv_rmssd_ms", 5, 3, "down"),
+            _flags("p1", "hrv_rmssd_ms", 9, 2, "down"),
+            _flags("p1", "hrv_rmssd_ms", 11, 2, "up"),
+            _flags("p2", "hrv_rmssd_ms", 5, 3, "down"),
+            _flags("p1", "sleep_minutes", 5, 3, "down"),
+        ]
+    )
     bands = pd.concat([_band(p, m) for p in ("p1", "p2") for m in ("hrv_rmssd_ms", "sleep_minutes")])
     values = pd.concat([_values(p, m, [60.0] * 40) for p in ("p1", "p2") for m in ("hrv_rmssd_ms", "sleep_minutes")])
     ep = find_episodes(flags, bands, values)
     got = ep[["participant_id", "metric", "direction", "start_day", "n_days"]].itertuples(index=False, name=None)
-    assert sorted(got) == sorted([("p1", "hrv_rmssd_ms", "down", DAYS[5], 3), ("p1", "hrv_rmssd_ms", "down", DAYS[9], 2),
-                                  ("p1", "hrv_rmssd_ms", "up", DAYS[11], 2), ("p2", "hrv_rmssd_ms", "down", DAYS[5], 3),
-                                  ("p1", "sleep_minutes", "down", DAYS[5], 3)])
+    assert sorted(got) == sorted(
+        [
+            ("p1", "hrv_rmssd_ms", "down", DAYS[5], 3),
+            ("p1", "hrv_rmssd_ms", "down", DAYS[9], 2),
+            ("p1", "hrv_rmssd_ms", "up", DAYS[11], 2),
+            ("p2", "hrv_rmssd_ms", "down", DAYS[5], 3),
+            ("p1", "sleep_minutes", "down", DAYS[5], 3),
+        ]
+    )
 
 
 def test_no_recovery_when_the_metric_never_returns_or_data_ends():
@@ -88,15 +101,22 @@ def test_recovery_matches_a_plain_scan_on_random_series():
             for d in days[rng.random(60) < 0.8]:
                 rows.append((p, m, d, float(rng.integers(0, 10))))
     values = pd.DataFrame(rows, columns=["participant_id", "metric", "day", "value"])
-    ep = pd.DataFrame({"episode": range(40),
-                       "participant_id": rng.choice(["A", "B", "C"], 40), "metric": rng.choice(["steps", "resting_hr_bpm"], 40),
-                       "start_day": pd.to_datetime("2024-12-25") + pd.to_timedelta(rng.integers(0, 75, 40), unit="D"),
-                       "band_low": rng.choice([2.0, 4.0, np.nan], 40), "band_high": 7.0})
+    ep = pd.DataFrame(
+        {
+            "episode": range(40),
+            "participant_id": rng.choice(["A", "B", "C"], 40),
+            "metric": rng.choice(["steps", "resting_hr_bpm"], 40),
+            "start_day": pd.to_datetime("2024-12-25") + pd.to_timedelta(rng.integers(0, 75, 40), unit="D"),
+            "band_low": rng.choice([2.0, 4.0, np.nan], 40),
+            "band_high": 7.0,
+        }
+    )
     recovery = _recovery(ep, values, 3).set_index("episode")
     got, got_confirmed = recovery["recovered_day"], recovery["recovery_confirmed_day"]
     for e in ep.itertuples():
-        series = values[(values.participant_id == e.participant_id) & (values.metric == e.metric)
-                        & (values.day > e.start_day)].sort_values("day")
+        series = values[
+            (values.participant_id == e.participant_id) & (values.metric == e.metric) & (values.day > e.start_day)
+        ].sort_values("day")
         expected, confirmed, run = pd.NaT, pd.NaT, []
         for row in series.itertuples():
             run = run + [row.day] if e.band_low <= row.value <= e.band_high else []

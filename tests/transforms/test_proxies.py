@@ -10,8 +10,9 @@ from transforms.proxies import compute_proxies, sleep_regularity
 
 
 def _drift(rows):
-    return pd.DataFrame(rows, columns=["participant_id", "day", "metric", "robust_z", "baseline_sufficient"]) \
-        .assign(day=lambda f: pd.to_datetime(f["day"]))
+    return pd.DataFrame(rows, columns=["participant_id", "day", "metric", "robust_z", "baseline_sufficient"]).assign(
+        day=lambda f: pd.to_datetime(f["day"])
+    )
 
 
 def test_the_domain_map_file_is_read_with_signs_and_weights():
@@ -25,14 +26,19 @@ def test_the_domain_map_file_is_read_with_signs_and_weights():
 
 
 def test_score_is_the_weighted_mean_of_available_signed_z():
-    out = compute_proxies(_drift([
-        ("p1", "2025-03-01", "resting_hr_bpm", 2.0, True),      # autonomic +1 × 1.0
-        ("p1", "2025-03-01", "hrv_rmssd_ms", -1.0, True),       # autonomic −1 × 1.0
-        ("p1", "2025-03-01", "ema_stress", 4.0, True),          # autonomic +1 × 0.5, mood −1 × 0.5
-        ("p1", "2025-03-01", "ema_mood", 1.0, True),            # mood +1 × 1.0
-        ("p1", "2025-03-01", "steps", 3.0, False),              # baseline not sufficient: left out
-        ("p1", "2025-03-01", "sleep_minutes", np.nan, True),    # no z: left out
-    ]), min_components=2)
+    out = compute_proxies(
+        _drift(
+            [
+                ("p1", "2025-03-01", "resting_hr_bpm", 2.0, True),  # autonomic +1 × 1.0
+                ("p1", "2025-03-01", "hrv_rmssd_ms", -1.0, True),  # autonomic −1 × 1.0
+                ("p1", "2025-03-01", "ema_stress", 4.0, True),  # autonomic +1 × 0.5, mood −1 × 0.5
+                ("p1", "2025-03-01", "ema_mood", 1.0, True),  # mood +1 × 1.0
+                ("p1", "2025-03-01", "steps", 3.0, False),  # baseline not sufficient: left out
+                ("p1", "2025-03-01", "sleep_minutes", np.nan, True),  # no z: left out
+            ]
+        ),
+        min_components=2,
+    )
     got = out.set_index("domain")
     assert got.loc["autonomic_arousal", "score"] == pytest.approx((2.0 + 1.0 + 0.5 * 4.0) / 2.5)
     assert got.loc["autonomic_arousal", "n_components"] == 3 and got.loc["autonomic_arousal", "sufficient"]
@@ -49,10 +55,23 @@ def test_z_is_clipped_and_one_component_is_not_sufficient():
 
 def test_matches_a_plain_loop_and_ignores_row_order():
     rng = np.random.default_rng(3)
-    metrics = ["resting_hr_bpm", "hrv_rmssd_ms", "sleep_minutes", "sleep_efficiency_pct", "steps", "ema_mood",
-               "ema_stress", "active_minutes"]
-    rows = [(f"p{p}", d, m, float(rng.normal(0, 3)), bool(rng.random() < 0.9))
-            for p in range(8) for d in pd.date_range("2025-03-01", periods=5) for m in metrics if rng.random() < 0.8]
+    metrics = [
+        "resting_hr_bpm",
+        "hrv_rmssd_ms",
+        "sleep_minutes",
+        "sleep_efficiency_pct",
+        "steps",
+        "ema_mood",
+        "ema_stress",
+        "active_minutes",
+    ]
+    rows = [
+        (f"p{p}", d, m, float(rng.normal(0, 3)), bool(rng.random() < 0.9))
+        for p in range(8)
+        for d in pd.date_range("2025-03-01", periods=5)
+        for m in metrics
+        if rng.random() < 0.8
+    ]
     drift = _drift(rows)
     out = compute_proxies(drift, min_components=2)
     comps = vocabulary.proxy_domains()
@@ -82,12 +101,12 @@ def test_sleep_regularity_is_a_robust_sd_of_the_midpoint_over_14_nights():
     out = sleep_regularity(frame, start, end).set_index("day")["value"]
     series = pd.Series(mid, index=days).where(keep)
     for day in pd.date_range(start, end):
-        window = series[day - pd.Timedelta(days=13):day].dropna().to_numpy()
+        window = series[day - pd.Timedelta(days=13) : day].dropna().to_numpy()
         if len(window) < 10:
             assert day not in out.index
             continue
         expected = 1.4826 * np.median(np.abs(window - np.median(window)))
         assert out[day] == pytest.approx(expected, rel=1e-12)
     # robust: the one late night barely moves it, unlike a plain SD
-    around = out[days[40]:days[45]]
-    assert around.max() < 2 * out[days[30]:days[39]].max()
+    around = out[days[40] : days[45]]
+    assert around.max() < 2 * out[days[30] : days[39]].max()

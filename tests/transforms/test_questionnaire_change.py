@@ -14,8 +14,9 @@ def _scores(rows):
     frame["administered_at"] = pd.to_datetime(frame["administered_at"])
     frame["day"] = frame["administered_at"].dt.normalize()
     specs = vocabulary.instruments()
-    frame["severity"] = [None if np.isnan(s) else _band(specs[i].bands, s)
-                         for i, s in zip(frame["instrument"], frame["score"])]
+    frame["severity"] = [
+        None if np.isnan(s) else _band(specs[i].bands, s) for i, s in zip(frame["instrument"], frame["score"])
+    ]
     return frame
 
 
@@ -24,18 +25,24 @@ def _band(bands, score):
 
 
 def _one(out, pid, instrument, when):
-    row = out[(out.participant_id == pid) & (out.instrument == instrument) & (out.administered_at == pd.Timestamp(when))]
+    row = out[
+        (out.participant_id == pid) & (out.instrument == instrument) & (out.administered_at == pd.Timestamp(when))
+    ]
     assert len(row) == 1
     return row.iloc[0]
 
 
-@pytest.mark.parametrize("instrument, threshold, higher_is_better", [
-    ("phq9", 5, False), ("gad7", 4, False), ("who5", 10, True), ("pss10", 7, False)])
+@pytest.mark.parametrize(
+    "instrument, threshold, higher_is_better",
+    [("phq9", 5, False), ("gad7", 4, False), ("who5", 10, True), ("pss10", 7, False)],
+)
 def test_reliable_change_uses_the_instrument_threshold_and_direction(instrument, threshold, higher_is_better):
-    rows = [("p1", instrument, "2025-01-01", 10.0),
-            ("p1", instrument, "2025-01-15", 10.0 + threshold - 1),   # just under: not reliable
-            ("p1", instrument, "2025-01-29", 10.0 + 2 * threshold - 1),  # +threshold vs previous: reliable
-            ("p1", instrument, "2025-02-12", 10.0 + threshold - 1)]   # −threshold: reliable, other way
+    rows = [
+        ("p1", instrument, "2025-01-01", 10.0),
+        ("p1", instrument, "2025-01-15", 10.0 + threshold - 1),  # just under: not reliable
+        ("p1", instrument, "2025-01-29", 10.0 + 2 * threshold - 1),  # +threshold vs previous: reliable
+        ("p1", instrument, "2025-02-12", 10.0 + threshold - 1),
+    ]  # −threshold: reliable, other way
     out = questionnaire_change(_scores(rows))
     first = _one(out, "p1", instrument, "2025-01-01")
     assert pd.isna(first.previous_score) and not first.reliable_change and pd.isna(first.direction)
@@ -62,8 +69,11 @@ def test_baseline_is_the_median_of_earlier_scores_only():
 
 
 def test_band_crossing_names_both_bands():
-    out = questionnaire_change(_scores([("p1", "phq9", "2025-01-01", 8.0), ("p1", "phq9", "2025-01-15", 9.0),
-                                        ("p1", "phq9", "2025-01-29", 11.0)]))
+    out = questionnaire_change(
+        _scores(
+            [("p1", "phq9", "2025-01-01", 8.0), ("p1", "phq9", "2025-01-15", 9.0), ("p1", "phq9", "2025-01-29", 11.0)]
+        )
+    )
     same, crossed = _one(out, "p1", "phq9", "2025-01-15"), _one(out, "p1", "phq9", "2025-01-29")
     assert not same.band_crossed
     assert crossed.band_crossed and (crossed.severity_from, crossed.severity_to) == ("mild", "moderate")
@@ -71,8 +81,13 @@ def test_band_crossing_names_both_bands():
 
 
 def test_unscored_administrations_are_skipped_and_participants_kept_apart():
-    rows = [("p1", "gad7", "2025-01-01", 3.0), ("p1", "gad7", "2025-01-08", np.nan), ("p1", "gad7", "2025-01-15", 9.0),
-            ("p2", "gad7", "2025-01-05", 15.0), ("p1", "phq9", "2025-01-09", 2.0)]
+    rows = [
+        ("p1", "gad7", "2025-01-01", 3.0),
+        ("p1", "gad7", "2025-01-08", np.nan),
+        ("p1", "gad7", "2025-01-15", 9.0),
+        ("p2", "gad7", "2025-01-05", 15.0),
+        ("p1", "phq9", "2025-01-09", 2.0),
+    ]
     out = questionnaire_change(_scores(rows))
     assert len(out) == 4
     later = _one(out, "p1", "gad7", "2025-01-15")
@@ -98,5 +113,6 @@ def test_matches_a_plain_loop_on_random_histories():
         s = hist["s"].to_numpy()
         change = np.r_[np.nan, np.diff(s)]
         np.testing.assert_allclose(got["change"].to_numpy(dtype=float), change)
-        np.testing.assert_array_equal(got["reliable_change"].to_numpy(),
-                                      np.nan_to_num(np.abs(change), nan=0) >= specs[instrument].reliable_change)
+        np.testing.assert_array_equal(
+            got["reliable_change"].to_numpy(), np.nan_to_num(np.abs(change), nan=0) >= specs[instrument].reliable_change
+        )

@@ -10,10 +10,25 @@ from transforms.scoring import score_administrations
 def answers(instrument, values, participant="P1", when="2025-02-03 09:00:00", source_file="q.csv"):
     """Item answers for one administration; None = unanswered (no row, as the parser emits)."""
     at = pd.Timestamp(when)
-    rows = [(participant, instrument, at, at.normalize(), i + 1, float(v), "questionnaire_csv", source_file,
-             "line 2") for i, v in enumerate(values) if v is not None]
-    return pd.DataFrame(rows, columns=["participant_id", "instrument", "administered_at", "day", "item", "value",
-                                       "source", "source_file", "locator"])
+    rows = [
+        (participant, instrument, at, at.normalize(), i + 1, float(v), "questionnaire_csv", source_file, "line 2")
+        for i, v in enumerate(values)
+        if v is not None
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "participant_id",
+            "instrument",
+            "administered_at",
+            "day",
+            "item",
+            "value",
+            "source",
+            "source_file",
+            "locator",
+        ],
+    )
 
 
 def score_one(instrument, values):
@@ -22,14 +37,17 @@ def score_one(instrument, values):
     return out.iloc[0]
 
 
-@pytest.mark.parametrize("values, score, severity", [
-    ([1, 2, 0, 3, 1, 0, 2, 1, 0], 10, "moderate"),
-    ([0, 0, 1, 1, 0, 1, 0, 1, 0], 4, "minimal"),
-    ([1, 1, 1, 1, 1, 0, 0, 0, 0], 5, "mild"),
-    ([3, 3, 2, 2, 2, 2, 2, 2, 2], 20, "severe"),
-    ([3] * 9, 27, "severe"),
-    ([2, 2, 2, 2, 2, 2, 1, 1, 1], 15, "moderately_severe"),
-])
+@pytest.mark.parametrize(
+    "values, score, severity",
+    [
+        ([1, 2, 0, 3, 1, 0, 2, 1, 0], 10, "moderate"),
+        ([0, 0, 1, 1, 0, 1, 0, 1, 0], 4, "minimal"),
+        ([1, 1, 1, 1, 1, 0, 0, 0, 0], 5, "mild"),
+        ([3, 3, 2, 2, 2, 2, 2, 2, 2], 20, "severe"),
+        ([3] * 9, 27, "severe"),
+        ([2, 2, 2, 2, 2, 2, 1, 1, 1], 15, "moderately_severe"),
+    ],
+)
 def test_phq9_sum_and_bands(values, score, severity):
     row = score_one("phq9", values)
     assert row["score"] == score and row["severity"] == severity
@@ -54,12 +72,15 @@ def test_too_many_missing_items_keeps_the_administration_without_a_score():
     assert row["items_answered"] == 6 and not row["prorated"]
 
 
-@pytest.mark.parametrize("values, score, severity", [
-    ([3] * 7, 21, "severe"),
-    ([0, 0, 1, 1, 1, 1, 1], 5, "mild"),
-    ([2, 2, 2, 1, 1, 1, 1], 10, "moderate"),
-    ([0] * 7, 0, "minimal"),
-])
+@pytest.mark.parametrize(
+    "values, score, severity",
+    [
+        ([3] * 7, 21, "severe"),
+        ([0, 0, 1, 1, 1, 1, 1], 5, "mild"),
+        ([2, 2, 2, 1, 1, 1, 1], 10, "moderate"),
+        ([0] * 7, 0, "minimal"),
+    ],
+)
 def test_gad7(values, score, severity):
     row = score_one("gad7", values)
     assert row["score"] == score and row["severity"] == severity
@@ -87,12 +108,15 @@ def test_pss10_prorates_with_reversed_values():
     assert row["score"] == 12 and row["prorated"]
 
 
-@pytest.mark.parametrize("values, score, severity", [
-    ([3, 4, 2, 5, 3], 68, "adequate"),
-    ([1, 1, 1, 1, 2], 24, "likely_depression"),
-    ([2, 3, 2, 2, 3], 48, "poor_wellbeing"),
-    ([5] * 5, 100, "adequate"),
-])
+@pytest.mark.parametrize(
+    "values, score, severity",
+    [
+        ([3, 4, 2, 5, 3], 68, "adequate"),
+        ([1, 1, 1, 1, 2], 24, "likely_depression"),
+        ([2, 3, 2, 2, 3], 48, "poor_wellbeing"),
+        ([5] * 5, 100, "adequate"),
+    ],
+)
 def test_who5_raw_times_four(values, score, severity):
     row = score_one("who5", values)
     assert row["score"] == score and row["severity"] == severity
@@ -110,8 +134,12 @@ def test_same_item_in_two_files_counts_once():
 
 
 def test_administrations_are_kept_apart():
-    frame = pd.concat([answers("phq9", [1] * 9, when="2025-02-03 09:00"),
-                       answers("phq9", [2] * 9, when="2025-02-17 09:00"),
-                       answers("phq9", [0] * 9, participant="P2")])
+    frame = pd.concat(
+        [
+            answers("phq9", [1] * 9, when="2025-02-03 09:00"),
+            answers("phq9", [2] * 9, when="2025-02-17 09:00"),
+            answers("phq9", [0] * 9, participant="P2"),
+        ]
+    )
     out = score_administrations(frame).sort_values(["participant_id", "administered_at"])
     assert out["score"].tolist() == [9, 18, 0]

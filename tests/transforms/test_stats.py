@@ -24,7 +24,7 @@ def test_bh_matches_scipy_per_group():
 @pytest.mark.parametrize("phi", [0.0, 0.3, 0.8])
 @pytest.mark.parametrize("n", [1, 7, 14, 56])
 def test_ar1_inflation_closed_form_equals_the_sum(phi, n):
-    direct = 1 + 2 * sum((1 - k / n) * phi ** k for k in range(1, n))
+    direct = 1 + 2 * sum((1 - k / n) * phi**k for k in range(1, n))
     assert ar1_inflation(np.array([n]), np.array([phi]))[0] == pytest.approx(direct)
 
 

@@ -17,7 +17,7 @@ from warehouse.lock import writer_lock
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
-KILLED_WRITE = r'''
+KILLED_WRITE = r"""
 import contextlib, datetime as dt, sys, time
 import warehouse.writes as w
 from warehouse import tables
@@ -36,9 +36,9 @@ with writer(sys.argv[1]) as conn:
     frame = conn.execute("SELECT * FROM analytics.drift WHERE day BETWEEN '2025-02-01' AND '2025-02-10'").df()
     frame["value"] = frame["value"] + 100.0
     w.replace_days(conn, tables.DRIFT, frame.iloc[: len(frame) // 2], dt.date(2025, 2, 1), dt.date(2025, 2, 10))
-'''
+"""
 
-KILLED_PUBLISH = r'''
+KILLED_PUBLISH = r"""
 import os, sys, time
 import warehouse.publish as p
 from warehouse.connection import writer
@@ -50,7 +50,7 @@ def stalled(target, file):
 p._point = stalled
 with writer(sys.argv[1]) as conn:
     p.publish(conn, sys.argv[3])
-'''
+"""
 
 
 @pytest.fixture
@@ -61,8 +61,13 @@ def computed(tmp_path):
 
 
 def _run_until_flag_then_kill(script: str, flag: Path, *args: str) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", script, *args], cwd=REPO,
-                            env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not flag.exists():
         assert proc.poll() is None, proc.stderr.read()

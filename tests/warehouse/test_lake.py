@@ -18,8 +18,19 @@ KEY = "3c" * 32
 
 
 def _drift_frame(days, participants=("P1", "P2")) -> pd.DataFrame:
-    rows = [{"participant_id": p, "day": pd.Timestamp(d), "metric": "resting_hr_bpm", "value": 60.0 + i,
-             "robust_z": 0.5, "n_recent": 7, "flagged": False} for i, d in enumerate(days) for p in participants]
+    rows = [
+        {
+            "participant_id": p,
+            "day": pd.Timestamp(d),
+            "metric": "resting_hr_bpm",
+            "value": 60.0 + i,
+            "robust_z": 0.5,
+            "n_recent": 7,
+            "flagged": False,
+        }
+        for i, d in enumerate(days)
+        for p in participants
+    ]
     return pd.DataFrame(rows)
 
 
@@ -31,16 +42,23 @@ def test_replacing_days_is_idempotent_and_leaves_other_days(tmp_path):
         # the same write again: same rows, no duplicates
         writes.replace_days(conn, tables.DRIFT, _drift_frame(days), days[0], days[-1])
         again = reads.days(conn, tables.DRIFT, days[0], days[-1])
-        pd.testing.assert_frame_equal(first.sort_values(["day", "participant_id"]).reset_index(drop=True),
-                                      again.sort_values(["day", "participant_id"]).reset_index(drop=True))
+        pd.testing.assert_frame_equal(
+            first.sort_values(["day", "participant_id"]).reset_index(drop=True),
+            again.sort_values(["day", "participant_id"]).reset_index(drop=True),
+        )
         # replacing 03-02 … 03-03 with rows on 03-02 only: 03-03 is emptied, 03-01 untouched
         writes.replace_days(conn, tables.DRIFT, _drift_frame(days[1:2], ("P9",)), days[1], days[2])
         after = reads.days(conn, tables.DRIFT, days[0], days[-1])
     assert sorted(zip(after["day"].astype(str), after["participant_id"])) == [
-        ("2025-03-01", "P1"), ("2025-03-01", "P2"), ("2025-03-02", "P9")]
+        ("2025-03-01", "P1"),
+        ("2025-03-01", "P2"),
+        ("2025-03-02", "P9"),
+    ]
     folder = tmp_path / "lake" / "analytics" / "drift"
     assert sorted(p.name for p in folder.glob("day=*") if (p / "data.parquet").exists()) == [
-        "day=2025-03-01", "day=2025-03-02"]
+        "day=2025-03-01",
+        "day=2025-03-02",
+    ]
     assert not list((tmp_path / "lake" / "_tmp").iterdir())  # every temporary file was renamed or removed
 
 
@@ -63,11 +81,18 @@ def test_not_null_columns_are_enforced_as_in_the_duckdb_file(tmp_path):
 def test_rows_outside_the_range_or_on_kept_days_are_refused(tmp_path):
     with lake.connect(tmp_path / "lake") as conn:
         with pytest.raises(ValueError, match="outside the partition range"):
-            writes.replace_days(conn, tables.DRIFT, _drift_frame([dt.date(2025, 3, 9)]), dt.date(2025, 3, 1),
-                                dt.date(2025, 3, 3))
+            writes.replace_days(
+                conn, tables.DRIFT, _drift_frame([dt.date(2025, 3, 9)]), dt.date(2025, 3, 1), dt.date(2025, 3, 3)
+            )
         with pytest.raises(ValueError, match="blocked days"):
-            writes.replace_days(conn, tables.DRIFT, _drift_frame([dt.date(2025, 3, 2)]), dt.date(2025, 3, 1),
-                                dt.date(2025, 3, 3), keep_days=[dt.date(2025, 3, 2)])
+            writes.replace_days(
+                conn,
+                tables.DRIFT,
+                _drift_frame([dt.date(2025, 3, 2)]),
+                dt.date(2025, 3, 1),
+                dt.date(2025, 3, 3),
+                keep_days=[dt.date(2025, 3, 2)],
+            )
         assert conn.execute("SELECT count(*) FROM analytics.drift").fetchone()[0] == 0
 
 
@@ -75,11 +100,13 @@ def test_a_kept_day_keeps_its_file(tmp_path):
     days = [dt.date(2025, 3, 1), dt.date(2025, 3, 2)]
     with lake.connect(tmp_path / "lake") as conn:
         writes.replace_days(conn, tables.DRIFT, _drift_frame(days), days[0], days[1])
-        writes.replace_days(conn, tables.DRIFT, _drift_frame(days[:1], ("P7",)), days[0], days[1],
-                            keep_days=[days[1]])
+        writes.replace_days(conn, tables.DRIFT, _drift_frame(days[:1], ("P7",)), days[0], days[1], keep_days=[days[1]])
         rows = reads.days(conn, tables.DRIFT, days[0], days[1])
     assert sorted(zip(rows["day"].astype(str), rows["participant_id"])) == [
-        ("2025-03-01", "P7"), ("2025-03-02", "P1"), ("2025-03-02", "P2")]
+        ("2025-03-01", "P7"),
+        ("2025-03-02", "P1"),
+        ("2025-03-02", "P2"),
+    ]
 
 
 @pytest.mark.slow
@@ -101,5 +128,6 @@ def test_pipeline_on_a_lake_publishes_what_the_duckdb_file_publishes(tmp_path, m
     assert run(on_lake).ok  # nothing changed in the landing folder: same tables (check history grows)
     again = published_tables(on_lake.analytics)
     first = published_tables(tmp_path / "first.duckdb")
-    assert {k: v for k, v in again.items() if k != "quality.check_results"} == \
-           {k: v for k, v in first.items() if k != "quality.check_results"}
+    assert {k: v for k, v in again.items() if k != "quality.check_results"} == {
+        k: v for k, v in first.items() if k != "quality.check_results"
+    }

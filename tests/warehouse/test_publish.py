@@ -14,8 +14,10 @@ DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "data_dictionary.md"
 def _published(tmp_path) -> Path:
     conn = connect(tmp_path / "warehouse.duckdb")
     try:
-        conn.execute("INSERT INTO quality.quarantine (source_file, locator, source_format, reason, raw, ingested_at) "
-                     "VALUES ('a.csv', 'line 2', 'x', 'bad', 'Id=1503960366,name=Jane', now())")
+        conn.execute(
+            "INSERT INTO quality.quarantine (source_file, locator, source_format, reason, raw, ingested_at) "
+            "VALUES ('a.csv', 'line 2', 'x', 'bad', 'Id=1503960366,name=Jane', now())"
+        )
         publish(conn, tmp_path / "analytics.duckdb")
     finally:
         conn.close()
@@ -25,8 +27,10 @@ def _published(tmp_path) -> Path:
 def _published_columns(path: Path) -> dict[str, set[str]]:
     conn = duckdb.connect(str(path), read_only=True)
     try:
-        rows = conn.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                            "WHERE table_catalog = 'analytics'").fetchall()
+        rows = conn.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE table_catalog = 'analytics'"
+        ).fetchall()
     finally:
         conn.close()
     out: dict[str, set[str]] = {}
@@ -67,7 +71,8 @@ def test_published_quarantine_withholds_the_verbatim_record(tmp_path):
     conn = duckdb.connect(str(_published(tmp_path)), read_only=True)
     try:
         assert conn.execute("SELECT source_file, locator, reason FROM quality.quarantine").fetchall() == [
-            ("a.csv", "line 2", "bad")]
+            ("a.csv", "line 2", "bad")
+        ]
         columns = {r[0] for r in conn.execute("DESCRIBE quality.quarantine").fetchall()}
         assert "raw" not in columns
         text = conn.execute("SELECT string_agg(CAST(q AS VARCHAR), '') FROM quality.quarantine q").fetchone()[0]
@@ -99,16 +104,26 @@ def _table_hashes(conn, names):
 def _steps(day, value):
     import pandas as pd
 
-    return pd.DataFrame({"participant_id": ["P1", "P2"], "day": pd.to_datetime([day, day]).astype("datetime64[s]"),
-                         "metric": "steps", "value": [value, value + 1], "unit": "count",
-                         "source": "fitabase_daily_activity", "n_obs": 1, "coverage": None})
+    return pd.DataFrame(
+        {
+            "participant_id": ["P1", "P2"],
+            "day": pd.to_datetime([day, day]).astype("datetime64[s]"),
+            "metric": "steps",
+            "value": [value, value + 1],
+            "unit": "count",
+            "source": "fitabase_daily_activity",
+            "n_obs": 1,
+            "coverage": None,
+        }
+    )
 
 
 def _value_on(path: Path, day: str):
     published = duckdb.connect(str(path), read_only=True)
     try:
-        return published.execute("SELECT value FROM analytics.daily_metrics WHERE participant_id = 'P1' "
-                                 "AND day = CAST(? AS DATE)", [day]).fetchall()
+        return published.execute(
+            "SELECT value FROM analytics.daily_metrics WHERE participant_id = 'P1' AND day = CAST(? AS DATE)", [day]
+        ).fetchall()
     finally:
         published.close()
 
@@ -127,8 +142,9 @@ def test_republishing_patches_the_spare_generation_and_matches_the_warehouse(tmp
             writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 1000 + k), day, day)
         publish(conn, target)  # built from scratch
         first = target.resolve()
-        writes.replace_days(conn, tables.DAILY_METRICS, _steps(dt.date(2025, 1, 2), 7), dt.date(2025, 1, 2),
-                            dt.date(2025, 1, 2))
+        writes.replace_days(
+            conn, tables.DAILY_METRICS, _steps(dt.date(2025, 1, 2), 7), dt.date(2025, 1, 2), dt.date(2025, 1, 2)
+        )
         publish(conn, target)  # no spare yet: a copy of the first, patched
         second = target.resolve()
         assert second != first and _value_on(target, "2025-01-02") == [(7.0,)]
@@ -141,8 +157,9 @@ def test_republishing_patches_the_spare_generation_and_matches_the_warehouse(tmp
         assert conn.execute("SELECT count(*) FROM ops.publish_pending").fetchone()[0] == 0
         # the first generation was patched in place (both days it lacked), not copied
         assert target.resolve() == first and first.stat().st_ino == first_inode
-        assert sorted(p.name for p in generations_dir(target).iterdir()) == sorted([first.parent.name,
-                                                                                 second.parent.name])
+        assert sorted(p.name for p in generations_dir(target).iterdir()) == sorted(
+            [first.parent.name, second.parent.name]
+        )
         warehouse_side = _table_hashes(conn, ["analytics.daily_metrics", "quality.quarantine"])
     finally:
         conn.close()
@@ -170,15 +187,26 @@ def test_a_reader_holding_the_spare_gets_a_new_generation_and_keeps_its_view(tmp
         publish(conn, target)
         writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 2), day, day)
         publish(conn, target)
-        spare = next(p for p in target.parent.glob(".analytics.generations/*/analytics.duckdb")
-                     if p != target.resolve())
+        spare = next(
+            p for p in target.parent.glob(".analytics.generations/*/analytics.duckdb") if p != target.resolve()
+        )
         flag = tmp_path / "reading"
-        reader = subprocess.Popen([sys.executable, "-c", (
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "v = c.execute('SELECT value FROM daily_metrics WHERE participant_id = $$P1$$').fetchall(); "
-            "open(sys.argv[2], 'w').write(str(v)); time.sleep(60); "
-            "print(c.execute('SELECT value FROM daily_metrics WHERE participant_id = $$P1$$').fetchall())"),
-            str(spare), str(flag)], stdout=subprocess.PIPE, text=True)
+        reader = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+                    "v = c.execute('SELECT value FROM daily_metrics WHERE participant_id = $$P1$$').fetchall(); "
+                    "open(sys.argv[2], 'w').write(str(v)); time.sleep(60); "
+                    "print(c.execute('SELECT value FROM daily_metrics WHERE participant_id = $$P1$$').fetchall())"
+                ),
+                str(spare),
+                str(flag),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + 30
             while not flag.exists():
@@ -219,9 +247,24 @@ def test_a_new_warehouse_is_published_from_scratch_instead_of_patched(tmp_path):
     conn = connect(tmp_path / "warehouse.duckdb")
     try:
         day = dt.date(2025, 1, 1)
-        writes.replace_days(conn, tables.DAILY_METRICS, pd.DataFrame({
-            "participant_id": ["P1"], "day": pd.to_datetime([day]).astype("datetime64[s]"), "metric": "steps",
-            "value": [1.0], "unit": "count", "source": "x", "n_obs": 1, "coverage": None}), day, day)
+        writes.replace_days(
+            conn,
+            tables.DAILY_METRICS,
+            pd.DataFrame(
+                {
+                    "participant_id": ["P1"],
+                    "day": pd.to_datetime([day]).astype("datetime64[s]"),
+                    "metric": "steps",
+                    "value": [1.0],
+                    "unit": "count",
+                    "source": "x",
+                    "n_obs": 1,
+                    "coverage": None,
+                }
+            ),
+            day,
+            day,
+        )
         publish(conn, tmp_path / "analytics.duckdb")
     finally:
         conn.close()

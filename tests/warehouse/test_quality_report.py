@@ -11,15 +11,19 @@ from warehouse import tables, writes
 from warehouse.connection import connect
 from warehouse.quality_report import refresh_participant_coverage
 
-SOURCES = {"steps": "fitabase_daily_activity", "active_minutes": "fitabase_daily_activity",
-           "sleep_minutes": "fitbit_takeout_sleep"}
+SOURCES = {
+    "steps": "fitabase_daily_activity",
+    "active_minutes": "fitabase_daily_activity",
+    "sleep_minutes": "fitbit_takeout_sleep",
+}
 
 
 def _daily(first: dt.date, last: dt.date, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     days = pd.date_range(first, last, freq="D")
-    frame = pd.MultiIndex.from_product([["P1", "P2", "P3"], days, list(SOURCES)],
-                                       names=["participant_id", "day", "metric"]).to_frame(index=False)
+    frame = pd.MultiIndex.from_product(
+        [["P1", "P2", "P3"], days, list(SOURCES)], names=["participant_id", "day", "metric"]
+    ).to_frame(index=False)
     frame = frame[rng.random(len(frame)) < 0.8].reset_index(drop=True)  # days and metrics missing at random
     frame["source"] = frame["metric"].map(SOURCES)
     frame["value"] = rng.uniform(1, 100, len(frame))
@@ -33,14 +37,25 @@ def _daily(first: dt.date, last: dt.date, seed: int) -> pd.DataFrame:
 
 def _reference(daily: pd.DataFrame, min_coverage: float) -> pd.DataFrame:
     """The definition, directly: per participant·source·day the lowest coverage; then per participant·source."""
-    per_day = daily.groupby(["participant_id", "source", "day"]).agg(
-        coverage=("coverage", "min"), has_sleep=("metric", lambda m: (m == "sleep_minutes").any())).reset_index()
+    per_day = (
+        daily.groupby(["participant_id", "source", "day"])
+        .agg(coverage=("coverage", "min"), has_sleep=("metric", lambda m: (m == "sleep_minutes").any()))
+        .reset_index()
+    )
     per_day["signal"] = per_day["coverage"].isna() | (per_day["coverage"] >= min_coverage)
     per_day["low"] = per_day["coverage"].notna() & (per_day["coverage"] < min_coverage)
-    out = per_day.groupby(["participant_id", "source"]).agg(
-        first_day=("day", "min"), last_day=("day", "max"), days_with_signal=("signal", "sum"),
-        low_coverage_days=("low", "sum"), nights_with_sleep=("has_sleep", "sum"),
-        mean_coverage=("coverage", "mean")).reset_index()
+    out = (
+        per_day.groupby(["participant_id", "source"])
+        .agg(
+            first_day=("day", "min"),
+            last_day=("day", "max"),
+            days_with_signal=("signal", "sum"),
+            low_coverage_days=("low", "sum"),
+            nights_with_sleep=("has_sleep", "sum"),
+            mean_coverage=("coverage", "mean"),
+        )
+        .reset_index()
+    )
     out["days_in_span"] = (out["last_day"] - out["first_day"]).dt.days + 1
     out["data_yield"] = (out["days_with_signal"] / out["days_in_span"]).round(4)
     return out
@@ -72,10 +87,13 @@ def test_coverage_is_updated_from_the_rewritten_months_and_matches_the_definitio
     writes.replace_days(conn, tables.DAILY_METRICS, daily, first, last)
     refresh_participant_coverage(conn, 0.5)
     _assert_matches(conn, daily, 0.5)
-    assert conn.execute("SELECT count(*) FROM ops.summary_pending "
-                        "WHERE summary = 'participant_coverage'").fetchone()[0] == 0
-    months_before = conn.execute("SELECT * FROM ops.coverage_months WHERE month < DATE '2025-03-01' "
-                                 "ORDER BY ALL").fetchall()
+    assert (
+        conn.execute("SELECT count(*) FROM ops.summary_pending WHERE summary = 'participant_coverage'").fetchone()[0]
+        == 0
+    )
+    months_before = conn.execute(
+        "SELECT * FROM ops.coverage_months WHERE month < DATE '2025-03-01' ORDER BY ALL"
+    ).fetchall()
 
     # a re-run of late March … early April with other values, and one participant's days removed
     lo, hi = dt.date(2025, 3, 25), dt.date(2025, 4, 5)
@@ -86,8 +104,10 @@ def test_coverage_is_updated_from_the_rewritten_months_and_matches_the_definitio
     refresh_participant_coverage(conn, 0.5)
     _assert_matches(conn, daily, 0.5)
     # January and February were not recomputed
-    assert conn.execute("SELECT * FROM ops.coverage_months WHERE month < DATE '2025-03-01' "
-                        "ORDER BY ALL").fetchall() == months_before
+    assert (
+        conn.execute("SELECT * FROM ops.coverage_months WHERE month < DATE '2025-03-01' ORDER BY ALL").fetchall()
+        == months_before
+    )
 
 
 def test_another_threshold_recounts_every_month(conn):

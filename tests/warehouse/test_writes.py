@@ -17,8 +17,18 @@ def conn(tmp_path):
 
 
 def daily(days, value=1.0):
-    return pd.DataFrame({"participant_id": "p", "day": pd.to_datetime(days), "metric": "steps", "value": value,
-                         "unit": "count", "source": "s", "n_obs": 1, "coverage": None})
+    return pd.DataFrame(
+        {
+            "participant_id": "p",
+            "day": pd.to_datetime(days),
+            "metric": "steps",
+            "value": value,
+            "unit": "count",
+            "source": "s",
+            "n_obs": 1,
+            "coverage": None,
+        }
+    )
 
 
 def snapshot(conn):
@@ -35,10 +45,16 @@ def test_replacing_the_same_days_twice_leaves_identical_rows(conn):
 
 
 def test_replacing_a_range_leaves_other_days_alone(conn):
-    writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-01", "2025-01-02", "2025-01-03"]),
-                        dt.date(2025, 1, 1), dt.date(2025, 1, 3))
-    writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-02"], value=9.0),
-                        dt.date(2025, 1, 2), dt.date(2025, 1, 2))
+    writes.replace_days(
+        conn,
+        tables.DAILY_METRICS,
+        daily(["2025-01-01", "2025-01-02", "2025-01-03"]),
+        dt.date(2025, 1, 1),
+        dt.date(2025, 1, 3),
+    )
+    writes.replace_days(
+        conn, tables.DAILY_METRICS, daily(["2025-01-02"], value=9.0), dt.date(2025, 1, 2), dt.date(2025, 1, 2)
+    )
     rows = snapshot(conn)
     assert rows["value"].tolist() == [1.0, 9.0, 1.0]
 
@@ -54,21 +70,48 @@ def test_a_failed_write_rolls_back_to_the_previous_state(conn):
 
 def test_rows_outside_the_partition_are_refused(conn):
     with pytest.raises(ValueError, match="outside the partition"):
-        writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-05"]), dt.date(2025, 1, 1),
-                            dt.date(2025, 1, 2))
+        writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-05"]), dt.date(2025, 1, 1), dt.date(2025, 1, 2))
 
 
 def file_row(path, sha, status="ingested"):
-    return pd.DataFrame([{"path": path, "sha256": sha, "bytes": 1, "source_format": "f",
-                          "participant_map_sha256": None, "rows_read": 1, "rows_accepted": 1, "rows_quarantined": 0,
-                          "rows_empty": 0, "rows_ignored": 0, "status": status, "message": None,
-                          "ingested_at": pd.Timestamp.now()}])
+    return pd.DataFrame(
+        [
+            {
+                "path": path,
+                "sha256": sha,
+                "bytes": 1,
+                "source_format": "f",
+                "participant_map_sha256": None,
+                "rows_read": 1,
+                "rows_accepted": 1,
+                "rows_quarantined": 0,
+                "rows_empty": 0,
+                "rows_ignored": 0,
+                "status": status,
+                "message": None,
+                "ingested_at": pd.Timestamp.now(),
+            }
+        ]
+    )
 
 
 def obs(path, value):
-    return pd.DataFrame([{"participant_id": "p", "day": pd.Timestamp("2025-01-01"), "metric": "steps",
-                          "value": value, "unit": "count", "observed_at": None, "coverage": None,
-                          "source": "f", "source_file": path, "locator": "line 2"}])
+    return pd.DataFrame(
+        [
+            {
+                "participant_id": "p",
+                "day": pd.Timestamp("2025-01-01"),
+                "metric": "steps",
+                "value": value,
+                "unit": "count",
+                "observed_at": None,
+                "coverage": None,
+                "source": "f",
+                "source_file": path,
+                "locator": "line 2",
+            }
+        ]
+    )
 
 
 def replace_files(conn, files: pd.DataFrame, rows: list[writes.FileRows]) -> dict[int, str]:
@@ -99,7 +142,7 @@ def test_a_new_file_version_replaces_the_old_rows(conn):
 def test_a_file_whose_rows_the_tables_refuse_costs_only_itself(conn, tmp_path, in_lake):
     from warehouse import lake
 
-    bad = obs("b.csv", 5.0).assign(day=pd.NaT)   # NOT NULL day
+    bad = obs("b.csv", 5.0).assign(day=pd.NaT)  # NOT NULL day
     files = pd.concat([file_row("a.csv", "v1"), file_row("b.csv", "v1"), file_row("c.csv", "v1")])
 
     def check(c):
@@ -127,16 +170,34 @@ def test_span_change_days_are_the_days_inside_one_span_only():
 
     def spans(rows):
         return pd.DataFrame(rows, columns=["participant_id", "metric", "first_day", "last_day"]).astype(
-            {"first_day": "datetime64[s]", "last_day": "datetime64[s]"})
+            {"first_day": "datetime64[s]", "last_day": "datetime64[s]"}
+        )
 
     d = dt.date
-    before = spans([("a", "hr", d(2024, 1, 1), d(2024, 1, 10)), ("b", "hr", d(2024, 2, 1), d(2024, 2, 3)),
-                    ("c", "hr", d(2024, 3, 5), d(2024, 3, 9))])
-    after = spans([("a", "hr", d(2024, 1, 1), d(2024, 1, 13)), ("c", "hr", d(2024, 3, 3), d(2024, 3, 8)),
-                   ("e", "hr", d(2024, 5, 1), d(2024, 5, 1))])
+    before = spans(
+        [
+            ("a", "hr", d(2024, 1, 1), d(2024, 1, 10)),
+            ("b", "hr", d(2024, 2, 1), d(2024, 2, 3)),
+            ("c", "hr", d(2024, 3, 5), d(2024, 3, 9)),
+        ]
+    )
+    after = spans(
+        [
+            ("a", "hr", d(2024, 1, 1), d(2024, 1, 13)),
+            ("c", "hr", d(2024, 3, 3), d(2024, 3, 8)),
+            ("e", "hr", d(2024, 5, 1), d(2024, 5, 1)),
+        ]
+    )
     assert span_change_days(before, after) == [
-        d(2024, 1, 11), d(2024, 1, 12), d(2024, 1, 13),   # a's span grew at its end
-        d(2024, 2, 1), d(2024, 2, 2), d(2024, 2, 3),      # b's went
-        d(2024, 3, 3), d(2024, 3, 4), d(2024, 3, 9),      # c's grew at its start, shrank at its end
-        d(2024, 5, 1)]                                    # e's is new
+        d(2024, 1, 11),
+        d(2024, 1, 12),
+        d(2024, 1, 13),  # a's span grew at its end
+        d(2024, 2, 1),
+        d(2024, 2, 2),
+        d(2024, 2, 3),  # b's went
+        d(2024, 3, 3),
+        d(2024, 3, 4),
+        d(2024, 3, 9),  # c's grew at its start, shrank at its end
+        d(2024, 5, 1),
+    ]  # e's is new
     assert span_change_days(before, before) == []

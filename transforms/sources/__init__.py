@@ -17,11 +17,32 @@ from __future__ import annotations
 from types import ModuleType
 
 from transforms.sources import (
-    apple_health, ema_pmsys, fitabase_daily_activity, fitabase_intraday, fitabase_sleep_day, fitabase_weight,
-    fitbit_takeout_exercise, fitbit_takeout_hr_zones, fitbit_takeout_hrv, fitbit_takeout_resting_hr,
-    fitbit_takeout_series, fitbit_takeout_sleep, fitbit_takeout_sleep_score, google_fit_daily, oura_api_json,
-    oura_sleep_csv, pmdata_daily_report, pmsys_injury, pmsys_srpe, psqi_csv, questionnaire_csv,
-    questionnaire_text_csv, redcap_dictionary, studentlife_ema, whoop_csv, withings_sleep,
+    apple_health,
+    ema_pmsys,
+    fitabase_daily_activity,
+    fitabase_intraday,
+    fitabase_sleep_day,
+    fitabase_weight,
+    fitbit_takeout_exercise,
+    fitbit_takeout_hr_zones,
+    fitbit_takeout_hrv,
+    fitbit_takeout_resting_hr,
+    fitbit_takeout_series,
+    fitbit_takeout_sleep,
+    fitbit_takeout_sleep_score,
+    google_fit_daily,
+    oura_api_json,
+    oura_sleep_csv,
+    pmdata_daily_report,
+    pmsys_injury,
+    pmsys_srpe,
+    psqi_csv,
+    questionnaire_csv,
+    questionnaire_text_csv,
+    redcap_dictionary,
+    studentlife_ema,
+    whoop_csv,
+    withings_sleep,
 )
 
 FORMATS: tuple[ModuleType, ...] = (
@@ -65,6 +86,6 @@ def detect(source) -> ModuleType | None:
 
 def by_name(name: str) -> ModuleType:
     for module in FORMATS:
-        if module.FORMAT == name:
+        if name == module.FORMAT:
             return module
     raise KeyError(name)

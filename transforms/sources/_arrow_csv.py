@@ -10,7 +10,7 @@ its table whatever the file size.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,8 @@ class Block:
             pa.py_buffer(self.data),
             read_options=pacsv.ReadOptions(column_names=self.columns, block_size=ARROW_BLOCK_BYTES, use_threads=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types=column_types, **convert))
+            convert_options=pacsv.ConvertOptions(column_types=column_types, **convert),
+        )
         self.rows = table.num_rows
         return table
 
@@ -69,8 +70,11 @@ class Block:
 
         id_col, time_col, value_col = self.columns
         try:
-            table = self._read({id_col: pa.string(), time_col: pa.timestamp("s"), value_col: pa.float64()},
-                               timestamp_parsers=[time_format], strings_can_be_null=False)
+            table = self._read(
+                {id_col: pa.string(), time_col: pa.timestamp("s"), value_col: pa.float64()},
+                timestamp_parsers=[time_format],
+                strings_can_be_null=False,
+            )
         except pa.ArrowInvalid:  # a cell in another spelling somewhere in the block
             return None
         ids = pc.utf8_trim_whitespace(table.column(0).combine_chunks())
@@ -84,11 +88,14 @@ class Block:
 
     def raw_lines(self):
         """A callable locators → original record text, for the few rows later rules may quarantine."""
+
         def lookup(locators):
             lines = [line for line in self.data.split(b"\n") if line.strip(b"\r")]
             rows = [int(str(loc).split()[-1]) - self.first_line for loc in locators]
-            return [lines[r].rstrip(b"\r").decode("utf-8", errors="replace") if 0 <= r < len(lines) else ""
-                    for r in rows]
+            return [
+                lines[r].rstrip(b"\r").decode("utf-8", errors="replace") if 0 <= r < len(lines) else "" for r in rows
+            ]
+
         return lookup
 
 
@@ -115,8 +122,9 @@ def blocks(source, columns: list[str] | None = None, block_bytes: int = BLOCK_BY
                 if len(data) > max_line:
                     from transforms.errors import MalformedFile
 
-                    raise MalformedFile(source.source_file, f"a line longer than max_line_bytes ({max_line:,}) in "
-                                                            "ingest.toml")
+                    raise MalformedFile(
+                        source.source_file, f"a line longer than max_line_bytes ({max_line:,}) in ingest.toml"
+                    )
                 rest = data
                 continue
             rest = data[cut:]

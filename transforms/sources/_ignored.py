@@ -14,9 +14,12 @@ def ignored_json_records(source, source_file: str, reason: str) -> ParseResult:
     return ParseResult(n_records=n, n_ignored=n, notes=[f"records ignored: {reason}"])
 
 
-def ignored_csv_records(source, source_file: str, required: list[str], source_format: str,
-                        reason: str) -> ParseResult:
+def ignored_csv_records(source, source_file: str, required: list[str], source_format: str, reason: str) -> ParseResult:
     """A CSV's lines, each counted and ignored (lines that do not fit the header are quarantined)."""
     table = read_csv_strings(source, source_file, required, source_format)
-    return ParseResult(rejects=table.bad_lines, n_records=table.n_records, n_ignored=len(table.frame),
-                       notes=[f"records ignored: {reason}"])
+    return ParseResult(
+        rejects=table.bad_lines,
+        n_records=table.n_records,
+        n_ignored=len(table.frame),
+        notes=[f"records ignored: {reason}"],
+    )

@@ -15,8 +15,14 @@ from transforms.records import RESPONSE_COLUMNS, empty_responses, excerpt
 ID_COLUMNS = ("respondent_id", "record_id", "uid", "participant", "participant_id", "subject_id", "subject")
 TIME_COLUMNS = ("completed_at", "administered_at", "timestamp", "survey_timestamp", "date")
 EVENT_COLUMNS = ("redcap_event_name", "event", "type", "wave")
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M",
-                "%m/%d/%Y")  # the main spellings; offsets and every other spelling: transforms.dates
+TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+)  # the main spellings; offsets and every other spelling: transforms.dates
 SCORED = ("phq9", "gad7", "pss10", "who5")
 
 
@@ -43,8 +49,11 @@ def numbered_item_columns(columns) -> dict[str, tuple[str, int]]:
 
 def text_item_columns(columns, min_ratio: float = 0.8) -> dict[str, tuple[str, int]]:
     """Columns whose header is an instrument's item wording (fuzzy: difflib ratio ≥ ``min_ratio``)."""
-    candidates = {normalise(text): (code, i + 1) for code, spec in vocabulary.instruments().items()
-                  for i, text in enumerate(spec.item_texts)}
+    candidates = {
+        normalise(text): (code, i + 1)
+        for code, spec in vocabulary.instruments().items()
+        for i, text in enumerate(spec.item_texts)
+    }
     keys = list(candidates)
     out = {}
     for col in columns:
@@ -59,17 +68,18 @@ def first_present(columns, names) -> str | None:
     return next((lowered[n] for n in names if n in lowered), None)
 
 
-def administration_times(frame: pd.DataFrame, time_col: str | None, event_col: str | None, events,
-                         chk) -> pd.Series:
+def administration_times(frame: pd.DataFrame, time_col: str | None, event_col: str | None, events, chk) -> pd.Series:
     """When each submission was made: its own timestamp column, else its event's date from
     landing/questionnaire_events.csv. A submission with neither is quarantined with the reason."""
     if time_col is not None:
         return _naive(chk.datetime(time_col, TIME_FORMATS))
     if event_col is None:
-        chk.fail_where(pd.Series(True, index=frame.index),
-                       "no date for this administration: the file has no completion time column (completed_at, "
-                       "timestamp, date, …) and no event column (event, wave, …) to look up in "
-                       "landing/questionnaire_events.csv; add either")
+        chk.fail_where(
+            pd.Series(True, index=frame.index),
+            "no date for this administration: the file has no completion time column (completed_at, "
+            "timestamp, date, …) and no event column (event, wave, …) to look up in "
+            "landing/questionnaire_events.csv; add either",
+        )
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     event = frame[event_col].str.strip()
     lookup = {} if events is None else dict(zip(events["event"].str.strip(), events["date"]))
@@ -82,21 +92,30 @@ def _naive(ts: pd.Series) -> pd.Series:
     return ts.dt.tz_localize(None) if getattr(ts.dt, "tz", None) is not None else ts
 
 
-def long_responses(kept: pd.DataFrame, items: dict[str, tuple[str, int]], values: dict[str, pd.Series],
-                   source: str, source_file: str) -> pd.DataFrame:
+def long_responses(
+    kept: pd.DataFrame, items: dict[str, tuple[str, int]], values: dict[str, pd.Series], source: str, source_file: str
+) -> pd.DataFrame:
     """One row per answered item (``values[col]`` not NaN) of each kept submission."""
     parts = []
     for col, (instrument, item) in items.items():
         vals = values[col].reindex(kept.index)
         keep = vals.notna()
         if keep.any():
-            parts.append(pd.DataFrame({
-                "account_id": kept.loc[keep, "account_id"], "instrument": instrument,
-                "administered_at": kept.loc[keep, "administered_at"],
-                "day": kept.loc[keep, "administered_at"].dt.normalize(), "item": np.int64(item),
-                "value": vals[keep].astype("float64"), "source": source, "source_file": source_file,
-                "locator": kept.loc[keep, "_locator"],
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "account_id": kept.loc[keep, "account_id"],
+                        "instrument": instrument,
+                        "administered_at": kept.loc[keep, "administered_at"],
+                        "day": kept.loc[keep, "administered_at"].dt.normalize(),
+                        "item": np.int64(item),
+                        "value": vals[keep].astype("float64"),
+                        "source": source,
+                        "source_file": source_file,
+                        "locator": kept.loc[keep, "_locator"],
+                    }
+                )
+            )
     if not parts:
         return empty_responses().rename(columns={"participant_id": "account_id"})
     out = pd.concat(parts, ignore_index=True)
@@ -119,8 +138,16 @@ def label_values(text: pd.Series, instrument: str) -> tuple[pd.Series, pd.Series
     return values, unknown
 
 
-def submissions_result(table, chk, id_col: str, administered: pd.Series, items: dict[str, tuple[str, int]],
-                       answers: dict[str, pd.Series], source: str, source_file: str):
+def submissions_result(
+    table,
+    chk,
+    id_col: str,
+    administered: pd.Series,
+    items: dict[str, tuple[str, int]],
+    answers: dict[str, pd.Series],
+    source: str,
+    source_file: str,
+):
     """Finish a questionnaire parse: quarantine failed and repeated submissions (same respondent and
     time), turn the rest into long item answers."""
     from transforms.records import ParseResult, csv_raw_lines, rejects_frame, split_duplicates
@@ -128,13 +155,18 @@ def submissions_result(table, chk, id_col: str, administered: pd.Series, items: 
 
     frame = table.frame
     raw = csv_raw_lines(frame[data_columns(frame)])
-    base = frame[["_locator"]].assign(account_id=frame[id_col].str.strip(),
-                                      administered_at=administered).loc[chk.good]
+    base = frame[["_locator"]].assign(account_id=frame[id_col].str.strip(), administered_at=administered).loc[chk.good]
     kept, dups = split_duplicates(base, key=["account_id", "administered_at"], locator="_locator")
-    rejects = concat_rejects([
-        table.bad_lines, chk.rejects(source_file, source, raw),
-        rejects_frame(source_file, source, dups["_locator"], dups["reason"], raw[dups.index]),
-    ])
-    return ParseResult(responses=long_responses(kept, items, answers, source, source_file), rejects=rejects,
-                       n_records=table.n_records,
-                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))
+    rejects = concat_rejects(
+        [
+            table.bad_lines,
+            chk.rejects(source_file, source, raw),
+            rejects_frame(source_file, source, dups["_locator"], dups["reason"], raw[dups.index]),
+        ]
+    )
+    return ParseResult(
+        responses=long_responses(kept, items, answers, source, source_file),
+        rejects=rejects,
+        n_records=table.n_records,
+        raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()),
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,16 @@ from transforms import dates as vdates
 from transforms import vocabulary
 from transforms.errors import MalformedFile, SchemaDrift
 from transforms.records import (
-    OBSERVATION_COLUMNS, ParseResult, csv_raw_lines, empty_observations, empty_rejects, line_locators,
-    metric_unit, rejects_frame, split_duplicates, unplaced,
+    OBSERVATION_COLUMNS,
+    ParseResult,
+    csv_raw_lines,
+    empty_observations,
+    empty_rejects,
+    line_locators,
+    metric_unit,
+    rejects_frame,
+    split_duplicates,
+    unplaced,
 )
 
 
@@ -60,8 +67,9 @@ def has_columns_of(head: str, known: list[str], share: float = 0.6, at_least: in
     return present >= at_least and present >= share * len(known)
 
 
-def read_csv_strings(source, source_file: str, required: list[str], source_format: str = "",
-                     known: list[str] | None = None) -> CsvTable:
+def read_csv_strings(
+    source, source_file: str, required: list[str], source_format: str = "", known: list[str] | None = None
+) -> CsvTable:
     """Read a CSV with every cell as text (nothing coerced) and check ``required`` columns exist.
 
     UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; a file that is not valid UTF-8 is
@@ -96,8 +104,7 @@ def _read_csv_cells(source, source_file: str, encoding: str, source_format: str)
     try:
         with warnings.catch_warnings():  # a too-long line is truncated with a ParserWarning: its fields tell
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding=encoding,
-                                index_col=False)
+            frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding=encoding, index_col=False)
     except pd.errors.ParserError:
         return _read_ragged_csv(source, source_file, encoding, source_format)
     except pd.errors.EmptyDataError as exc:
@@ -128,8 +135,13 @@ def _read_ragged_csv(source, source_file: str, encoding: str, source_format: str
     if frame is None:
         raise MalformedFile(source_file, "empty file: no header line")
     ragged = frame.pop("_ragged").to_numpy()
-    bad = rejects_frame(source_file, source_format, frame.loc[ragged, "_locator"],
-                        [ragged_reason(len(frame.columns) - 2)] * int(ragged.sum()), frame.loc[ragged, "_raw"])
+    bad = rejects_frame(
+        source_file,
+        source_format,
+        frame.loc[ragged, "_locator"],
+        [ragged_reason(len(frame.columns) - 2)] * int(ragged.sum()),
+        frame.loc[ragged, "_raw"],
+    )
     return frame.loc[~ragged].drop(columns="_raw"), bad
 
 
@@ -179,7 +191,7 @@ class _line_by_line:
     def __iter__(self):
         import csv
 
-        for self.line_num, line in enumerate(self.lines, start=1):
+        for self.line_num, line in enumerate(self.lines, start=1):  # noqa: B020 (csv.reader's line_num)
             yield next(csv.reader([line]), [])
 
 
@@ -242,8 +254,11 @@ def record_fields(raw: bytes, encoding: str = "utf-8") -> RecordFields | None:
         return RecordFields(np.zeros(0, int), np.zeros(0, bool), lambda i: "")
     last = ends - 1 - (data[np.maximum(ends - 1, 0)] == 13)  # the line's last byte before \r\n
     trailing = data[np.maximum(last, 0)] == 44
-    return RecordFields((commas[ends] - commas[starts]) + 1, trailing,
-                        lambda i: raw[starts[i]:ends[i]].rstrip(b"\r").decode(encoding, errors="replace"))
+    return RecordFields(
+        (commas[ends] - commas[starts]) + 1,
+        trailing,
+        lambda i: raw[starts[i] : ends[i]].rstrip(b"\r").decode(encoding, errors="replace"),
+    )
 
 
 def _quoted_record_fields(raw: bytes, encoding: str) -> RecordFields | None:
@@ -253,7 +268,7 @@ def _quoted_record_fields(raw: bytes, encoding: str) -> RecordFields | None:
         lines = io.StringIO(raw.decode("utf-8-sig" if encoding == "utf-8" else encoding), newline="").readlines()
         reader, widths, trailing, texts, last = csv.reader(lines), [], [], [], 0
         for row in reader:  # only quoted files, which exports keep small (questionnaires, dictionaries)
-            text = "".join(lines[last:reader.line_num])
+            text = "".join(lines[last : reader.line_num])
             if text.strip():
                 widths.append(len(row))
                 trailing.append(bool(row) and row[-1] == "")
@@ -274,8 +289,13 @@ def _without_ragged_lines(frame: pd.DataFrame, fields: RecordFields, source_file
     if not ragged.any():
         return frame, empty_rejects()
     positions = np.flatnonzero(ragged)
-    bad = rejects_frame(source_file, source_format, frame["_locator"].iloc[positions],
-                        [ragged_reason(n_fields)] * len(positions), [fields.text(i)[:4000] for i in positions])
+    bad = rejects_frame(
+        source_file,
+        source_format,
+        frame["_locator"].iloc[positions],
+        [ragged_reason(n_fields)] * len(positions),
+        [fields.text(i)[:4000] for i in positions],
+    )
     return frame[~ragged], bad
 
 
@@ -299,8 +319,9 @@ class RecordChecker:
         else:  # a reason built from a missing cell is itself missing: the record still fails
             self.reason[new] = reasons[new].astype("string").fillna("rejected (no reason text)")
 
-    def datetime(self, column: str, formats: tuple[str, ...] = (), required: bool = True,
-                 day_first: bool = False) -> pd.Series:
+    def datetime(
+        self, column: str, formats: tuple[str, ...] = (), required: bool = True, day_first: bool = False
+    ) -> pd.Series:
         """Wall-clock times of ``column``: the format's main spellings ``formats`` first, then every other
         spelling ``transforms.dates`` knows (ISO with a space or ``T``, milliseconds, offsets; slash dates)."""
         parsed = vdates.parse_datetimes(self.frame[column], formats, day_first)
@@ -318,8 +339,7 @@ class RecordChecker:
         bad = parsed.isna() & ((text != "") | required)
         self._fail(bad, "unparseable " + column + " " + unplaced(text))
 
-    def number(self, column: str, required: bool = True, lo: float | None = None,
-               hi: float | None = None) -> pd.Series:
+    def number(self, column: str, required: bool = True, lo: float | None = None, hi: float | None = None) -> pd.Series:
         """The column as numbers; a cell that is not one fails its record, so does an empty one when
         ``required``, and one outside the physical range ``[lo, hi]`` (minutes in a day, a count below 0)."""
         text = self.frame[column].astype("string").fillna("").str.strip()
@@ -332,8 +352,9 @@ class RecordChecker:
             low, high = -np.inf if lo is None else lo, np.inf if hi is None else hi
             outside = values.notna() & ((values < low) | (values > high))
             if outside.any():
-                self._fail(outside, column + "=" + values.map("{:g}".format).astype("string")
-                           + f" outside [{low:g}, {high:g}]")
+                self._fail(
+                    outside, column + "=" + values.map("{:g}".format).astype("string") + f" outside [{low:g}, {high:g}]"
+                )
         return values
 
     def fail_where(self, mask: pd.Series, reasons: pd.Series | str) -> None:
@@ -345,13 +366,17 @@ class RecordChecker:
 
     def rejects(self, source_file: str, source_format: str, raw: pd.Series) -> pd.DataFrame:
         bad = ~self.good
-        return rejects_frame(source_file, source_format, self.frame.loc[bad, "_locator"],
-                             self.reason[bad], raw[bad])
+        return rejects_frame(source_file, source_format, self.frame.loc[bad, "_locator"], self.reason[bad], raw[bad])
 
 
-def melt_observations(base: pd.DataFrame, values: dict[str, pd.Series], source: str,
-                      source_file: str, observed_at: pd.Series | None = None,
-                      coverage: pd.Series | None = None) -> pd.DataFrame:
+def melt_observations(
+    base: pd.DataFrame,
+    values: dict[str, pd.Series],
+    source: str,
+    source_file: str,
+    observed_at: pd.Series | None = None,
+    coverage: pd.Series | None = None,
+) -> pd.DataFrame:
     """One observation per (record, metric) with a non-missing value.
 
     ``base`` holds ``participant_id`` or ``account_id``, ``day`` and ``_locator`` per record;
@@ -362,17 +387,19 @@ def melt_observations(base: pd.DataFrame, values: dict[str, pd.Series], source: 
         keep = series.notna()
         if not keep.any():
             continue
-        part = pd.DataFrame({
-            "day": base.loc[keep, "day"].dt.normalize(),
-            "metric": metric,
-            "value": series[keep].astype("float64"),
-            "unit": metric_unit(metric),
-            "observed_at": observed_at[keep] if observed_at is not None else pd.NaT,
-            "coverage": coverage[keep] if coverage is not None else np.nan,
-            "source": source,
-            "source_file": source_file,
-            "locator": base.loc[keep, "_locator"],
-        })
+        part = pd.DataFrame(
+            {
+                "day": base.loc[keep, "day"].dt.normalize(),
+                "metric": metric,
+                "value": series[keep].astype("float64"),
+                "unit": metric_unit(metric),
+                "observed_at": observed_at[keep] if observed_at is not None else pd.NaT,
+                "coverage": coverage[keep] if coverage is not None else np.nan,
+                "source": source,
+                "source_file": source_file,
+                "locator": base.loc[keep, "_locator"],
+            }
+        )
         for col in ("participant_id", "account_id"):
             if col in base.columns:
                 part[col] = base.loc[keep, col]
@@ -390,9 +417,17 @@ def melt_observations(base: pd.DataFrame, values: dict[str, pd.Series], source: 
     return out.reindex(columns=cols)
 
 
-def csv_result(table: CsvTable, checker: RecordChecker, key: list[str], base: pd.DataFrame,
-               values: dict[str, pd.Series], source: str, source_file: str,
-               coverage: pd.Series | None = None, observed_at: pd.Series | None = None) -> ParseResult:
+def csv_result(
+    table: CsvTable,
+    checker: RecordChecker,
+    key: list[str],
+    base: pd.DataFrame,
+    values: dict[str, pd.Series],
+    source: str,
+    source_file: str,
+    coverage: pd.Series | None = None,
+    observed_at: pd.Series | None = None,
+) -> ParseResult:
     """Finish a CSV parse: quarantine bad records, split duplicates of ``key``, melt the rest."""
     frame = table.frame
     raw = csv_raw_lines(frame[data_columns(frame)])
@@ -406,13 +441,22 @@ def csv_result(table: CsvTable, checker: RecordChecker, key: list[str], base: pd
         staged["_observed_at"] = observed_at.loc[keep]
     kept, dups = split_duplicates(staged, key=key, locator="_locator")
     if len(dups):
-        rejects.append(rejects_frame(source_file, source, dups["_locator"], dups["reason"],
-                                     raw[dups.index]))
-    observations = melt_observations(kept, {m: kept[f"_v_{m}"] for m in values}, source, source_file,
-                                     coverage=kept["_coverage"] if coverage is not None else None,
-                                     observed_at=kept["_observed_at"] if observed_at is not None else None)
-    return ParseResult(observations=observations, rejects=concat_rejects(rejects), n_records=table.n_records,
-                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()), notes=table.notes)
+        rejects.append(rejects_frame(source_file, source, dups["_locator"], dups["reason"], raw[dups.index]))
+    observations = melt_observations(
+        kept,
+        {m: kept[f"_v_{m}"] for m in values},
+        source,
+        source_file,
+        coverage=kept["_coverage"] if coverage is not None else None,
+        observed_at=kept["_observed_at"] if observed_at is not None else None,
+    )
+    return ParseResult(
+        observations=observations,
+        rejects=concat_rejects(rejects),
+        n_records=table.n_records,
+        raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()),
+        notes=table.notes,
+    )
 
 
 def data_columns(frame: pd.DataFrame) -> list[str]:
@@ -473,7 +517,7 @@ class JsonRaw:
         out = []
         for loc in locators:  # only rejected records: a handful per file
             try:
-                out.append(json.dumps(self.records[int(str(loc)[len(self.prefix):-1])], default=str)[:4000])
+                out.append(json.dumps(self.records[int(str(loc)[len(self.prefix) : -1])], default=str)[:4000])
             except (ValueError, IndexError):
                 out.append("")
         return pd.Series(out, dtype="string")
@@ -486,15 +530,34 @@ def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].astype("string").fillna("").str.strip()
 
 
-def samples_frame(frame: pd.DataFrame, metric: str, kind: str, start: pd.Series, value: pd.Series, source: str,
-                  source_file: str, end: pd.Series | None = None, account: pd.Series | None = None) -> pd.DataFrame:
+def samples_frame(
+    frame: pd.DataFrame,
+    metric: str,
+    kind: str,
+    start: pd.Series,
+    value: pd.Series,
+    source: str,
+    source_file: str,
+    end: pd.Series | None = None,
+    account: pd.Series | None = None,
+) -> pd.DataFrame:
     """Intraday samples (records.SAMPLE_SCHEMA) for the rows of ``frame``."""
-    out = pd.DataFrame({
-        "metric": metric, "kind": kind, "start": start.astype("datetime64[s]"),
-        "end": (end if end is not None else start).astype("datetime64[s]"),
-        "utc_offset_min": np.nan, "end_utc_offset_min": np.nan, "value": value.astype("float64"),
-        "source_rank": np.int64(0), "source": source, "source_file": source_file, "locator": frame["_locator"],
-    }, index=frame.index)
+    out = pd.DataFrame(
+        {
+            "metric": metric,
+            "kind": kind,
+            "start": start.astype("datetime64[s]"),
+            "end": (end if end is not None else start).astype("datetime64[s]"),
+            "utc_offset_min": np.nan,
+            "end_utc_offset_min": np.nan,
+            "value": value.astype("float64"),
+            "source_rank": np.int64(0),
+            "source": source,
+            "source_file": source_file,
+            "locator": frame["_locator"],
+        },
+        index=frame.index,
+    )
     if account is not None:
         out.insert(0, "account_id", account)
     for c in ("metric", "kind", "source", "source_file", "locator"):
@@ -502,8 +565,9 @@ def samples_frame(frame: pd.DataFrame, metric: str, kind: str, start: pd.Series,
     return out
 
 
-def level_samples(accounts, start: np.ndarray, value: np.ndarray, metric: str, source: str, source_file: str,
-                  first_line: int) -> pd.DataFrame:
+def level_samples(
+    accounts, start: np.ndarray, value: np.ndarray, metric: str, source: str, source_file: str, first_line: int
+) -> pd.DataFrame:
     """Level samples (records.SAMPLE_SCHEMA) of consecutive CSV lines from ``first_line``, built column-wise:
     ``accounts`` (a pyarrow string array) and the constant labels as categoricals, ``line`` numbers in place
     of locator texts."""
@@ -512,14 +576,24 @@ def level_samples(accounts, start: np.ndarray, value: np.ndarray, metric: str, s
     def constant(label: str) -> pd.Categorical:
         return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [label])
 
-    return pd.DataFrame({
-        "account_id": accounts.dictionary_encode().to_pandas(), "metric": constant(metric),
-        "kind": constant("level"), "start": start, "end": start, "utc_offset_min": np.full(n, np.nan),
-        "end_utc_offset_min": np.full(n, np.nan), "value": value, "source_rank": np.zeros(n, dtype=np.int64),
-        "source": constant(source), "source_file": constant(source_file),
-        "locator": pd.Series(pd.NA, index=range(n), dtype="string"),
-        "line": np.arange(first_line, first_line + n, dtype=np.int64),
-    }, copy=False)
+    return pd.DataFrame(
+        {
+            "account_id": accounts.dictionary_encode().to_pandas(),
+            "metric": constant(metric),
+            "kind": constant("level"),
+            "start": start,
+            "end": start,
+            "utc_offset_min": np.full(n, np.nan),
+            "end_utc_offset_min": np.full(n, np.nan),
+            "value": value,
+            "source_rank": np.zeros(n, dtype=np.int64),
+            "source": constant(source),
+            "source_file": constant(source_file),
+            "locator": pd.Series(pd.NA, index=range(n), dtype="string"),
+            "line": np.arange(first_line, first_line + n, dtype=np.int64),
+        },
+        copy=False,
+    )
 
 
 def utc_to_local(utc: pd.Series, zone: str) -> pd.Series:

@@ -29,15 +29,15 @@ the rest with the parser's message and line. Locators read ``Record 1234, line 5
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.errors import MalformedFile
 from transforms.dates import parse_offset_timestamps
+from transforms.errors import MalformedFile
 from transforms.records import SAMPLE_SCHEMA, ParseResult, empty_frame, empty_rejects, rejects_frame
 
 FORMAT = "apple_health"
@@ -53,9 +53,13 @@ TYPES = {  # HealthKit type → (metric, kind)
     "HKQuantityTypeIdentifierBodyMass": ("weight_kg", "level"),
     "HKCategoryTypeIdentifierSleepAnalysis": ("sleep", "sleep"),
 }
-SLEEP_ASLEEP = {"HKCategoryValueSleepAnalysisAsleep", "HKCategoryValueSleepAnalysisAsleepUnspecified",
-                "HKCategoryValueSleepAnalysisAsleepCore", "HKCategoryValueSleepAnalysisAsleepDeep",
-                "HKCategoryValueSleepAnalysisAsleepREM"}
+SLEEP_ASLEEP = {
+    "HKCategoryValueSleepAnalysisAsleep",
+    "HKCategoryValueSleepAnalysisAsleepUnspecified",
+    "HKCategoryValueSleepAnalysisAsleepCore",
+    "HKCategoryValueSleepAnalysisAsleepDeep",
+    "HKCategoryValueSleepAnalysisAsleepREM",
+}
 SLEEP_AWAKE = {"HKCategoryValueSleepAnalysisInBed", "HKCategoryValueSleepAnalysisAwake"}
 SLEEP_VALUES = {**{v: 1.0 for v in SLEEP_ASLEEP}, **{v: 0.0 for v in SLEEP_AWAKE}}
 POUND_KG = 0.45359237
@@ -103,8 +107,18 @@ class _Collector:
         rank = self.ranks.get(source)
         if rank is None:
             rank = self.ranks[source] = source_rank(source)
-        self.rows.append((code, attrs.get("startDate", ""), attrs.get("endDate", ""), attrs.get("value", ""),
-                          attrs.get("unit", ""), rank, self.n_records, self.parser.CurrentLineNumber))
+        self.rows.append(
+            (
+                code,
+                attrs.get("startDate", ""),
+                attrs.get("endDate", ""),
+                attrs.get("value", ""),
+                attrs.get("unit", ""),
+                rank,
+                self.n_records,
+                self.parser.CurrentLineNumber,
+            )
+        )
 
 
 def _unknown_sleep_value(value: str) -> str:
@@ -119,6 +133,7 @@ def _unknown_sleep_value(value: str) -> str:
 def _refuse_entities(source_file: str):
     def handler(*args):
         raise MalformedFile(source_file, "XML declares an entity: refused (entity expansion / external entities)")
+
     return handler
 
 
@@ -187,26 +202,39 @@ def _chunk(rows: list[tuple], source_file: str) -> ParseResult:
     keep = ~bad
     kept = int(keep.sum())
 
-    samples = pd.DataFrame({
-        "participant_id": pd.Series(pd.NA, index=range(kept), dtype="string"),
-        "metric": pd.Categorical.from_codes(METRIC_CODE[code[keep]], METRICS),
-        "kind": pd.Categorical.from_codes(KIND_CODE[code[keep]], KINDS),
-        "start": start_local[keep], "end": end_local[keep],
-        "utc_offset_min": offset[keep], "end_utc_offset_min": end_offset[keep], "value": value[keep],
-        "source_rank": rank[keep],
-        "source": pd.Categorical.from_codes(np.zeros(kept, dtype=np.int8), [FORMAT]),
-        "source_file": pd.Categorical.from_codes(np.zeros(kept, dtype=np.int8), [source_file]),
-        "locator": locator[keep],
-    }, copy=False)
+    samples = pd.DataFrame(
+        {
+            "participant_id": pd.Series(pd.NA, index=range(kept), dtype="string"),
+            "metric": pd.Categorical.from_codes(METRIC_CODE[code[keep]], METRICS),
+            "kind": pd.Categorical.from_codes(KIND_CODE[code[keep]], KINDS),
+            "start": start_local[keep],
+            "end": end_local[keep],
+            "utc_offset_min": offset[keep],
+            "end_utc_offset_min": end_offset[keep],
+            "value": value[keep],
+            "source_rank": rank[keep],
+            "source": pd.Categorical.from_codes(np.zeros(kept, dtype=np.int8), [FORMAT]),
+            "source_file": pd.Categorical.from_codes(np.zeros(kept, dtype=np.int8), [source_file]),
+            "locator": locator[keep],
+        },
+        copy=False,
+    )
     raw = _RecordText(rows)
     rejects = empty_rejects()
     if bad.any():
         idx = np.flatnonzero(bad)
-        reasons = [f"unparseable startDate ({len(start_[i])} characters)" if bad_start[i] else
-                   f"unparseable endDate ({len(end_[i])} characters)" if bad_end[i] else
-                   (_unknown_sleep_value(value_[i]) if is_sleep[i]
-                    else f"value is not a number ({len(value_[i])} characters)")
-                   for i in idx]  # only the rejected records
+        reasons = [
+            f"unparseable startDate ({len(start_[i])} characters)"
+            if bad_start[i]
+            else f"unparseable endDate ({len(end_[i])} characters)"
+            if bad_end[i]
+            else (
+                _unknown_sleep_value(value_[i])
+                if is_sleep[i]
+                else f"value is not a number ({len(value_[i])} characters)"
+            )
+            for i in idx
+        ]  # only the rejected records
         bad_locators = pd.Series(locator[idx]).astype("string")
         rejects = rejects_frame(source_file, FORMAT, bad_locators, reasons, raw(bad_locators))
     return ParseResult(samples=samples, rejects=rejects, raw_records=raw)
@@ -231,8 +259,13 @@ def _locators(record: tuple[int, ...], line: tuple[int, ...]) -> pd.api.extensio
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.binary_join_element_wise("Record ", pc.cast(pa.array(record, pa.int64()), pa.string()), ", line ",
-                                       pc.cast(pa.array(line, pa.int64()), pa.string()), "")
+    text = pc.binary_join_element_wise(
+        "Record ",
+        pc.cast(pa.array(record, pa.int64()), pa.string()),
+        ", line ",
+        pc.cast(pa.array(line, pa.int64()), pa.string()),
+        "",
+    )
     return pd.arrays.ArrowStringArray(text)
 
 

@@ -18,9 +18,15 @@ from transforms.sources._tabular import RecordChecker, csv_result, has_columns_o
 FORMAT = "ema_pmsys"
 SCOPE = "person"
 USES_LANDING_CONFIG = True
-FIELDS = {"fatigue": "ema_fatigue", "mood": "ema_mood", "readiness": "ema_readiness",
-          "sleep_quality": "ema_sleep_quality", "soreness": "ema_soreness", "stress": "ema_stress",
-          "sleep_duration_h": "ema_sleep_duration_h"}
+FIELDS = {
+    "fatigue": "ema_fatigue",
+    "mood": "ema_mood",
+    "readiness": "ema_readiness",
+    "sleep_quality": "ema_sleep_quality",
+    "soreness": "ema_soreness",
+    "stress": "ema_stress",
+    "sleep_duration_h": "ema_sleep_duration_h",
+}
 KNOWN_COLUMNS = ["effective_time_frame", *FIELDS, "soreness_area"]
 
 

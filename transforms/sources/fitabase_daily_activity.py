@@ -24,10 +24,25 @@ from transforms.sources._tabular import RecordChecker, csv_result, has_columns_o
 FORMAT = "fitabase_daily_activity"
 SCOPE = "cohort"
 ACCOUNT_SOURCE = "fitabase"
-REQUIRED = ["Id", "ActivityDate", "TotalSteps", "VeryActiveMinutes", "FairlyActiveMinutes",
-            "LightlyActiveMinutes", "SedentaryMinutes"]
-KNOWN_COLUMNS = REQUIRED + ["TotalDistance", "TrackerDistance", "LoggedActivitiesDistance", "VeryActiveDistance",
-                            "ModeratelyActiveDistance", "LightActiveDistance", "SedentaryActiveDistance", "Calories"]
+REQUIRED = [
+    "Id",
+    "ActivityDate",
+    "TotalSteps",
+    "VeryActiveMinutes",
+    "FairlyActiveMinutes",
+    "LightlyActiveMinutes",
+    "SedentaryMinutes",
+]
+KNOWN_COLUMNS = REQUIRED + [
+    "TotalDistance",
+    "TrackerDistance",
+    "LoggedActivitiesDistance",
+    "VeryActiveDistance",
+    "ModeratelyActiveDistance",
+    "LightActiveDistance",
+    "SedentaryActiveDistance",
+    "Calories",
+]
 
 
 def detect(name: str, head: str) -> bool:

@@ -13,7 +13,7 @@ than the header is quarantined with its line number.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -22,7 +22,11 @@ from transforms.errors import SchemaDrift
 from transforms.records import ParseResult, csv_raw_lines, rejects_frame
 from transforms.sources import _arrow_csv
 from transforms.sources._tabular import (
-    RecordChecker, data_columns, level_samples, ragged_reason, samples_frame,
+    RecordChecker,
+    data_columns,
+    level_samples,
+    ragged_reason,
+    samples_frame,
 )
 
 FORMAT = "fitabase_intraday"
@@ -62,7 +66,7 @@ def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
     """Heart-rate seconds through Arrow (``_arrow_csv``): clean blocks become columnar samples directly (ids
     and labels as categoricals, line numbers instead of locator texts); a block with any irregular row goes
     through the ordinary rules of ``_judge_chunk``."""
-    time_col, value_col, metric, kind = layout
+    time_col, value_col, metric, _kind = layout
     line = 2
     for block in _arrow_csv.blocks(source, ["Id", time_col, value_col]):
         block.first_line = line
@@ -92,10 +96,17 @@ def _parse_chunks(source, ctx, layout) -> Iterator[ParseResult]:
         line += block.rows
         if layout is None:
             ragged = frame["_ragged"].to_numpy()
-            yield ParseResult(rejects=rejects_frame(ctx.source_file, FORMAT, frame.loc[ragged, "_locator"],
-                                                    [ragged_reason(len(header))] * int(ragged.sum()),
-                                                    csv_raw_lines(frame.loc[ragged, data_columns(frame)])),
-                              n_records=len(frame), n_ignored=int((~ragged).sum()))
+            yield ParseResult(
+                rejects=rejects_frame(
+                    ctx.source_file,
+                    FORMAT,
+                    frame.loc[ragged, "_locator"],
+                    [ragged_reason(len(header))] * int(ragged.sum()),
+                    csv_raw_lines(frame.loc[ragged, data_columns(frame)]),
+                ),
+                n_records=len(frame),
+                n_ignored=int((~ragged).sum()),
+            )
             continue
         yield _judge_chunk(frame, ctx, layout)
 
@@ -115,7 +126,20 @@ def _judge_chunk(frame: pd.DataFrame, ctx, layout) -> ParseResult:
         value = (value == 1).astype("float64")
     raw = csv_raw_lines(frame[data_columns(frame)])
     good = chk.good
-    samples = samples_frame(frame[good], metric, kind, start[good], value[good], FORMAT, ctx.source_file,
-                            end=end[good] if end is not None else None, account=frame.loc[good, "Id"].str.strip())
-    return ParseResult(samples=samples, rejects=chk.rejects(ctx.source_file, FORMAT, raw), n_records=len(frame),
-                       raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()))
+    samples = samples_frame(
+        frame[good],
+        metric,
+        kind,
+        start[good],
+        value[good],
+        FORMAT,
+        ctx.source_file,
+        end=end[good] if end is not None else None,
+        account=frame.loc[good, "Id"].str.strip(),
+    )
+    return ParseResult(
+        samples=samples,
+        rejects=chk.rejects(ctx.source_file, FORMAT, raw),
+        n_records=len(frame),
+        raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()),
+    )

@@ -21,8 +21,9 @@ def detect(name: str, head: str) -> bool:
 
 
 def parse(source, ctx) -> ParseResult:
-    table = read_csv_strings(source, ctx.source_file, ["Id", "Date", "WeightKg", "WeightPounds", "LogId"], FORMAT,
-                             KNOWN_COLUMNS)
+    table = read_csv_strings(
+        source, ctx.source_file, ["Id", "Date", "WeightKg", "WeightPounds", "LogId"], FORMAT, KNOWN_COLUMNS
+    )
     frame = table.frame
     chk = RecordChecker(frame)
     chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
@@ -31,7 +32,7 @@ def parse(source, ctx) -> ParseResult:
     pounds = chk.number("WeightPounds", required=False)
     weight = kg.fillna(pounds * POUND_KG)
     chk.fail_where(weight.isna(), "no WeightKg or WeightPounds")
-    base = frame[["_locator"]].assign(account_id=frame["Id"].str.strip(), day=when.dt.normalize(),
-                                      _log=frame["LogId"])
-    return csv_result(table, chk, ["account_id", "_log"], base, {"weight_kg": weight}, FORMAT, ctx.source_file,
-                      observed_at=when)
+    base = frame[["_locator"]].assign(account_id=frame["Id"].str.strip(), day=when.dt.normalize(), _log=frame["LogId"])
+    return csv_result(
+        table, chk, ["account_id", "_log"], base, {"weight_kg": weight}, FORMAT, ctx.source_file, observed_at=when
+    )

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from transforms.records import ParseResult, rejects_frame, split_duplicates
 from transforms.sources._tabular import (
-    JsonRaw, RecordChecker, concat_rejects, json_frame, melt_observations, read_json_records, text_column,
+    JsonRaw,
+    RecordChecker,
+    concat_rejects,
+    json_frame,
+    melt_observations,
+    read_json_records,
+    text_column,
 )
 
 FORMAT = "fitbit_takeout_resting_hr"
@@ -35,11 +41,15 @@ def parse(source, ctx) -> ParseResult:
     base = frame[["_locator"]].assign(day=day.dt.normalize()).loc[chk.good & ~empty]
     kept, dups = split_duplicates(base.assign(_v=value.loc[base.index]), key=["day"], locator="_locator")
     bad = ~chk.good
-    rejects = concat_rejects([
-        rejects_frame(ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad],
-                      raw(frame.loc[bad, "_locator"])),
-        rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
-    ])
+    rejects = concat_rejects(
+        [
+            rejects_frame(
+                ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad], raw(frame.loc[bad, "_locator"])
+            ),
+            rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
+        ]
+    )
     observations = melt_observations(kept, {"resting_hr_bpm": kept["_v"]}, FORMAT, ctx.source_file)
-    return ParseResult(observations=observations, rejects=rejects, n_records=len(records),
-                       n_empty=int(empty.sum()), raw_records=raw)
+    return ParseResult(
+        observations=observations, rejects=rejects, n_records=len(records), n_empty=int(empty.sum()), raw_records=raw
+    )

@@ -26,19 +26,31 @@ import pandas as pd
 
 from transforms.records import ParseResult, rejects_frame, split_duplicates
 from transforms.sources._tabular import (
-    JsonRaw, RecordChecker, concat_rejects, json_frame, melt_observations, read_json_records, samples_frame,
+    JsonRaw,
+    RecordChecker,
+    concat_rejects,
+    json_frame,
+    melt_observations,
+    read_json_records,
+    samples_frame,
     text_column,
 )
 
 FORMAT = "fitbit_takeout_series"
 SCOPE = "person"
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%m/%d/%y %H:%M:%S")
-DAILY_MINUTES = {"moderately_active_minutes": "active_minutes", "very_active_minutes": "active_minutes",
-                 "sedentary_minutes": "sedentary_minutes"}
+DAILY_MINUTES = {
+    "moderately_active_minutes": "active_minutes",
+    "very_active_minutes": "active_minutes",
+    "sedentary_minutes": "sedentary_minutes",
+}
 MINUTE_AMOUNTS = {"steps": "steps"}
-NO_METRIC = {"lightly_active_minutes": "lightly active minutes are not part of active_minutes (moderately + very)",
-             "calories": "calories: no metric of ours", "distance": "distance: no metric of ours",
-             "altitude": "altitude: no metric of ours"}
+NO_METRIC = {
+    "lightly_active_minutes": "lightly active minutes are not part of active_minutes (moderately + very)",
+    "calories": "calories: no metric of ours",
+    "distance": "distance: no metric of ours",
+    "altitude": "altitude: no metric of ours",
+}
 NON_WEAR_SEDENTARY_MINUTES = 1440
 
 
@@ -51,15 +63,21 @@ def series_kind(name: str) -> str | None:
 
 def detect(name: str, head: str) -> bool:
     body = head.lstrip("\ufeff").lstrip()
-    return (body.startswith("[") and series_kind(name) is not None and '"dateTime"' in head
-            and re.search(r'"value"\s*:\s*["\d-]', head) is not None)
+    return (
+        body.startswith("[")
+        and series_kind(name) is not None
+        and '"dateTime"' in head
+        and re.search(r'"value"\s*:\s*["\d-]', head) is not None
+    )
 
 
 def parse(source, ctx) -> ParseResult:
     kind = series_kind(source.name)
     records = read_json_records(source, ctx.source_file)
     if kind in NO_METRIC:
-        return ParseResult(n_records=len(records), n_ignored=len(records), notes=[f"records ignored: {NO_METRIC[kind]}"])
+        return ParseResult(
+            n_records=len(records), n_ignored=len(records), notes=[f"records ignored: {NO_METRIC[kind]}"]
+        )
     frame = json_frame(records)
     frame["dateTime"] = text_column(frame, "dateTime")
     frame["value"] = text_column(frame, "value")
@@ -69,10 +87,12 @@ def parse(source, ctx) -> ParseResult:
     raw = JsonRaw(records)
     if kind in MINUTE_AMOUNTS:
         good = chk.good
-        samples = samples_frame(frame[good], MINUTE_AMOUNTS[kind], "amount", when[good], value[good], FORMAT,
-                                ctx.source_file)
-        rejects = rejects_frame(ctx.source_file, FORMAT, frame.loc[~good, "_locator"], chk.reason[~good],
-                                raw(frame.loc[~good, "_locator"]))
+        samples = samples_frame(
+            frame[good], MINUTE_AMOUNTS[kind], "amount", when[good], value[good], FORMAT, ctx.source_file
+        )
+        rejects = rejects_frame(
+            ctx.source_file, FORMAT, frame.loc[~good, "_locator"], chk.reason[~good], raw(frame.loc[~good, "_locator"])
+        )
         return ParseResult(samples=samples, rejects=rejects, n_records=len(records), raw_records=raw)
     metric = DAILY_MINUTES[kind]
     base = frame[["_locator"]].assign(day=when.dt.normalize(), _v=value).loc[chk.good]
@@ -81,11 +101,14 @@ def parse(source, ctx) -> ParseResult:
     if metric == "sedentary_minutes":
         coverage = pd.Series(np.where(kept["_v"] >= NON_WEAR_SEDENTARY_MINUTES, 0.0, np.nan), index=kept.index)
     bad = ~chk.good
-    rejects = concat_rejects([
-        rejects_frame(ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad],
-                      raw(frame.loc[bad, "_locator"])),
-        rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
-    ])
+    rejects = concat_rejects(
+        [
+            rejects_frame(
+                ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad], raw(frame.loc[bad, "_locator"])
+            ),
+            rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
+        ]
+    )
     observations = melt_observations(kept, {metric: kept["_v"]}, FORMAT, ctx.source_file, coverage=coverage)
     observations["record_key"] = kind  # moderately and very active minutes are two records of one day
     return ParseResult(observations=observations, rejects=rejects, n_records=len(records), raw_records=raw)

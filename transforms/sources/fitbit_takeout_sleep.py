@@ -17,14 +17,19 @@ import pandas as pd
 
 from transforms.records import ParseResult, rejects_frame, split_duplicates
 from transforms.sources._tabular import (
-    JsonRaw, RecordChecker, concat_rejects, json_frame, melt_observations, read_json_records, text_column,
+    JsonRaw,
+    RecordChecker,
+    concat_rejects,
+    json_frame,
+    melt_observations,
+    read_json_records,
+    text_column,
 )
 
 FORMAT = "fitbit_takeout_sleep"
 SCOPE = "person"
 DAY_FORMATS = ("%Y-%m-%d", "%m/%d/%y", "%m/%d/%Y")
-TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%m/%d/%y %H:%M:%S",
-                "%m/%d/%Y %H:%M:%S")
+TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S")
 
 
 def detect(name: str, head: str) -> bool:
@@ -60,11 +65,14 @@ def parse(source, ctx) -> ParseResult:
     }
     observations = melt_observations(kept, values, FORMAT, ctx.source_file, observed_at=start[idx])
     bad = ~chk.good
-    rejects = concat_rejects([
-        rejects_frame(ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad],
-                      raw(frame.loc[bad, "_locator"])),
-        rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
-    ])
+    rejects = concat_rejects(
+        [
+            rejects_frame(
+                ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad], raw(frame.loc[bad, "_locator"])
+            ),
+            rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
+        ]
+    )
     return ParseResult(observations=observations, rejects=rejects, n_records=len(records), raw_records=raw)
 
 

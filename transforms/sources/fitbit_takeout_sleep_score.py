@@ -20,8 +20,14 @@ from transforms.sources._tabular import RecordChecker, csv_result, has_columns_o
 FORMAT = "fitbit_takeout_sleep_score"
 SCOPE = "person"
 REQUIRED = ["sleep_log_entry_id", "timestamp", "overall_score"]
-KNOWN_COLUMNS = REQUIRED + ["composition_score", "revitalization_score", "duration_score", "deep_sleep_in_minutes",
-                            "resting_heart_rate", "restlessness"]
+KNOWN_COLUMNS = REQUIRED + [
+    "composition_score",
+    "revitalization_score",
+    "duration_score",
+    "deep_sleep_in_minutes",
+    "resting_heart_rate",
+    "restlessness",
+]
 
 
 def detect(name: str, head: str) -> bool:

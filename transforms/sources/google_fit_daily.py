@@ -30,13 +30,16 @@ def parse(source, ctx) -> ParseResult:
     frame = table.frame
     chk = RecordChecker(frame)
     day = chk.datetime("Date", ("%Y-%m-%d",))
-    optional = lambda col: chk.number(col, required=False) if col in frame else \
-        pd.Series(np.nan, index=frame.index)  # noqa: E731
-    values = {"steps": optional("Step count"), "active_minutes": optional("Heart Minutes"),
-              "sedentary_minutes": optional("Inactive duration (ms)") / MS_PER_MIN}
+    optional = lambda col: chk.number(col, required=False) if col in frame else pd.Series(np.nan, index=frame.index)  # noqa: E731
+    values = {
+        "steps": optional("Step count"),
+        "active_minutes": optional("Heart Minutes"),
+        "sedentary_minutes": optional("Inactive duration (ms)") / MS_PER_MIN,
+    }
     empty = chk.good & pd.concat(values, axis=1).isna().all(axis=1)
     base = frame[["_locator"]].assign(day=day)
-    result = csv_result(table, chk, ["day"], base[~empty], {m: v[~empty] for m, v in values.items()},
-                        FORMAT, ctx.source_file)
+    result = csv_result(
+        table, chk, ["day"], base[~empty], {m: v[~empty] for m, v in values.items()}, FORMAT, ctx.source_file
+    )
     result.n_empty = int(empty.sum())
     return result

@@ -23,7 +23,13 @@ from transforms.errors import MalformedFile
 from transforms.records import ParseResult, empty_observations, rejects_frame, split_duplicates
 from transforms.sources._oura import period_values
 from transforms.sources._tabular import (
-    JsonRaw, RecordChecker, concat_rejects, json_frame, melt_observations, read_json, text_column,
+    JsonRaw,
+    RecordChecker,
+    concat_rejects,
+    json_frame,
+    melt_observations,
+    read_json,
+    text_column,
 )
 
 FORMAT = "oura_api_json"
@@ -62,7 +68,13 @@ def _collections(doc) -> list[tuple[str | None, str, list]]:
         for key, value in doc.items():
             data = value.get("data") if isinstance(value, dict) else value
             if isinstance(data, list):
-                out.append((key if key in ENDPOINTS else None, f"$.{key}.data" if isinstance(value, dict) else f"$.{key}", data))
+                out.append(
+                    (
+                        key if key in ENDPOINTS else None,
+                        f"$.{key}.data" if isinstance(value, dict) else f"$.{key}",
+                        data,
+                    )
+                )
         return out
     return []
 
@@ -98,27 +110,49 @@ def parse(source, ctx) -> ParseResult:
         keyed = base[base["_id"] != ""]
         kept, dups = split_duplicates(keyed, key=["_id"], locator="_locator")
         kept = pd.concat([kept, base[base["_id"] == ""]])
-        rejects += [rejects_frame(ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad],
-                                  raw(frame.loc[bad, "_locator"])),
-                    rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"]))]
-        observations.append(melt_observations(kept, {m: v[kept.index] for m, v in values.items()}, FORMAT,
-                                              ctx.source_file, coverage=_coverage(endpoint, frame)[kept.index]))
+        rejects += [
+            rejects_frame(
+                ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad], raw(frame.loc[bad, "_locator"])
+            ),
+            rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
+        ]
+        observations.append(
+            melt_observations(
+                kept,
+                {m: v[kept.index] for m, v in values.items()},
+                FORMAT,
+                ctx.source_file,
+                coverage=_coverage(endpoint, frame)[kept.index],
+            )
+        )
     observations = pd.concat(observations, ignore_index=True) if observations else empty_observations()
-    return ParseResult(observations=observations,
-                       rejects=concat_rejects(rejects), n_records=n_records, n_ignored=n_ignored,
-                       raw_records=_RawByPath(raws))
+    return ParseResult(
+        observations=observations,
+        rejects=concat_rejects(rejects),
+        n_records=n_records,
+        n_ignored=n_ignored,
+        raw_records=_RawByPath(raws),
+    )
 
 
-ACTIVITY_SECONDS = ("high_activity_time", "medium_activity_time", "low_activity_time", "sedentary_time",
-                    "non_wear_time", "resting_time")
+ACTIVITY_SECONDS = (
+    "high_activity_time",
+    "medium_activity_time",
+    "low_activity_time",
+    "sedentary_time",
+    "non_wear_time",
+    "resting_time",
+)
 
 
 def _daily_values(endpoint: str, frame: pd.DataFrame) -> dict[str, pd.Series]:
     num = lambda col: pd.to_numeric(frame.get(col, pd.Series(np.nan, index=frame.index)), errors="coerce")  # noqa: E731
     if endpoint == "daily_activity":
-        return {"steps": num("steps"),
-                "active_minutes": (num("high_activity_time") + num("medium_activity_time")) / 60,
-                "sedentary_minutes": num("sedentary_time") / 60}
+        return {
+            "steps": num("steps"),
+            "active_minutes": (num("high_activity_time") + num("medium_activity_time")) / 60,
+            "sedentary_minutes": num("sedentary_time") / 60,
+        }
     if endpoint == "daily_readiness":
         return {"readiness_score": num("score"), "temperature_deviation_c": num("temperature_deviation")}
     return {"sleep_score": num("score")}

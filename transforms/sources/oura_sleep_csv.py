@@ -14,12 +14,37 @@ from transforms.sources._tabular import RecordChecker, csv_result, has_columns_o
 FORMAT = "oura_sleep_csv"
 SCOPE = "person"
 REQUIRED = ["bedtime_start", "bedtime_end", "total_sleep_duration"]
-KNOWN_COLUMNS = REQUIRED + ["average_breath", "average_heart_rate", "average_hrv", "awake_time", "deep_sleep_duration",
-                        "efficiency", "heart_rate", "hrv", "latency", "light_sleep_duration", "lowest_heart_rate",
-                        "movement_30_sec", "period", "readiness", "readiness_score_delta", "rem_sleep_duration",
-                        "restless_periods", "sleep_phase_5_min", "sleep_score_delta", "sleep_algorithm_version",
-                        "time_in_bed", "type", "stress_high", "recovery_high", "day_summary", "day", "id",
-                        "low_battery_alert", "app_sleep_phase_5_min"]
+KNOWN_COLUMNS = REQUIRED + [
+    "average_breath",
+    "average_heart_rate",
+    "average_hrv",
+    "awake_time",
+    "deep_sleep_duration",
+    "efficiency",
+    "heart_rate",
+    "hrv",
+    "latency",
+    "light_sleep_duration",
+    "lowest_heart_rate",
+    "movement_30_sec",
+    "period",
+    "readiness",
+    "readiness_score_delta",
+    "rem_sleep_duration",
+    "restless_periods",
+    "sleep_phase_5_min",
+    "sleep_score_delta",
+    "sleep_algorithm_version",
+    "time_in_bed",
+    "type",
+    "stress_high",
+    "recovery_high",
+    "day_summary",
+    "day",
+    "id",
+    "low_battery_alert",
+    "app_sleep_phase_5_min",
+]
 
 
 def detect(name: str, head: str) -> bool:

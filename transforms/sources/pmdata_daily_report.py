@@ -18,7 +18,6 @@ observation, metrics.toml ``aggregation = "last"``).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from transforms.dates import infer_day_first
 from transforms.records import ParseResult
@@ -39,8 +38,9 @@ def parse(source, ctx) -> ParseResult:
     frame = table.frame
     chk = RecordChecker(frame)
     day_first = infer_day_first(frame["date"])
-    day = chk.datetime("date", ("%d/%m/%Y",) if day_first is not False else ("%m/%d/%Y",),
-                       day_first=day_first is not False).dt.normalize()
+    day = chk.datetime(
+        "date", ("%d/%m/%Y",) if day_first is not False else ("%m/%d/%Y",), day_first=day_first is not False
+    ).dt.normalize()
     text = frame["weight"].str.strip()
     empty = chk.good & (text == "")
     weight = chk.number("weight", required=False)

@@ -35,7 +35,9 @@ def parse(source, ctx) -> ParseResult:
     ended = utc_to_local(chk.utc("end_date_time"), ctx.timezone)
     rpe = chk.number("perceived_exertion", lo=0, hi=10)  # the CR-10 scale
     minutes = chk.number("duration_min", lo=0, hi=24 * 60)
-    base = frame[["_locator"]].assign(day=ended.dt.normalize(), _t=frame["end_date_time"].str.strip(),
-                                      _a=frame.get("activity_names", ""))
-    return csv_result(table, chk, ["_t", "_a"], base, {"training_load_au": rpe * minutes}, FORMAT, ctx.source_file,
-                      observed_at=ended)
+    base = frame[["_locator"]].assign(
+        day=ended.dt.normalize(), _t=frame["end_date_time"].str.strip(), _a=frame.get("activity_names", "")
+    )
+    return csv_result(
+        table, chk, ["_t", "_a"], base, {"training_load_au": rpe * minutes}, FORMAT, ctx.source_file, observed_at=ended
+    )

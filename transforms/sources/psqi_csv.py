@@ -32,7 +32,13 @@ import pandas as pd
 from transforms.errors import SchemaDrift
 from transforms.records import ParseResult, excerpt
 from transforms.sources._questionnaire import (
-    EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, normalise, submissions_result,
+    EVENT_COLUMNS,
+    ID_COLUMNS,
+    TIME_COLUMNS,
+    administration_times,
+    first_present,
+    normalise,
+    submissions_result,
 )
 from transforms.sources._tabular import RecordChecker, data_columns, read_csv_strings
 
@@ -42,16 +48,30 @@ ACCOUNT_SOURCE = "questionnaire"
 USES_LANDING_CONFIG = True
 
 QUESTIONS = {  # key → words the normalised header contains
-    "bedtime": "gone to bed", "latency": "to fall asleep", "getup": "gotten up", "hours": "hours of actual sleep",
-    "q5a": "cannot get to sleep within 30 minutes", "medicine": "taken medicine",
-    "awake": "trouble staying awake", "enthusiasm": "enthusiasm", "quality": "rate your sleep quality",
+    "bedtime": "gone to bed",
+    "latency": "to fall asleep",
+    "getup": "gotten up",
+    "hours": "hours of actual sleep",
+    "q5a": "cannot get to sleep within 30 minutes",
+    "medicine": "taken medicine",
+    "awake": "trouble staying awake",
+    "enthusiasm": "enthusiasm",
+    "quality": "rate your sleep quality",
 }
-LABELS = {"bedtime": "bedtime (Q1)", "latency": "minutes to fall asleep (Q2)", "getup": "rising time (Q3)",
-          "hours": "hours of sleep (Q4)", "medicine": "medication (Q6)", "awake": "daytime sleepiness (Q7)",
-          "enthusiasm": "enthusiasm (Q8)", "quality": "sleep quality (Q9)",
-          **{f"q5{c}": f"Q5{c}" for c in "abcdefghij"}}
-MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                           "nov", "dec"])}
+LABELS = {
+    "bedtime": "bedtime (Q1)",
+    "latency": "minutes to fall asleep (Q2)",
+    "getup": "rising time (Q3)",
+    "hours": "hours of sleep (Q4)",
+    "medicine": "medication (Q6)",
+    "awake": "daytime sleepiness (Q7)",
+    "enthusiasm": "enthusiasm (Q8)",
+    "quality": "sleep quality (Q9)",
+    **{f"q5{c}": f"Q5{c}" for c in "abcdefghij"},
+}
+MONTHS = {
+    m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+}
 
 
 def _columns(columns) -> dict[str, str]:
@@ -82,9 +102,20 @@ def detect(name: str, head: str) -> bool:
 def frequency(text: pd.Series) -> pd.Series:
     """Frequency / problem / quality answers → 0–3 (NaN when unreadable or blank)."""
     norm = text.fillna("").map(normalise)
-    rules = [("not during", 0), ("less than once", 1), ("once or", 2), ("three or", 3),
-             ("no problem", 0), ("very slight", 1), ("somewhat", 2), ("very big", 3),
-             ("very good", 0), ("fairly good", 1), ("fairly bad", 2), ("very bad", 3)]
+    rules = [
+        ("not during", 0),
+        ("less than once", 1),
+        ("once or", 2),
+        ("three or", 3),
+        ("no problem", 0),
+        ("very slight", 1),
+        ("somewhat", 2),
+        ("very big", 3),
+        ("very good", 0),
+        ("fairly good", 1),
+        ("fairly bad", 2),
+        ("very bad", 3),
+    ]
     out = pd.Series(np.nan, index=text.index)
     for words, value in rules:
         out = out.where(out.notna() | ~norm.str.contains(words, regex=False), float(value))
@@ -171,8 +202,9 @@ def components(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.DataFrame,
     bed = need(col("bedtime").map(lambda t: clock(t, evening=True)), "bedtime", "cannot read bedtime from")
     up = need(col("getup").map(lambda t: clock(t, evening=False)), "getup", "cannot read rising time from")
     disturb_keys = [f"q5{c}" for c in "bcdefghi"]
-    disturb = pd.concat([need(frequency(col(k)), k, f"cannot read {LABELS[k]} from") for k in disturb_keys], axis=1).sum(
-        axis=1, min_count=len(disturb_keys)) + frequency(col("q5j")).fillna(0)
+    disturb = pd.concat(
+        [need(frequency(col(k)), k, f"cannot read {LABELS[k]} from") for k in disturb_keys], axis=1
+    ).sum(axis=1, min_count=len(disturb_keys)) + frequency(col("q5j")).fillna(0)
     medicine = need(frequency(col("medicine")), "medicine", "cannot read medication from")
     awake = need(frequency(col("awake")), "awake", "cannot read daytime sleepiness from")
     enthusiasm = need(frequency(col("enthusiasm")), "enthusiasm", "cannot read enthusiasm from")
@@ -180,15 +212,18 @@ def components(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.DataFrame,
     in_bed = (up - bed) % 24
     efficiency = 100 * hours / in_bed.where(in_bed > 0)
     latency_score = _band(minutes, [16, 31, 61])
-    out = pd.DataFrame({
-        "psqi_c1": quality,
-        "psqi_c2": _band(latency_score + q5a, [1, 3, 5]),
-        "psqi_c3": 3 - _band(hours, [5, 6, 7]),
-        "psqi_c4": 3 - _band(efficiency, [65, 75, 85]),
-        "psqi_c5": _band(disturb, [1, 10, 19]),
-        "psqi_c6": medicine,
-        "psqi_c7": _band(awake + enthusiasm, [1, 3, 5]),
-    }, index=frame.index)
+    out = pd.DataFrame(
+        {
+            "psqi_c1": quality,
+            "psqi_c2": _band(latency_score + q5a, [1, 3, 5]),
+            "psqi_c3": 3 - _band(hours, [5, 6, 7]),
+            "psqi_c4": 3 - _band(efficiency, [65, 75, 85]),
+            "psqi_c5": _band(disturb, [1, 10, 19]),
+            "psqi_c6": medicine,
+            "psqi_c7": _band(awake + enthusiasm, [1, 3, 5]),
+        },
+        index=frame.index,
+    )
     return out, problems.str.rstrip("; ")
 
 
@@ -201,10 +236,12 @@ def parse(source, ctx) -> ParseResult:
         raise SchemaDrift(ctx.source_file, ["uid and PSQI questions"], data_columns(frame))
     chk = RecordChecker(frame)
     chk.fail_where(frame[id_col].str.strip() == "", f"missing {id_col}")
-    administered = administration_times(frame, first_present(frame.columns, TIME_COLUMNS),
-                                        first_present(frame.columns, EVENT_COLUMNS), ctx.events, chk)
+    administered = administration_times(
+        frame, first_present(frame.columns, TIME_COLUMNS), first_present(frame.columns, EVENT_COLUMNS), ctx.events, chk
+    )
     comps, problems = components(frame, cols)
     chk.fail_where(problems != "", "PSQI: " + problems)
     items = {f"psqi_c{i}": ("psqi", i) for i in range(1, 8)}
-    return submissions_result(table, chk, id_col, administered, items, {c: comps[c] for c in items}, FORMAT,
-                              ctx.source_file)
+    return submissions_result(
+        table, chk, id_col, administered, items, {c: comps[c] for c in items}, FORMAT, ctx.source_file
+    )

@@ -22,7 +22,12 @@ from transforms import vocabulary
 from transforms.errors import SchemaDrift
 from transforms.records import ParseResult
 from transforms.sources._questionnaire import (
-    EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, numbered_item_columns,
+    EVENT_COLUMNS,
+    ID_COLUMNS,
+    TIME_COLUMNS,
+    administration_times,
+    first_present,
+    numbered_item_columns,
     submissions_result,
 )
 from transforms.sources._tabular import RecordChecker, data_columns, read_csv_strings
@@ -41,8 +46,14 @@ def _time_column(columns) -> str | None:
     named = first_present(columns, TIME_COLUMNS)
     if named is not None:
         return named
-    return next((c for c in columns if re.fullmatch(r"[a-z0-9_]+_timestamp", str(c).lower())
-                 and not str(c).lower().startswith("redcap")), None)
+    return next(
+        (
+            c
+            for c in columns
+            if re.fullmatch(r"[a-z0-9_]+_timestamp", str(c).lower()) and not str(c).lower().startswith("redcap")
+        ),
+        None,
+    )
 
 
 def detect(name: str, head: str) -> bool:
@@ -63,12 +74,18 @@ def parse(source, ctx) -> ParseResult:
     id_col = first_present(frame.columns, ID_COLUMNS)
     items = numbered_item_columns([c for c in frame.columns if c != "_locator"])
     if id_col is None or not items:
-        raise SchemaDrift(ctx.source_file, [f"a respondent id column (one of {', '.join(ID_COLUMNS)})"]
-                          if id_col is None else ["<instrument>_<n> items"], data_columns(frame))
+        raise SchemaDrift(
+            ctx.source_file,
+            [f"a respondent id column (one of {', '.join(ID_COLUMNS)})"]
+            if id_col is None
+            else ["<instrument>_<n> items"],
+            data_columns(frame),
+        )
     chk = RecordChecker(frame)
     chk.fail_where(frame[id_col].str.strip() == "", f"missing {id_col}")
-    administered = administration_times(frame, _time_column(frame.columns),
-                                        first_present(frame.columns, EVENT_COLUMNS), ctx.events, chk)
+    administered = administration_times(
+        frame, _time_column(frame.columns), first_present(frame.columns, EVENT_COLUMNS), ctx.events, chk
+    )
     missing_codes = list(vocabulary.redcap_missing_codes())
     answers = {col: chk.number(col, required=False) for col in items}
     answers = {col: v.where(~v.isin(missing_codes)) for col, v in answers.items()}

@@ -11,12 +11,17 @@ matching no label quarantines the submission with the column and text.
 
 from __future__ import annotations
 
-
 from transforms.errors import SchemaDrift
 from transforms.records import ParseResult, excerpt
 from transforms.sources._questionnaire import (
-    EVENT_COLUMNS, ID_COLUMNS, TIME_COLUMNS, administration_times, first_present, label_values,
-    submissions_result, text_item_columns,
+    EVENT_COLUMNS,
+    ID_COLUMNS,
+    TIME_COLUMNS,
+    administration_times,
+    first_present,
+    label_values,
+    submissions_result,
+    text_item_columns,
 )
 from transforms.sources._tabular import RecordChecker, data_columns, read_csv_strings
 
@@ -47,8 +52,9 @@ def parse(source, ctx) -> ParseResult:
         raise SchemaDrift(ctx.source_file, ["respondent id and instrument item questions"], data_columns(frame))
     chk = RecordChecker(frame)
     chk.fail_where(frame[id_col].str.strip() == "", f"missing {id_col}")
-    administered = administration_times(frame, first_present(frame.columns, TIME_COLUMNS),
-                                        first_present(frame.columns, EVENT_COLUMNS), ctx.events, chk)
+    administered = administration_times(
+        frame, first_present(frame.columns, TIME_COLUMNS), first_present(frame.columns, EVENT_COLUMNS), ctx.events, chk
+    )
     answers = {}
     for col, (instrument, item) in items.items():
         values, unknown = label_values(frame[col], instrument)

@@ -18,7 +18,12 @@ import pandas as pd
 
 from transforms.records import ParseResult, rejects_frame
 from transforms.sources._tabular import (
-    NOT_AN_OBJECT, JsonRaw, json_frame, melt_observations, read_json_records, utc_to_local,
+    NOT_AN_OBJECT,
+    JsonRaw,
+    json_frame,
+    melt_observations,
+    read_json_records,
+    utc_to_local,
 )
 
 FORMAT = "studentlife_ema"
@@ -36,8 +41,10 @@ def parse(source, ctx) -> ParseResult:
     records = read_json_records(source, ctx.source_file)
     raw = JsonRaw(records)
     frame = json_frame(records)
-    num = lambda col: pd.to_numeric(frame[col], errors="coerce") if col in frame else \
-        pd.Series(np.nan, index=frame.index)  # noqa: E731
+
+    def num(col):
+        return pd.to_numeric(frame[col], errors="coerce") if col in frame else pd.Series(np.nan, index=frame.index)
+
     answered = frame.reindex(columns=sorted(ANSWER_KEYS)).notna().any(axis=1)
     epoch = num("resp_time")
     when = pd.to_datetime(epoch.where(epoch.between(0, 4.1e9)), unit="s")  # beyond 2100: unreadable
@@ -50,15 +57,25 @@ def parse(source, ctx) -> ParseResult:
     reasons[bad_time] = "missing or unreadable resp_time"
     local = utc_to_local(when.where(~bad_time), ctx.timezone)
     hour = num("hour")
-    values = {"ema_stress": num("level").map(STRESS), "ema_sleep_quality": 4 - num("rate"),
-              "ema_sleep_duration_h": np.where(hour == 1, 3.0, 3.0 + (hour - 1) * 0.5)}
+    values = {
+        "ema_stress": num("level").map(STRESS),
+        "ema_sleep_quality": 4 - num("rate"),
+        "ema_sleep_duration_h": np.where(hour == 1, 3.0, 3.0 + (hour - 1) * 0.5),
+    }
     values = {m: pd.Series(v, index=frame.index).where(ours) for m, v in values.items()}
     use = answered & ~bad_time & ours
     base = frame[["_locator"]].assign(day=local.dt.normalize()).loc[use]
-    observations = melt_observations(base, {m: v[use] for m, v in values.items()}, FORMAT, ctx.source_file,
-                                     observed_at=local[use])
+    observations = melt_observations(
+        base, {m: v[use] for m, v in values.items()}, FORMAT, ctx.source_file, observed_at=local[use]
+    )
     bad = reasons.notna()
-    rejects = rejects_frame(ctx.source_file, FORMAT, frame.loc[bad, "_locator"], reasons[bad],
-                            raw(frame.loc[bad, "_locator"]))
-    return ParseResult(observations=observations, rejects=rejects, n_records=len(frame),
-                       n_ignored=int((answered & ~bad_time & ~ours).sum()), raw_records=raw)
+    rejects = rejects_frame(
+        ctx.source_file, FORMAT, frame.loc[bad, "_locator"], reasons[bad], raw(frame.loc[bad, "_locator"])
+    )
+    return ParseResult(
+        observations=observations,
+        rejects=rejects,
+        n_records=len(frame),
+        n_ignored=int((answered & ~bad_time & ~ours).sum()),
+        raw_records=raw,
+    )

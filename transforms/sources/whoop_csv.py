@@ -48,8 +48,12 @@ def parse(source, ctx) -> ParseResult:
     cycle_start = chk.datetime("Cycle start time", TIME)
     wake = chk.datetime("Wake onset", TIME, required=False) if "Wake onset" in frame else cycle_start * np.nan
     day = wake.fillna(cycle_start).dt.normalize()
-    num = lambda col: pd.to_numeric(frame[col].where(frame[col] != ""), errors="coerce") if col in frame \
-        else pd.Series(np.nan, index=frame.index)  # noqa: E731
+
+    def num(col):
+        if col not in frame:
+            return pd.Series(np.nan, index=frame.index)
+        return pd.to_numeric(frame[col].where(frame[col] != ""), errors="coerce")
+
     if "Nap" in frame.columns:
         onset = chk.datetime("Sleep onset", TIME, required=False)
         offset = _offset_minutes(frame["Cycle timezone"])
@@ -57,18 +61,25 @@ def parse(source, ctx) -> ParseResult:
         nap = frame["Nap"].str.lower().eq("true")
         asleep = num("Asleep duration (min)")
         midpoint = (onset + (wake - onset) / 2 - day).dt.total_seconds() / 60
-        values = {"sleep_minutes": asleep.where(~nap), "nap_minutes": asleep.where(nap),
-                  "sleep_efficiency_pct": num("Sleep efficiency %").where(~nap),
-                  "sleep_midpoint_min": midpoint.where(~nap & asleep.notna())}
+        values = {
+            "sleep_minutes": asleep.where(~nap),
+            "nap_minutes": asleep.where(nap),
+            "sleep_efficiency_pct": num("Sleep efficiency %").where(~nap),
+            "sleep_midpoint_min": midpoint.where(~nap & asleep.notna()),
+        }
         key = "Sleep onset"
     else:
-        values = {"resting_hr_bpm": num("Resting heart rate (bpm)"), "hrv_rmssd_ms": num("Heart rate variability (ms)"),
-                  "readiness_score": num("Recovery score %")}
+        values = {
+            "resting_hr_bpm": num("Resting heart rate (bpm)"),
+            "hrv_rmssd_ms": num("Heart rate variability (ms)"),
+            "readiness_score": num("Recovery score %"),
+        }
         key = "Cycle start time"
     empty = chk.good & pd.concat(values, axis=1).isna().all(axis=1)
     base = frame[["_locator"]].assign(day=day, _key=frame[key])
-    result = csv_result(table, chk, ["_key"], base[~empty], {m: v[~empty] for m, v in values.items()},
-                        FORMAT, ctx.source_file)
+    result = csv_result(
+        table, chk, ["_key"], base[~empty], {m: v[~empty] for m, v in values.items()}, FORMAT, ctx.source_file
+    )
     result.n_empty = int(empty.sum())
     return result
 

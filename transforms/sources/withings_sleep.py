@@ -24,8 +24,14 @@ from transforms.sources._tabular import RecordChecker, csv_result, data_columns,
 
 FORMAT = "withings_sleep"
 SCOPE = "person"
-ALIASES = {"von": "from", "bis": "to", "leicht (s)": "light (s)", "tief (s)": "deep (s)", "wach (s)": "awake (s)",
-           "Aufwachen": "wake up"}
+ALIASES = {
+    "von": "from",
+    "bis": "to",
+    "leicht (s)": "light (s)",
+    "tief (s)": "deep (s)",
+    "wach (s)": "awake (s)",
+    "Aufwachen": "wake up",
+}
 REQUIRED = ["from", "to", "light (s)", "deep (s)", "rem (s)"]  # English names (German ones are aliased)
 
 
@@ -51,7 +57,7 @@ def parse(source, ctx) -> ParseResult:
     chk.fail_where(start.isna() | end.isna(), "unparseable from/to")
     stages = pd.concat([chk.number(c, lo=0, hi=86_400) for c in ("light (s)", "deep (s)", "rem (s)")], axis=1)
     asleep = stages.sum(axis=1) / 60
-    elapsed = ((end - pd.to_timedelta(end_offset, unit="m")) - (start - pd.to_timedelta(start_offset, unit="m")))
+    elapsed = (end - pd.to_timedelta(end_offset, unit="m")) - (start - pd.to_timedelta(start_offset, unit="m"))
     minutes = elapsed.dt.total_seconds() / 60
     chk.fail_where(minutes <= 0, "to is not after from")
     day = end.dt.normalize()
@@ -59,7 +65,8 @@ def parse(source, ctx) -> ParseResult:
     main = _main_sessions(day, end, asleep, chk.good)
     lowest = chk.number("Heart rate (min)", required=False) if "Heart rate (min)" in frame else asleep * np.nan
     values = {
-        "sleep_minutes": asleep.where(main), "nap_minutes": asleep.where(~main),
+        "sleep_minutes": asleep.where(main),
+        "nap_minutes": asleep.where(~main),
         "sleep_efficiency_pct": (100 * asleep / minutes).where(main),
         "sleep_midpoint_min": ((mid_local - day).dt.total_seconds() / 60).where(main),
         "resting_hr_bpm": lowest.where(main),

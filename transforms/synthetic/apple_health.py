@@ -70,27 +70,34 @@ def _stamp(local: pd.DatetimeIndex, zone: str) -> np.ndarray:
     return np.asarray(aware.tz_convert(zone).strftime("%Y-%m-%d %H:%M:%S %z"))
 
 
-def _records(kind: str, source: str, unit: str, start: np.ndarray, end: np.ndarray, values, child: str = "") -> list[str]:
+def _records(
+    kind: str, source: str, unit: str, start: np.ndarray, end: np.ndarray, values, child: str = ""
+) -> list[str]:
     unit_attr = f' unit="{unit}"' if unit else ""
     close = f">\n{child}\n </Record>" if child else "/>"
-    return [f' <Record type="{kind}" {source}{unit_attr} creationDate="{e}" startDate="{s}" endDate="{e}" value="{v}"{close}'
-            for s, e, v in zip(start, end, values)]
+    return [
+        f' <Record type="{kind}" {source}{unit_attr} creationDate="{e}" startDate="{s}" endDate="{e}" value="{v}"{close}'
+        for s, e, v in zip(start, end, values)
+    ]
 
 
-def export_text(cohort: Cohort, p: int, zone: str = "America/New_York", hr_every_s: int = 300,
-                seed: int = 0) -> str:
+def export_text(cohort: Cohort, p: int, zone: str = "America/New_York", hr_every_s: int = 300, seed: int = 0) -> str:
     """The whole export.xml for participant index ``p`` of ``cohort``."""
     rng = np.random.default_rng(seed + p)
     d = cohort.daily
     worn = np.flatnonzero(cohort.worn[p])
     days = cohort.dates[worn]
-    out = [HEADER.format(export_date=_stamp(pd.DatetimeIndex([cohort.dates[-1] + pd.Timedelta(days=1)]), zone)[0],
-                         dob=DOB)]
+    out = [
+        HEADER.format(export_date=_stamp(pd.DatetimeIndex([cohort.dates[-1] + pd.Timedelta(days=1)]), zone)[0], dob=DOB)
+    ]
     hr_child = '  <MetadataEntry key="HKMetadataKeyHeartRateMotionContext" value="0"/>'
     for i, day in zip(worn, days):  # one day at a time keeps the text for a single day in memory
         mid = day + pd.Timedelta(minutes=float(d["sleep_midpoint_min"][p, i]))
         in_bed = float(d["time_in_bed"][p, i])
-        bed, wake = (mid - pd.Timedelta(minutes=in_bed / 2)).floor("min"), (mid + pd.Timedelta(minutes=in_bed / 2)).floor("min")
+        bed, wake = (
+            (mid - pd.Timedelta(minutes=in_bed / 2)).floor("min"),
+            (mid + pd.Timedelta(minutes=in_bed / 2)).floor("min"),
+        )
         rhr = float(d["resting_hr_bpm"][p, i])
 
         n_hr = 86400 // hr_every_s
@@ -103,8 +110,9 @@ def export_text(cohort: Cohort, p: int, zone: str = "America/New_York", hr_every
         out += _records("HKQuantityTypeIdentifierHeartRate", WATCH, "count/min", st, st, hr.astype(int), hr_child)
 
         wake_stamp = _stamp(pd.DatetimeIndex([wake + pd.Timedelta(hours=2)]), zone)
-        out += _records("HKQuantityTypeIdentifierRestingHeartRate", WATCH, "count/min", wake_stamp, wake_stamp,
-                        [int(round(rhr))])
+        out += _records(
+            "HKQuantityTypeIdentifierRestingHeartRate", WATCH, "count/min", wake_stamp, wake_stamp, [round(rhr)]
+        )
         hrv_times = _stamp(pd.DatetimeIndex([bed + pd.Timedelta(hours=h) for h in (1, 3, 5)]), zone)
         sdnn = np.round(d["hrv_rmssd_ms"][p, i] * 1.25 * rng.lognormal(0, 0.1, 3), 4)
         out += _records("HKQuantityTypeIdentifierHeartRateVariabilitySDNN", WATCH, "ms", hrv_times, hrv_times, sdnn)
@@ -113,21 +121,42 @@ def export_text(cohort: Cohort, p: int, zone: str = "America/New_York", hr_every
         per_walk = np.maximum(d["steps"][p, i] * rng.dirichlet(np.ones(6)), 1).astype(int)
         w_start = pd.DatetimeIndex([day + pd.Timedelta(hours=int(h), minutes=5) for h in walk_hours])
         w_end = w_start + pd.Timedelta(minutes=10)
-        out += _records("HKQuantityTypeIdentifierStepCount", WATCH, "count", _stamp(w_start, zone),
-                        _stamp(w_end, zone), per_walk)
-        phone_counts = (per_walk * rng.uniform(0.9, 1.05, 6)).astype(int)   # the same walks, counted again
-        out += _records("HKQuantityTypeIdentifierStepCount", PHONE, "count", _stamp(w_start + pd.Timedelta(minutes=1), zone),
-                        _stamp(w_end, zone), phone_counts)
+        out += _records(
+            "HKQuantityTypeIdentifierStepCount", WATCH, "count", _stamp(w_start, zone), _stamp(w_end, zone), per_walk
+        )
+        phone_counts = (per_walk * rng.uniform(0.9, 1.05, 6)).astype(int)  # the same walks, counted again
+        out += _records(
+            "HKQuantityTypeIdentifierStepCount",
+            PHONE,
+            "count",
+            _stamp(w_start + pd.Timedelta(minutes=1), zone),
+            _stamp(w_end, zone),
+            phone_counts,
+        )
         energy_t = _stamp(pd.DatetimeIndex([day + pd.Timedelta(hours=h) for h in range(8, 22, 2)]), zone)
-        out += _records("HKQuantityTypeIdentifierActiveEnergyBurned", WATCH, "Cal", energy_t, energy_t,
-                        np.round(rng.uniform(5, 40, len(energy_t)), 3))
+        out += _records(
+            "HKQuantityTypeIdentifierActiveEnergyBurned",
+            WATCH,
+            "Cal",
+            energy_t,
+            energy_t,
+            np.round(rng.uniform(5, 40, len(energy_t)), 3),
+        )
 
-        out += _records("HKCategoryTypeIdentifierSleepAnalysis", PHONE, "", _stamp(pd.DatetimeIndex([bed]), zone),
-                        _stamp(pd.DatetimeIndex([wake]), zone), ["HKCategoryValueSleepAnalysisInBed"])
+        out += _records(
+            "HKCategoryTypeIdentifierSleepAnalysis",
+            PHONE,
+            "",
+            _stamp(pd.DatetimeIndex([bed]), zone),
+            _stamp(pd.DatetimeIndex([wake]), zone),
+            ["HKCategoryValueSleepAnalysisInBed"],
+        )
         out += _sleep_stages(bed, wake, float(d["sleep_minutes"][p, i]), zone, rng)
-        out.append(f' <ActivitySummary dateComponents="{day:%Y-%m-%d}" activeEnergyBurned="412.5" '
-                   'activeEnergyBurnedGoal="500" activeEnergyBurnedUnit="Cal" appleExerciseTime="31" '
-                   'appleExerciseTimeGoal="30" appleStandHours="11" appleStandHoursGoal="12"/>')
+        out.append(
+            f' <ActivitySummary dateComponents="{day:%Y-%m-%d}" activeEnergyBurned="412.5" '
+            'activeEnergyBurnedGoal="500" activeEnergyBurnedUnit="Cal" appleExerciseTime="31" '
+            'appleExerciseTimeGoal="30" appleStandHours="11" appleStandHoursGoal="12"/>'
+        )
     out.append("</HealthData>\n")
     return "\n".join(out)
 

@@ -71,12 +71,12 @@ class CohortSpec:
 @dataclass
 class Cohort:
     spec: CohortSpec
-    people: pd.DataFrame           # participant_id, device, fitabase_id, respondent_id
+    people: pd.DataFrame  # participant_id, device, fitabase_id, respondent_id
     dates: pd.DatetimeIndex
-    worn: np.ndarray               # (P, T) bool: device data exists that day
-    daily: dict[str, np.ndarray]   # (P, T) arrays of true values
-    answers: pd.DataFrame          # respondent answers: participant_id, completed_at, <instrument>_<i>
-    episodes: pd.DataFrame         # ground truth
+    worn: np.ndarray  # (P, T) bool: device data exists that day
+    daily: dict[str, np.ndarray]  # (P, T) arrays of true values
+    answers: pd.DataFrame  # respondent answers: participant_id, completed_at, <instrument>_<i>
+    episodes: pd.DataFrame  # ground truth
 
 
 def ar1(rng: np.random.Generator, shape, sigma) -> np.ndarray:
@@ -98,8 +98,14 @@ def simulate(spec: CohortSpec) -> Cohort:
     device = rng.choice(np.array(DEVICES), size=P, p=np.array(spec.device_shares) / sum(spec.device_shares))
     fitabase_id = 1_000_000_000 + rng.choice(9_000_000_000, size=P, replace=False)
     respondent = 10_000 + rng.choice(90_000 if P <= 90_000 else 10 * P, size=P, replace=False)
-    people = pd.DataFrame({"participant_id": ids, "device": device, "fitabase_id": fitabase_id.astype(str),
-                           "respondent_id": [f"R{r}" for r in respondent]})
+    people = pd.DataFrame(
+        {
+            "participant_id": ids,
+            "device": device,
+            "fitabase_id": fitabase_id.astype(str),
+            "respondent_id": [f"R{r}" for r in respondent],
+        }
+    )
 
     # missingness
     worn = rng.random((P, T)) >= rng.uniform(0.03, 0.15, size=(P, 1))
@@ -119,15 +125,28 @@ def simulate(spec: CohortSpec) -> Cohort:
     d = earliest + np.floor(rng.random(P) * (latest_start - earliest + 1)).astype(int)
     k = np.minimum(k, T - d)
     in_episode = chosen[:, None] & (t >= d[:, None]) & (t < (d + k)[:, None])
-    starts = pd.DataFrame({"participant_id": ids[chosen], "device": device[chosen],
-                           "start_day": dates[d[chosen]].date, "end_day": dates[d[chosen] + k[chosen] - 1].date})
-    effects = pd.DataFrame([(m, s, kind) for m, (s, kind) in EPISODE_EFFECTS.items()],
-                           columns=["metric", "shift", "shift_kind"])
-    observable = pd.DataFrame([(dev, m) for dev, ms in OBSERVED_BY_DEVICE.items()
-                               for m in ms + QUESTIONNAIRES], columns=["device", "metric"])
-    episodes = (starts.merge(effects, how="cross").merge(observable, on=["device", "metric"])
-                [["participant_id", "metric", "start_day", "end_day", "shift", "shift_kind"]]
-                .sort_values(["participant_id", "metric"]).reset_index(drop=True))
+    starts = pd.DataFrame(
+        {
+            "participant_id": ids[chosen],
+            "device": device[chosen],
+            "start_day": dates[d[chosen]].date,
+            "end_day": dates[d[chosen] + k[chosen] - 1].date,
+        }
+    )
+    effects = pd.DataFrame(
+        [(m, s, kind) for m, (s, kind) in EPISODE_EFFECTS.items()], columns=["metric", "shift", "shift_kind"]
+    )
+    observable = pd.DataFrame(
+        [(dev, m) for dev, ms in OBSERVED_BY_DEVICE.items() for m in ms + QUESTIONNAIRES], columns=["device", "metric"]
+    )
+    episodes = (
+        starts.merge(effects, how="cross")
+        .merge(observable, on=["device", "metric"])[
+            ["participant_id", "metric", "start_day", "end_day", "shift", "shift_kind"]
+        ]
+        .sort_values(["participant_id", "metric"])
+        .reset_index(drop=True)
+    )
     ep = in_episode.astype(float)
 
     rhr_level = np.clip(rng.normal(62, 6, P), 45, 85)
@@ -135,8 +154,11 @@ def simulate(spec: CohortSpec) -> Cohort:
     rhr = rhr_level[:, None] + rhr_noise - 1.0 * weekend + EPISODE_EFFECTS["resting_hr_bpm"][0] * ep
 
     hrv_level = np.exp(rng.normal(np.log(42), 0.35, P))
-    hrv = (hrv_level[:, None] * np.exp(ar1(rng, (P, T), 0.12) - 0.02 * rhr_noise)
-           * np.where(in_episode, EPISODE_EFFECTS["hrv_rmssd_ms"][0], 1.0))
+    hrv = (
+        hrv_level[:, None]
+        * np.exp(ar1(rng, (P, T), 0.12) - 0.02 * rhr_noise)
+        * np.where(in_episode, EPISODE_EFFECTS["hrv_rmssd_ms"][0], 1.0)
+    )
 
     sleep_level = rng.normal(420, 30, P)
     asleep = sleep_level[:, None] + ar1(rng, (P, T), 35.0) + 35 * weekend + EPISODE_EFFECTS["sleep_minutes"][0] * ep
@@ -150,28 +172,36 @@ def simulate(spec: CohortSpec) -> Cohort:
     sedentary = np.clip(1440 - in_bed - active - light, 0, 1440)
 
     daily = {
-        "resting_hr_bpm": np.round(rhr, 1), "hrv_rmssd_ms": np.round(hrv, 3), "sleep_minutes": np.round(asleep),
-        "time_in_bed": np.round(in_bed), "sleep_midpoint_min": midpoint, "steps": np.round(steps),
-        "very_active_minutes": np.round(active * 0.4), "fairly_active_minutes": np.round(active * 0.6),
-        "lightly_active_minutes": np.round(light), "sedentary_minutes": np.round(sedentary),
+        "resting_hr_bpm": np.round(rhr, 1),
+        "hrv_rmssd_ms": np.round(hrv, 3),
+        "sleep_minutes": np.round(asleep),
+        "time_in_bed": np.round(in_bed),
+        "sleep_midpoint_min": midpoint,
+        "steps": np.round(steps),
+        "very_active_minutes": np.round(active * 0.4),
+        "fairly_active_minutes": np.round(active * 0.6),
+        "lightly_active_minutes": np.round(light),
+        "sedentary_minutes": np.round(sedentary),
     }
     answers = _questionnaires(rng, people, dates, in_episode)
-    return Cohort(spec=spec, people=people, dates=dates, worn=worn, daily=daily, answers=answers,
-                  episodes=episodes)
+    return Cohort(spec=spec, people=people, dates=dates, worn=worn, daily=daily, answers=answers, episodes=episodes)
 
 
-def _questionnaires(rng: np.random.Generator, people: pd.DataFrame, dates: pd.DatetimeIndex,
-                    in_episode: np.ndarray) -> pd.DataFrame:
+def _questionnaires(
+    rng: np.random.Generator, people: pd.DataFrame, dates: pd.DatetimeIndex, in_episode: np.ndarray
+) -> pd.DataFrame:
     """Submissions every 14 days (person-specific phase), with every instrument's items."""
     P, T = in_episode.shape
     phase = rng.integers(0, QUESTIONNAIRE_EVERY_DAYS, size=P)
     p_idx, t_idx = np.nonzero((np.arange(T)[None, :] - phase[:, None]) % QUESTIONNAIRE_EVERY_DAYS == 0)
     n = len(p_idx)
     seconds = rng.integers(8 * 3600, 22 * 3600, size=n)
-    frame = pd.DataFrame({
-        "participant_id": people["participant_id"].to_numpy()[p_idx],
-        "completed_at": dates[t_idx] + pd.to_timedelta(seconds, unit="s"),
-    })
+    frame = pd.DataFrame(
+        {
+            "participant_id": people["participant_id"].to_numpy()[p_idx],
+            "completed_at": dates[t_idx] + pd.to_timedelta(seconds, unit="s"),
+        }
+    )
     during = in_episode[p_idx, t_idx]
     for code in QUESTIONNAIRES:
         spec = vocabulary.instruments()[code]
@@ -181,8 +211,9 @@ def _questionnaires(rng: np.random.Generator, people: pd.DataFrame, dates: pd.Da
             person_mean = spec.item_max - (person_mean - spec.item_min)  # well-being skews high
         shift = EPISODE_EFFECTS[code][0] / spec.transform_multiplier / spec.n_items
         level = person_mean[p_idx] + np.where(during, shift, 0.0)
-        items = np.clip(np.round(level[:, None] + rng.normal(0, 0.6, size=(n, spec.n_items))),
-                        spec.item_min, spec.item_max)
+        items = np.clip(
+            np.round(level[:, None] + rng.normal(0, 0.6, size=(n, spec.n_items))), spec.item_min, spec.item_max
+        )
         for j in spec.reverse_items:  # answers as written on the form; scoring reverses them back
             items[:, j - 1] = spec.item_min + spec.item_max - items[:, j - 1]
         items[rng.random(items.shape) < 0.03] = np.nan

@@ -40,13 +40,15 @@ def episode_detection(flags: pd.DataFrame, episodes: pd.DataFrame, detection_lag
     return eps.assign(detected=detected.reindex(eps["episode"]).to_numpy()).drop(columns="episode")
 
 
-def false_flags_per_participant_month(flags: pd.DataFrame, episodes: pd.DataFrame, participants, first_day,
-                                      last_day, detection_lag_days: int) -> tuple[float, int]:
+def false_flags_per_participant_month(
+    flags: pd.DataFrame, episodes: pd.DataFrame, participants, first_day, last_day, detection_lag_days: int
+) -> tuple[float, int]:
     """(share of unaffected participant-months with any flag, number of unaffected participant-months)."""
     first_day, last_day = pd.Timestamp(first_day), pd.Timestamp(last_day)
     n_months = max(1, ((last_day - first_day).days + 1) // MONTH_DAYS)
-    grid = pd.MultiIndex.from_product([pd.Index(participants).unique(), range(n_months)],
-                                      names=["participant_id", "month"]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product(
+        [pd.Index(participants).unique(), range(n_months)], names=["participant_id", "month"]
+    ).to_frame(index=False)
     eps = _windows(episodes, detection_lag_days)
     touched = []
     for row in eps[["participant_id", "start_day", "until_day"]].drop_duplicates().itertuples():  # ground truth only
@@ -61,14 +63,20 @@ def false_flags_per_participant_month(flags: pd.DataFrame, episodes: pd.DataFram
     clean = keys if affected is None else keys.difference(affected)
     if not len(clean):
         return 0.0, 0
-    return float(len(clean.intersection(flagged)) / len(clean)), int(len(clean))
+    return float(len(clean.intersection(flagged)) / len(clean)), len(clean)
 
 
 DEVICE_METRICS = {  # what each device's export yields in the pipeline (docs/ingestion.md)
     "fitbit_takeout": ("resting_hr_bpm", "hrv_rmssd_ms", "sleep_minutes", "sleep_efficiency_pct", "sleep_midpoint_min"),
     "fitabase": ("sleep_minutes", "sleep_efficiency_pct", "steps", "active_minutes", "sedentary_minutes"),
-    "apple_health": ("resting_hr_bpm", "hrv_sdnn_ms", "sleep_minutes", "sleep_efficiency_pct", "sleep_midpoint_min",
-                     "steps"),
+    "apple_health": (
+        "resting_hr_bpm",
+        "hrv_sdnn_ms",
+        "sleep_minutes",
+        "sleep_efficiency_pct",
+        "sleep_midpoint_min",
+        "steps",
+    ),
 }
 
 
@@ -89,8 +97,11 @@ def observed_daily(cohort) -> pd.DataFrame:
         p, t = np.nonzero(cohort.worn[rows])
         for metric in metrics:
             values = derived.get(metric, cohort.daily.get(metric))[rows]
-            parts.append(pd.DataFrame({"participant_id": ids[rows][p], "day": cohort.dates[t], "metric": metric,
-                                       "value": values[p, t]}))
+            parts.append(
+                pd.DataFrame(
+                    {"participant_id": ids[rows][p], "day": cohort.dates[t], "metric": metric, "value": values[p, t]}
+                )
+            )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -105,26 +116,34 @@ def evaluate(participants: int, days: int, seed: int, win=None) -> dict:
     flags = drift.loc[drift["flagged"], ["participant_id", "day", "metric"]]
     lag = win.recent_days - 1
     found = episode_detection(flags, cohort.episodes, lag)
-    rate, n_months = false_flags_per_participant_month(flags, cohort.episodes, cohort.people["participant_id"],
-                                                       start, cohort.dates[-1], lag)
-    return {"recall": found["detected"].mean(), "episodes": len(found), "by_metric": found.groupby("metric")["detected"].mean(),
-            "false_flag_rate": rate, "unaffected_months": n_months}
+    rate, n_months = false_flags_per_participant_month(
+        flags, cohort.episodes, cohort.people["participant_id"], start, cohort.dates[-1], lag
+    )
+    return {
+        "recall": found["detected"].mean(),
+        "episodes": len(found),
+        "by_metric": found.groupby("metric")["detected"].mean(),
+        "false_flag_rate": rate,
+        "unaffected_months": n_months,
+    }
 
 
-def ar1_null_daily(n_series: int, days: int, phi: float, seed: int, missing: float = 0.1,
-                   metric: str = "resting_hr_bpm") -> pd.DataFrame:
+def ar1_null_daily(
+    n_series: int, days: int, phi: float, seed: int, missing: float = 0.1, metric: str = "resting_hr_bpm"
+) -> pd.DataFrame:
     """Null series for calibration: x_t = 60 + 3·e_t, e_t = φ e_{t−1} + √(1 − φ²) z_t (stationary, unit SD),
     no shift anywhere, with a share ``missing`` of days dropped at random; one series per participant."""
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n_series, days))
-    innovations = z * np.sqrt(1 - phi ** 2)
+    innovations = z * np.sqrt(1 - phi**2)
     innovations[:, 0] = z[:, 0]
     x = 60 + 3 * lfilter([1.0], [1.0, -phi], innovations, axis=1)
     x[rng.random(x.shape) < missing] = np.nan
     dates = pd.date_range("2025-01-01", periods=days)
     p, t = np.nonzero(~np.isnan(x))
-    return pd.DataFrame({"participant_id": pd.Series(p).map("p{:05d}".format), "day": dates[t], "metric": metric,
-                         "value": x[p, t]})
+    return pd.DataFrame(
+        {"participant_id": pd.Series(p).map("p{:05d}".format), "day": dates[t], "metric": metric, "value": x[p, t]}
+    )
 
 
 def null_rates(phi: float, seed: int, win=None, n_series: int = 1500, days: int = 200, every: int = 35) -> dict:
@@ -136,7 +155,12 @@ def null_rates(phi: float, seed: int, win=None, n_series: int = 1500, days: int 
     start = dates[win.lookback_days + 10]
     drift = compute_drift(daily, start, dates[-1], win)
     sample = drift[(drift["day"] - start).dt.days % every == 0].dropna(subset=["shift_p"])
-    return {"n": len(sample), "shift_p<0.05": float((sample["shift_p"] < 0.05).mean()),
-            "shift_p<0.01": float((sample["shift_p"] < 0.01).mean()), "flagged": float(sample["flagged"].mean()),
-            "ks_p<0.05": float((sample["ks_p"] < 0.05).mean()), "mw_p<0.05": float((sample["mw_p"] < 0.05).mean()),
-            "trend_p<0.05": float((sample["trend_p"] < 0.05).mean())}
+    return {
+        "n": len(sample),
+        "shift_p<0.05": float((sample["shift_p"] < 0.05).mean()),
+        "shift_p<0.01": float((sample["shift_p"] < 0.01).mean()),
+        "flagged": float(sample["flagged"].mean()),
+        "ks_p<0.05": float((sample["ks_p"] < 0.05).mean()),
+        "mw_p<0.05": float((sample["mw_p"] < 0.05).mean()),
+        "trend_p<0.05": float((sample["trend_p"] < 0.05).mean()),
+    }

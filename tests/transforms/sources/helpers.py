@@ -11,8 +11,9 @@ from transforms.landing import plain_file
 from transforms.records import ParseResult
 
 
-def parse(module, path: Path, source_file: str = "p1/file", timezone: str = "UTC",
-          events: pd.DataFrame | None = None) -> ParseResult:
+def parse(
+    module, path: Path, source_file: str = "p1/file", timezone: str = "UTC", events: pd.DataFrame | None = None
+) -> ParseResult:
     """All chunks of one parse, concatenated."""
     parsed = module.parse(plain_file(Path(path), source_file), ParseContext(source_file, timezone, events))
     if isinstance(parsed, ParseResult):
@@ -22,6 +23,10 @@ def parse(module, path: Path, source_file: str = "p1/file", timezone: str = "UTC
     for name in ("observations", "responses", "rejects", "samples"):
         parts = [getattr(c, name) for c in chunks if len(getattr(c, name))]
         frames[name] = pd.concat(parts, ignore_index=True) if parts else getattr(chunks[0], name)
-    return ParseResult(**frames, n_records=sum(c.n_records or 0 for c in chunks),
-                       n_empty=sum(c.n_empty for c in chunks), n_ignored=sum(c.n_ignored for c in chunks),
-                       raw_records=chunks[-1].raw_records)
+    return ParseResult(
+        **frames,
+        n_records=sum(c.n_records or 0 for c in chunks),
+        n_empty=sum(c.n_empty for c in chunks),
+        n_ignored=sum(c.n_ignored for c in chunks),
+        raw_records=chunks[-1].raw_records,
+    )

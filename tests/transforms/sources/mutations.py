@@ -12,10 +12,38 @@ from hypothesis import strategies as st
 ISO = re.compile(rb"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
 US = re.compile(rb"\b(\d{1,2})/(\d{1,2})/(\d{2,4})( (\d{1,2}):(\d{2})(:(\d{2}))?( [AP]M)?)?")
 NUMBER = re.compile(rb"(?<![\w.])-?\d+(\.\d+)?(?![\w.])")
-JUNK = [b"", b"   ", b"\x00\x00", b"#comment", b",,,,", b'"', b"\xff\xfe\xfa", b"nan,nan", b"{", b"]", b"<Record",
-        b"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20", "caf\u00e9 \u2603".encode()]
-ODD_VALUES = ["", "1e308", "-1e308", "99999999999999999999999", "-0", "NaN", "inf", "null", " ", "0x1F", "1,5",
-              "\u00e9", "00:00", "2019-02-30", "-1"]
+JUNK = [
+    b"",
+    b"   ",
+    b"\x00\x00",
+    b"#comment",
+    b",,,,",
+    b'"',
+    b"\xff\xfe\xfa",
+    b"nan,nan",
+    b"{",
+    b"]",
+    b"<Record",
+    b"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20",
+    "caf\u00e9 \u2603".encode(),
+]
+ODD_VALUES = [
+    "",
+    "1e308",
+    "-1e308",
+    "99999999999999999999999",
+    "-0",
+    "NaN",
+    "inf",
+    "null",
+    " ",
+    "0x1F",
+    "1,5",
+    "\u00e9",
+    "00:00",
+    "2019-02-30",
+    "-1",
+]
 
 
 def _lines(data: bytes) -> list[bytes]:
@@ -24,7 +52,7 @@ def _lines(data: bytes) -> list[bytes]:
 
 @st.composite
 def truncate(draw, data: bytes) -> bytes:
-    return data[:draw(st.integers(0, max(len(data) - 1, 0)))]
+    return data[: draw(st.integers(0, max(len(data) - 1, 0)))]
 
 
 @st.composite
@@ -57,18 +85,20 @@ def odd_number(draw, data: bytes) -> bytes:
     if not found:
         return data
     m = draw(st.sampled_from(found))
-    return data[:m.start()] + draw(st.sampled_from(ODD_VALUES)).encode() + data[m.end():]
+    return data[: m.start()] + draw(st.sampled_from(ODD_VALUES)).encode() + data[m.end() :]
 
 
 def _spellings(m: re.Match) -> list[bytes]:
     y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
-    return [f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}".encode(),
-            f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}.000".encode(),
-            f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}Z".encode(),
-            f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+01:00".encode(),
-            f"{mo:02d}/{d:02d}/{y % 100:02d} {h:02d}:{mi:02d}:{s:02d}".encode(),
-            f"{mo}/{d}/{y} {(h % 12) or 12}:{mi:02d}:{s:02d} {'PM' if h >= 12 else 'AM'}".encode(),
-            f"{y:04d}-{mo:02d}-{d:02d}".encode()]
+    return [
+        f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}".encode(),
+        f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}.000".encode(),
+        f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}Z".encode(),
+        f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+01:00".encode(),
+        f"{mo:02d}/{d:02d}/{y % 100:02d} {h:02d}:{mi:02d}:{s:02d}".encode(),
+        f"{mo}/{d}/{y} {(h % 12) or 12}:{mi:02d}:{s:02d} {'PM' if h >= 12 else 'AM'}".encode(),
+        f"{y:04d}-{mo:02d}-{d:02d}".encode(),
+    ]
 
 
 @st.composite
@@ -83,7 +113,7 @@ def swap_date_spelling(draw, data: bytes) -> bytes:
     out, last = [], 0
     for m in found:
         choice = pick if every else draw(st.integers(0, 6))
-        out += [data[last:m.start()], _spellings(m)[choice]]
+        out += [data[last : m.start()], _spellings(m)[choice]]
         last = m.end()
     return b"".join(out) + data[last:]
 
@@ -163,14 +193,32 @@ def json_edit(draw, data: bytes) -> bytes:
     elif action == "repeat" and isinstance(parent, list):
         parent.insert(draw(st.integers(0, len(parent))), json.loads(json.dumps(parent[path[-1]])))
     else:
-        value = {"null": None, "empty": "", "huge": 1e308 if draw(st.booleans()) else 10 ** 30, "list": [1, "a"],
-                 "text": "x\u2603", "bool": True, "drop": None, "rename": None, "repeat": None}[action]
+        value = {
+            "null": None,
+            "empty": "",
+            "huge": 1e308 if draw(st.booleans()) else 10**30,
+            "list": [1, "a"],
+            "text": "x\u2603",
+            "bool": True,
+            "drop": None,
+            "rename": None,
+            "repeat": None,
+        }[action]
         document = _set(document, path, value)
     return json.dumps(document).encode()
 
 
-CSV_MUTATIONS = [truncate, insert_lines, duplicate_lines, non_utf8, odd_number, swap_date_spelling, drop_column,
-                 rename_column, empty_cell]
+CSV_MUTATIONS = [
+    truncate,
+    insert_lines,
+    duplicate_lines,
+    non_utf8,
+    odd_number,
+    swap_date_spelling,
+    drop_column,
+    rename_column,
+    empty_cell,
+]
 JSON_MUTATIONS = [truncate, non_utf8, odd_number, swap_date_spelling, json_edit, json_edit, json_edit]
 XML_MUTATIONS = [truncate, insert_lines, duplicate_lines, non_utf8, odd_number, swap_date_spelling]
 

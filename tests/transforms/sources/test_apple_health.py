@@ -18,34 +18,40 @@ PHONE = 'sourceName="Sam’s iPhone"'
 
 
 def record(kind, start, end, value, source=WATCH, unit="count/min"):
-    return (f' <Record type="HKQuantityTypeIdentifier{kind}" {source} unit="{unit}" startDate="{start}" '
-            f'endDate="{end}" value="{value}"/>\n')
+    return (
+        f' <Record type="HKQuantityTypeIdentifier{kind}" {source} unit="{unit}" startDate="{start}" '
+        f'endDate="{end}" value="{value}"/>\n'
+    )
 
 
 def sleep(start, end, value, source=WATCH):
-    return (f' <Record type="HKCategoryTypeIdentifierSleepAnalysis" {source} startDate="{start}" endDate="{end}" '
-            f'value="HKCategoryValueSleepAnalysis{value}"/>\n')
+    return (
+        f' <Record type="HKCategoryTypeIdentifierSleepAnalysis" {source} startDate="{start}" endDate="{end}" '
+        f'value="HKCategoryValueSleepAnalysis{value}"/>\n'
+    )
 
 
-EXPORT = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE HealthData [\n<!ELEMENT HealthData (ExportDate,Me,(Record)*)>\n'
-          ']>\n<HealthData locale="en_US">\n <ExportDate value="2024-03-12 09:00:00 -0400"/>\n'
-          ' <Me HKCharacteristicTypeIdentifierDateOfBirth="1979-07-14" HKCharacteristicTypeIdentifierBiologicalSex="HKBiologicalSexMale"/>\n'
-          + record("HeartRate", "2024-03-10 10:00:00 -0400", "2024-03-10 10:00:00 -0400", 70)
-          + record("HeartRate", "2024-03-10 10:05:00 -0400", "2024-03-10 10:05:00 -0400", 74)
-          + record("HeartRate", "2024-03-10 10:10:00 -0400", "2024-03-10 10:10:00 -0400", 310)
-          + record("RestingHeartRate", "2024-03-10 09:00:00 -0400", "2024-03-10 09:00:00 -0400", 58)
-          + record("HeartRateVariabilitySDNN", "2024-03-10 02:00:00 -0500", "2024-03-10 02:00:00 -0500", 41.5, unit="ms")
-          + record("StepCount", "2024-03-10 12:05:00 -0400", "2024-03-10 12:15:00 -0400", 900, unit="count")
-          + record("StepCount", "2024-03-10 12:06:00 -0400", "2024-03-10 12:15:00 -0400", 880, PHONE, unit="count")
-          + record("StepCount", "2030-01-01 12:00:00 -0500", "2030-01-01 12:10:00 -0500", 50, unit="count")
-          + record("BodyMass", "2024-03-10 08:00:00 -0400", "2024-03-10 08:00:00 -0400", 154.0, unit="lb")
-          + record("ActiveEnergyBurned", "2024-03-10 12:00:00 -0400", "2024-03-10 12:15:00 -0400", 20, unit="Cal")
-          + sleep("2024-03-09 22:45:00 -0500", "2024-03-10 07:15:00 -0400", "InBed", PHONE)
-          + sleep("2024-03-09 23:00:00 -0500", "2024-03-10 01:30:00 -0500", "AsleepCore")
-          + sleep("2024-03-10 01:30:00 -0500", "2024-03-10 03:10:00 -0400", "AsleepDeep")
-          + sleep("2024-03-10 03:10:00 -0400", "2024-03-10 03:30:00 -0400", "Awake")
-          + sleep("2024-03-10 03:30:00 -0400", "2024-03-10 07:00:00 -0400", "AsleepREM")
-          + "</HealthData>\n")
+EXPORT = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE HealthData [\n<!ELEMENT HealthData (ExportDate,Me,(Record)*)>\n'
+    ']>\n<HealthData locale="en_US">\n <ExportDate value="2024-03-12 09:00:00 -0400"/>\n'
+    ' <Me HKCharacteristicTypeIdentifierDateOfBirth="1979-07-14" HKCharacteristicTypeIdentifierBiologicalSex="HKBiologicalSexMale"/>\n'
+    + record("HeartRate", "2024-03-10 10:00:00 -0400", "2024-03-10 10:00:00 -0400", 70)
+    + record("HeartRate", "2024-03-10 10:05:00 -0400", "2024-03-10 10:05:00 -0400", 74)
+    + record("HeartRate", "2024-03-10 10:10:00 -0400", "2024-03-10 10:10:00 -0400", 310)
+    + record("RestingHeartRate", "2024-03-10 09:00:00 -0400", "2024-03-10 09:00:00 -0400", 58)
+    + record("HeartRateVariabilitySDNN", "2024-03-10 02:00:00 -0500", "2024-03-10 02:00:00 -0500", 41.5, unit="ms")
+    + record("StepCount", "2024-03-10 12:05:00 -0400", "2024-03-10 12:15:00 -0400", 900, unit="count")
+    + record("StepCount", "2024-03-10 12:06:00 -0400", "2024-03-10 12:15:00 -0400", 880, PHONE, unit="count")
+    + record("StepCount", "2030-01-01 12:00:00 -0500", "2030-01-01 12:10:00 -0500", 50, unit="count")
+    + record("BodyMass", "2024-03-10 08:00:00 -0400", "2024-03-10 08:00:00 -0400", 154.0, unit="lb")
+    + record("ActiveEnergyBurned", "2024-03-10 12:00:00 -0400", "2024-03-10 12:15:00 -0400", 20, unit="Cal")
+    + sleep("2024-03-09 22:45:00 -0500", "2024-03-10 07:15:00 -0400", "InBed", PHONE)
+    + sleep("2024-03-09 23:00:00 -0500", "2024-03-10 01:30:00 -0500", "AsleepCore")
+    + sleep("2024-03-10 01:30:00 -0500", "2024-03-10 03:10:00 -0400", "AsleepDeep")
+    + sleep("2024-03-10 03:10:00 -0400", "2024-03-10 03:30:00 -0400", "Awake")
+    + sleep("2024-03-10 03:30:00 -0400", "2024-03-10 07:00:00 -0400", "AsleepREM")
+    + "</HealthData>\n"
+)
 
 
 def write(tmp_path, text, name="export.xml"):
@@ -74,8 +80,11 @@ def test_records_become_samples_with_local_times_offsets_and_devices(tmp_path):
 
 
 def test_unreadable_values_are_quarantined_with_the_line(tmp_path):
-    bad = EXPORT.replace('value="74"', 'value="seventy"').replace(
-        'startDate="2024-03-10 09:00:00 -0400"', 'startDate="yesterday"', 1).replace("AsleepREM", "AsleepLightly")
+    bad = (
+        EXPORT.replace('value="74"', 'value="seventy"')
+        .replace('startDate="2024-03-10 09:00:00 -0400"', 'startDate="yesterday"', 1)
+        .replace("AsleepREM", "AsleepLightly")
+    )
     result = parse(apple_health, write(tmp_path, bad), "p1/export.xml")
     reasons = dict(zip(result.rejects["locator"], result.rejects["reason"]))
     raws = dict(zip(result.rejects["locator"], result.rejects["raw"]))
@@ -85,29 +94,37 @@ def test_unreadable_values_are_quarantined_with_the_line(tmp_path):
     assert reasons["Record 15, line 22"] == "unknown sleep value 'HKCategoryValueSleepAnalysisAsleepLightly'"
     assert raws["Record 15, line 22"] == (
         '<Record type="HKCategoryTypeIdentifierSleepAnalysis" unit="" startDate="2024-03-10 03:30:00 -0400" '
-        'endDate="2024-03-10 07:00:00 -0400" value="HKCategoryValueSleepAnalysisAsleepLightly"/>')
+        'endDate="2024-03-10 07:00:00 -0400" value="HKCategoryValueSleepAnalysisAsleepLightly"/>'
+    )
     assert raws["Record 2, line 9"].startswith('<Record type="HKQuantityTypeIdentifierHeartRate" unit="count/min"')
     assert "Sam" not in " ".join(result.rejects["raw"])
 
 
 def test_truncated_export_keeps_what_came_before(tmp_path):
-    cut = EXPORT[: EXPORT.index("<Record type=\"HKQuantityTypeIdentifierStepCount\"")] + " <Record type=\"HKQ"
+    cut = EXPORT[: EXPORT.index('<Record type="HKQuantityTypeIdentifierStepCount"')] + ' <Record type="HKQ'
     result = parse(apple_health, write(tmp_path, cut), "p1/export.xml")
     assert (result.samples["metric"] == "heart_rate_mean_bpm").sum() == 3
     last = result.rejects.iloc[-1]
     assert last["reason"].startswith("XML not well-formed") and last["locator"].startswith("line ")
 
 
-@pytest.mark.parametrize("doctype", [
-    '<!DOCTYPE HealthData [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
-    '<!DOCTYPE HealthData [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
-    '<!DOCTYPE HealthData [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/x.dtd"> %remote;]>',
-])
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE HealthData [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        '<!DOCTYPE HealthData [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
+        '<!DOCTYPE HealthData [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/x.dtd"> %remote;]>',
+    ],
+)
 def test_entity_declarations_are_refused(tmp_path, doctype):
-    text = ('<?xml version="1.0"?>\n' + doctype + '\n<HealthData locale="en_US">\n'
-            + record("HeartRate", "2024-03-10 10:00:00 -0400", "2024-03-10 10:00:00 -0400", "&xxe;&d;")
-            + "</HealthData>\n")
+    text = (
+        '<?xml version="1.0"?>\n'
+        + doctype
+        + '\n<HealthData locale="en_US">\n'
+        + record("HeartRate", "2024-03-10 10:00:00 -0400", "2024-03-10 10:00:00 -0400", "&xxe;&d;")
+        + "</HealthData>\n"
+    )
     with pytest.raises(MalformedFile, match="entity"):
         parse(apple_health, write(tmp_path, text), "p1/export.xml")
 
@@ -130,7 +147,9 @@ def test_memory_stays_flat_in_file_size(tmp_path, monkeypatch):
     import transforms.vocabulary as vocabulary
 
     rules = vocabulary.ingest_rules()
-    monkeypatch.setattr(vocabulary, "ingest_rules", lambda: rules.__class__(**{**rules.__dict__, "chunk_records": 10_000}))
+    monkeypatch.setattr(
+        vocabulary, "ingest_rules", lambda: rules.__class__(**{**rules.__dict__, "chunk_records": 10_000})
+    )
     one = record("HeartRate", "2024-03-10 10:00:00 -0400", "2024-03-10 10:00:00 -0400", 70)
     small = write(tmp_path, EXPORT.replace("</HealthData>", one * 30_000 + "</HealthData>"), "small.xml")
     large = write(tmp_path, EXPORT.replace("</HealthData>", one * 120_000 + "</HealthData>"), "large.xml")
@@ -151,6 +170,8 @@ def test_export_zip_member_is_read_in_place(tmp_path):
     from transforms.ingest import inputs_of
 
     members = inputs_of(tmp_path / "p1" / "export.zip", tmp_path)
-    assert [m.source_file for m in members] == ["p1/export.zip//apple_health_export/export.xml",
-                                                "p1/export.zip//apple_health_export/export_cda.xml"]
+    assert [m.source_file for m in members] == [
+        "p1/export.zip//apple_health_export/export.xml",
+        "p1/export.zip//apple_health_export/export_cda.xml",
+    ]
     assert sources.detect(members[0]) is apple_health and sources.detect(members[1]) is None

@@ -5,14 +5,16 @@ import pytest
 
 from tests.conftest import realdata
 from tests.transforms.sources.helpers import parse
-from transforms.landing import plain_file
 from transforms import sources
 from transforms.errors import SchemaDrift
+from transforms.landing import plain_file
 from transforms.sources import fitabase_daily_activity, fitabase_sleep_day
 
-ACTIVITY_HEADER = ("Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,"
-                   "VeryActiveDistance,ModeratelyActiveDistance,LightActiveDistance,SedentaryActiveDistance,"
-                   "VeryActiveMinutes,FairlyActiveMinutes,LightlyActiveMinutes,SedentaryMinutes,Calories\n")
+ACTIVITY_HEADER = (
+    "Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,"
+    "VeryActiveDistance,ModeratelyActiveDistance,LightActiveDistance,SedentaryActiveDistance,"
+    "VeryActiveMinutes,FairlyActiveMinutes,LightlyActiveMinutes,SedentaryMinutes,Calories\n"
+)
 
 
 def write(tmp_path, name, text):
@@ -22,14 +24,18 @@ def write(tmp_path, name, text):
 
 
 def test_daily_activity_metrics_dates_and_rejects(tmp_path):
-    path = write(tmp_path, "dailyActivity_merged.csv", ACTIVITY_HEADER
-                 + "111,4/12/2016,1000,0.7,0.7,0,0,0,0.7,0,10,5,100,800,1800\n"      # line 2 pristine date
-                 + "111,4/13/16,2000,1.4,1.4,0,0,0,1.4,0,20,10,200,700,1900\n"       # line 3 Excel short date
-                 + "111,13/40/2016,5,0,0,0,0,0,0,0,0,0,0,1440,1500\n"                # line 4 bad date
-                 + "111,4/14/2016,lots,0,0,0,0,0,0,0,0,0,0,1440,1500\n"              # line 5 not a number
-                 + "111,4/13/16,2000,1.4,1.4,0,0,0,1.4,0,20,10,200,700,1900\n"       # line 6 exact duplicate
-                 + "111,4/12/2016,999,0.7,0.7,0,0,0,0.7,0,10,5,100,800,1800\n"       # line 7 conflicting
-                 + "222,4/12/2016,0,0,0,0,0,0,0,0,0,0,0,1440,1500\n")                # line 8 non-wear
+    path = write(
+        tmp_path,
+        "dailyActivity_merged.csv",
+        ACTIVITY_HEADER
+        + "111,4/12/2016,1000,0.7,0.7,0,0,0,0.7,0,10,5,100,800,1800\n"  # line 2 pristine date
+        + "111,4/13/16,2000,1.4,1.4,0,0,0,1.4,0,20,10,200,700,1900\n"  # line 3 Excel short date
+        + "111,13/40/2016,5,0,0,0,0,0,0,0,0,0,0,1440,1500\n"  # line 4 bad date
+        + "111,4/14/2016,lots,0,0,0,0,0,0,0,0,0,0,1440,1500\n"  # line 5 not a number
+        + "111,4/13/16,2000,1.4,1.4,0,0,0,1.4,0,20,10,200,700,1900\n"  # line 6 exact duplicate
+        + "111,4/12/2016,999,0.7,0.7,0,0,0,0.7,0,10,5,100,800,1800\n"  # line 7 conflicting
+        + "222,4/12/2016,0,0,0,0,0,0,0,0,0,0,0,1440,1500\n",
+    )  # line 8 non-wear
     result = parse(fitabase_daily_activity, path, "fit/dailyActivity_merged.csv")
     obs = result.observations.set_index(["account_id", "day", "metric"])["value"]
     assert obs[("111", pd.Timestamp("2016-04-12"), "steps")] == 1000
@@ -49,10 +55,13 @@ def test_daily_activity_metrics_dates_and_rejects(tmp_path):
 
 
 def test_sleep_day_efficiency_and_impossible_record(tmp_path):
-    path = write(tmp_path, "sleepDay_merged.csv",
-                 "Id,SleepDay,TotalSleepRecords,TotalMinutesAsleep,TotalTimeInBed\n"
-                 "1,4/12/2016 12:00:00 AM,1,327,346\n"
-                 "1,4/13/2016 12:00:00 AM,2,500,400\n")
+    path = write(
+        tmp_path,
+        "sleepDay_merged.csv",
+        "Id,SleepDay,TotalSleepRecords,TotalMinutesAsleep,TotalTimeInBed\n"
+        "1,4/12/2016 12:00:00 AM,1,327,346\n"
+        "1,4/13/2016 12:00:00 AM,2,500,400\n",
+    )
     result = parse(fitabase_sleep_day, path, "s.csv")
     eff = result.observations.query("metric == 'sleep_efficiency_pct'")["value"].iloc[0]
     assert eff == pytest.approx(100 * 327 / 346)
@@ -60,8 +69,11 @@ def test_sleep_day_efficiency_and_impossible_record(tmp_path):
 
 
 def test_missing_column_is_reported_as_schema_drift(tmp_path):
-    path = write(tmp_path, "sleepDay_merged.csv", "Id,SleepDay,TotalSleepRecords,MinutesAsleep,TotalTimeInBed\n"
-                                                  "1,4/12/2016 12:00:00 AM,1,327,346\n")
+    path = write(
+        tmp_path,
+        "sleepDay_merged.csv",
+        "Id,SleepDay,TotalSleepRecords,MinutesAsleep,TotalTimeInBed\n1,4/12/2016 12:00:00 AM,1,327,346\n",
+    )
     with pytest.raises(SchemaDrift, match="TotalMinutesAsleep"):
         parse(fitabase_sleep_day, path, "s.csv")
 
@@ -97,13 +109,20 @@ def test_real_sleep_day_duplicates_do_not_double_count():
 
 
 def test_new_and_renamed_columns_are_reported_as_schema_drift(tmp_path):
-    added = write(tmp_path, "sleepDay_merged.csv", "Id,SleepDay,TotalSleepRecords,TotalMinutesAsleep,TotalTimeInBed,"
-                                                   "SleepScore\n1,4/12/2016 12:00:00 AM,1,327,346,80\n")
+    added = write(
+        tmp_path,
+        "sleepDay_merged.csv",
+        "Id,SleepDay,TotalSleepRecords,TotalMinutesAsleep,TotalTimeInBed,"
+        "SleepScore\n1,4/12/2016 12:00:00 AM,1,327,346,80\n",
+    )
     result = parse(fitabase_sleep_day, added, "s.csv")
     assert result.notes == ["schema drift: unexpected column(s) ['SleepScore'] (not read)"]
     assert len(result.observations) == 2
-    renamed = write(tmp_path, "sleepDay_merged.csv", "Id,SleepDay,TotalSleepRecords,MinutesAsleep,TotalTimeInBed\n"
-                                                     "1,4/12/2016 12:00:00 AM,1,327,346\n")
+    renamed = write(
+        tmp_path,
+        "sleepDay_merged.csv",
+        "Id,SleepDay,TotalSleepRecords,MinutesAsleep,TotalTimeInBed\n1,4/12/2016 12:00:00 AM,1,327,346\n",
+    )
     with pytest.raises(SchemaDrift) as err:
         parse(fitabase_sleep_day, renamed, "s.csv")
     assert err.value.missing == ["TotalMinutesAsleep"] and err.value.unexpected == ["MinutesAsleep"]

@@ -35,8 +35,9 @@ def test_heartrate_seconds_mean_and_coverage(tmp_path):
 
 def test_hourly_steps_and_minute_sleep(tmp_path):
     steps = tmp_path / "hourlySteps_merged.csv"
-    steps.write_text("Id,ActivityHour,StepTotal\n1,4/12/2016 12:00:00 AM,0\n1,4/12/2016 8:00:00 AM,1200\n"
-                     "1,4/12/16 9:00,800\n")
+    steps.write_text(
+        "Id,ActivityHour,StepTotal\n1,4/12/2016 12:00:00 AM,0\n1,4/12/2016 8:00:00 AM,1200\n1,4/12/16 9:00,800\n"
+    )
     assert to_daily(parse(fitabase_intraday, steps, "f/h.csv")).loc[("1", "2016-04-12"), "steps"] == 2000
     minutes = ["Id,date,value,logId"]
     start = pd.Timestamp("2016-04-12 23:00")
@@ -68,6 +69,7 @@ def test_real_hourly_calories_are_recognised_and_ignored():
 
 def _ordinary(path, monkeypatch):
     """The same file through the text-cell reader only (the Arrow fast path switched off)."""
+
     def header_mismatch(*_args, **_kwargs):
         raise LookupError("forced")
         yield  # a generator, like the real one
@@ -94,8 +96,10 @@ def test_heart_rate_fast_path_equals_the_ordinary_reader(tmp_path, monkeypatch, 
     monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 4096)  # many blocks
     lines = ["Id,Time,Value"]
     for k in range(600):
-        lines.append(f"{2022484408 + k % 3},4/{12 + k // 300}/2016 {1 + k % 11}:{k % 60:02d}:05 "
-                     f"{'AM' if k % 2 else 'PM'},{60 + k % 25}")
+        lines.append(
+            f"{2022484408 + k % 3},4/{12 + k // 300}/2016 {1 + k % 11}:{k % 60:02d}:05 "
+            f"{'AM' if k % 2 else 'PM'},{60 + k % 25}"
+        )
     if dirty:
         lines[50] = "2022484408,4/12/2016 7:21:00 AM,abc"
         lines[300] = ",4/12/2016 7:22:00 AM,70"
@@ -107,12 +111,16 @@ def test_heart_rate_fast_path_equals_the_ordinary_reader(tmp_path, monkeypatch, 
     slow = _ordinary(path, monkeypatch)
     assert fast.n_records == slow.n_records == 600
     key = ["locator"]
-    pd.testing.assert_frame_equal(_as_text(fast.samples).sort_values(key).reset_index(drop=True),
-                                  _as_text(slow.samples).sort_values(key).reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        _as_text(fast.samples).sort_values(key).reset_index(drop=True),
+        _as_text(slow.samples).sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
     if not dirty:
         assert fast.samples["line"].tolist() == list(range(2, 602)) and fast.samples["locator"].isna().all()
-    pd.testing.assert_frame_equal(fast.rejects.sort_values(key).reset_index(drop=True),
-                                  slow.rejects.sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        fast.rejects.sort_values(key).reset_index(drop=True), slow.rejects.sort_values(key).reset_index(drop=True)
+    )
     if dirty:
         assert fast.rejects["locator"].tolist() == ["line 51", "line 301", "line 452"]
         assert fast.rejects["raw"].tolist()[0] == "2022484408,4/12/2016 7:21:00 AM,abc"
@@ -122,8 +130,9 @@ def test_fast_path_crlf_blank_and_short_lines_match_the_ordinary_reader(tmp_path
     """Windows line ends, blank lines (skipped by both readers, so line numbers agree) and a line with one
     field, across many small blocks: same samples, same rejects with the same line numbers and text."""
     monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 1000)
-    lines = ["Id,Time,Value"] + [f"1503960366,4/12/2016 {1 + k // 60}:{k % 60:02d}:00 AM,{60 + k % 7}"
-                                 for k in range(400)]
+    lines = ["Id,Time,Value"] + [
+        f"1503960366,4/12/2016 {1 + k // 60}:{k % 60:02d}:00 AM,{60 + k % 7}" for k in range(400)
+    ]
     lines[120] = ""
     lines[121] = ""
     lines[250] = "1503960366"
@@ -133,9 +142,11 @@ def test_fast_path_crlf_blank_and_short_lines_match_the_ordinary_reader(tmp_path
     fast = parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
     slow = _ordinary(path, monkeypatch)
     assert fast.n_records == slow.n_records == 398
-    pd.testing.assert_frame_equal(_as_text(fast.samples).sort_values("locator").reset_index(drop=True),
-                                  _as_text(slow.samples).sort_values("locator").reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        _as_text(fast.samples).sort_values("locator").reset_index(drop=True),
+        _as_text(slow.samples).sort_values("locator").reset_index(drop=True),
+        check_dtype=False,
+    )
     pd.testing.assert_frame_equal(fast.rejects, slow.rejects)
     assert fast.rejects["raw"].tolist() == ["1503960366,,"]  # the short line, padded by the reader
     assert fast.rejects["reason"].tolist() == ["line has a different number of fields than the header (3)"]
@@ -155,7 +166,8 @@ def test_a_line_with_extra_fields_is_quarantined_by_both_readers(tmp_path, monke
     for result in (fast, slow):
         assert result.n_records == 10 and len(result.samples) == 9
         assert result.rejects[["locator", "reason"]].values.tolist() == [
-            [f"line {where + 1}", "line has a different number of fields than the header (3)"]]
+            [f"line {where + 1}", "line has a different number of fields than the header (3)"]
+        ]
 
 
 @pytest.mark.parametrize("body", ["Id,Time,Value\n", "Id,Time,Value", "\ufeffId,Time,Value\r\n\r\n"])

@@ -14,17 +14,29 @@ from transforms.sources import oura_api_json, oura_sleep_csv
 
 
 def period(pid, start, end, kind="long_sleep", total=25200, lowest=52, hrv=48.0, efficiency=90):
-    return {"id": pid, "bedtime_start": start, "bedtime_end": end, "type": kind, "total_sleep_duration": total,
-            "lowest_heart_rate": lowest, "average_hrv": hrv, "efficiency": efficiency, "time_in_bed": 28000}
+    return {
+        "id": pid,
+        "bedtime_start": start,
+        "bedtime_end": end,
+        "type": kind,
+        "total_sleep_duration": total,
+        "lowest_heart_rate": lowest,
+        "average_hrv": hrv,
+        "efficiency": efficiency,
+        "time_in_bed": 28000,
+    }
 
 
 def test_raw_sleep_response_dst_night_naps_and_no_data_heart_rate(tmp_path):
-    doc = {"data": [
-        period("a", "2024-03-09T23:30:00-05:00", "2024-03-10T07:30:00-04:00"),             # DST night
-        period("b", "2024-03-10T15:00:00-04:00", "2024-03-10T15:30:00-04:00", "late_nap", 1500, 255, None),
-        period("c", "2024-03-11T00:10:00-04:00", "2024-03-11T07:10:00-04:00", lowest=255),
-        period("a", "2024-03-09T23:30:00-05:00", "2024-03-10T07:30:00-04:00"),             # repeated id
-    ], "next_token": None}
+    doc = {
+        "data": [
+            period("a", "2024-03-09T23:30:00-05:00", "2024-03-10T07:30:00-04:00"),  # DST night
+            period("b", "2024-03-10T15:00:00-04:00", "2024-03-10T15:30:00-04:00", "late_nap", 1500, 255, None),
+            period("c", "2024-03-11T00:10:00-04:00", "2024-03-11T07:10:00-04:00", lowest=255),
+            period("a", "2024-03-09T23:30:00-05:00", "2024-03-10T07:30:00-04:00"),  # repeated id
+        ],
+        "next_token": None,
+    }
     path = tmp_path / "sleep.json"
     path.write_text(json.dumps(doc))
     assert sources.detect(plain_file(path, "p/sleep.json")) is oura_api_json
@@ -53,8 +65,14 @@ def test_real_collector_dump():
     assert steps[pd.Timestamp("2024-07-18")] == first["steps"] == 10633
     active = obs[(obs.metric == "active_minutes") & (obs.day == "2024-07-18")]["value"].iloc[0]
     assert active == (first["high_activity_time"] + first["medium_activity_time"]) / 60
-    assert set(obs.metric) == {"steps", "active_minutes", "sedentary_minutes", "readiness_score",
-                               "temperature_deviation_c", "sleep_score"}
+    assert set(obs.metric) == {
+        "steps",
+        "active_minutes",
+        "sedentary_minutes",
+        "readiness_score",
+        "temperature_deviation_c",
+        "sleep_score",
+    }
     assert obs.groupby(["day", "metric"]).size().max() == 1
 
 

@@ -46,10 +46,19 @@ from transforms.landing import plain_file
 from transforms.records import OBSERVATION_REQUIRED, RESPONSE_REQUIRED
 from transforms.sources import FORMATS
 
-settings.register_profile("bounded", max_examples=25, deadline=None, derandomize=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("large", max_examples=int(os.environ.get("FUZZ_EXAMPLES", 2000)), deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "bounded",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "large",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 2000)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "bounded")
 TODAY = dt.date(2026, 12, 1)
 
@@ -60,8 +69,11 @@ REAL_SEEDS = {
     "fitabase_weight": ("fitabase_fitbit_2016/weightLogInfo_merged.csv", 30),
     "fitbit_takeout_resting_hr": ("pmdata_fitbit_pmsys/p01/fitbit/resting_heart_rate.json", 20),
     "fitbit_takeout_sleep": ("pmdata_fitbit_pmsys/p01/fitbit/sleep.json", 6),
-    "fitbit_takeout_hrv": ("fitbit_google_takeout_aduyng/Fitbit/Heart Rate Variability/"
-                           "Daily Heart Rate Variability Summary - 2024-09-(25).csv", 30),
+    "fitbit_takeout_hrv": (
+        "fitbit_google_takeout_aduyng/Fitbit/Heart Rate Variability/"
+        "Daily Heart Rate Variability Summary - 2024-09-(25).csv",
+        30,
+    ),
     "fitbit_takeout_sleep_score": ("pmdata_fitbit_pmsys/p01/fitbit/sleep_score.csv", 30),
     "fitbit_takeout_series": ("pmdata_fitbit_pmsys/p01/fitbit/very_active_minutes.json", 20),
     "fitbit_takeout_exercise": ("pmdata_fitbit_pmsys/p01/fitbit/exercise.json", 5),
@@ -82,10 +94,12 @@ REAL_SEEDS = {
 }
 # No real sample: Fitabase's intraday files as its data dictionary lays them out, and the generator's Apple
 # Health export and questionnaire CSV.
-FITABASE_INTRADAY = ("Id,Time,Value\n" + "".join(f"2022484408,4/12/2016 7:{m:02d}:{s:02d} AM,{97 + m % 9}\n"
-                                                  for m in range(20, 24) for s in (0, 5, 10, 25, 40)))
-FITABASE_MINUTE_SLEEP = ("Id,date,value,logId\n" + "".join(f"1503960366,4/12/2016 2:{m:02d}:00 AM,{1 + m % 3},11380564589\n"
-                                                            for m in range(47, 60)))
+FITABASE_INTRADAY = "Id,Time,Value\n" + "".join(
+    f"2022484408,4/12/2016 7:{m:02d}:{s:02d} AM,{97 + m % 9}\n" for m in range(20, 24) for s in (0, 5, 10, 25, 40)
+)
+FITABASE_MINUTE_SLEEP = "Id,date,value,logId\n" + "".join(
+    f"1503960366,4/12/2016 2:{m:02d}:00 AM,{1 + m % 3},11380564589\n" for m in range(47, 60)
+)
 
 
 @cache
@@ -107,7 +121,7 @@ def _head(data: bytes, name: str, keep: int | None) -> bytes:
         return data
     if name.endswith(".json"):
         return json.dumps(json.loads(data)[:keep]).encode()
-    return b"\n".join(data.split(b"\n")[:keep + 1]) + b"\n"
+    return b"\n".join(data.split(b"\n")[: keep + 1]) + b"\n"
 
 
 def _generated() -> dict[str, tuple[str, bytes]]:
@@ -121,8 +135,10 @@ def _generated() -> dict[str, tuple[str, bytes]]:
         with zipfile.ZipFile(archive) as z:
             xml = z.read(next(n for n in z.namelist() if n.endswith("export.xml")))
         survey = (landing / "questionnaires" / "surveys.csv").read_bytes()
-    return {"apple_health": ("export.xml", xml[:20_000].rsplit(b"</Record>", 1)[0] + b"</Record>\n</HealthData>\n"),
-            "questionnaire_csv": ("surveys.csv", _head(survey, "surveys.csv", 12))}
+    return {
+        "apple_health": ("export.xml", xml[:20_000].rsplit(b"</Record>", 1)[0] + b"</Record>\n</HealthData>\n"),
+        "questionnaire_csv": ("surveys.csv", _head(survey, "surveys.csv", 12)),
+    }
 
 
 LINE_RECORDS = ("fitabase_intraday",)  # formats whose every line is one record (never quoted, as Fitabase writes)
@@ -150,7 +166,7 @@ def independent_count(data: bytes, name: str, line_records: bool = False) -> int
         records, last = 0, 0
         try:
             for _ in reader:  # a record spans lines last+1 … line_num; it is blank when they hold only whitespace
-                if "".join(lines[last:reader.line_num]).strip():
+                if "".join(lines[last : reader.line_num]).strip():
                     records += 1
                 last = reader.line_num
         except csv.Error:
@@ -224,7 +240,7 @@ def test_a_damaged_export_never_crashes_and_every_record_is_accounted_for(format
     name, seed = seeds()[format_name]
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / name).write_bytes(seed)
-        assert detect(plain_file(Path(tmp) / name, f"P1/{name}")).FORMAT == format_name.split("/")[0]
+        assert format_name.split("/")[0] == detect(plain_file(Path(tmp) / name, f"P1/{name}")).FORMAT
     line_records = format_name.startswith(LINE_RECORDS)
     check_file(seed, name, line_records)  # the undamaged seed first
 
@@ -242,5 +258,9 @@ def test_a_damaged_export_never_crashes_and_every_record_is_accounted_for(format
 
 
 def test_every_format_has_a_seed():
-    assert set(FORMAT_NAMES) - set(REAL_SEEDS) - {"fitabase_intraday", "fitabase_intraday/minuteSleep",
-                                                  "apple_health", "questionnaire_csv"} == set()
+    assert (
+        set(FORMAT_NAMES)
+        - set(REAL_SEEDS)
+        - {"fitabase_intraday", "fitabase_intraday/minuteSleep", "apple_health", "questionnaire_csv"}
+        == set()
+    )

@@ -87,8 +87,9 @@ def test_sleep_score_day_is_the_day_its_sleep_log_ends():
         rows = csv_rows(participant, "fitbit/sleep_score.csv")
         matched = [r for r in rows if int(r["sleep_log_entry_id"]) in woke]
         assert len(matched) >= len(rows) - 2  # the score file starts a night before sleep.json
-        expected = {woke.get(int(r["sleep_log_entry_id"]), r["timestamp"][:10]): float(r["overall_score"])
-                    for r in rows}
+        expected = {
+            woke.get(int(r["sleep_log_entry_id"]), r["timestamp"][:10]): float(r["overall_score"]) for r in rows
+        }
         got = result.observations.set_index("day")["value"].rename(lambda d: d.strftime("%Y-%m-%d")).to_dict()
         assert got == expected and result.n_records == len(rows) and result.rejects.empty
 
@@ -113,16 +114,19 @@ def test_active_minutes_are_moderately_plus_very_and_lightly_is_ignored():
         assert lightly.n_ignored == lightly.n_records == len(records(participant, "fitbit/lightly_active_minutes.json"))
 
 
-@pytest.mark.parametrize("name, format_name", [
-    ("fitbit/exercise.json", "fitbit_takeout_exercise"),
-    ("fitbit/time_in_heart_rate_zones.json", "fitbit_takeout_hr_zones"),
-    ("pmsys/injury.csv", "pmsys_injury"),
-])
+@pytest.mark.parametrize(
+    "name, format_name",
+    [
+        ("fitbit/exercise.json", "fitbit_takeout_exercise"),
+        ("fitbit/time_in_heart_rate_zones.json", "fitbit_takeout_hr_zones"),
+        ("pmsys/injury.csv", "pmsys_injury"),
+    ],
+)
 def test_files_without_a_metric_are_read_and_every_record_ignored(name, format_name):
     for participant in PARTICIPANTS:
         module, result = parsed(participant, name)
         expected = len(csv_rows(participant, name)) if name.endswith(".csv") else len(records(participant, name))
-        assert module.FORMAT == format_name
+        assert format_name == module.FORMAT
         assert result.n_records == result.n_ignored == expected and result.rejects.empty
         assert result.notes and "no daily metric" in result.notes[0]
 
@@ -130,8 +134,13 @@ def test_files_without_a_metric_are_read_and_every_record_ignored(name, format_n
 def test_wellness_self_reports_on_their_local_day():
     _, result = parsed("p01", "pmsys/wellness.csv", timezone="Europe/Oslo")
     values = daily(result, "p01").query("day == @pd.Timestamp('2019-11-01')").set_index("metric")["value"]
-    assert values[["ema_fatigue", "ema_mood", "ema_readiness", "ema_sleep_quality", "ema_stress"]].tolist() == \
-        [2, 3, 5, 3, 3]
+    assert values[["ema_fatigue", "ema_mood", "ema_readiness", "ema_sleep_quality", "ema_stress"]].tolist() == [
+        2,
+        3,
+        5,
+        3,
+        3,
+    ]
     assert result.n_records == len(csv_rows("p01", "pmsys/wellness.csv")) and result.rejects.empty
 
 
@@ -163,4 +172,6 @@ def test_daily_report_weight_day_first_last_report_counts_and_empty_weights():
         assert result.n_empty == sum(not r["weight"].strip() for r in rows)
         assert result.n_records == len(rows) and result.rejects.empty
     _, p02 = parsed("p02", "googledocs/reporting.csv")
-    assert len(p02.observations.query("day == @pd.Timestamp('2019-11-17')")) == 3  # every report of the day stays in staging
+    assert (
+        len(p02.observations.query("day == @pd.Timestamp('2019-11-17')")) == 3
+    )  # every report of the day stays in staging

@@ -1,20 +1,25 @@
 """Numeric questionnaire CSV: one row per submission, items as <instrument>_<n>."""
 
 from tests.transforms.sources.helpers import parse
-from transforms.landing import plain_file
 from transforms import sources
+from transforms.landing import plain_file
 from transforms.sources import questionnaire_csv
 
-HEADER = "respondent_id,completed_at," + ",".join(
-    [f"phq9_{i}" for i in range(1, 10)] + [f"who5_{i}" for i in range(1, 6)]) + "\n"
+HEADER = (
+    "respondent_id,completed_at,"
+    + ",".join([f"phq9_{i}" for i in range(1, 10)] + [f"who5_{i}" for i in range(1, 6)])
+    + "\n"
+)
 
 
 def test_items_become_responses_and_blank_instruments_are_not_administered(tmp_path):
     path = tmp_path / "surveys.csv"
-    path.write_text(HEADER
-                    + "R1,2025-02-03 09:15:00,1,2,0,3,1,0,2,1,,3,4,2,5,3\n"
-                    + "R2,2025-02-03 10:00:00,0,0,0,0,0,0,0,0,0,,,,,\n"
-                    + "R3,2025-02-03 11:00:00,0,x,0,0,0,0,0,0,0,1,1,1,1,1\n")
+    path.write_text(
+        HEADER
+        + "R1,2025-02-03 09:15:00,1,2,0,3,1,0,2,1,,3,4,2,5,3\n"
+        + "R2,2025-02-03 10:00:00,0,0,0,0,0,0,0,0,0,,,,,\n"
+        + "R3,2025-02-03 11:00:00,0,x,0,0,0,0,0,0,0,1,1,1,1,1\n"
+    )
     assert sources.detect(plain_file(path, path.name)) is questionnaire_csv
     result = parse(questionnaire_csv, path, "q/surveys.csv")
     resp = result.responses

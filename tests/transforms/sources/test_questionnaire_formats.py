@@ -5,14 +5,14 @@ import pytest
 
 from tests.conftest import realdata
 from tests.transforms.sources.helpers import parse
-from transforms import sources
+from transforms import sources, vocabulary
 from transforms.landing import plain_file
 from transforms.scoring import score_administrations
 from transforms.sources import psqi_csv, questionnaire_csv, questionnaire_text_csv, redcap_dictionary
-from transforms import vocabulary
 
-EVENTS = pd.DataFrame({"event": ["pre", "post", "baseline_arm_1"],
-                       "date": pd.to_datetime(["2013-03-27", "2013-05-29", "2025-01-10"])})
+EVENTS = pd.DataFrame(
+    {"event": ["pre", "post", "baseline_arm_1"], "date": pd.to_datetime(["2013-03-27", "2013-05-29", "2025-01-10"])}
+)
 
 
 def scores(result):
@@ -21,10 +21,12 @@ def scores(result):
 
 def test_redcap_export_with_events_and_missing_codes(tmp_path):
     path = tmp_path / "redcap_export.csv"
-    path.write_text("record_id,redcap_event_name," + ",".join(f"phq_{i}" for i in range(1, 10)) + "\n"
-                    "101,baseline_arm_1,1,1,1,1,1,1,1,1,777\n"      # one declined item → prorated
-                    "102,baseline_arm_1,999,999,999,0,0,0,0,0,0\n"  # three "don't know" → not scored
-                    "103,followup_arm_1,0,0,0,0,0,0,0,0,0\n")       # event without a date
+    path.write_text(
+        "record_id,redcap_event_name," + ",".join(f"phq_{i}" for i in range(1, 10)) + "\n"
+        "101,baseline_arm_1,1,1,1,1,1,1,1,1,777\n"  # one declined item → prorated
+        "102,baseline_arm_1,999,999,999,0,0,0,0,0,0\n"  # three "don't know" → not scored
+        "103,followup_arm_1,0,0,0,0,0,0,0,0,0\n"
+    )  # event without a date
     assert sources.detect(plain_file(path, "q/x.csv")) is questionnaire_csv
     result = parse(questionnaire_csv, path, "q/redcap_export.csv", events=EVENTS)
     out = scores(result).set_index("participant_id")
@@ -32,17 +34,21 @@ def test_redcap_export_with_events_and_missing_codes(tmp_path):
     assert pd.isna(out.loc["102", "score"]) and out.loc["102", "items_answered"] == 6
     assert out.loc["101", "administered_at"] == pd.Timestamp("2025-01-10")
     assert result.rejects["reason"].tolist() == [
-        "no date for event 'followup_arm_1': add it to landing/questionnaire_events.csv"]
+        "no date for event 'followup_arm_1': add it to landing/questionnaire_events.csv"
+    ]
 
 
 def test_text_labels_match_questions_despite_numbering_and_punctuation(tmp_path):
-    header = ["respondent_id", "completed_at"] + [f"{i + 1}. {t.upper()}?" for i, t in
-                                                  enumerate(vocabulary.instruments()["gad7"].item_texts)]
+    header = ["respondent_id", "completed_at"] + [
+        f"{i + 1}. {t.upper()}?" for i, t in enumerate(vocabulary.instruments()["gad7"].item_texts)
+    ]
     path = tmp_path / "gad.csv"
-    rows = [",".join(f'"{h}"' for h in header),
-            "R1,2025-02-01 10:00:00,Not at all,Several days,More than half the days,Nearly every day,"
-            "Several days,Not at all,Several days",
-            "R2,2025-02-01 11:00:00,Not at all,Sometimes,Not at all,Not at all,Not at all,Not at all,Not at all"]
+    rows = [
+        ",".join(f'"{h}"' for h in header),
+        "R1,2025-02-01 10:00:00,Not at all,Several days,More than half the days,Nearly every day,"
+        "Several days,Not at all,Several days",
+        "R2,2025-02-01 11:00:00,Not at all,Sometimes,Not at all,Not at all,Not at all,Not at all,Not at all",
+    ]
     path.write_text("\n".join(rows) + "\n")
     assert sources.detect(plain_file(path, "q/gad.csv")) is questionnaire_text_csv
     result = parse(questionnaire_text_csv, path, "q/gad.csv")
@@ -67,17 +73,21 @@ def test_real_studentlife_phq9_and_pss():
 
 
 def test_psqi_components_hand_computed(tmp_path):
-    header = ("uid,type,During the past month what time have you usually gone to bed at night?,"
-              "how long (in minutes) has it usually taken you to fall asleep each night?,"
-              "When have you usually gotten up in the morning?,how many hours of actual sleep did you get at night?,"
-              "a. Cannot get to sleep within 30 minutes,b. Wake up,c. Bathroom,d. Breathe,e. Cough,f. Cold,g. Hot,"
-              "h. Bad dreams,i. Pain,j. Other reason(s),how often have you taken medicine,"
-              "how often have you had trouble staying awake,keep up enthusiasm to get things done?,"
-              "how would you rate your sleep quality overall?")
-    row = ("u1,pre,around 1 am,about 20 mins,8:00 AM,10-Sep,Once or twice a week,Three or more times a week,"
-           "Less than once a week,Not during the past month,Not during the past month,Not during the past month,"
-           "Not during the past month,Less than once a week,Not during the past month,,Not during the past month,"
-           "Less than once a week,Somewhat of a problem,Fairly bad")
+    header = (
+        "uid,type,During the past month what time have you usually gone to bed at night?,"
+        "how long (in minutes) has it usually taken you to fall asleep each night?,"
+        "When have you usually gotten up in the morning?,how many hours of actual sleep did you get at night?,"
+        "a. Cannot get to sleep within 30 minutes,b. Wake up,c. Bathroom,d. Breathe,e. Cough,f. Cold,g. Hot,"
+        "h. Bad dreams,i. Pain,j. Other reason(s),how often have you taken medicine,"
+        "how often have you had trouble staying awake,keep up enthusiasm to get things done?,"
+        "how would you rate your sleep quality overall?"
+    )
+    row = (
+        "u1,pre,around 1 am,about 20 mins,8:00 AM,10-Sep,Once or twice a week,Three or more times a week,"
+        "Less than once a week,Not during the past month,Not during the past month,Not during the past month,"
+        "Not during the past month,Less than once a week,Not during the past month,,Not during the past month,"
+        "Less than once a week,Somewhat of a problem,Fairly bad"
+    )
     bad = row.replace("u1,pre,around 1 am", "u2,pre,usually dawn")
     path = tmp_path / "psqi.csv"
     path.write_text(header + "\n" + row + "\n" + bad + "\n")

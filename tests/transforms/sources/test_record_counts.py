@@ -49,7 +49,7 @@ def test_every_record_of_every_real_sample_is_read(tmp_path):
 def test_a_truncated_last_line_is_quarantined_with_its_number(tmp_path, keep):
     source = realdata("fitabase_fitbit_2016") / "sleepDay_merged.csv"
     lines = source.read_bytes().rstrip(b"\r\n").split(b"\n")
-    data = b"\n".join(lines[:45]) + b"\n" + lines[45][:int(len(lines[45]) * keep)]  # 45 data lines, the last cut
+    data = b"\n".join(lines[:45]) + b"\n" + lines[45][: int(len(lines[45]) * keep)]  # 45 data lines, the last cut
     damaged = tmp_path / "sleepDay_merged.csv"
     damaged.write_bytes(data)
     out = ingest(damaged, tmp_path)
@@ -60,8 +60,10 @@ def test_a_truncated_last_line_is_quarantined_with_its_number(tmp_path, keep):
 
 def test_short_and_long_lines_anywhere_are_quarantined(tmp_path):
     path = tmp_path / "Daily Heart Rate Variability Summary - 2024-07-(21).csv"
-    path.write_text("timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.2,49.6,2.4\n2024-07-22T00:00:00,30\n"
-                    "2024-07-23T00:00:00,31,50,2.5,9\n2024-07-24T00:00:00,32,51,2.6\n2024-07-25T00:00")
+    path.write_text(
+        "timestamp,rmssd,nremhr,entropy\n2024-07-21T00:00:00,29.2,49.6,2.4\n2024-07-22T00:00:00,30\n"
+        "2024-07-23T00:00:00,31,50,2.5,9\n2024-07-24T00:00:00,32,51,2.6\n2024-07-25T00:00"
+    )
     out = ingest(path, tmp_path)
     rejects = {loc: reason for r in out.rejects for loc, reason in zip(r["locator"], r["reason"])}
     assert set(rejects) == {"line 3", "line 4", "line 6"}

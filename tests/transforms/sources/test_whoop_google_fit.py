@@ -7,18 +7,22 @@ from tests.conftest import realdata
 from tests.transforms.sources.helpers import parse
 from transforms.sources import google_fit_daily, whoop_csv
 
-SLEEPS = ("Cycle start time,Cycle end time,Cycle timezone,Sleep onset,Wake onset,Sleep performance %,"
-          "Respiratory rate (rpm),Asleep duration (min),In bed duration (min),Light sleep duration (min),"
-          "Deep (SWS) duration (min),REM duration (min),Awake duration (min),Sleep need (min),Sleep debt (min),"
-          "Sleep efficiency %,Sleep consistency %,Nap\n")
+SLEEPS = (
+    "Cycle start time,Cycle end time,Cycle timezone,Sleep onset,Wake onset,Sleep performance %,"
+    "Respiratory rate (rpm),Asleep duration (min),In bed duration (min),Light sleep duration (min),"
+    "Deep (SWS) duration (min),REM duration (min),Awake duration (min),Sleep need (min),Sleep debt (min),"
+    "Sleep efficiency %,Sleep consistency %,Nap\n"
+)
 
 
 def test_whoop_sleeps_main_nap_open_cycle_and_day_of_waking(tmp_path):
     path = tmp_path / "sleeps.csv"
-    path.write_text(SLEEPS
-                    + "2024-06-23 22:00:00,,UTC-04:00,2024-06-23 22:00:00,2024-06-24 06:00:00,100,15.9,430,480,0,0,0,50,457,0,90,,false\n"
-                    + "2024-06-23 22:00:00,,UTC-04:00,2024-06-24 14:00:00,2024-06-24 14:30:00,,,25,30,0,0,0,5,,,83,,true\n"
-                    + "2024-06-22 23:00:22,2024-06-23 20:24:26,UTC-04:00,2024-06-22 23:00:22,2024-06-23 07:00:22,,,,,,,,,,,,,false\n")
+    path.write_text(
+        SLEEPS
+        + "2024-06-23 22:00:00,,UTC-04:00,2024-06-23 22:00:00,2024-06-24 06:00:00,100,15.9,430,480,0,0,0,50,457,0,90,,false\n"
+        + "2024-06-23 22:00:00,,UTC-04:00,2024-06-24 14:00:00,2024-06-24 14:30:00,,,25,30,0,0,0,5,,,83,,true\n"
+        + "2024-06-22 23:00:22,2024-06-23 20:24:26,UTC-04:00,2024-06-22 23:00:22,2024-06-23 07:00:22,,,,,,,,,,,,,false\n"
+    )
     result = parse(whoop_csv, path, "p/sleeps.csv")
     daily = result.observations.pivot_table(index="day", columns="metric", values="value").loc["2024-06-24"]
     assert daily["sleep_minutes"] == 430 and daily["nap_minutes"] == 25 and daily["sleep_efficiency_pct"] == 90
@@ -48,8 +52,10 @@ def test_real_whoop_export():
 
 def test_google_fit_ms_to_minutes_and_sparse_columns(tmp_path):
     path = tmp_path / "Daily activity metrics.csv"
-    path.write_text("Date,Move Minutes count,Calories (kcal),Heart Minutes,Step count,Inactive duration (ms)\n"
-                    "2021-10-19,9,152.3,4,,\n2021-10-20,15,206.9,,5012,43200000\n2021-10-21,,150.1,,,\n")
+    path.write_text(
+        "Date,Move Minutes count,Calories (kcal),Heart Minutes,Step count,Inactive duration (ms)\n"
+        "2021-10-19,9,152.3,4,,\n2021-10-20,15,206.9,,5012,43200000\n2021-10-21,,150.1,,,\n"
+    )
     result = parse(google_fit_daily, path, "p/g.csv")
     daily = result.observations.pivot_table(index="day", columns="metric", values="value")
     assert daily.loc["2021-10-20", "sedentary_minutes"] == 720 and daily.loc["2021-10-20", "steps"] == 5012

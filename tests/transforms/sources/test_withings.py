@@ -12,11 +12,16 @@ from transforms.sources import withings_sleep
 
 def test_english_headers_and_a_nap(tmp_path):
     path = tmp_path / "sleep.csv"
-    path.write_text("from,to,light (s),deep (s),rem (s),awake (s),wake up,Heart rate (min)\n"
-                    "2020-10-11T23:00:00+02:00,2020-10-12T07:00:00+02:00,14400,5400,4800,4200,1,52\n"
-                    "2020-10-12T14:00:00+02:00,2020-10-12T14:40:00+02:00,1800,0,0,600,0,60\n")
-    daily = parse(withings_sleep, path, "w/sleep.csv").observations.pivot_table(
-        index="day", columns="metric", values="value").loc["2020-10-12"]
+    path.write_text(
+        "from,to,light (s),deep (s),rem (s),awake (s),wake up,Heart rate (min)\n"
+        "2020-10-11T23:00:00+02:00,2020-10-12T07:00:00+02:00,14400,5400,4800,4200,1,52\n"
+        "2020-10-12T14:00:00+02:00,2020-10-12T14:40:00+02:00,1800,0,0,600,0,60\n"
+    )
+    daily = (
+        parse(withings_sleep, path, "w/sleep.csv")
+        .observations.pivot_table(index="day", columns="metric", values="value")
+        .loc["2020-10-12"]
+    )
     assert daily["sleep_minutes"] == 410 and daily["nap_minutes"] == 30 and daily["resting_hr_bpm"] == 52
     assert daily["sleep_efficiency_pct"] == pytest.approx(100 * 410 / 480)
     assert daily["sleep_midpoint_min"] == 180

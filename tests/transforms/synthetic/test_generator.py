@@ -13,14 +13,23 @@ from transforms.ingest import detect, inputs_of, landing_files, parse_input
 from transforms.synthetic.cohort import CohortSpec, simulate
 from transforms.synthetic.vendor_files import write_cohort
 
-
-GENERATED_FORMATS = {"fitabase_daily_activity", "fitabase_sleep_day", "fitbit_takeout_resting_hr",
-                     "fitbit_takeout_sleep", "fitbit_takeout_hrv", "questionnaire_csv", "apple_health"}
+GENERATED_FORMATS = {
+    "fitabase_daily_activity",
+    "fitabase_sleep_day",
+    "fitbit_takeout_resting_hr",
+    "fitbit_takeout_sleep",
+    "fitbit_takeout_hrv",
+    "questionnaire_csv",
+    "apple_health",
+}
 
 
 def digest(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def generate(tmp_path, name, **spec):
@@ -75,8 +84,8 @@ def test_injected_shift_is_in_the_simulated_values():
         p = ids.index(row.participant_id)
         s = cohort.dates.get_loc(pd.Timestamp(row.start_day))
         e = cohort.dates.get_loc(pd.Timestamp(row.end_day))
-        during.append(rhr[p, s:e + 1].mean())
-        before.append(rhr[p, s - 30:s].mean())
+        during.append(rhr[p, s : e + 1].mean())
+        before.append(rhr[p, s - 30 : s].mean())
     assert pd.Series(during).sub(pd.Series(before)).mean() == pytest.approx(5.0, abs=0.6)
 
 

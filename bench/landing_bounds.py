@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipelines.ingestion import ingest_landing
 from warehouse.connection import connect
+from warehouse.embedded import DuckDBFileWarehouse
 
 GOOD = (
     "Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,VeryActiveDistance,"
@@ -33,7 +34,7 @@ def case(name: str, header: str) -> None:
         (landing / "dailyActivity_merged.csv").write_text(GOOD)
         conn = connect(Path(tmp) / "warehouse.duckdb")
         started = time.perf_counter()
-        ingest_landing(conn, Path(tmp) / "landing", key=b"bench" * 8)
+        ingest_landing(DuckDBFileWarehouse(conn), Path(tmp) / "landing", key=b"bench" * 8)
         seconds = time.perf_counter() - started
         rows = dict(
             conn.execute("SELECT path, status || ': ' || coalesce(message, '') FROM ops.ingested_files").fetchall()

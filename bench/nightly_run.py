@@ -135,6 +135,7 @@ def ensure_published(home: Path) -> None:
     so the measured run patches the spare in place as every later nightly run does."""
     from pipelines.settings import Paths
     from warehouse.connection import connect
+    from warehouse.embedded import DuckDBFileWarehouse
     from warehouse.publish import publish, usable_generations
 
     paths = Paths(home)
@@ -142,7 +143,7 @@ def ensure_published(home: Path) -> None:
     try:
         while usable_generations(conn, paths.analytics) < 2:
             t0 = time.perf_counter()
-            publish(conn, paths.analytics)
+            publish(DuckDBFileWarehouse(conn), paths.analytics)
             print(f"  set-up: published analytics.duckdb ({time.perf_counter() - t0:.0f} s)", flush=True)
     finally:
         conn.close()

@@ -20,6 +20,7 @@ import pandas as pd
 from pipelines.ingestion import ingest_landing
 from pipelines.realdata import stage_realdata
 from warehouse.connection import connect
+from warehouse.embedded import DuckDBFileWarehouse
 
 REPO = Path(__file__).resolve().parents[1]
 COUNTS = ["rows_read", "rows_accepted", "rows_quarantined", "rows_empty", "rows_ignored"]
@@ -32,7 +33,7 @@ def main() -> None:
         staged = stage_realdata(realdata, landing, every_folder=True)
         conn = connect(Path(tmp) / "warehouse.duckdb")
         t0 = time.perf_counter()
-        ingest_landing(conn, landing, key=b"bench")
+        ingest_landing(DuckDBFileWarehouse(conn), landing, key=b"bench")
         seconds = time.perf_counter() - t0
         files = conn.execute("SELECT * FROM ops.ingested_files").df()
         reasons = conn.execute("SELECT source_file, reason FROM quality.quarantine").df()

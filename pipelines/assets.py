@@ -102,14 +102,15 @@ def landing_files(
     """Parse new or changed files in ``$WELLNESS_HOME/landing``; quarantine what cannot be accepted; check
     the observations of the days that changed."""
     paths = wellness_home.paths
-    with duckdb.get_connection() as conn:
-        report = ingest_landing(conn, paths.landing, paths.pseudonym_key(), log=context.log, force=config.reingest)
+    with duckdb.open() as wh:
+        conn = wh.conn
+        report = ingest_landing(wh, paths.landing, paths.pseudonym_key(), log=context.log, force=config.reingest)
         writes.record_data_span(conn, paths.data_span)
         first, last = report.first_changed_day, report.last_changed_day
         if first is None:
             first = last = dt.date.today()
-        check_results = checks.evaluate(context, conn, "observations", first, last)
-        check_results += checks.evaluate_landing_files(context, conn)
+        check_results = checks.evaluate(context, wh, "observations", first, last)
+        check_results += checks.evaluate_landing_files(context, wh)
     if report.failed_files:
         context.log.warning(
             "%d landing file(s) failed and will be retried on the next run: %s",
@@ -137,7 +138,8 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
     (blocked days keep their earlier rows), then run the table's checks on what was written."""
     start, end = partition_days(context)
     skip_from, missing_from = UPSTREAM[table]
-    with duckdb.get_connection() as conn:
+    with duckdb.open() as wh:
+        conn = wh.conn
         skipped = {
             d: f"upstream {', '.join(skip_from)} blocked" for d in reads.blocked_days(conn, skip_from, start, end)
         }
@@ -154,10 +156,10 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
                     flagged[0] += int(frame["flagged"].sum())
                 yield frame
 
-        n = writes.replace_days_from_chunks(conn, tables.PARTITIONED[table], frames(), start, end, keep_days=skipped)
+        n = writes.replace_days_from_chunks(wh, tables.PARTITIONED[table], frames(), start, end, keep_days=skipped)
         written = reads.days(conn, tables.PARTITIONED[table], start, end)
         written = written[~pd.to_datetime(written["day"]).dt.date.isin(skipped)]
-        check_results = checks.evaluate(context, conn, table, start, end, skipped=skipped, frame=written)
+        check_results = checks.evaluate(context, wh, table, start, end, skipped=skipped, frame=written)
         blocked = reads.blocked_days(conn, [table], start, end)
     progress.report(f"{table:<20} {start} … {end}: {n:,} rows, {len(blocked)} blocked days")
     metadata = {
@@ -304,8 +306,9 @@ def proxies(context: AssetExecutionContext, duckdb: WarehouseResource) -> Materi
 def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Runs of flagged days per participant·metric with peak and recovery time (analytics.episodes). Only the
     series whose inputs runs rewrote since the last update are recomputed (every series on a lake)."""
-    with duckdb.get_connection() as conn:
-        scope = reads.select_episode_candidates(conn)
+    with duckdb.open() as wh:
+        conn = wh.conn
+        scope = reads.select_episode_candidates(wh)
         first, last = reads.data_day_range(conn)
         # episodes read only flagged series from their first flag: 4× the people per chunk of a windowed asset
         chunks = (
@@ -316,7 +319,7 @@ def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mater
         parts = [find_episodes(*reads.episode_inputs(conn, chunk)) for chunk in chunks]  # chunks bound memory
         found = [p for p in parts if len(p)]
         frame = pd.concat(found, ignore_index=True) if found else parts[0]
-        writes.replace_episodes(conn, frame)
+        writes.replace_episodes(wh, frame)
         total, recovered, median_recovery = reads.episode_totals(conn)
     progress.report(
         f"{'episodes':<20} {total} episodes, {recovered} recovered ({len(frame)} in "
@@ -338,8 +341,8 @@ def quality_report(
 ) -> MaterializeResult:
     """Static HTML data-quality report in ``$WELLNESS_HOME/reports/quality_report.html`` (and the per-participant
     coverage summary quality.participant_coverage)."""
-    with duckdb.get_connection() as conn:
-        data = report_data(conn, WINDOWS.min_coverage, MAX_HEATMAP_PARTICIPANTS)
+    with duckdb.open() as wh:
+        data = report_data(wh, WINDOWS.min_coverage, MAX_HEATMAP_PARTICIPANTS)
     path = wellness_home.paths.reports / "quality_report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")
@@ -378,12 +381,12 @@ def analytics_duckdb(
     the views latest_drift and participant_summary: a spare generation patched aside, then linked to
     atomically (warehouse/publish.py)."""
     target = wellness_home.paths.analytics
-    with duckdb.get_connection() as conn:
-        counts = publish(conn, target)
+    with duckdb.open() as wh:
+        counts = publish(wh, target)
         tags = context.run.tags
         if RANGE_START_TAG in tags and RANGE_END_TAG in tags:  # every daily asset of the run's range is done
             writes.forget_recomputed_days(
-                conn,
+                wh,
                 dt.date.fromisoformat(tags[RANGE_START_TAG]),
                 dt.date.fromisoformat(tags[RANGE_END_TAG]),
                 WINDOWS.drift_history_days - 1,

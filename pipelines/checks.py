@@ -35,15 +35,15 @@ def check_specs(table: str, asset: str | None = None) -> list[AssetCheckSpec]:
     ]
 
 
-def evaluate_landing_files(context: AssetExecutionContext, conn) -> list:
+def evaluate_landing_files(context: AssetExecutionContext, wh) -> list:
     """The ingestion's own checks (``ingested_files`` suite, on the ``observations`` asset) over the current
     version of every landing file: a ``failed`` file fails ``no_failed_files`` (WARN) with its path."""
     return _record(
-        context, conn, "observations", "landing", run_suite("ingested_files", reads.current_landing_files(conn))
+        context, wh, "observations", "landing", run_suite("ingested_files", reads.current_landing_files(wh.conn))
     )
 
 
-def _record(context: AssetExecutionContext, conn, asset: str, partition: str, outcomes) -> list:
+def _record(context: AssetExecutionContext, wh, asset: str, partition: str, outcomes) -> list:
     """One AssetCheckResult per outcome on ``asset``, each also appended to quality.check_results."""
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     run_id = context.run.run_id
@@ -90,13 +90,13 @@ def _record(context: AssetExecutionContext, conn, asset: str, partition: str, ou
                 outcome.unexpected_count,
                 len(outcome.failing_days),
             )
-    writes.append_check_results(conn, pd.DataFrame(rows))
+    writes.append_check_results(wh, pd.DataFrame(rows))
     return results
 
 
 def evaluate(
     context: AssetExecutionContext,
-    conn,
+    wh,
     table: str,
     start: dt.date,
     end: dt.date,
@@ -106,12 +106,12 @@ def evaluate(
     """Validate ``table``'s rows for start … end (or ``frame``), record the results and the blocked days
     (``skipped``: days not built because an upstream day was blocked, with the reason)."""
     if frame is None:
-        frame = reads.days(conn, tables.CHECKED[table], start, end)
+        frame = reads.days(wh.conn, tables.CHECKED[table], start, end)
     partition = f"{start}...{end}" if start != end else str(start)
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     run_id = context.run.run_id
     outcomes = run_suite(table, frame)
-    results = _record(context, conn, table, partition, outcomes)
+    results = _record(context, wh, table, partition, outcomes)
     blocked = {
         dt.date.fromisoformat(d): "failed ERROR check(s): " + ", ".join(names)
         for d, names in blocking_days(outcomes).items()
@@ -119,7 +119,7 @@ def evaluate(
     blocked.update(skipped or {})
     blocked = {d: r for d, r in blocked.items() if start <= d <= end}
     writes.replace_blocked_days(
-        conn,
+        wh,
         table,
         start,
         end,

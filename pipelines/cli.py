@@ -194,12 +194,13 @@ def _outside_the_data(paths: Paths, start: dt.date, end: dt.date) -> str | None:
 
     from pipelines.settings import Profile
     from warehouse import reads
-    from warehouse.connection import connect, writer
+    from warehouse.connection import connect
+    from warehouse.storage import open_warehouse
 
     lake_root = Profile.from_env(paths).lake_root
     if lake_root:
-        with writer(paths.warehouse, lake_root=lake_root) as conn:
-            first, last = reads.data_day_range(conn)
+        with open_warehouse(paths.warehouse, lake_root=lake_root) as wh:
+            first, last = reads.data_day_range(wh.conn)
     elif not paths.warehouse.exists():
         first = last = None
     else:

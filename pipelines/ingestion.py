@@ -26,7 +26,6 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from pipelines import progress
@@ -53,6 +52,7 @@ from transforms.landing import vet
 from transforms.records import ParseResult, empty_observations, empty_rejects, empty_responses, rejects_frame
 from transforms.samples import DailyFromSamples
 from warehouse import reads, writes
+from warehouse.storage import Warehouse
 
 BATCH_FILES = 256
 # What happens to one input, in order; a failure is reported with the stage it happened in.
@@ -249,7 +249,7 @@ class _Pending:
 
 
 def ingest_landing(
-    conn: duckdb.DuckDBPyConnection,
+    wh: Warehouse,
     landing: Path,
     key: bytes,
     log: logging.Logger | None = None,
@@ -263,7 +263,7 @@ def ingest_landing(
     participant_map = ParticipantMap.load(map_path if map_path.exists() else None, key)
     events = load_events(landing)
     config_sha = config_sha256(landing)
-    previous = reads.current_file_versions(conn).set_index("path").to_dict("index")
+    previous = reads.current_file_versions(wh.conn).set_index("path").to_dict("index")
 
     files, skipped = landing_entries(landing)
     todo, present = [], set()
@@ -306,14 +306,14 @@ def ingest_landing(
 
     for start in range(0, len(todo), BATCH_FILES):
         batch = todo[start : start + BATCH_FILES]
-        _write_batch(conn, batch, landing, participant_map, events, config_sha, report, log, today or dt.date.today())
+        _write_batch(wh, batch, landing, participant_map, events, config_sha, report, log, today or dt.date.today())
         log.info("ingested %d/%d files", min(start + BATCH_FILES, len(todo)), len(todo))
         progress.report(
             f"{'parsed':<20} {min(start + BATCH_FILES, len(todo))}/{len(todo)} files: "
             f"{report.rows_accepted:,} rows accepted, {report.rows_quarantined:,} quarantined"
         )
-    report.duplicate_records = writes.refresh_duplicates(conn, pd.Timestamp.now(tz="UTC").tz_localize(None))
-    report.changed_days |= writes.take_pending_changed_days(conn)  # also those of an ingestion killed midway
+    report.duplicate_records = writes.refresh_duplicates(wh, pd.Timestamp.now(tz="UTC").tz_localize(None))
+    report.changed_days |= writes.take_pending_changed_days(wh)  # also those of an ingestion killed midway
     return report
 
 
@@ -439,7 +439,7 @@ def _file_record(pending: _Pending, out: FileOutcome, config_sha: str | None, no
 
 
 def _write_batch(
-    conn, batch: list[_Pending], landing, participant_map, events, config_sha, report: IngestReport, log, today
+    wh: Warehouse, batch: list[_Pending], landing, participant_map, events, config_sha, report: IngestReport, log, today
 ) -> None:
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     outcomes = []
@@ -459,7 +459,7 @@ def _write_batch(
             out = ingest_file(pending.path, landing, participant_map, events, today, log)
         outcomes.append(out)
 
-    with writes.file_rows_stage(conn) as stage:
+    with writes.file_rows_stage(wh) as stage:
         rows = [out.file_rows(now) for out in outcomes]
         refused = stage.add(rows)
         for position, message in refused.items():

@@ -22,21 +22,26 @@ class WellnessHome(ConfigurableResource):
 
 
 class WarehouseResource(DuckDBResource):
-    """dagster-duckdb's ``DuckDBResource`` config, with our connection discipline: the pipeline's writer
-    lock first (runs queue instead of failing with "Could not set lock", and say so in the run log while
-    they wait), back-off for locks held by other processes, the schema ensured, and the connection closed
-    even when the asset raises (upstream only closes it on success). With ``lake_root`` set (the distributed
-    profile) the connection is an in-memory DuckDB over the Parquet lake there instead (warehouse/lake.py)."""
+    """dagster-duckdb's ``DuckDBResource`` config; :meth:`open` gives the warehouse (warehouse/storage.py): the
+    DuckDB file with our connection discipline (the pipeline's writer lock first, so runs queue instead of
+    failing with "Could not set lock" and say so in the run log while they wait; back-off for locks held by
+    other processes; the schema ensured; closed even when the asset raises), or, with ``lake_root`` set (the
+    distributed profile), the Parquet lake there (warehouse/lake.py). Chosen here, once."""
 
     lake_root: str | None = None
 
     @contextmanager
-    def get_connection(self):
-        from warehouse.connection import writer
+    def open(self):
+        from warehouse.storage import open_warehouse
 
-        log = get_dagster_logger()
-        with writer(self.database, log=log.info, lake_root=self.lake_root) as conn:
-            yield conn
+        with open_warehouse(self.database, log=get_dagster_logger().info, lake_root=self.lake_root) as wh:
+            yield wh
+
+    @contextmanager
+    def get_connection(self):
+        """The open warehouse's connection (upstream's API; asset code uses :meth:`open`)."""
+        with self.open() as wh:
+            yield wh.conn
 
 
 def build_resources(paths: Paths, profile: Profile | None = None) -> dict:

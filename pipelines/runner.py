@@ -17,7 +17,7 @@ from pipelines.partitions import daily_partitions, range_tags
 from pipelines.settings import Paths, Profile, dagster_yaml, partitions_start_pinned
 from transforms import vocabulary
 from warehouse import reads, writes
-from warehouse.connection import writer
+from warehouse.storage import open_warehouse
 
 
 def dagster_instance(paths: Paths) -> DagsterInstance:
@@ -85,9 +85,9 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
         echo("      ingestion failed; see the run in the Dagster UI")
         return RunOutcome(False, None, None, None)
 
-    with writer(paths.warehouse, lake_root=Profile.from_env(paths).lake_root) as conn:
-        first, last = reads.data_day_range(conn)
-        pending = sorted(writes.days_to_recompute(conn))
+    with open_warehouse(paths.warehouse, lake_root=Profile.from_env(paths).lake_root) as wh:
+        first, last = reads.data_day_range(wh.conn)
+        pending = sorted(writes.days_to_recompute(wh.conn))
     lo, hi = partition_bounds()
     asked = (start, end)
     start, end = run_range(start, end, first, last, pending, (lo, hi))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.kernels import baseline_kernel
+from transforms.kernels import B_N, BASELINE_FIELDS, baseline_kernel
 from transforms.panel import Panel, build_panel, gather, span_mask
 from transforms.vocabulary import Windows
 
@@ -54,19 +54,6 @@ BASELINE_COLUMNS = [
     "short_n_days",
     "short_median",
 ]
-FIELDS = (
-    "n_days",
-    "median",
-    "mad",
-    "p10",
-    "p90",
-    "mean",
-    "sd",
-    "lag1_autocorr",
-    "lag1_pairs",
-    "short_n_days",
-    "short_median",
-)
 
 
 def panel_for_range(daily: pd.DataFrame, start, end, win: Windows) -> Panel:
@@ -76,9 +63,9 @@ def panel_for_range(daily: pd.DataFrame, start, end, win: Windows) -> Panel:
 
 
 def baseline_block(panel: Panel, n_out: int, win: Windows) -> np.ndarray:
-    """Window statistics as one (n_series, n_out, len(FIELDS)) array; output column k is day
+    """Window statistics as one (n_series, n_out, len(BASELINE_FIELDS)) array; output column k is day
     first_day + B + R − 1 + k."""
-    out = np.empty((panel.values.shape[0], n_out, len(FIELDS)))
+    out = np.empty((panel.values.shape[0], n_out, len(BASELINE_FIELDS)))
     if panel.values.shape[0]:
         baseline_kernel(
             np.ascontiguousarray(panel.values), win.baseline_days, win.recent_days, win.short_baseline_days, n_out, out
@@ -106,11 +93,11 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def baseline_frame(
     panel: Panel, block: np.ndarray, start, win: Windows, in_span: np.ndarray | None = None
 ) -> pd.DataFrame:
-    keep = block[:, :, FIELDS.index("n_days")] > 0
+    keep = block[:, :, B_N] > 0
     if in_span is not None:
         keep &= in_span
     s_idx, k_idx = np.nonzero(keep)
-    pick = gather(block, FIELDS, keep, [f for f in FIELDS if f != "lag1_pairs"])
+    pick = gather(block, BASELINE_FIELDS, keep, [f for f in BASELINE_FIELDS if f != "lag1_pairs"])
     n_days = pick["n_days"].astype("int64")
     participants = pd.Categorical(panel.series["participant_id"].astype(str))
     metrics = pd.Categorical(panel.series["metric"].astype(str))

@@ -31,9 +31,8 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.baselines import FIELDS as BASELINE_FIELDS
 from transforms.baselines import baseline_block, panel_for_range
-from transforms.kernels import drift_kernel
+from transforms.kernels import B_N, BASELINE_FIELDS, D_N_RECENT, DRIFT_FIELDS, drift_kernel
 from transforms.panel import gather, span_mask
 from transforms.stats import (
     bh_by_codes,
@@ -69,27 +68,11 @@ DRIFT_COLUMNS = [
     "flagged",
     "direction",
 ]
-KERNEL_FIELDS = (
-    "n_recent",
-    "recent_median",
-    "ks_gap",
-    "mw_u",
-    "tie_term",
-    "wasserstein",
-    "slope",
-    "mk_s",
-    "mk_var",
-    "trend_n",
-    "any_tie",
-    "recent_tmean",
-    "base_tmean",
-    "base_wvar",
-)
 
 
 def drift_block(panel, n_out: int, win: Windows) -> np.ndarray:
-    """(n_series, n_out, len(KERNEL_FIELDS)) window statistics from ``kernels.drift_kernel``."""
-    out = np.empty((panel.values.shape[0], n_out, len(KERNEL_FIELDS)))
+    """(n_series, n_out, len(DRIFT_FIELDS)) window statistics from ``kernels.drift_kernel``."""
+    out = np.empty((panel.values.shape[0], n_out, len(DRIFT_FIELDS)))
     if panel.values.shape[0]:
         drift_kernel(
             np.ascontiguousarray(panel.values),
@@ -117,15 +100,13 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
     kern = drift_block(panel, n_out, win)
     values = panel.values[:, B + R - 1 : B + R - 1 + n_out]
 
-    keep = (base[:, :, BASELINE_FIELDS.index("n_days")] > 0) & (
-        ~np.isnan(values) | (kern[:, :, KERNEL_FIELDS.index("n_recent")] > 0)
-    )
+    keep = (base[:, :, B_N] > 0) & (~np.isnan(values) | (kern[:, :, D_N_RECENT] > 0))
     in_span = span_mask(panel.series, spans, first, n_out)
     if in_span is not None:
         keep &= in_span
     s_idx, k_idx = np.nonzero(keep)
     b = gather(base, BASELINE_FIELDS, keep, ("n_days", "median", "mad", "lag1_autocorr", "lag1_pairs"))
-    d = gather(kern, KERNEL_FIELDS, keep)
+    d = gather(kern, DRIFT_FIELDS, keep)
     value = values[s_idx, k_idx]
     del base, kern  # the dense (series × day × field) arrays: the largest allocations of a run
 

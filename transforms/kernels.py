@@ -19,6 +19,59 @@ import numpy as np
 
 MAD_TO_SD = 1.4826
 
+# Each kernel's output fields, in the order of the last axis of its ``out`` array: declared once, here; the
+# index constants are derived from them, and the frames (transforms.baselines, transforms.drift) read the
+# fields by name.
+BASELINE_FIELDS = (
+    "n_days",  # days with a value in the baseline window
+    "median",
+    "mad",  # scaled to SD units (× MAD_TO_SD)
+    "p10",
+    "p90",
+    "mean",
+    "sd",
+    "lag1_autocorr",  # r1 of the baseline window
+    "lag1_pairs",  # consecutive-day pairs r1 was computed from
+    "short_n_days",
+    "short_median",
+)
+(B_N, B_MEDIAN, B_MAD, B_P10, B_P90, B_MEAN, B_SD, B_R1, B_PAIRS, B_SHORT_N, B_SHORT_MEDIAN) = (
+    BASELINE_FIELDS.index(f) for f in BASELINE_FIELDS
+)
+
+DRIFT_FIELDS = (
+    "n_recent",
+    "recent_median",
+    "ks_gap",  # n_a·n_b·D, an integer
+    "mw_u",  # Mann–Whitney U of the recent sample
+    "tie_term",  # Σ(t³ − t) over the pooled sample's ties
+    "wasserstein",
+    "slope",  # Theil–Sen, per day
+    "mk_s",
+    "mk_var",  # tie-corrected
+    "trend_n",
+    "any_tie",  # 1 when the pooled sample holds a tie, else 0
+    "recent_tmean",  # 20 %-trimmed means and the baseline's winsorized variance
+    "base_tmean",
+    "base_wvar",
+)
+(
+    D_N_RECENT,
+    D_RECENT_MEDIAN,
+    D_KS_GAP,
+    D_MW_U,
+    D_TIE_TERM,
+    D_WASSERSTEIN,
+    D_SLOPE,
+    D_MK_S,
+    D_MK_VAR,
+    D_TREND_N,
+    D_ANY_TIE,
+    D_RECENT_TMEAN,
+    D_BASE_TMEAN,
+    D_BASE_WVAR,
+) = (DRIFT_FIELDS.index(f) for f in DRIFT_FIELDS)
+
 
 @nb.njit(cache=True, inline="always")
 def _quantile(s, n, q):
@@ -104,8 +157,7 @@ def _mad_sorted(b, n, med):
 
 @nb.njit(parallel=True, cache=True)
 def baseline_kernel(values, B, R, S, n_out, out):
-    """out[:, :, j] for j = n, median, mad (scaled), p10, p90, mean, sd, lag-1 autocorrelation r1,
-    number of lag-1 pairs, short-term n, short-term median. Windows are kept sorted as they slide."""
+    """out[:, :, j] for the fields of BASELINE_FIELDS. Windows are kept sorted as they slide."""
     n_series = values.shape[0]
     for s in nb.prange(n_series):
         row = values[s]
@@ -122,28 +174,28 @@ def baseline_kernel(values, B, R, S, n_out, out):
                     ns = _slide(sbuf, ns, row[d - S - 1], row[d - 1])
             o = out[s, k]
             o[:] = np.nan
-            o[0] = n
-            o[9] = ns
+            o[B_N] = n
+            o[B_SHORT_N] = ns
             if ns > 0:
-                o[10] = _quantile(sbuf, ns, 0.5)
+                o[B_SHORT_MEDIAN] = _quantile(sbuf, ns, 0.5)
             if n == 0:
                 continue
             med = _quantile(buf, n, 0.5)
-            o[1] = med
-            o[2] = _mad_sorted(buf, n, med) * MAD_TO_SD
-            o[3] = _quantile(buf, n, 0.1)
-            o[4] = _quantile(buf, n, 0.9)
+            o[B_MEDIAN] = med
+            o[B_MAD] = _mad_sorted(buf, n, med) * MAD_TO_SD
+            o[B_P10] = _quantile(buf, n, 0.1)
+            o[B_P90] = _quantile(buf, n, 0.9)
             w = row[k : k + B]
             mean = 0.0
             for i in range(n):
                 mean += buf[i]
             mean /= n
-            o[5] = mean
+            o[B_MEAN] = mean
             ss = 0.0
             for i in range(n):
                 ss += (buf[i] - mean) ** 2
             if n > 1:
-                o[6] = math.sqrt(ss / (n - 1))
+                o[B_SD] = math.sqrt(ss / (n - 1))
             num = 0.0
             pairs = 0
             for i in range(B - 1):
@@ -151,9 +203,9 @@ def baseline_kernel(values, B, R, S, n_out, out):
                 if not math.isnan(x0) and not math.isnan(x1):
                     num += (x0 - mean) * (x1 - mean)
                     pairs += 1
-            o[8] = pairs
+            o[B_PAIRS] = pairs
             if ss > 0 and pairs >= 3:
-                o[7] = min(1.0, max(-1.0, (num / pairs) / (ss / n)))
+                o[B_R1] = min(1.0, max(-1.0, (num / pairs) / (ss / n)))
 
 
 TRIM = 0.2  # trimmed means cut 20 % from each end (Yuen–Tukey)
@@ -194,12 +246,137 @@ def _sort_pairs(vals, origins, n):
         origins[j + 1] = o
 
 
+@nb.njit(cache=True, inline="always")
+def _first_trend_pairs(row, first, end, inv, sl, org):
+    """Every pairwise slope (row[j] − row[i]) / (j − i) of the window first … end − 1, sorted, with its
+    earlier day i in ``org``; returns (pairs, positive slopes, negative slopes)."""
+    m = 0
+    for i in range(first, end):
+        if math.isnan(row[i]):
+            continue
+        for j in range(i + 1, end):
+            if not math.isnan(row[j]):
+                sl[m] = (row[j] - row[i]) * inv[j - i]
+                org[m] = i
+                m += 1
+    order = np.argsort(sl[:m])
+    sl[:m] = sl[:m][order]
+    org[:m] = org[:m][order]
+    npos = 0
+    nneg = 0
+    for i in range(m):
+        npos += sl[i] > 0
+        nneg += sl[i] < 0
+    return m, npos, nneg
+
+
+@nb.njit(cache=True, inline="always")
+def _drop_slopes_from(leaving, sl, org, m, npos, nneg):
+    """The sorted slopes without those whose earlier day is ``leaving`` (order kept, in place)."""
+    w = 0
+    for i in range(m):
+        if org[i] == leaving:
+            npos -= sl[i] > 0
+            nneg -= sl[i] < 0
+        else:
+            sl[w] = sl[i]
+            org[w] = org[i]
+            w += 1
+    return w, npos, nneg
+
+
+@nb.njit(cache=True, inline="always")
+def _merge_slopes_to(row, entering, start, inv, sl, org, m, sl2, org2, new_sl, new_org, npos, nneg):
+    """The slopes from days start … entering − 1 to ``entering``, sorted and merged into sl[:m] (written to
+    sl2/org2); returns (pairs, positive, negative): the caller swaps the buffers."""
+    c = 0
+    for i in range(start, entering):
+        if not math.isnan(row[i]):
+            new_sl[c] = (row[entering] - row[i]) * inv[entering - i]
+            new_org[c] = i
+            npos += new_sl[c] > 0
+            nneg += new_sl[c] < 0
+            c += 1
+    _sort_pairs(new_sl, new_org, c)
+    a = 0
+    b = 0
+    w = 0
+    while a < m or b < c:
+        if b >= c or (a < m and sl[a] <= new_sl[b]):
+            sl2[w] = sl[a]
+            org2[w] = org[a]
+            a += 1
+        else:
+            sl2[w] = new_sl[b]
+            org2[w] = new_org[b]
+            b += 1
+        w += 1
+    return w, npos, nneg
+
+
+@nb.njit(cache=True, inline="always")
+def _mann_kendall_var(ysorted, ny):
+    """Var(S) = [n(n − 1)(2n + 5) − Σ t(t − 1)(2t + 5)] / 18 over the tie groups t of the sorted sample."""
+    tie_sum = 0.0
+    i = 0
+    while i < ny:
+        j = i
+        while j + 1 < ny and ysorted[j + 1] == ysorted[i]:
+            j += 1
+        t = j - i + 1
+        if t > 1:
+            tie_sum += t * (t - 1) * (2 * t + 5)
+        i = j + 1
+    return (ny * (ny - 1) * (2 * ny + 5) - tie_sum) / 18.0
+
+
+@nb.njit(cache=True, inline="always")
+def _merged_walk(r, nr, b, nb_):
+    """One walk over the merged sorted samples r[:nr] (recent) and b[:nb_] (baseline): (KS gap
+    max|ca·nb − cb·nr|, Mann–Whitney U of r, tie term Σ(t³ − t), 1-Wasserstein distance, any tie)."""
+    i = 0
+    j = 0
+    ca = 0
+    cb = 0
+    pos = 0
+    rank_sum = 0.0
+    tie_term = 0.0
+    any_tie = 0
+    gap = 0
+    wass = 0.0
+    while i < nr or j < nb_:
+        if j >= nb_ or (i < nr and r[i] <= b[j]):
+            v = r[i]
+        else:
+            v = b[j]
+        ta = 0
+        while i < nr and r[i] == v:
+            i += 1
+            ta += 1
+        tb = 0
+        while j < nb_ and b[j] == v:
+            j += 1
+            tb += 1
+        t = ta + tb
+        if t > 1:
+            tie_term += t * t * t - t
+            any_tie = 1
+        rank_sum += ta * (pos + (t + 1) / 2.0)
+        pos += t
+        ca += ta
+        cb += tb
+        g = abs(ca * nb_ - cb * nr)
+        if g > gap:
+            gap = g
+        if i < nr or j < nb_:
+            nxt = r[i] if j >= nb_ or (i < nr and r[i] <= b[j]) else b[j]
+            wass += abs(ca / nr - cb / nb_) * (nxt - v)
+    return gap, rank_sum - nr * (nr + 1) / 2.0, tie_term, wass, any_tie
+
+
 @nb.njit(parallel=True, cache=True)
 def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
-    """out[:, :, j] for j = n_recent, recent median, KS gap k (= n_a·n_b·D), Mann–Whitney U of the recent
-    sample, tie term Σ(t³ − t), 1-Wasserstein distance, Theil–Sen slope per day, Mann–Kendall S, MK
-    variance (tie-corrected), trend n, any tie in the pooled sample (1/0), 20 %-trimmed mean of the recent
-    window, of the baseline window, winsorized variance of the baseline window.
+    """out[:, :, j] for the fields of DRIFT_FIELDS.
 
     The trend window's pairwise slopes are kept sorted as it slides: the slopes of the day leaving are
     filtered out, those of the day arriving sorted and merged in, so the Theil–Sen median is a lookup and
@@ -223,25 +400,7 @@ def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
         nb_ = _fill_sorted(row[0:B], bb)
         nr = _fill_sorted(row[B : B + R], rb)
         ny = _fill_sorted(row[B + R - Tw : B + R], ysorted)
-        # all pairs of the first trend window, sorted
-        first = B + R - Tw
-        m = 0
-        for i in range(first, B + R):
-            if math.isnan(row[i]):
-                continue
-            for j in range(i + 1, B + R):
-                if not math.isnan(row[j]):
-                    sl[m] = (row[j] - row[i]) * inv[j - i]
-                    org[m] = i
-                    m += 1
-        order = np.argsort(sl[:m])
-        sl[:m] = sl[:m][order]
-        org[:m] = org[:m][order]
-        npos = 0
-        nneg = 0
-        for i in range(m):
-            npos += sl[i] > 0
-            nneg += sl[i] < 0
+        m, npos, nneg = _first_trend_pairs(row, B + R - Tw, B + R, inv, sl, org)
         for k in range(n_out):
             d_end = k + B + R
             if k > 0:
@@ -251,112 +410,34 @@ def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
                 entering = d_end - 1
                 ny = _slide(ysorted, ny, row[leaving], row[entering])
                 if not math.isnan(row[leaving]):
-                    w = 0
-                    for i in range(m):
-                        if org[i] == leaving:
-                            npos -= sl[i] > 0
-                            nneg -= sl[i] < 0
-                        else:
-                            sl[w] = sl[i]
-                            org[w] = org[i]
-                            w += 1
-                    m = w
+                    m, npos, nneg = _drop_slopes_from(leaving, sl, org, m, npos, nneg)
                 if not math.isnan(row[entering]):
-                    c = 0
-                    for i in range(d_end - Tw, entering):
-                        if not math.isnan(row[i]):
-                            new_sl[c] = (row[entering] - row[i]) * inv[entering - i]
-                            new_org[c] = i
-                            npos += new_sl[c] > 0
-                            nneg += new_sl[c] < 0
-                            c += 1
-                    _sort_pairs(new_sl, new_org, c)
-                    a = 0
-                    b2 = 0
-                    w = 0
-                    while a < m or b2 < c:
-                        if b2 >= c or (a < m and sl[a] <= new_sl[b2]):
-                            sl2[w] = sl[a]
-                            org2[w] = org[a]
-                            a += 1
-                        else:
-                            sl2[w] = new_sl[b2]
-                            org2[w] = new_org[b2]
-                            b2 += 1
-                        w += 1
+                    m, npos, nneg = _merge_slopes_to(
+                        row, entering, d_end - Tw, inv, sl, org, m, sl2, org2, new_sl, new_org, npos, nneg
+                    )
                     sl, sl2 = sl2, sl
                     org, org2 = org2, org
-                    m = w
             o = out[s, k]
             o[:] = np.nan
-            o[0] = nr
+            o[D_N_RECENT] = nr
             if nr > 0:
-                o[1] = _quantile(rb, nr, 0.5)
-                o[11] = _trimmed(rb, nr, TRIM)[0]
+                o[D_RECENT_MEDIAN] = _quantile(rb, nr, 0.5)
+                o[D_RECENT_TMEAN] = _trimmed(rb, nr, TRIM)[0]
             if nb_ > 1:
-                o[12], o[13] = _trimmed(bb, nb_, TRIM)
-            o[9] = ny
+                o[D_BASE_TMEAN], o[D_BASE_WVAR] = _trimmed(bb, nb_, TRIM)
+            o[D_TREND_N] = ny
             if ny >= 3:
-                o[6] = _quantile(sl, m, 0.5)
-                o[7] = npos - nneg
-                tie_sum = 0.0
-                i = 0
-                while i < ny:
-                    j = i
-                    while j + 1 < ny and ysorted[j + 1] == ysorted[i]:
-                        j += 1
-                    t = j - i + 1
-                    if t > 1:
-                        tie_sum += t * (t - 1) * (2 * t + 5)
-                    i = j + 1
-                o[8] = (ny * (ny - 1) * (2 * ny + 5) - tie_sum) / 18.0
+                o[D_SLOPE] = _quantile(sl, m, 0.5)
+                o[D_MK_S] = npos - nneg
+                o[D_MK_VAR] = _mann_kendall_var(ysorted, ny)
             if nr < min_recent or nb_ < min_baseline or nr == 0 or nb_ == 0:
                 continue
-            r = rb
-            b = bb
-            # one walk over the merged sorted samples: KS gap, ranks for U, ties, Wasserstein
-            i = 0
-            j = 0
-            ca = 0
-            cb = 0
-            pos = 0
-            rank_sum = 0.0
-            tie_term = 0.0
-            any_tie = 0
-            gap = 0
-            wass = 0.0
-            while i < nr or j < nb_:
-                if j >= nb_ or (i < nr and r[i] <= b[j]):
-                    v = r[i]
-                else:
-                    v = b[j]
-                ta = 0
-                while i < nr and r[i] == v:
-                    i += 1
-                    ta += 1
-                tb = 0
-                while j < nb_ and b[j] == v:
-                    j += 1
-                    tb += 1
-                t = ta + tb
-                if t > 1:
-                    tie_term += t * t * t - t
-                    any_tie = 1
-                rank_sum += ta * (pos + (t + 1) / 2.0)
-                pos += t
-                ca += ta
-                cb += tb
-                g = abs(ca * nb_ - cb * nr)
-                if g > gap:
-                    gap = g
-                if i < nr or j < nb_:
-                    nxt = r[i] if j >= nb_ or (i < nr and r[i] <= b[j]) else b[j]
-                    wass += abs(ca / nr - cb / nb_) * (nxt - v)
-            o[2] = gap
-            o[3] = rank_sum - nr * (nr + 1) / 2.0
-            o[4] = tie_term
-            o[5] = wass
-            o[10] = any_tie
+            gap, u, tie_term, wass, any_tie = _merged_walk(rb, nr, bb, nb_)
+            o[D_KS_GAP] = gap
+            o[D_MW_U] = u
+            o[D_TIE_TERM] = tie_term
+            o[D_WASSERSTEIN] = wass
+            o[D_ANY_TIE] = any_tie
 
 
 @nb.njit(cache=True)

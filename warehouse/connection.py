@@ -53,21 +53,12 @@ LOCK_RETRY_S = (0.5, 1, 2, 4, 8, 15, 30, 30, 30, 30)  # back-off while another p
 
 
 @contextmanager
-def writer(path: str | Path, log=None, lake_root: str | Path | None = None):
-    """The warehouse opened for writing, for the ``with`` block: takes the writer lock (queueing behind
+def writer(path: str | Path, log=None):
+    """The warehouse file opened for writing, for the ``with`` block: takes the writer lock (queueing behind
     other pipeline writers, see warehouse.lock), then opens the file, retrying with back-off while a
     process outside the pipeline (e.g. a read-only session on the warehouse itself) holds DuckDB's own
-    lock; ``log(msg)`` hears about every wait. Closed on exit, also on error.
-
-    With ``lake_root`` (the scale-out profile) the warehouse is the Parquet lake there instead: an in-memory
-    connection whose tables are views over it (``warehouse.lake``); partitions replace themselves by rename,
-    so no lock is taken and many workers write at once."""
-    if lake_root:
-        from warehouse import lake
-
-        with lake.connect(lake_root) as conn:
-            yield conn
-        return
+    lock; ``log(msg)`` hears about every wait. Closed on exit, also on error. (warehouse.storage.open_warehouse
+    wraps it, or opens the lake instead.)"""
     with writer_lock(path, log=log):
         conn = _open_with_retry(path, log)
         try:

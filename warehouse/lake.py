@@ -15,9 +15,10 @@ A step opens an in-memory DuckDB (:func:`connect`) in which every warehouse tabl
 replace whole partitions: the partition's rows are copied from a staging table with the DDL's types to
 ``<root>/_tmp/<uuid>.parquet`` and renamed over the partition's file (``rename(2)``: readers see the old or
 the new file, never a half-written one); a partition left without rows loses its file. Steps writing
-different partitions never touch the same file, so any number of workers write at once. Only
-``warehouse.writes``, ``warehouse.publish`` and ``warehouse.quality_report`` call in here; asset code is the
-same in both profiles.
+different partitions never touch the same file, so any number of workers write at once.
+:class:`LakeWarehouse` implements the :class:`warehouse.storage.Warehouse` interface that every write goes
+through (the DuckDB file, warehouse/embedded.py, is the other); only warehouse.storage chooses between them,
+so asset code is the same in both profiles.
 
 Not atomic across partitions: a step killed midway leaves some of its days new and some old. Every write is
 a replacement, so re-running the step (a run retry, or the backfill's re-execution) converges to the same
@@ -36,8 +37,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse.connection import DEFAULT_MEMORY_LIMIT, sql
-from warehouse.tables import PARTITIONED
+from warehouse.connection import DEFAULT_MEMORY_LIMIT, registered, sql
+from warehouse.publish import publish_rebuilt
+from warehouse.quality_report import ALL_DAYS, coverage_from
+from warehouse.tables import EPISODES, PARTITIONED
+from warehouse.writes import days_frame, span_change_days
 
 DDL = "lake_ddl"  # the attached in-memory catalog holding the DDL's (empty) tables
 FILE_KEY = "left(sha256(split_part({column}, '//', 1)), 16)"  # zip members belong to their archive's file
@@ -60,17 +64,11 @@ LAYOUT: dict[str, tuple | str] = {
     "ops.duplicates_pending": (),
 }
 
-_ROOTS: dict[int, Path] = {}
-
-
-def root_of(conn: duckdb.DuckDBPyConnection) -> Path | None:
-    """The lake root when ``conn`` was opened by :func:`connect`, else None (an embedded warehouse file)."""
-    return _ROOTS.get(id(conn))
-
 
 @contextmanager
 def connect(root: str | Path):
-    """An in-memory DuckDB whose warehouse tables are views over the lake at ``root`` (created if new)."""
+    """The lake at ``root`` (created if new) as a :class:`LakeWarehouse`: an in-memory DuckDB whose warehouse
+    tables are views over its files."""
     root = Path(root).resolve()
     conn = duckdb.connect()
     try:
@@ -91,10 +89,8 @@ def connect(root: str | Path):
             else:  # bookkeeping of the embedded file (publish_pending, warehouse_identity): local only
                 source = f"{DDL}.{name}"
             conn.execute(f"CREATE VIEW memory.{name} AS SELECT * FROM {source}")
-        _ROOTS[id(conn)] = root
-        yield conn
+        yield LakeWarehouse(conn, root)
     finally:
-        _ROOTS.pop(id(conn), None)
         conn.close()
 
 
@@ -142,9 +138,8 @@ class Staged:
     """New rows of one table, gathered (with the DDL's types, exactly as an INSERT BY NAME into the embedded
     file would type them) before :meth:`replace` writes them out partition by partition."""
 
-    def __init__(self, conn, table: str):
-        self.conn, self.table, self.layout = conn, table, LAYOUT[table]
-        self.root = root_of(conn)
+    def __init__(self, conn, root: Path, table: str):
+        self.conn, self.root, self.table, self.layout = conn, root, table, LAYOUT[table]
         self.name = f"lake_stage_{uuid.uuid4().hex[:8]}"
         parts = "" if self.layout == APPEND else "".join(f", NULL::VARCHAR AS _p{i}" for i in range(len(self.layout)))
         conn.execute(f"CREATE TEMP TABLE {self.name} AS SELECT *{parts} FROM {DDL}.{table} LIMIT 0")
@@ -234,8 +229,8 @@ class Staged:
 
 
 @contextmanager
-def staged(conn, table: str):
-    stage = Staged(conn, table)
+def staged(conn, root: Path, table: str):
+    stage = Staged(conn, root, table)
     try:
         yield stage
     finally:
@@ -262,3 +257,132 @@ def file_keys(conn, paths: pd.DataFrame) -> list[tuple[str]]:
 
 def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+class LakeWarehouse:
+    """The lake at ``root``, read and written through the in-memory ``conn`` of :func:`connect`. Implements
+    the :class:`warehouse.storage.Warehouse` interface; every replacement rewrites whole partitions."""
+
+    catalog = DDL  # where the DDL's tables (and their constraints) live
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, root: Path):
+        self.conn, self.root = conn, root
+
+    def staged(self, table: str):
+        return staged(self.conn, self.root, table)
+
+    def replace_days(self, table, frames, start, end, keep: pd.DataFrame) -> int:
+        with self.staged(table.name) as stage:
+            for frame in frames:
+                if len(frame):
+                    with registered(self.conn, "incoming", frame):
+                        stage.add("SELECT * FROM incoming")
+            return stage.replace(days(start, end, keep["day"]))
+
+    def replace_blocked_days(self, asset: str, start, end, blocked: pd.DataFrame) -> None:
+        with (
+            self.staged("quality.blocked_partitions") as stage,
+            registered(self.conn, "incoming_blocked", blocked.assign(asset=asset)),
+        ):
+            stage.add("SELECT * FROM incoming_blocked")
+            stage.replace((asset, day) for (day,) in days(start, end))
+
+    def commit_file_rows(self, stage, files: pd.DataFrame) -> list:
+        """``writes.FileRowsStage.commit`` as partitions: each file's rows are one partition per table,
+        replaced by rename, the file records last: a crash midway leaves those files unrecorded, so the next
+        ingestion replaces them again."""
+        conn = self.conn
+        keys = file_keys(conn, files)
+        with registered(conn, "incoming_files", files[["path"]]):
+            removed_days = [row[0] for row in conn.execute(sql("days_of_file_rows")).fetchall()]
+            touched, spans_before = stage.series_spans_before()
+            with self.staged("ops.duplicates_pending") as pending:
+                pending.add("SELECT * FROM ops.duplicates_pending")
+                pending.add(stage.groups_sql(""))
+                pending.whole()
+            for table, name in stage.names.items():
+                with self.staged(table) as rows:
+                    rows.add(f"SELECT * FROM {name}")
+                    rows.replace(keys)
+            spans_after = stage.spans_now(touched)
+            removed_days += span_change_days(spans_before, spans_after)
+            with (
+                self.staged("ops.series_spans") as spans,
+                registered(conn, "touched_series", touched),
+                registered(conn, "touched_spans", spans_after),
+            ):
+                spans.add(
+                    "SELECT * FROM ops.series_spans s ANTI JOIN touched_series t "
+                    "ON s.participant_id = t.participant_id AND s.metric = t.metric"
+                )
+                spans.add("SELECT * FROM touched_spans")
+                spans.whole()
+            with registered(conn, "removed_days", days_frame(removed_days)):
+                for table in ("ops.pending_changed_days", "ops.days_to_recompute"):
+                    with self.staged(table) as changed:
+                        changed.add(f"SELECT day FROM {table}")
+                        changed.add(stage.changed_days_sql(""))
+                        changed.whole()
+            with self.staged("ops.ingested_files") as records, registered(conn, "incoming_file_rows", files):
+                # earlier versions stay, marked superseded
+                records.add(
+                    "SELECT * REPLACE ('superseded' AS status) FROM ops.ingested_files "
+                    "WHERE path IN (SELECT path FROM incoming_files)"
+                )
+                if len(files):
+                    records.add("SELECT * FROM incoming_file_rows")
+                records.replace(keys)
+        return removed_days
+
+    def replace_duplicate_records(self, new_rows: str, params: list, reason: str) -> None:
+        keys = file_keys(self.conn, self.conn.execute("SELECT path FROM affected_paths").df())
+        with self.staged("quality.quarantine") as stage:
+            stage.add(
+                "SELECT * FROM quality.quarantine WHERE split_part(source_file, '//', 1) IN "
+                f"(SELECT path FROM affected_paths) AND NOT ({reason})"
+            )
+            stage.add(new_rows, params)
+            stage.replace(keys)
+        with self.staged("ops.ingested_files") as stage:
+            stage.add(
+                "SELECT * FROM ops.ingested_files WHERE path IN (SELECT path FROM affected_paths) "
+                "AND status <> 'ingested'"
+            )
+            stage.add(sql("duplicate_counts"))
+            stage.replace(keys)
+        with self.staged("ops.duplicates_pending") as stage:
+            stage.whole()
+
+    def delete_rows(self, table: str, where: str = "true", params: list | tuple = ()) -> None:
+        """Rows of a whole-table table deleted: the table rewritten without them."""
+        with self.staged(table) as stage:
+            stage.add(f"SELECT * FROM {table} WHERE NOT ({where})", params)
+            stage.whole()
+
+    def append_check_results(self, results: pd.DataFrame) -> None:
+        with self.staged("quality.check_results") as stage, registered(self.conn, "incoming_checks", results):
+            stage.add("SELECT * FROM incoming_checks")
+            stage.append()
+
+    def replace_table(self, table, frame: pd.DataFrame) -> int:
+        with self.staged(table.name) as stage, registered(self.conn, "incoming", frame):
+            if len(frame):
+                stage.add("SELECT * FROM incoming")
+            return stage.whole()
+
+    def episode_candidates_sql(self) -> tuple[str, str]:
+        """Every series with a flagged day: a lake keeps no record of the rewritten day ranges."""
+        return "SELECT DISTINCT participant_id, metric FROM analytics.drift WHERE flagged", "all"
+
+    def replace_episodes(self, frame: pd.DataFrame) -> int:
+        """Every flagged series is a candidate, so the whole table is replaced."""
+        return self.replace_table(EPISODES, frame)
+
+    def refresh_participant_coverage(self, min_coverage: float) -> None:
+        """No per-month bookkeeping: every month computed each time, with the same SQL as the file's."""
+        with self.staged("quality.participant_coverage") as stage:
+            stage.add(coverage_from(sql("coverage_months")), [*ALL_DAYS, *[min_coverage] * 3])
+            stage.whole()
+
+    def publish(self, target: Path) -> dict[str, int]:
+        return publish_rebuilt(self.conn, ddl_tables(self.conn), target)

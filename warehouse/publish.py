@@ -33,7 +33,6 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import lake
 from warehouse.connection import sql, transaction
 from warehouse.tables import PARTITIONED
 
@@ -74,7 +73,14 @@ def usable_generations(conn: duckdb.DuckDBPyConnection, target: str | Path) -> i
     )
 
 
-def publish(conn: duckdb.DuckDBPyConnection, target: str | Path) -> dict[str, int]:
+def publish(wh, target: str | Path) -> dict[str, int]:
+    """Make ``target`` current with the warehouse ``wh`` (a warehouse.storage.Warehouse): the DuckDB file
+    patches a spare generation (:func:`publish_generation`), a lake rebuilds the file (:func:`publish_rebuilt`).
+    Returns rows per published table."""
+    return wh.publish(Path(target))
+
+
+def publish_generation(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
     """Bring a spare generation up to date with the warehouse (``conn``: the open warehouse) and point
     ``target`` at it atomically. Returns rows per published table.
 
@@ -83,9 +89,6 @@ def publish(conn: duckdb.DuckDBPyConnection, target: str | Path) -> dict[str, in
     patched with ``lag`` plus the pending ranges (``ops.publish_pending``, recorded in the same transaction as
     the rows): those days are deleted and re-copied; the small unpartitioned tables (episodes, quality) are
     copied whole."""
-    target = Path(target)
-    if lake.root_of(conn):
-        return _publish_from_lake(conn, target)
     home = generations_dir(target)
     home.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
@@ -245,8 +248,9 @@ def _published_columns(schema: str, table: str) -> str:
     return columns
 
 
-def _publish_from_lake(conn, target: Path) -> dict[str, int]:
-    """Build ``target`` from a lake (``conn`` from ``warehouse.lake.connect``): every published table copied
+def publish_rebuilt(conn, ddl_tables: list[tuple[str, str]], target: Path) -> dict[str, int]:
+    """Build ``target`` from a lake (``conn`` of ``warehouse.lake.connect``, whose tables are
+    ``ddl_tables``, (schema, table) pairs): every published table copied
     from its Parquet files into a new file next to ``target`` (the same layout, types and views as the
     embedded profile's), then renamed over it. Always a full build: there is no mirror to patch, and
     reading Parquet is the fast part."""
@@ -258,7 +262,7 @@ def _publish_from_lake(conn, target: Path) -> dict[str, int]:
     conn.execute(f"ATTACH '{_quote(building)}' AS building")
     try:
         conn.execute("CREATE SCHEMA building.quality")
-        for schema, table in lake.ddl_tables(conn):
+        for schema, table in ddl_tables:
             if schema not in PUBLISHED_SCHEMAS:
                 continue
             dest = f"building.main.{table}" if schema == "analytics" else f"building.quality.{table}"

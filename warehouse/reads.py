@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from warehouse import lake, tables
+from warehouse import tables
 from warehouse.connection import registered, sql
 
 
@@ -117,16 +117,13 @@ def drift_for_proxies(
     return conn.execute(sql("drift_for_proxies"), [start, end, *participants]).df()
 
 
-def select_episode_candidates(conn: duckdb.DuckDBPyConnection) -> str:
-    """Fill the temporary table ``episode_candidates`` (participant_id, metric) with the series whose episodes
-    are to be computed, and say which: ``"changed"``, the series the day ranges rewritten since the last
-    update can change (episode_candidates_affected.sql; the DuckDB file records those ranges), or ``"all"``,
-    every series with a flagged day (a lake keeps no such record)."""
-    if lake.root_of(conn):
-        query, scope = "SELECT DISTINCT participant_id, metric FROM analytics.drift WHERE flagged", "all"
-    else:
-        query, scope = sql("episode_candidates_affected"), "changed"
-    conn.execute("CREATE OR REPLACE TEMP TABLE episode_candidates AS " + query)
+def select_episode_candidates(wh) -> str:
+    """Fill the temporary table ``episode_candidates`` (participant_id, metric) of ``wh.conn`` with the series
+    whose episodes are to be computed, and say which: ``"changed"``, the series the day ranges rewritten since
+    the last update can change (episode_candidates_affected.sql; the DuckDB file records those ranges), or
+    ``"all"``, every series with a flagged day (a lake keeps no such record)."""
+    query, scope = wh.episode_candidates_sql()
+    wh.conn.execute("CREATE OR REPLACE TEMP TABLE episode_candidates AS " + query)
     return scope
 
 

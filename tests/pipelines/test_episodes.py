@@ -9,6 +9,7 @@ from tests.pipelines.helpers import generate_home, revise_resting_hr, run
 from transforms.episodes import find_episodes
 from warehouse import reads
 from warehouse.connection import connect
+from warehouse.embedded import DuckDBFileWarehouse
 
 pytestmark = pytest.mark.slow
 
@@ -50,10 +51,11 @@ def _hr_episodes(paths, pid: str) -> list:
 def _candidates_for(paths, first: dt.date, last: dt.date) -> tuple[int, int]:
     """(series select_episode_candidates picks for a rewrite of first … last, series with any flag)."""
     conn = connect(paths.warehouse)
+    wh = DuckDBFileWarehouse(conn)
     try:
         conn.execute("BEGIN TRANSACTION")
         conn.execute("INSERT INTO ops.summary_pending VALUES ('episodes', ?, ?)", [first, last])
-        assert reads.select_episode_candidates(conn) == "changed"
+        assert reads.select_episode_candidates(wh) == "changed"
         picked = conn.execute("SELECT count(*) FROM episode_candidates").fetchone()[0]
         flagged = conn.execute(
             "SELECT count(DISTINCT (participant_id, metric)) FROM analytics.drift WHERE flagged"

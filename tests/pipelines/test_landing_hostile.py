@@ -14,6 +14,7 @@ from pipelines.ingestion import ingest_landing
 from tests.pipelines.helpers import generate_home, query, run
 from warehouse import writes
 from warehouse.connection import connect
+from warehouse.embedded import DuckDBFileWarehouse
 
 DAILY = (
     "Id,ActivityDate,TotalSteps,TotalDistance,TrackerDistance,LoggedActivitiesDistance,VeryActiveDistance,"
@@ -25,7 +26,7 @@ DAILY = (
 def ingest(tmp_path, landing=None):
     conn = connect(tmp_path / "warehouse.duckdb")
     try:
-        report = ingest_landing(conn, landing or tmp_path / "landing", b"k" * 32)
+        report = ingest_landing(DuckDBFileWarehouse(conn), landing or tmp_path / "landing", b"k" * 32)
         files = conn.execute("SELECT * FROM ops.ingested_files WHERE status <> 'superseded'").df().set_index("path")
         quarantine = conn.execute("SELECT * FROM quality.quarantine").df()
     finally:

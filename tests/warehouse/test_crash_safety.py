@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 KILLED_WRITE = r"""
 import contextlib, datetime as dt, sys, time
+import warehouse.embedded as e
 import warehouse.writes as w
 from warehouse import tables
 from warehouse.connection import writer
@@ -31,17 +32,18 @@ def stalled(conn):
     time.sleep(300)
     conn.execute("COMMIT")
 
-w.transaction = stalled
+e.transaction = stalled
 with writer(sys.argv[1]) as conn:
     frame = conn.execute("SELECT * FROM analytics.drift WHERE day BETWEEN '2025-02-01' AND '2025-02-10'").df()
     frame["value"] = frame["value"] + 100.0
-    w.replace_days(conn, tables.DRIFT, frame.iloc[: len(frame) // 2], dt.date(2025, 2, 1), dt.date(2025, 2, 10))
+    w.replace_days(e.DuckDBFileWarehouse(conn), tables.DRIFT, frame.iloc[: len(frame) // 2], dt.date(2025, 2, 1), dt.date(2025, 2, 10))
 """
 
 KILLED_PUBLISH = r"""
 import os, sys, time
 import warehouse.publish as p
 from warehouse.connection import writer
+from warehouse.embedded import DuckDBFileWarehouse
 
 def stalled(target, file):
     open(sys.argv[2], "w").write("patched, link not moved")
@@ -49,7 +51,7 @@ def stalled(target, file):
 
 p._point = stalled
 with writer(sys.argv[1]) as conn:
-    p.publish(conn, sys.argv[3])
+    p.publish(DuckDBFileWarehouse(conn), sys.argv[3])
 """
 
 

@@ -36,19 +36,19 @@ def _drift_frame(days, participants=("P1", "P2")) -> pd.DataFrame:
 
 def test_replacing_days_is_idempotent_and_leaves_other_days(tmp_path):
     days = [dt.date(2025, 3, d) for d in (1, 2, 3)]
-    with lake.connect(tmp_path / "lake") as conn:
-        assert writes.replace_days(conn, tables.DRIFT, _drift_frame(days), days[0], days[-1]) == 6
-        first = reads.days(conn, tables.DRIFT, days[0], days[-1])
+    with lake.connect(tmp_path / "lake") as wh:
+        assert writes.replace_days(wh, tables.DRIFT, _drift_frame(days), days[0], days[-1]) == 6
+        first = reads.days(wh.conn, tables.DRIFT, days[0], days[-1])
         # the same write again: same rows, no duplicates
-        writes.replace_days(conn, tables.DRIFT, _drift_frame(days), days[0], days[-1])
-        again = reads.days(conn, tables.DRIFT, days[0], days[-1])
+        writes.replace_days(wh, tables.DRIFT, _drift_frame(days), days[0], days[-1])
+        again = reads.days(wh.conn, tables.DRIFT, days[0], days[-1])
         pd.testing.assert_frame_equal(
             first.sort_values(["day", "participant_id"]).reset_index(drop=True),
             again.sort_values(["day", "participant_id"]).reset_index(drop=True),
         )
         # replacing 03-02 … 03-03 with rows on 03-02 only: 03-03 is emptied, 03-01 untouched
-        writes.replace_days(conn, tables.DRIFT, _drift_frame(days[1:2], ("P9",)), days[1], days[2])
-        after = reads.days(conn, tables.DRIFT, days[0], days[-1])
+        writes.replace_days(wh, tables.DRIFT, _drift_frame(days[1:2], ("P9",)), days[1], days[2])
+        after = reads.days(wh.conn, tables.DRIFT, days[0], days[-1])
     assert sorted(zip(after["day"].astype(str), after["participant_id"])) == [
         ("2025-03-01", "P1"),
         ("2025-03-01", "P2"),
@@ -63,45 +63,45 @@ def test_replacing_days_is_idempotent_and_leaves_other_days(tmp_path):
 
 
 def test_views_have_the_warehouse_types_before_any_data(tmp_path):
-    with lake.connect(tmp_path / "lake") as conn, writer(tmp_path / "w.duckdb") as embedded:
+    with lake.connect(tmp_path / "lake") as wh, writer(tmp_path / "w.duckdb") as embedded:
         for table in ("analytics.drift", "staging.observations", "quality.check_results"):
-            names_types = [r[:2] for r in conn.execute(f"DESCRIBE {table}").fetchall()]
+            names_types = [r[:2] for r in wh.conn.execute(f"DESCRIBE {table}").fetchall()]
             assert names_types == [r[:2] for r in embedded.execute(f"DESCRIBE {table}").fetchall()]
-            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+            assert wh.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
 
 def test_not_null_columns_are_enforced_as_in_the_duckdb_file(tmp_path):
     frame = _drift_frame([dt.date(2025, 3, 1)]).assign(metric=None)
-    with lake.connect(tmp_path / "lake") as conn:
+    with lake.connect(tmp_path / "lake") as wh:
         with pytest.raises(duckdb.ConstraintException, match="NOT NULL constraint failed on metric"):
-            writes.replace_days(conn, tables.DRIFT, frame, dt.date(2025, 3, 1), dt.date(2025, 3, 1))
-        assert conn.execute("SELECT count(*) FROM analytics.drift").fetchone()[0] == 0
+            writes.replace_days(wh, tables.DRIFT, frame, dt.date(2025, 3, 1), dt.date(2025, 3, 1))
+        assert wh.conn.execute("SELECT count(*) FROM analytics.drift").fetchone()[0] == 0
 
 
 def test_rows_outside_the_range_or_on_kept_days_are_refused(tmp_path):
-    with lake.connect(tmp_path / "lake") as conn:
+    with lake.connect(tmp_path / "lake") as wh:
         with pytest.raises(ValueError, match="outside the partition range"):
             writes.replace_days(
-                conn, tables.DRIFT, _drift_frame([dt.date(2025, 3, 9)]), dt.date(2025, 3, 1), dt.date(2025, 3, 3)
+                wh, tables.DRIFT, _drift_frame([dt.date(2025, 3, 9)]), dt.date(2025, 3, 1), dt.date(2025, 3, 3)
             )
         with pytest.raises(ValueError, match="blocked days"):
             writes.replace_days(
-                conn,
+                wh,
                 tables.DRIFT,
                 _drift_frame([dt.date(2025, 3, 2)]),
                 dt.date(2025, 3, 1),
                 dt.date(2025, 3, 3),
                 keep_days=[dt.date(2025, 3, 2)],
             )
-        assert conn.execute("SELECT count(*) FROM analytics.drift").fetchone()[0] == 0
+        assert wh.conn.execute("SELECT count(*) FROM analytics.drift").fetchone()[0] == 0
 
 
 def test_a_kept_day_keeps_its_file(tmp_path):
     days = [dt.date(2025, 3, 1), dt.date(2025, 3, 2)]
-    with lake.connect(tmp_path / "lake") as conn:
-        writes.replace_days(conn, tables.DRIFT, _drift_frame(days), days[0], days[1])
-        writes.replace_days(conn, tables.DRIFT, _drift_frame(days[:1], ("P7",)), days[0], days[1], keep_days=[days[1]])
-        rows = reads.days(conn, tables.DRIFT, days[0], days[1])
+    with lake.connect(tmp_path / "lake") as wh:
+        writes.replace_days(wh, tables.DRIFT, _drift_frame(days), days[0], days[1])
+        writes.replace_days(wh, tables.DRIFT, _drift_frame(days[:1], ("P7",)), days[0], days[1], keep_days=[days[1]])
+        rows = reads.days(wh.conn, tables.DRIFT, days[0], days[1])
     assert sorted(zip(rows["day"].astype(str), rows["participant_id"])) == [
         ("2025-03-01", "P7"),
         ("2025-03-02", "P1"),

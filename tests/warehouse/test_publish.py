@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.connection import connect
+from warehouse.embedded import DuckDBFileWarehouse
 from warehouse.publish import publish
 
 DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "data_dictionary.md"
@@ -13,12 +14,13 @@ DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "data_dictionary.md"
 
 def _published(tmp_path) -> Path:
     conn = connect(tmp_path / "warehouse.duckdb")
+    wh = DuckDBFileWarehouse(conn)
     try:
         conn.execute(
             "INSERT INTO quality.quarantine (source_file, locator, source_format, reason, raw, ingested_at) "
             "VALUES ('a.csv', 'line 2', 'x', 'bad', 'Id=1503960366,name=Jane', now())"
         )
-        publish(conn, tmp_path / "analytics.duckdb")
+        publish(wh, tmp_path / "analytics.duckdb")
     finally:
         conn.close()
     return tmp_path / "analytics.duckdb"
@@ -136,23 +138,24 @@ def test_republishing_patches_the_spare_generation_and_matches_the_warehouse(tmp
 
     target = tmp_path / "analytics.duckdb"
     conn = connect(tmp_path / "warehouse.duckdb")
+    wh = DuckDBFileWarehouse(conn)
     try:
         for k in range(5):
             day = dt.date(2025, 1, 1) + dt.timedelta(days=k)
-            writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 1000 + k), day, day)
-        publish(conn, target)  # built from scratch
+            writes.replace_days(wh, tables.DAILY_METRICS, _steps(day, 1000 + k), day, day)
+        publish(wh, target)  # built from scratch
         first = target.resolve()
         writes.replace_days(
-            conn, tables.DAILY_METRICS, _steps(dt.date(2025, 1, 2), 7), dt.date(2025, 1, 2), dt.date(2025, 1, 2)
+            wh, tables.DAILY_METRICS, _steps(dt.date(2025, 1, 2), 7), dt.date(2025, 1, 2), dt.date(2025, 1, 2)
         )
-        publish(conn, target)  # no spare yet: a copy of the first, patched
+        publish(wh, target)  # no spare yet: a copy of the first, patched
         second = target.resolve()
         assert second != first and _value_on(target, "2025-01-02") == [(7.0,)]
         first_inode = first.stat().st_ino
         day = dt.date(2025, 1, 3)
-        writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 5), day, day)  # a re-run of one day
+        writes.replace_days(wh, tables.DAILY_METRICS, _steps(day, 5), day, day)  # a re-run of one day
         assert conn.execute("SELECT count(*) FROM ops.publish_pending").fetchone()[0] == 1
-        counts = publish(conn, target)
+        counts = publish(wh, target)
         assert counts["analytics.daily_metrics"] == 10
         assert conn.execute("SELECT count(*) FROM ops.publish_pending").fetchone()[0] == 0
         # the first generation was patched in place (both days it lacked), not copied
@@ -181,12 +184,13 @@ def test_a_reader_holding_the_spare_gets_a_new_generation_and_keeps_its_view(tmp
 
     target = tmp_path / "analytics.duckdb"
     conn = connect(tmp_path / "warehouse.duckdb")
+    wh = DuckDBFileWarehouse(conn)
     try:
         day = dt.date(2025, 1, 1)
-        writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 1), day, day)
-        publish(conn, target)
-        writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 2), day, day)
-        publish(conn, target)
+        writes.replace_days(wh, tables.DAILY_METRICS, _steps(day, 1), day, day)
+        publish(wh, target)
+        writes.replace_days(wh, tables.DAILY_METRICS, _steps(day, 2), day, day)
+        publish(wh, target)
         spare = next(
             p for p in target.parent.glob(".analytics.generations/*/analytics.duckdb") if p != target.resolve()
         )
@@ -213,9 +217,9 @@ def test_a_reader_holding_the_spare_gets_a_new_generation_and_keeps_its_view(tmp
                 assert time.monotonic() < deadline and reader.poll() is None
                 time.sleep(0.05)
             assert flag.read_text() == "[(1.0,)]"  # an analyst who opened the file two publications ago
-            writes.replace_days(conn, tables.DAILY_METRICS, _steps(day, 3), day, day)
+            writes.replace_days(wh, tables.DAILY_METRICS, _steps(day, 3), day, day)
             t0 = time.monotonic()
-            publish(conn, target)  # the spare is locked: a copy of the current generation instead
+            publish(wh, target)  # the spare is locked: a copy of the current generation instead
             assert time.monotonic() - t0 < 20
             assert target.resolve() not in (spare,) and _value_on(target, "2025-01-01") == [(3.0,)]
             assert len(list(target.parent.glob(".analytics.generations/*"))) == 2
@@ -245,10 +249,12 @@ def test_a_new_warehouse_is_published_from_scratch_instead_of_patched(tmp_path):
     from warehouse import tables, writes
 
     conn = connect(tmp_path / "warehouse.duckdb")
+
+    wh = DuckDBFileWarehouse(conn)
     try:
         day = dt.date(2025, 1, 1)
         writes.replace_days(
-            conn,
+            wh,
             tables.DAILY_METRICS,
             pd.DataFrame(
                 {
@@ -265,13 +271,14 @@ def test_a_new_warehouse_is_published_from_scratch_instead_of_patched(tmp_path):
             day,
             day,
         )
-        publish(conn, tmp_path / "analytics.duckdb")
+        publish(wh, tmp_path / "analytics.duckdb")
     finally:
         conn.close()
     (tmp_path / "warehouse.duckdb").unlink()
     conn = connect(tmp_path / "warehouse.duckdb")  # a fresh warehouse: new identity, nothing pending
+    wh = DuckDBFileWarehouse(conn)
     try:
-        publish(conn, tmp_path / "analytics.duckdb")
+        publish(wh, tmp_path / "analytics.duckdb")
     finally:
         conn.close()
     published = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)

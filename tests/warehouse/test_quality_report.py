@@ -9,6 +9,7 @@ import pytest
 
 from warehouse import tables, writes
 from warehouse.connection import connect
+from warehouse.embedded import DuckDBFileWarehouse
 from warehouse.quality_report import refresh_participant_coverage
 
 SOURCES = {
@@ -81,11 +82,16 @@ def conn(tmp_path):
     conn.close()
 
 
-def test_coverage_is_updated_from_the_rewritten_months_and_matches_the_definition(conn):
+@pytest.fixture
+def wh(conn):
+    return DuckDBFileWarehouse(conn)
+
+
+def test_coverage_is_updated_from_the_rewritten_months_and_matches_the_definition(conn, wh):
     first, last = dt.date(2025, 1, 20), dt.date(2025, 4, 10)
     daily = _daily(first, last, seed=1)
-    writes.replace_days(conn, tables.DAILY_METRICS, daily, first, last)
-    refresh_participant_coverage(conn, 0.5)
+    writes.replace_days(wh, tables.DAILY_METRICS, daily, first, last)
+    refresh_participant_coverage(wh, 0.5)
     _assert_matches(conn, daily, 0.5)
     assert (
         conn.execute("SELECT count(*) FROM ops.summary_pending WHERE summary = 'participant_coverage'").fetchone()[0]
@@ -99,9 +105,9 @@ def test_coverage_is_updated_from_the_rewritten_months_and_matches_the_definitio
     lo, hi = dt.date(2025, 3, 25), dt.date(2025, 4, 5)
     again = _daily(lo, hi, seed=2)
     again = again[~((again["participant_id"] == "P3") & (again["source"] == "fitbit_takeout_sleep"))]
-    writes.replace_days(conn, tables.DAILY_METRICS, again, lo, hi)
+    writes.replace_days(wh, tables.DAILY_METRICS, again, lo, hi)
     daily = pd.concat([daily[(daily["day"] < pd.Timestamp(lo)) | (daily["day"] > pd.Timestamp(hi))], again])
-    refresh_participant_coverage(conn, 0.5)
+    refresh_participant_coverage(wh, 0.5)
     _assert_matches(conn, daily, 0.5)
     # January and February were not recomputed
     assert (
@@ -110,10 +116,10 @@ def test_coverage_is_updated_from_the_rewritten_months_and_matches_the_definitio
     )
 
 
-def test_another_threshold_recounts_every_month(conn):
+def test_another_threshold_recounts_every_month(conn, wh):
     first, last = dt.date(2025, 5, 1), dt.date(2025, 7, 15)
     daily = _daily(first, last, seed=3)
-    writes.replace_days(conn, tables.DAILY_METRICS, daily, first, last)
-    refresh_participant_coverage(conn, 0.5)
-    refresh_participant_coverage(conn, 0.8)
+    writes.replace_days(wh, tables.DAILY_METRICS, daily, first, last)
+    refresh_participant_coverage(wh, 0.5)
+    refresh_participant_coverage(wh, 0.8)
     _assert_matches(conn, daily, 0.8)

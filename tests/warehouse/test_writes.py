@@ -7,6 +7,7 @@ import pytest
 
 from warehouse import reads, tables, writes
 from warehouse.connection import connect
+from warehouse.embedded import DuckDBFileWarehouse
 
 
 @pytest.fixture
@@ -14,6 +15,11 @@ def conn(tmp_path):
     c = connect(tmp_path / "wh.duckdb")
     yield c
     c.close()
+
+
+@pytest.fixture
+def wh(conn):
+    return DuckDBFileWarehouse(conn)
 
 
 def daily(days, value=1.0):
@@ -35,42 +41,42 @@ def snapshot(conn):
     return conn.execute("SELECT * FROM analytics.daily_metrics ORDER BY ALL").df()
 
 
-def test_replacing_the_same_days_twice_leaves_identical_rows(conn):
+def test_replacing_the_same_days_twice_leaves_identical_rows(conn, wh):
     frame = daily(["2025-01-01", "2025-01-02"])
-    writes.replace_days(conn, tables.DAILY_METRICS, frame, dt.date(2025, 1, 1), dt.date(2025, 1, 2))
+    writes.replace_days(wh, tables.DAILY_METRICS, frame, dt.date(2025, 1, 1), dt.date(2025, 1, 2))
     first = snapshot(conn)
-    writes.replace_days(conn, tables.DAILY_METRICS, frame, dt.date(2025, 1, 1), dt.date(2025, 1, 2))
+    writes.replace_days(wh, tables.DAILY_METRICS, frame, dt.date(2025, 1, 1), dt.date(2025, 1, 2))
     pd.testing.assert_frame_equal(first, snapshot(conn))
     assert len(first) == 2
 
 
-def test_replacing_a_range_leaves_other_days_alone(conn):
+def test_replacing_a_range_leaves_other_days_alone(conn, wh):
     writes.replace_days(
-        conn,
+        wh,
         tables.DAILY_METRICS,
         daily(["2025-01-01", "2025-01-02", "2025-01-03"]),
         dt.date(2025, 1, 1),
         dt.date(2025, 1, 3),
     )
     writes.replace_days(
-        conn, tables.DAILY_METRICS, daily(["2025-01-02"], value=9.0), dt.date(2025, 1, 2), dt.date(2025, 1, 2)
+        wh, tables.DAILY_METRICS, daily(["2025-01-02"], value=9.0), dt.date(2025, 1, 2), dt.date(2025, 1, 2)
     )
     rows = snapshot(conn)
     assert rows["value"].tolist() == [1.0, 9.0, 1.0]
 
 
-def test_a_failed_write_rolls_back_to_the_previous_state(conn):
-    writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-01"]), dt.date(2025, 1, 1), dt.date(2025, 1, 1))
+def test_a_failed_write_rolls_back_to_the_previous_state(conn, wh):
+    writes.replace_days(wh, tables.DAILY_METRICS, daily(["2025-01-01"]), dt.date(2025, 1, 1), dt.date(2025, 1, 1))
     before = snapshot(conn)
     broken = daily(["2025-01-01"]).assign(value=None)  # violates NOT NULL after the DELETE ran
     with pytest.raises(Exception):
-        writes.replace_days(conn, tables.DAILY_METRICS, broken, dt.date(2025, 1, 1), dt.date(2025, 1, 1))
+        writes.replace_days(wh, tables.DAILY_METRICS, broken, dt.date(2025, 1, 1), dt.date(2025, 1, 1))
     pd.testing.assert_frame_equal(before, snapshot(conn))
 
 
-def test_rows_outside_the_partition_are_refused(conn):
+def test_rows_outside_the_partition_are_refused(conn, wh):
     with pytest.raises(ValueError, match="outside the partition"):
-        writes.replace_days(conn, tables.DAILY_METRICS, daily(["2025-01-05"]), dt.date(2025, 1, 1), dt.date(2025, 1, 2))
+        writes.replace_days(wh, tables.DAILY_METRICS, daily(["2025-01-05"]), dt.date(2025, 1, 1), dt.date(2025, 1, 2))
 
 
 def file_row(path, sha, status="ingested"):
@@ -114,8 +120,8 @@ def obs(path, value):
     )
 
 
-def replace_files(conn, files: pd.DataFrame, rows: list[writes.FileRows]) -> dict[int, str]:
-    with writes.file_rows_stage(conn) as stage:
+def replace_files(wh, files: pd.DataFrame, rows: list[writes.FileRows]) -> dict[int, str]:
+    with writes.file_rows_stage(wh) as stage:
         refused = stage.add(rows)
         stage.commit(files)
     return refused
@@ -126,10 +132,10 @@ def rows_of(observations):
     return writes.FileRows(observations, empty, empty)
 
 
-def test_a_new_file_version_replaces_the_old_rows(conn):
-    replace_files(conn, file_row("a.csv", "v1"), [rows_of(obs("a.csv", 1.0))])
-    replace_files(conn, file_row("b.csv", "v1"), [rows_of(obs("b.csv", 5.0))])
-    replace_files(conn, file_row("a.csv", "v2"), [rows_of(obs("a.csv", 2.0))])
+def test_a_new_file_version_replaces_the_old_rows(conn, wh):
+    replace_files(wh, file_row("a.csv", "v1"), [rows_of(obs("a.csv", 1.0))])
+    replace_files(wh, file_row("b.csv", "v1"), [rows_of(obs("b.csv", 5.0))])
+    replace_files(wh, file_row("a.csv", "v2"), [rows_of(obs("a.csv", 2.0))])
     values = conn.execute("SELECT source_file, value FROM staging.observations ORDER BY 1").fetchall()
     assert values == [("a.csv", 2.0), ("b.csv", 5.0)]
     versions = conn.execute("SELECT path, sha256, status FROM ops.ingested_files ORDER BY 1, 2").fetchall()
@@ -139,7 +145,7 @@ def test_a_new_file_version_replaces_the_old_rows(conn):
 
 
 @pytest.mark.parametrize("in_lake", [False, True])
-def test_a_file_whose_rows_the_tables_refuse_costs_only_itself(conn, tmp_path, in_lake):
+def test_a_file_whose_rows_the_tables_refuse_costs_only_itself(wh, tmp_path, in_lake):
     from warehouse import lake
 
     bad = obs("b.csv", 5.0).assign(day=pd.NaT)  # NOT NULL day
@@ -151,14 +157,14 @@ def test_a_file_whose_rows_the_tables_refuse_costs_only_itself(conn, tmp_path, i
             assert list(refused) == [1]
             assert "NOT NULL" in refused[1] and "staging.observations" in refused[1] and "file_rows_" not in refused[1]
             stage.commit(files)
-        got = c.execute("SELECT source_file, value FROM staging.observations ORDER BY 1").fetchall()
+        got = c.conn.execute("SELECT source_file, value FROM staging.observations ORDER BY 1").fetchall()
         assert got == [("a.csv", 1.0), ("c.csv", 3.0)]
 
     if in_lake:
-        with lake.connect(tmp_path / "lake") as lake_conn:
-            check(lake_conn)
+        with lake.connect(tmp_path / "lake") as lake_wh:
+            check(lake_wh)
     else:
-        check(conn)
+        check(wh)
 
 
 def test_span_change_days_are_the_days_inside_one_span_only():

@@ -49,3 +49,25 @@ def participant_report_data(conn: duckdb.DuckDBPyConnection, participant_id: str
 
 def participant_ids(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT participant_id FROM participant_summary ORDER BY 1").fetchall()]
+
+
+RUN_VOLATILE_COLUMNS = frozenset({"ingested_at", "checked_at", "blocked_at", "run_id"})
+
+
+def table_fingerprints(path: str | Path) -> dict[str, tuple]:
+    """Every table of a published ``analytics.duckdb`` → (column names and types, row count, order-independent
+    hash of its rows without run ids and run times). Two files that agree here hold the same rows."""
+    conn = open_published(path)
+    try:
+        out = {}
+        names = conn.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1, 2"
+        ).fetchall()
+        for schema, table in names:
+            described = [(r[0], r[1]) for r in conn.execute(f'DESCRIBE "{schema}"."{table}"').fetchall()]
+            cols = ", ".join(f'"{c}"' for c, _ in described if c not in RUN_VOLATILE_COLUMNS)
+            n, digest = conn.execute(f'SELECT count(*), sum(hash({cols})) FROM "{schema}"."{table}"').fetchone()
+            out[f"{schema}.{table}"] = (described, n, digest)
+        return out
+    finally:
+        conn.close()

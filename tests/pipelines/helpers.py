@@ -11,6 +11,7 @@ from dagster import DagsterInstance
 from pipelines.runner import run_pipeline
 from pipelines.settings import dagster_yaml
 from warehouse.connection import connect
+from warehouse.published import table_fingerprints
 
 TABLES = [
     "staging.observations",
@@ -125,25 +126,6 @@ def dagster_home(tmp_path):
     return home
 
 
-PUBLISHED_VOLATILE = {"ingested_at", "checked_at", "blocked_at", "run_id"}
-
-
 def published_tables(path) -> dict[str, tuple]:
-    """Every table of a published analytics.duckdb → (column names and types, row count, order-independent
-    hash of its rows without run ids and run times). Two files that agree here hold the same rows."""
-    import duckdb
-
-    conn = duckdb.connect(str(path), read_only=True)
-    try:
-        out = {}
-        names = conn.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1, 2"
-        ).fetchall()
-        for schema, table in names:
-            described = [(r[0], r[1]) for r in conn.execute(f"DESCRIBE {schema}.{table}").fetchall()]
-            cols = [c for c, _ in described if c not in PUBLISHED_VOLATILE]
-            n, digest = conn.execute(f"SELECT count(*), sum(hash({', '.join(cols)})) FROM {schema}.{table}").fetchone()
-            out[f"{schema}.{table}"] = (described, n, digest)
-        return out
-    finally:
-        conn.close()
+    """Every table of a published analytics.duckdb → (columns, rows, order-independent content hash)."""
+    return table_fingerprints(path)

@@ -7,8 +7,8 @@ heart rate, steps from Watch and iPhone, sleep stages, ignored types), then runs
 process so peak RSS is its own:
   expat_floor     pyexpat with a handler that only counts <Record> elements
   etree_floor     ElementTree iterparse + clear (the common approach)
-  wellness_parse  the ingestion path as pipelines.ingestion runs it: transforms.ingest.detect + parse_input
-                  (transforms.sources.apple_health) → quality row rules → transforms.samples daily values
+  wellness_parse  the ingestion path as pipelines.landing_ingestion runs it: transforms.ingest.parse.detect + parse_input
+                  (transforms.ingest.sources.apple_health) → quality row rules → transforms.ingest.samples daily values
 Prints one line per figure.
 """
 
@@ -65,10 +65,10 @@ def wellness_parse(path: Path) -> dict:
     import datetime as dt
 
     from quality.rules import apply_row_rules
-    from transforms.identity import ParticipantMap
-    from transforms.ingest import detect, parse_input
-    from transforms.landing import plain_file
-    from transforms.samples import DailyFromSamples
+    from transforms.ingest.identity import ParticipantMap
+    from transforms.ingest.inputs import plain_file
+    from transforms.ingest.parse import detect, parse_input
+    from transforms.ingest.samples import DailyFromSamples
 
     source = plain_file(path, "P1/export.xml")  # landing/<participant>/export.xml
     module = detect(source)

@@ -4,7 +4,7 @@ scipy loop on a 500-participant subset of the same data.
     .venv/bin/python bench/backfill_stats.py [--participants 10000] [--days 730] [--chunk 500]
                                              [--ref-participants 500] [--ref-days 20]
 
-All participants report the same 8 metrics. The production path (transforms.baselines / drift / proxies)
+All participants report the same 8 metrics. The production path (transforms.stats.baselines / drift / proxies)
 runs over every participant·metric·day, a chunk of participants at a time. The reference recomputes, with
 numpy and scipy one window at a time (median, scaled MAD, p10/p90, KS, Mann–Whitney, Wasserstein, Theil–Sen,
 Mann–Kendall, the shift test), the last ``--ref-days`` days of ``--ref-participants`` participants: its time
@@ -23,10 +23,10 @@ from _measure import peak_rss_mb
 from scipy import stats
 
 from transforms import vocabulary
-from transforms.baselines import compute_baselines
-from transforms.drift import compute_drift
-from transforms.proxies import compute_proxies
-from transforms.stats import ar1_inflation
+from transforms.stats.baselines import compute_baselines
+from transforms.stats.drift import compute_drift
+from transforms.stats.proxies import compute_proxies
+from transforms.stats.significance import ar1_inflation
 from transforms.synthetic.cohort import CohortSpec, simulate
 
 METRICS = (
@@ -99,7 +99,7 @@ def reference_window(x_base, x_recent, x_trend, win):
             mw_p=stats.mannwhitneyu(r, b).pvalue,
             wasserstein=stats.wasserstein_distance(r, b) / mad if mad > 0 else np.nan,
         )
-        # shift test, the formula of transforms.stats.shift_test written out
+        # shift test, the formula of transforms.stats.significance.shift_test written out
         pairs = np.sum(~np.isnan(x_base[:-1]) & ~np.isnan(x_base[1:]))
         mean = b.mean()
         num = np.nansum((x_base[:-1] - mean) * (x_base[1:] - mean)) / pairs

@@ -10,9 +10,9 @@ measurement in a fresh process so its peak RSS is its own:
   duckdb_parquet   DuckDB: the same group-by over the Parquet file
   arrow_csv        pyarrow: the multi-threaded CSV reader with the columns typed (what the ingestion path is built
                    on) and the same group-by, without validation
-  wellness_csv     the ingestion path as pipelines.ingestion runs it: transforms.ingest.detect + parse_input
+  wellness_csv     the ingestion path as pipelines.landing_ingestion runs it: transforms.ingest.parse.detect + parse_input
                    (Arrow fast path of fitabase_intraday, account ids → keyed pseudonyms) →
-                   quality.rules.apply_row_rules → transforms.samples.DailyFromSamples (every row validated,
+                   quality.rules.apply_row_rules → transforms.ingest.samples.DailyFromSamples (every row validated,
                    bad rows kept with their line for quarantine, daily mean HR and coverage)
 Apple Health XML has its own script (bench/apple_health_parse.py). One line per figure.
 """
@@ -93,10 +93,10 @@ def wellness_csv(path: Path) -> dict:
     import datetime as dt
 
     from quality.rules import apply_row_rules
-    from transforms.identity import ParticipantMap
-    from transforms.ingest import detect, parse_input
-    from transforms.landing import plain_file
-    from transforms.samples import DailyFromSamples
+    from transforms.ingest.identity import ParticipantMap
+    from transforms.ingest.inputs import plain_file
+    from transforms.ingest.parse import detect, parse_input
+    from transforms.ingest.samples import DailyFromSamples
 
     source = plain_file(path, "fitabase/heartrate_seconds_merged.csv")
     module = detect(source)

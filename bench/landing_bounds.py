@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.ingestion import ingest_landing
+from pipelines.landing_ingestion import ingest_landing
 from warehouse.connection import connect
 from warehouse.embedded import DuckDBFileWarehouse
 

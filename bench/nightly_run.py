@@ -52,9 +52,9 @@ def build_warehouse(home: Path, participants: int, days: int, chunk: int = 500) 
 
     from pipelines.settings import Paths
     from transforms import vocabulary
-    from transforms.baselines import compute_baselines
-    from transforms.drift import compute_drift
-    from transforms.proxies import compute_proxies
+    from transforms.stats.baselines import compute_baselines
+    from transforms.stats.drift import compute_drift
+    from transforms.stats.proxies import compute_proxies
     from warehouse import tables, writes
     from warehouse.connection import connect
 

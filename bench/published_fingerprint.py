@@ -51,7 +51,9 @@ def main() -> None:
     for name, (columns, rows, digest) in sorted(tables.items()):
         print(f"{name:<36} {rows:>9,} rows  hash {digest}")
         overall.update(repr((name, columns, rows, digest)).encode())
-    print(f"demo {args.participants} × {args.days} seed {args.seed}: {len(tables)} tables, digest {overall.hexdigest()[:16]}")
+    print(
+        f"demo {args.participants} × {args.days} seed {args.seed}: {len(tables)} tables, digest {overall.hexdigest()[:16]}"
+    )
 
 
 if __name__ == "__main__":

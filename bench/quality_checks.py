@@ -16,12 +16,12 @@ import time
 import numpy as np
 import pandas as pd
 
-from quality.checks import run_suite
+from quality.validation import validate
 from transforms import vocabulary
-from transforms.baselines import compute_baselines
-from transforms.drift import compute_drift
-from transforms.proxies import compute_proxies
-from transforms.questionnaire_change import questionnaire_change
+from transforms.questionnaires.change import questionnaire_change
+from transforms.stats.baselines import compute_baselines
+from transforms.stats.drift import compute_drift
+from transforms.stats.proxies import compute_proxies
 
 
 def frames(n: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
@@ -100,11 +100,11 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    run_suite("daily_metrics", frames(1000, rng)["daily_metrics"], dt.date(2025, 1, 1))  # GX import and context
+    validate("daily_metrics", frames(1000, rng)["daily_metrics"], dt.date(2025, 1, 1))  # GX import and context
     print(f"{os.cpu_count()} cores")
     for table, frame in frames(args.rows, rng).items():
         t0 = time.perf_counter()
-        results = run_suite(table, frame, dt.date(2025, 1, 1))
+        results = validate(table, frame, dt.date(2025, 1, 1))
         seconds = time.perf_counter() - t0
         n_exp = sum(len(c.expectations) for c, _ in results)
         failed = [c.name for c, o in results if not o.passed]

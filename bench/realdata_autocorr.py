@@ -16,9 +16,9 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
-from pipelines.realdata import stage_realdata
 from pipelines.runner import run_pipeline
 from pipelines.settings import Paths
+from tests.realdata import stage_realdata
 from warehouse.connection import connect
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ the top quarantine reasons and any failed file with its message.
 
     .venv/bin/python bench/realdata_ingest.py [REALDATA_DIR]
 
-Every folder is staged (``pipelines.realdata.stage_realdata(every_folder=True)``): the known ones as the tests
+Every folder is staged (``tests.realdata.stage_realdata(every_folder=True)``): the known ones as the tests
 stage them, any other as one participant, so the table also shows what today's parsers make of a new sample.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.ingestion import ingest_landing
-from pipelines.realdata import stage_realdata
+from pipelines.landing_ingestion import ingest_landing
+from tests.realdata import stage_realdata
 from warehouse.connection import connect
 from warehouse.embedded import DuckDBFileWarehouse
 

@@ -20,7 +20,7 @@ import json
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetKey
 
-from quality.checks import blocking_days, run_suite, suite
+from quality.validation import blocking_days, suite_checks, validate
 from warehouse import reads, tables, writes
 
 
@@ -31,7 +31,7 @@ def check_specs(table: str, asset: str | None = None) -> list[AssetCheckSpec]:
         AssetCheckSpec(
             name=c.name, asset=AssetKey(asset or table), description=f"[{c.severity}] {c.description}", blocking=False
         )
-        for c in suite(table)
+        for c in suite_checks(table)
     ]
 
 
@@ -39,7 +39,7 @@ def evaluate_landing_files(context: AssetExecutionContext, wh) -> list:
     """The ingestion's own checks (``ingested_files`` suite, on the ``observations`` asset) over the current
     version of every landing file: a ``failed`` file fails ``no_failed_files`` (WARN) with its path."""
     return _record(
-        context, wh, "observations", "landing", run_suite("ingested_files", reads.current_landing_files(wh.conn))
+        context, wh, "observations", "landing", validate("ingested_files", reads.current_landing_files(wh.conn))
     )
 
 
@@ -110,7 +110,7 @@ def evaluate(
     partition = f"{start}...{end}" if start != end else str(start)
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     run_id = context.run.run_id
-    outcomes = run_suite(table, frame)
+    outcomes = validate(table, frame)
     results = _record(context, wh, table, partition, outcomes)
     blocked = {
         dt.date.fromisoformat(d): "failed ERROR check(s): " + ", ".join(names)

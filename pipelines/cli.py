@@ -116,12 +116,13 @@ def terminal_echo():
     return echo
 
 
-def range_problem(start: dt.date | None, end: dt.date | None) -> str | None:
+def range_problem(start: dt.date | None, end: dt.date | None, paths: Paths) -> str | None:
     """Why ``--start``/``--end`` cannot be run, before anything runs (None when they can): start after end, a
     day in the future (the last daily partition is yesterday), a day before the first partition."""
-    from pipelines.runner import partition_bounds
+    from pipelines import settings
+    from pipelines.partitions import daily_partitions, partition_bounds
 
-    first, last = partition_bounds()
+    first, last = partition_bounds(daily_partitions(settings.partitions_start(paths)))
     if start and end and start > end:
         return f"--start {start} is after --end {end}"
     for flag, day in (("--start", start), ("--end", end)):
@@ -137,17 +138,17 @@ def first_run_partitions(paths: Paths) -> None:
     """Before the first ingestion there is no data span for the partitions to start at (they would start
     yesterday): this process loads them from 2000-01-01, the earliest day ingestion accepts, so a first run
     over years of history needs no second start-up. Later processes start them at the data."""
-    from pipelines.settings import PARTITIONS_START_DEFAULT
+    from pipelines import settings
 
-    if not os.environ.get("WELLNESS_PARTITIONS_START", "").strip() and not paths.data_span.exists():
-        os.environ["WELLNESS_PARTITIONS_START"] = PARTITIONS_START_DEFAULT
+    if not settings.partitions_start_pinned() and not paths.data_span.exists():
+        settings.pin_partitions_start(settings.PARTITIONS_START_DEFAULT)
 
 
 def cmd_run(args, paths: Paths) -> int:
     first_run_partitions(paths)
     from pipelines.runner import RangeRefused, run_pipeline
 
-    problem = range_problem(args.start, args.end)
+    problem = range_problem(args.start, args.end, paths)
     if problem:
         print(f"wellness run: {problem}", file=sys.stderr)
         return 2
@@ -169,17 +170,19 @@ def cmd_run(args, paths: Paths) -> int:
 
 
 def cmd_backfill(args, paths: Paths) -> int:
+    from pipelines import settings
+    from pipelines.partitions import daily_partitions
     from pipelines.runner import dagster_instance, submit_backfill, wait_for_backfill
 
-    problem = range_problem(args.start, args.end) or _outside_the_data(paths, args.start, args.end)
+    problem = range_problem(args.start, args.end, paths) or _outside_the_data(paths, args.start, args.end)
     if problem:
         print(f"wellness backfill: {problem}", file=sys.stderr)
         return 2
     instance = dagster_instance(paths)
-    backfill_id = submit_backfill(instance, args.start, args.end)
+    backfill_id = submit_backfill(instance, daily_partitions(settings.partitions_start(paths)), args.start, args.end)
     print(
         f"submitted backfill {backfill_id}: {args.start} … {args.end}, then episodes, the quality report and "
-        f"analytics.duckdb (the dagster-daemon of DAGSTER_HOME={os.environ.get('DAGSTER_HOME')} runs it)"
+        f"analytics.duckdb (the dagster-daemon of DAGSTER_HOME={settings.dagster_home()} runs it)"
     )
     if not args.wait:
         return 0
@@ -351,7 +354,7 @@ def _first_failure(path: str, message) -> str:
 
 
 def cmd_report(args, paths: Paths) -> int:
-    from transforms.participant_report import render_html, render_png
+    from transforms.reports.participant_chart import render_participant_page, render_participant_png
     from warehouse.published import NoSuchParticipant, open_published, participant_report_data
 
     suffix = args.out.suffix.lower()
@@ -372,9 +375,9 @@ def cmd_report(args, paths: Paths) -> int:
         conn.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".png":
-        args.out.write_bytes(render_png(args.participant, data))
+        args.out.write_bytes(render_participant_png(args.participant, data))
     else:
-        args.out.write_text(render_html(args.participant, data), encoding="utf-8")
+        args.out.write_text(render_participant_page(args.participant, data), encoding="utf-8")
     print(
         f"wrote {args.out} ({data['daily']['metric'].nunique()} metrics, {len(data['flags'])} flagged days, "
         f"{len(data['episodes'])} episodes, {len(data['scores'])} questionnaire scores)"

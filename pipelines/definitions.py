@@ -1,19 +1,19 @@
-"""Dagster definitions (loaded by workspace.yaml). Only assembles; logic lives in the packages."""
+"""Dagster definitions (loaded by workspace.yaml through the lazy ``defs`` entry point). Only assembles, from
+the settings of the process that loads them (pipelines/settings.py); logic lives in the packages."""
 
 from __future__ import annotations
 
-import os
+from dagster import DailyPartitionsDefinition, Definitions, definitions, in_process_executor
 
-from dagster import Definitions, in_process_executor
-
-from pipelines.assets import DAILY_ASSETS, INGESTION_ASSETS, REPORT_ASSETS
+from pipelines import settings
+from pipelines.assets import INGESTION_ASSETS, SUMMARY_ASSETS
+from pipelines.daily_assets import backfill_policy, build_daily_assets
 from pipelines.jobs import daily_job, ingest_job, nightly_job, report_job
+from pipelines.partitions import daily_partitions
 from pipelines.resources import build_resources
-from pipelines.schedules import nightly_refresh_schedule
-from pipelines.sensors import after_ingestion_sensor, landing_sensor
-from pipelines.settings import EVENT_BATCH_SIZE, Paths, Profile
-
-os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)  # every process that loads the definitions
+from pipelines.schedules import build_nightly_schedule
+from pipelines.sensors import build_sensors
+from pipelines.settings import Automation, Paths, Profile
 
 
 def build_executor(profile: Profile):
@@ -32,8 +32,8 @@ def celery_config(profile: Profile) -> dict:
     """The Celery executor's config: broker and backend by environment variable when set (so secrets in
     them never show in the run config), the queue of this deployment, late acknowledgement."""
     return {
-        "broker": {"env": "WELLNESS_CELERY_BROKER"} if "WELLNESS_CELERY_BROKER" in os.environ else profile.broker,
-        "backend": {"env": "WELLNESS_CELERY_BACKEND"} if "WELLNESS_CELERY_BACKEND" in os.environ else profile.backend,
+        "broker": {"env": "WELLNESS_CELERY_BROKER"} if profile.broker_from_env else profile.broker,
+        "backend": {"env": "WELLNESS_CELERY_BACKEND"} if profile.backend_from_env else profile.backend,
         "config_source": {**CELERY_CONFIG_SOURCE, "task_default_queue": profile.celery_queue},
     }
 
@@ -46,17 +46,33 @@ CELERY_CONFIG_SOURCE = {
 }
 
 
-def build_definitions(paths: Paths | None = None, profile: Profile | None = None) -> Definitions:
+def build_definitions(
+    paths: Paths | None = None, profile: Profile | None = None, automation: Automation | None = None
+) -> Definitions:
+    """Every asset, check, job, schedule and sensor, built for ``profile`` (the backfill policy, the executor,
+    the warehouse or lake) and ``automation`` (the schedule's cron and the sensors' interval and status), on
+    daily partitions from ``settings.partitions_start()``; each defaults to what the environment says."""
     paths = paths or Paths.from_env()
     profile = profile or Profile.from_env(paths)
+    automation = automation or Automation.from_env()
+    settings.configure_process()
+    partitions = daily_partitions(settings.partitions_start(paths))
     return Definitions(
-        assets=[*INGESTION_ASSETS, *DAILY_ASSETS, *REPORT_ASSETS],
+        assets=[*INGESTION_ASSETS, *build_daily_assets(partitions, backfill_policy(profile)), *SUMMARY_ASSETS],
         jobs=[ingest_job, daily_job, nightly_job, report_job],
-        schedules=[nightly_refresh_schedule],
-        sensors=[landing_sensor, after_ingestion_sensor],
+        schedules=[build_nightly_schedule(automation)],
+        sensors=build_sensors(automation, partitions),
         resources=build_resources(paths, profile),
         executor=build_executor(profile),
     )
 
 
-defs = build_definitions()
+def daily_partitions_of(defs: Definitions) -> DailyPartitionsDefinition:
+    """The daily partitions ``defs`` were built with."""
+    return defs.resolve_assets_def("daily_metrics").partitions_def
+
+
+@definitions
+def defs() -> Definitions:
+    """The definitions of this process's environment, built when a Dagster tool loads them (not at import)."""
+    return build_definitions()

@@ -32,7 +32,9 @@ def default_base_dir() -> str:
     """Where the stock SQLite storage of ``$DAGSTER_HOME`` keeps its run shards. Without ``base_dir`` in the
     configuration and without ``$DAGSTER_HOME`` there is no such folder: refused, rather than writing run
     history into whatever the working directory is."""
-    home = os.environ.get("DAGSTER_HOME", "").strip()
+    from pipelines.settings import dagster_home
+
+    home = dagster_home()
     if not home:
         raise ValueError(
             "BatchedSqliteEventLogStorage: set base_dir under event_log_storage.config in dagster.yaml, or DAGSTER_HOME"

@@ -8,9 +8,17 @@ from collections.abc import Iterable
 
 from dagster import AssetExecutionContext, DailyPartitionsDefinition
 
-from pipelines.settings import partitions_start
 
-daily_partitions = DailyPartitionsDefinition(start_date=partitions_start())
+def daily_partitions(start: str) -> DailyPartitionsDefinition:
+    """One partition per day from ``start`` (settings.partitions_start: the configured or the data's first day)
+    to yesterday."""
+    return DailyPartitionsDefinition(start_date=start)
+
+
+def partition_bounds(partitions: DailyPartitionsDefinition) -> tuple[dt.date, dt.date]:
+    """The first and the last day of ``partitions``."""
+    return partitions.start.date(), dt.date.fromisoformat(partitions.get_last_partition_key())
+
 
 # Run tags Dagster uses for single-run partition ranges (as set by `dagster asset materialize
 # --partition-range` and UI backfills).

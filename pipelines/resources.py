@@ -8,7 +8,8 @@ from pathlib import Path
 from dagster import ConfigurableResource, get_dagster_logger
 from dagster_duckdb import DuckDBResource
 
-from pipelines.settings import Paths, Profile
+from pipelines.settings import Paths, Profile, duckdb_memory_limit
+from warehouse.connection import DEFAULT_MEMORY_LIMIT
 
 
 class WellnessHome(ConfigurableResource):
@@ -29,12 +30,14 @@ class WarehouseResource(DuckDBResource):
     distributed profile), the Parquet lake there (warehouse/lake.py). Chosen here, once."""
 
     lake_root: str | None = None
+    memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB's, on every connection the pipeline opens
 
     @contextmanager
     def open(self):
         from warehouse.storage import open_warehouse
 
-        with open_warehouse(self.database, log=get_dagster_logger().info, lake_root=self.lake_root) as wh:
+        log = get_dagster_logger().info
+        with open_warehouse(self.database, log=log, lake_root=self.lake_root, memory_limit=self.memory_limit) as wh:
             yield wh
 
     @contextmanager
@@ -48,6 +51,8 @@ def build_resources(paths: Paths, profile: Profile | None = None) -> dict:
     profile = profile or Profile.from_env(paths)
     lake_root = str(profile.lake_root) if profile.lake_root else None
     return {
-        "duckdb": WarehouseResource(database=str(paths.warehouse), lake_root=lake_root),
+        "duckdb": WarehouseResource(
+            database=str(paths.warehouse), lake_root=lake_root, memory_limit=duckdb_memory_limit()
+        ),
         "wellness_home": WellnessHome(home=str(paths.home)),
     }

@@ -4,16 +4,15 @@ show up in ``make dev``)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import DagsterInstance
 
-from pipelines import progress
-from pipelines.definitions import build_definitions
+from pipelines import progress, settings
+from pipelines.definitions import build_definitions, daily_partitions_of
 from pipelines.jobs import report_job
-from pipelines.partitions import daily_partitions, range_tags
+from pipelines.partitions import partition_bounds, range_tags
 from pipelines.settings import Paths, Profile, dagster_yaml, partitions_start_pinned
 from transforms import vocabulary
 from warehouse import reads, writes
@@ -22,10 +21,10 @@ from warehouse.storage import open_warehouse
 
 def dagster_instance(paths: Paths) -> DagsterInstance:
     """The instance in ``$DAGSTER_HOME``; when unset, ``$WELLNESS_HOME/dagster_home`` with telemetry off."""
-    home = os.environ.get("DAGSTER_HOME")
+    home = settings.dagster_home()
     if not home:
         home = str(paths.home / "dagster_home")
-        os.environ["DAGSTER_HOME"] = home
+        settings.use_dagster_home(Path(home))
     Path(home).mkdir(parents=True, exist_ok=True)
     config = Path(home) / "dagster.yaml"
     if not config.exists():
@@ -47,11 +46,6 @@ class RunOutcome:
     @property
     def ok(self) -> bool:
         return self.ingest_ok and self.daily_ok is not False
-
-
-def partition_bounds() -> tuple[dt.date, dt.date]:
-    keys = daily_partitions.get_partition_keys()
-    return dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
 
 
 def run_pipeline(
@@ -85,10 +79,11 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
         echo("      ingestion failed; see the run in the Dagster UI")
         return RunOutcome(False, None, None, None)
 
-    with open_warehouse(paths.warehouse, lake_root=Profile.from_env(paths).lake_root) as wh:
+    lake_root, memory_limit = Profile.from_env(paths).lake_root, settings.duckdb_memory_limit()
+    with open_warehouse(paths.warehouse, lake_root=lake_root, memory_limit=memory_limit) as wh:
         first, last = reads.data_day_range(wh.conn)
         pending = sorted(writes.days_to_recompute(wh.conn))
-    lo, hi = partition_bounds()
+    lo, hi = partition_bounds(daily_partitions_of(defs))
     asked = (start, end)
     start, end = run_range(start, end, first, last, pending, (lo, hi))
     if None not in asked and (start, end) != asked:
@@ -189,7 +184,9 @@ def _publish_only(defs, instance, verbose: bool) -> bool:
     )
 
 
-def submit_backfill(instance: DagsterInstance, start: dt.date, end: dt.date, title: str | None = None) -> str:
+def submit_backfill(
+    instance: DagsterInstance, partitions, start: dt.date, end: dt.date, title: str | None = None
+) -> str:
     """Ask the instance's backfill daemon to materialize the daily assets over start … end and then the
     summaries and analytics.duckdb: the same request as a backfill launched from the UI's asset graph.
     Embedded profile: one run (single-run backfill policy). Distributed profile: runs of
@@ -197,20 +194,20 @@ def submit_backfill(instance: DagsterInstance, start: dt.date, end: dt.date, tit
     steps on the Celery workers. Returns the backfill id (``dagster-daemon`` must be running)."""
     import time
 
-    from dagster import PartitionKeyRange
+    from dagster import AssetKey, PartitionKeyRange
     from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
     from dagster._core.execution.backfill import PartitionBackfill
     from dagster._core.utils import make_new_backfill_id
 
-    from pipelines.assets import DAILY_ASSETS, REPORT_ASSETS
+    from pipelines.daily_assets import DAILY_ASSET_NAMES
 
-    keys = daily_partitions.get_partition_keys_in_range(PartitionKeyRange(start.isoformat(), end.isoformat()))
-    days = daily_partitions.empty_subset().with_partition_keys(keys)
+    keys = partitions.get_partition_keys_in_range(PartitionKeyRange(start.isoformat(), end.isoformat()))
+    days = partitions.empty_subset().with_partition_keys(keys)
     # exactly these days of every daily asset (an asset-graph backfill in the UI also adds the 71 days after
     # the range that baselines and drift read them in), then the unpartitioned summaries and publication
     subset = AssetGraphSubset(
-        partitions_subsets_by_asset_key={a.key: days for a in DAILY_ASSETS},
-        non_partitioned_asset_keys={a.key for a in REPORT_ASSETS if a.key.path != ["participant_reports"]},
+        partitions_subsets_by_asset_key={AssetKey(name): days for name in DAILY_ASSET_NAMES},
+        non_partitioned_asset_keys={AssetKey(name) for name in ("episodes", "quality_report", "analytics_duckdb")},
     )
     backfill = PartitionBackfill.from_asset_graph_subset(
         backfill_id=make_new_backfill_id(),

@@ -11,9 +11,11 @@ from dagster import (
     AssetKey,
     DagsterEventType,
     DagsterRunStatus,
+    DailyPartitionsDefinition,
     DefaultSensorStatus,
     RunRequest,
     RunStatusSensorContext,
+    SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
     run_status_sensor,
@@ -21,13 +23,10 @@ from dagster import (
 )
 
 from pipelines.jobs import daily_job, ingest_job, nightly_job, report_job
-from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, affected_ranges, daily_partitions, range_tags
+from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, affected_ranges, partition_bounds, range_tags
 from pipelines.resources import WellnessHome
 from pipelines.settings import Automation
 from transforms import vocabulary
-
-AUTOMATION = Automation.from_env()
-DEFAULT_STATUS = DefaultSensorStatus.RUNNING if AUTOMATION.running else DefaultSensorStatus.STOPPED
 
 
 def landing_fingerprint(landing) -> str:
@@ -48,21 +47,6 @@ def landing_fingerprint(landing) -> str:
     return digest.hexdigest()
 
 
-@sensor(
-    job=ingest_job,
-    minimum_interval_seconds=AUTOMATION.sensor_interval_s,
-    name="landing_sensor",
-    default_status=DEFAULT_STATUS,
-    description="Starts an ingestion run when files in $WELLNESS_HOME/landing are added, changed or removed.",
-)
-def landing_sensor(context: SensorEvaluationContext, wellness_home: WellnessHome):
-    fingerprint = landing_fingerprint(wellness_home.paths.landing)
-    if not fingerprint or fingerprint == context.cursor:
-        return SkipReason("landing folder unchanged")
-    context.update_cursor(fingerprint)
-    return RunRequest(run_key=f"landing-{fingerprint[:16]}", tags={"wellness/trigger": "landing_sensor"})
-
-
 def _ingestion_metadata(context: RunStatusSensorContext) -> dict | None:
     records = context.instance.all_logs(context.dagster_run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
     for record in records:
@@ -72,7 +56,7 @@ def _ingestion_metadata(context: RunStatusSensorContext) -> dict | None:
     return None
 
 
-def follow_up_requests(run_id: str, meta: dict, tags: dict, last_partition: dt.date) -> list[RunRequest]:
+def follow_up_requests(run_id: str, meta: dict, tags: dict, partitions: tuple[dt.date, dt.date]) -> list[RunRequest]:
     """Runs that bring the analytics up to date with what an ingestion changed: the daily job over each
     affected range not already recomputed by the same run (a nightly run's own range); the summaries and
     publication alone when files changed but no day did (e.g. everything was quarantined)."""
@@ -80,9 +64,8 @@ def follow_up_requests(run_id: str, meta: dict, tags: dict, last_partition: dt.d
     done = None
     if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
         done = (dt.date.fromisoformat(tags[RANGE_START_TAG]), dt.date.fromisoformat(tags[RANGE_END_TAG]))
-    first = dt.date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
     follow = vocabulary.windows().drift_history_days - 1
-    ranges = affected_ranges(changed, follow, first, last_partition, done)
+    ranges = affected_ranges(changed, follow, *partitions, done)
     requests = [
         RunRequest(
             run_key=f"{run_id}:{a}:{b}",
@@ -102,27 +85,47 @@ def follow_up_requests(run_id: str, meta: dict, tags: dict, last_partition: dt.d
     return requests
 
 
-@run_status_sensor(
-    run_status=DagsterRunStatus.SUCCESS,
-    monitored_jobs=[ingest_job, nightly_job],
-    request_jobs=[daily_job, report_job],
-    name="after_ingestion_sensor",
-    minimum_interval_seconds=AUTOMATION.sensor_interval_s,
-    default_status=DEFAULT_STATUS,
-    description="After a successful ingestion, recomputes exactly the days its files touched "
-    "(plus the later days whose baseline and drift windows read them).",
-)
-def after_ingestion_sensor(context: RunStatusSensorContext):
-    meta = _ingestion_metadata(context)
-    if meta is None:
-        return SkipReason("the run materialized no observations")
-    last = dt.date.fromisoformat(daily_partitions.get_last_partition_key())
-    first = daily_partitions.start.date()
-    changed = [dt.date.fromisoformat(a) for a, _ in meta.get("changed_day_ranges", [])]
-    if changed and min(changed) < first:
-        context.log.warning(
-            f"data now starts {min(changed)}, before the first daily partition {first}: reload the "
-            "code location (or set WELLNESS_PARTITIONS_START) to compute the earlier days"
-        )
-    requests = follow_up_requests(context.dagster_run.run_id, meta, context.dagster_run.tags, last)
-    return requests or SkipReason("nothing changed")
+def build_sensors(automation: Automation, partitions: DailyPartitionsDefinition) -> list[SensorDefinition]:
+    """``landing_sensor`` and ``after_ingestion_sensor`` with ``automation``'s interval and default status, the
+    follow-up runs clipped to ``partitions``."""
+    status = DefaultSensorStatus.RUNNING if automation.running else DefaultSensorStatus.STOPPED
+
+    @sensor(
+        job=ingest_job,
+        minimum_interval_seconds=automation.sensor_interval_s,
+        name="landing_sensor",
+        default_status=status,
+        description="Starts an ingestion run when files in $WELLNESS_HOME/landing are added, changed or removed.",
+    )
+    def landing_sensor(context: SensorEvaluationContext, wellness_home: WellnessHome):
+        fingerprint = landing_fingerprint(wellness_home.paths.landing)
+        if not fingerprint or fingerprint == context.cursor:
+            return SkipReason("landing folder unchanged")
+        context.update_cursor(fingerprint)
+        return RunRequest(run_key=f"landing-{fingerprint[:16]}", tags={"wellness/trigger": "landing_sensor"})
+
+    @run_status_sensor(
+        run_status=DagsterRunStatus.SUCCESS,
+        monitored_jobs=[ingest_job, nightly_job],
+        request_jobs=[daily_job, report_job],
+        name="after_ingestion_sensor",
+        minimum_interval_seconds=automation.sensor_interval_s,
+        default_status=status,
+        description="After a successful ingestion, recomputes exactly the days its files touched "
+        "(plus the later days whose baseline and drift windows read them).",
+    )
+    def after_ingestion_sensor(context: RunStatusSensorContext):
+        meta = _ingestion_metadata(context)
+        if meta is None:
+            return SkipReason("the run materialized no observations")
+        first, last = partition_bounds(partitions)
+        changed = [dt.date.fromisoformat(a) for a, _ in meta.get("changed_day_ranges", [])]
+        if changed and min(changed) < first:
+            context.log.warning(
+                f"data now starts {min(changed)}, before the first daily partition {first}: reload the "
+                "code location (or set WELLNESS_PARTITIONS_START) to compute the earlier days"
+            )
+        requests = follow_up_requests(context.dagster_run.run_id, meta, context.dagster_run.tags, (first, last))
+        return requests or SkipReason("nothing changed")
+
+    return [landing_sensor, after_ingestion_sensor]

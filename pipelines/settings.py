@@ -1,4 +1,7 @@
-"""Where things live: ``$WELLNESS_HOME`` (default ``./data``) and the files inside it."""
+"""Every setting of the pipeline, and the only module that reads the environment: where things live
+(``$WELLNESS_HOME``, default ``./data``, and the files inside it), the profile, the automation, the daily
+partitions' start, memory and chunk sizes, the window configuration file and the Dagster instance's folder.
+Each is parsed and range-checked when read; ``validate_environment`` reads them all before a command runs."""
 
 from __future__ import annotations
 
@@ -74,7 +77,7 @@ class Paths:
         return bytes.fromhex(path.read_text().strip())
 
 
-def partitions_start() -> str:
+def partitions_start(paths: Paths | None = None) -> str:
     """First daily partition: ``$WELLNESS_PARTITIONS_START`` when set; else the first day with data when the
     definitions load (``Paths.data_span``, written by each ingestion), so the partitions show the study; else,
     before any data, yesterday (one partition). Never before 2000-01-01, the first day ingestion accepts."""
@@ -84,7 +87,7 @@ def partitions_start() -> str:
         return _date_setting("WELLNESS_PARTITIONS_START", PARTITIONS_START_DEFAULT)
     yesterday = dt.date.today() - dt.timedelta(days=1)
     try:
-        first = dt.date.fromisoformat(json.loads(Paths.from_env().data_span.read_text())["first_day"])
+        first = dt.date.fromisoformat(json.loads((paths or Paths.from_env()).data_span.read_text())["first_day"])
     except (OSError, ValueError, KeyError, TypeError, ConfigError):
         return yesterday.isoformat()
     return min(max(first, dt.date.fromisoformat(PARTITIONS_START_DEFAULT)), yesterday).isoformat()
@@ -93,6 +96,36 @@ def partitions_start() -> str:
 def partitions_start_pinned() -> bool:
     """Whether ``$WELLNESS_PARTITIONS_START`` fixes the first partition (else it follows the data)."""
     return bool(os.environ.get("WELLNESS_PARTITIONS_START", "").strip())
+
+
+def pin_partitions_start(day: str) -> None:
+    """Fix the first partition to ``day`` for this process and the processes it starts."""
+    os.environ["WELLNESS_PARTITIONS_START"] = day
+
+
+def windows_file() -> str | None:
+    """``$WELLNESS_WINDOWS_FILE``: a TOML file whose keys override transforms/config/windows.toml."""
+    return os.environ.get("WELLNESS_WINDOWS_FILE", "").strip() or None
+
+
+def dagster_home() -> str | None:
+    """``$DAGSTER_HOME``: the Dagster instance's folder (runs, schedules, sensors)."""
+    return os.environ.get("DAGSTER_HOME", "").strip() or None
+
+
+def use_dagster_home(path: Path) -> None:
+    """Make ``path`` this process's ``$DAGSTER_HOME`` (Dagster reads the variable itself)."""
+    os.environ["DAGSTER_HOME"] = str(path)
+
+
+def configure_process() -> None:
+    """What a process that runs the pipeline sets up once, before building definitions or computing: the
+    window configuration file for transforms, and Dagster's event batching (pipelines/event_log.py), which
+    Dagster reads from ``$DAGSTER_EVENT_BATCH_SIZE`` (left as it is when set)."""
+    from transforms import vocabulary
+
+    vocabulary.use_windows_file(windows_file())
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
 
 
 def chunk_participant_days() -> int:
@@ -161,7 +194,7 @@ def validate_environment() -> None:
         except ValueError:
             raise ConfigError("WELLNESS_PSEUDONYM_KEY must be at least 16 bytes written as hex") from None
     try:
-        vocabulary.windows()
+        vocabulary.windows(windows_file())
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     landing_configuration(paths.landing)
@@ -172,8 +205,8 @@ def landing_configuration(landing: Path) -> None:
     regular files are opened: a FIFO or a device there would block the run)."""
     import stat
 
-    from transforms.identity import ParticipantMap
-    from transforms.ingest import PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, load_events
+    from transforms.ingest.identity import ParticipantMap
+    from transforms.ingest.landing import PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME, load_events
 
     for name in (PARTICIPANT_MAP_NAME, QUESTIONNAIRE_EVENTS_NAME):
         path = landing / name
@@ -294,6 +327,8 @@ class Profile:
     backend: str = "rpc://"
     celery_queue: str = "dagster"
     run_partitions: int = 10
+    broker_from_env: bool = False  # WELLNESS_CELERY_BROKER set: the run config names the variable, not its value
+    backend_from_env: bool = False
 
     @classmethod
     def from_env(cls, paths: Paths | None = None) -> Profile:
@@ -313,6 +348,8 @@ class Profile:
             backend=os.environ.get("WELLNESS_CELERY_BACKEND", cls.backend),
             celery_queue=os.environ.get("WELLNESS_CELERY_QUEUE", cls.celery_queue),
             run_partitions=_int_setting("WELLNESS_RUN_PARTITIONS", cls.run_partitions, minimum=1),
+            broker_from_env="WELLNESS_CELERY_BROKER" in os.environ,
+            backend_from_env="WELLNESS_CELERY_BACKEND" in os.environ,
         )
 
     @property

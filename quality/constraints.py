@@ -1,7 +1,7 @@
 """Defence in depth before every write: a file's canonical frames, after the row rules, are checked against
 the target tables' constraints, so no parser bug can abort a write (or the other files written with it).
 
-Each frame is cast to its table's types (``transforms.records`` schemas; a value that cannot be cast becomes
+Each frame is cast to its table's types (``transforms.ingest.records`` schemas; a value that cannot be cast becomes
 missing) and every record lacking a column the table declares NOT NULL (``*_REQUIRED``), or with a day outside
 the accepted range (2000-01-01 … tomorrow), moves to the rejects with its locator and a reason such as
 ``internal: fitbit_takeout_sleep parser produced no day``. A record without a locator is named by its row
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from quality.rules import EARLIEST_PLAUSIBLE_DAY
-from transforms.records import (
+from transforms.ingest.records import (
     OBSERVATION_REQUIRED,
     OBSERVATION_SCHEMA,
     REJECT_REQUIRED,

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # GX reads its own switch when imported: no phoning home
 
 import great_expectations as gx
 from great_expectations.expectations.row_conditions import Column
 
-from transforms import vocabulary
+from transforms import catalogue, vocabulary
 
 E = gx.expectations
 
@@ -100,9 +100,9 @@ def _not_in_future(column: str, today) -> tuple:
 def suites(today) -> dict[str, list[CheckDef]]:
     """The checks of every table. ``today`` bounds "not in the future"."""
     win = vocabulary.windows()
-    dm_key = ["participant_id", "day", "metric"]
-    obs_key = ["participant_id", "day", "metric", "source", "source_file", "locator"]
-    q_key = ["participant_id", "instrument", "administered_at"]
+
+    def key(table: str) -> list[str]:
+        return list(catalogue.table(table).key)
 
     def check(name, severity, description, *expectations):
         return CheckDef(name, severity, description, _tag(name, *expectations))
@@ -122,10 +122,13 @@ def suites(today) -> dict[str, list[CheckDef]]:
                 "unique_record",
                 "ERROR",
                 "one row per participant, day, metric, source record",
-                E.ExpectCompoundColumnsToBeUnique(column_list=obs_key),
+                E.ExpectCompoundColumnsToBeUnique(column_list=key("observations")),
             ),
             check(
-                "keys_and_values_not_null", "ERROR", "keys and value are never NULL", *_not_null(obs_key + ["value"])
+                "keys_and_values_not_null",
+                "ERROR",
+                "keys and value are never NULL",
+                *_not_null(key("observations") + ["value"]),
             ),
             check(
                 "values_in_physiological_range",
@@ -148,13 +151,13 @@ def suites(today) -> dict[str, list[CheckDef]]:
                 "unique_participant_day_metric",
                 "ERROR",
                 "one row per participant, day and metric",
-                E.ExpectCompoundColumnsToBeUnique(column_list=dm_key),
+                E.ExpectCompoundColumnsToBeUnique(column_list=key("daily_metrics")),
             ),
             check(
                 "keys_and_values_not_null",
                 "ERROR",
                 "keys, value and source are never NULL",
-                *_not_null(dm_key + ["value", "source"]),
+                *_not_null(key("daily_metrics") + ["value", "source"]),
             ),
             check(
                 "values_in_physiological_range",
@@ -179,9 +182,9 @@ def suites(today) -> dict[str, list[CheckDef]]:
                 "unique_administration",
                 "ERROR",
                 "one row per participant, instrument and administration",
-                E.ExpectCompoundColumnsToBeUnique(column_list=q_key),
+                E.ExpectCompoundColumnsToBeUnique(column_list=key("questionnaire_scores")),
             ),
-            check("keys_not_null", "ERROR", "keys are never NULL", *_not_null(q_key + ["day"])),
+            check("keys_not_null", "ERROR", "keys are never NULL", *_not_null(key("questionnaire_scores") + ["day"])),
             check(
                 "scores_in_instrument_range",
                 "ERROR",
@@ -203,13 +206,13 @@ def suites(today) -> dict[str, list[CheckDef]]:
                 "unique_participant_day_metric",
                 "ERROR",
                 "one row per participant, day and metric",
-                E.ExpectCompoundColumnsToBeUnique(column_list=dm_key),
+                E.ExpectCompoundColumnsToBeUnique(column_list=key("baselines")),
             ),
             check(
                 "keys_not_null",
                 "ERROR",
                 "keys and counts are never NULL",
-                *_not_null(dm_key + ["n_days", "window_days"]),
+                *_not_null(key("baselines") + ["n_days", "window_days"]),
             ),
             check(
                 "quantiles_ordered",
@@ -249,7 +252,7 @@ def suites(today) -> dict[str, list[CheckDef]]:
                 "unique_administration",
                 "ERROR",
                 "one row per participant, instrument and administration",
-                E.ExpectCompoundColumnsToBeUnique(column_list=q_key),
+                E.ExpectCompoundColumnsToBeUnique(column_list=key("questionnaire_change")),
             ),
             check(
                 "change_consistent",
@@ -266,7 +269,7 @@ def suites(today) -> dict[str, list[CheckDef]]:
                 "unique_participant_day_domain",
                 "ERROR",
                 "one row per participant, day and domain",
-                E.ExpectCompoundColumnsToBeUnique(column_list=["participant_id", "day", "domain"]),
+                E.ExpectCompoundColumnsToBeUnique(column_list=key("proxies")),
             ),
             check(
                 "scores_bounded",
@@ -284,9 +287,9 @@ def suites(today) -> dict[str, list[CheckDef]]:
                 "unique_participant_day_metric",
                 "ERROR",
                 "one row per participant, day and metric",
-                E.ExpectCompoundColumnsToBeUnique(column_list=dm_key),
+                E.ExpectCompoundColumnsToBeUnique(column_list=key("drift")),
             ),
-            check("keys_not_null", "ERROR", "keys are never NULL", *_not_null(dm_key)),
+            check("keys_not_null", "ERROR", "keys are never NULL", *_not_null(key("drift"))),
             check(
                 "probabilities_valid",
                 "ERROR",

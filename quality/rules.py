@@ -1,7 +1,7 @@
 """Row-level quarantine rules, applied to a parsed file before anything is written.
 
 A rule moves offending records to quarantine with a reason; the rest of the file is accepted. This is
-the split with table checks (``quality.checks``): a *record* that is impossible on its own (a resting
+the split with table checks (``quality.validation``): a *record* that is impossible on its own (a resting
 heart rate of 300, an item answer of 7 on a 0–3 scale, a day in the future) is quarantined here, so the
 published tables hold only plausible values; a *table* property that no single record shows (duplicate
 keys, inconsistent windows) is a check that fails the partition.
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from transforms import vocabulary
-from transforms.records import (
+from transforms.ingest.records import (
     AMOUNT,
     LEVEL,
     SLEEP,

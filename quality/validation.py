@@ -13,18 +13,9 @@ from functools import cache
 import pandas as pd
 
 from quality.expectations import CheckDef, gx, suites
+from transforms import catalogue
 
 SAMPLE_SIZE = 5
-KEYS = {
-    "ingested_files": ["path"],
-    "observations": ["participant_id", "day", "metric", "source_file", "locator"],
-    "daily_metrics": ["participant_id", "day", "metric"],
-    "questionnaire_scores": ["participant_id", "instrument", "administered_at", "day"],
-    "baselines": ["participant_id", "day", "metric"],
-    "drift": ["participant_id", "day", "metric"],
-    "questionnaire_change": ["participant_id", "instrument", "administered_at", "day"],
-    "proxies": ["participant_id", "day", "domain"],
-}
 
 
 @dataclass(frozen=True)
@@ -64,7 +55,7 @@ def suite_checks(table: str, today: dt.date | None = None) -> list[CheckDef]:
 def validate(table: str, frame: pd.DataFrame, today: dt.date | None = None) -> list[tuple[CheckDef, CheckOutcome]]:
     """Validate ``frame`` against the table's suite; one outcome per check."""
     checks = suite_checks(table, today)
-    keys = [k for k in KEYS[table] if k in frame.columns]
+    keys = [k for k in catalogue.table(table).check_index if k in frame.columns]
     if frame.empty:
         return [(c, CheckOutcome(True, 0, 0)) for c in checks]
     expectations = [e for c in checks for e in c.expectations]
@@ -175,3 +166,13 @@ def _condition_text(condition) -> str:
     if isinstance(condition, dict):
         return str(condition.get("pass_through_filter") or condition)
     return str(getattr(condition, "pass_through_filter", condition))
+
+
+def blocking_days(outcomes: list[tuple[CheckDef, CheckOutcome]]) -> dict[str, list[str]]:
+    """Days failing an ERROR check → the names of the checks they failed."""
+    out: dict[str, list[str]] = {}
+    for check, outcome in outcomes:
+        if check.severity == "ERROR":
+            for day in outcome.failing_days:
+                out.setdefault(day, []).append(check.name)
+    return out

@@ -15,19 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms import vocabulary
-from transforms.records import empty_frame
+from transforms import catalogue, vocabulary
+from transforms.ingest.records import empty_frame
 
-DAILY_SCHEMA = {
-    "participant_id": "string",
-    "day": "datetime64[s]",
-    "metric": "string",
-    "value": "float64",
-    "unit": "string",
-    "source": "string",
-    "n_obs": "int64",
-    "coverage": "float64",
-}
+DAILY_SCHEMA = catalogue.table("daily_metrics").frame_schema()
 DAILY_COLUMNS = list(DAILY_SCHEMA)
 
 

@@ -162,10 +162,20 @@ def redcap_missing_codes() -> frozenset[float]:
     return frozenset(float(c) for c in _read("instruments.toml")["redcap"]["missing_codes"])
 
 
+_windows_file: str | os.PathLike | None = None  # set once per process by use_windows_file
+
+
+def use_windows_file(path: str | os.PathLike | None) -> None:
+    """Read the window configuration from ``path`` (over the packaged defaults) from now on in this process;
+    None: the defaults. The pipelines call it with ``$WELLNESS_WINDOWS_FILE`` (pipelines/settings.py)."""
+    global _windows_file
+    _windows_file = path
+
+
 def windows(path: str | os.PathLike | None = None) -> Windows:
-    """Window configuration: ``path``, else ``$WELLNESS_WINDOWS_FILE``, else the packaged defaults. An unknown
-    key, a wrong type or an out-of-range value raises ``ValueError`` naming the key (and the file)."""
-    path = path or os.environ.get("WELLNESS_WINDOWS_FILE")
+    """Window configuration: ``path``, else the file of ``use_windows_file``, else the packaged defaults. An
+    unknown key, a wrong type or an out-of-range value raises ``ValueError`` naming the key (and the file)."""
+    path = path or _windows_file
     spec = _read("windows.toml")
     if path:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from contextlib import contextmanager, suppress
 from functools import cache
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import schema
 from warehouse.lock import writer_lock
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -25,7 +25,8 @@ MIGRATIONS = ("zip_member_names", "series_spans")  # warehouse/sql/migrate_<name
 
 
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute(sql("schema"))
+    """The catalogue's tables and columns (warehouse/schema.py), then the data migrations not yet applied."""
+    schema.ensure_schema(conn)
     applied = {row[0] for row in conn.execute("SELECT name FROM ops.migrations").fetchall()}
     for name in MIGRATIONS:
         if name not in applied:
@@ -36,14 +37,16 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
 DEFAULT_MEMORY_LIMIT = "4GB"
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database file (creating its folder and schema when writable)."""
+def connect(
+    path: str | Path, read_only: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
+    """Open the database file (creating its folder and schema when writable). ``memory_limit``: DuckDB's, past
+    which it spills to <warehouse>.tmp (its own default would be 80 % of RAM)."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path), read_only=read_only)
-    # DuckDB's own default is 80 % of RAM; past this limit it spills to <warehouse>.tmp instead
-    conn.execute("SET memory_limit = ?", [os.environ.get("WELLNESS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)])
+    conn.execute("SET memory_limit = ?", [memory_limit])
     if not read_only:
         ensure_schema(conn)
     return conn
@@ -53,24 +56,24 @@ LOCK_RETRY_S = (0.5, 1, 2, 4, 8, 15, 30, 30, 30, 30)  # back-off while another p
 
 
 @contextmanager
-def writer(path: str | Path, log=None):
+def writer(path: str | Path, log=None, memory_limit: str = DEFAULT_MEMORY_LIMIT):
     """The warehouse file opened for writing, for the ``with`` block: takes the writer lock (queueing behind
     other pipeline writers, see warehouse.lock), then opens the file, retrying with back-off while a
     process outside the pipeline (e.g. a read-only session on the warehouse itself) holds DuckDB's own
     lock; ``log(msg)`` hears about every wait. Closed on exit, also on error. (warehouse.storage.open_warehouse
     wraps it, or opens the lake instead.)"""
     with writer_lock(path, log=log):
-        conn = _open_with_retry(path, log)
+        conn = _open_with_retry(path, log, memory_limit)
         try:
             yield conn
         finally:
             conn.close()
 
 
-def _open_with_retry(path, log) -> duckdb.DuckDBPyConnection:
+def _open_with_retry(path, log, memory_limit: str) -> duckdb.DuckDBPyConnection:
     for delay in (*LOCK_RETRY_S, None):
         try:
-            return connect(path)
+            return connect(path, memory_limit=memory_limit)
         except duckdb.IOException as err:
             if "lock" not in str(err).lower() or delay is None:
                 raise
@@ -106,3 +109,9 @@ def registered(conn: duckdb.DuckDBPyConnection, name: str, frame):
             conn.unregister(name)
         raise
     conn.unregister(name)
+
+
+def sql_string(path) -> str:
+    """A file path as the body of a single-quoted SQL string literal (ATTACH, COPY … TO, read_parquet take
+    no parameters for file names)."""
+    return str(path).replace("'", "''")

@@ -37,45 +37,46 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse.connection import DEFAULT_MEMORY_LIMIT, registered, sql
+from transforms import catalogue
+from warehouse.connection import DEFAULT_MEMORY_LIMIT, registered, sql, sql_string
 from warehouse.publish import publish_rebuilt
 from warehouse.quality_report import ALL_DAYS, coverage_from
-from warehouse.tables import EPISODES, PARTITIONED
+from warehouse.schema import schema_sql
+from warehouse.tables import EPISODES
 from warehouse.writes import days_frame, span_change_days
 
 DDL = "lake_ddl"  # the attached in-memory catalog holding the DDL's (empty) tables
 FILE_KEY = "left(sha256(split_part({column}, '//', 1)), 16)"  # zip members belong to their archive's file
 APPEND = "append"
 
-# table → partition columns, each (directory key, SQL expression over the table's columns)
+
+def _layout(spec) -> tuple | str:
+    """(directory key, SQL expression) per partition level, "append", or () for one whole-table file."""
+    if spec.lake == "whole":
+        return ()
+    if spec.lake == APPEND:
+        return APPEND
+    return tuple((key, FILE_KEY.format(column=column) if key == "file" else column) for key, column in spec.lake)
+
+
+# table → partition columns, each (directory key, SQL expression over the table's columns), from the catalogue's
+# ``lake`` entries; tables declared "local" are bookkeeping of one process and have no files
 LAYOUT: dict[str, tuple | str] = {
-    "staging.observations": (("file", FILE_KEY.format(column="source_file")),),
-    "staging.questionnaire_responses": (("file", FILE_KEY.format(column="source_file")),),
-    "quality.quarantine": (("file", FILE_KEY.format(column="source_file")),),
-    "ops.ingested_files": (("file", FILE_KEY.format(column="path")),),
-    **{t.name: (("day", t.day_column),) for t in PARTITIONED.values()},
-    "quality.blocked_partitions": (("asset", "asset"), ("day", "day")),
-    "analytics.episodes": (),
-    "quality.participant_coverage": (),
-    "quality.check_results": APPEND,
-    "ops.pending_changed_days": (),
-    "ops.days_to_recompute": (),
-    "ops.series_spans": (),
-    "ops.duplicates_pending": (),
+    spec.qualified: _layout(spec) for spec in catalogue.tables().values() if spec.lake != "local"
 }
 
 
 @contextmanager
-def connect(root: str | Path):
+def connect(root: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT):
     """The lake at ``root`` (created if new) as a :class:`LakeWarehouse`: an in-memory DuckDB whose warehouse
     tables are views over its files."""
     root = Path(root).resolve()
     conn = duckdb.connect()
     try:
-        conn.execute("SET memory_limit = ?", [os.environ.get("WELLNESS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)])
+        conn.execute("SET memory_limit = ?", [memory_limit])
         conn.execute(f"ATTACH ':memory:' AS {DDL}")
         conn.execute(f"USE {DDL}")
-        conn.execute(sql("schema"))
+        conn.execute(schema_sql())
         conn.execute("USE memory")
         for schema, table in ddl_tables(conn):
             name = f"{schema}.{table}"
@@ -83,7 +84,7 @@ def connect(root: str | Path):
             if name in LAYOUT:
                 _ensure_schema_file(conn, root, name)
                 source = (
-                    f"read_parquet('{_quote(table_dir(root, name))}/**/*.parquet', union_by_name = true, "
+                    f"read_parquet('{sql_string(table_dir(root, name))}/**/*.parquet', union_by_name = true, "
                     f"hive_partitioning = false)"
                 )
             else:  # bookkeeping of the embedded file (publish_pending, warehouse_identity): local only
@@ -127,7 +128,7 @@ def _copy_to(conn, query: str, params: list, root: Path, path: Path) -> None:
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = tmp_dir / f"{uuid.uuid4().hex}.parquet"
     try:
-        conn.execute(f"COPY ({query}) TO '{_quote(tmp)}' (FORMAT parquet, COMPRESSION zstd)", params)
+        conn.execute(f"COPY ({query}) TO '{sql_string(tmp)}' (FORMAT parquet, COMPRESSION zstd)", params)
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, path)
     finally:
@@ -253,10 +254,6 @@ def file_keys(conn, paths: pd.DataFrame) -> list[tuple[str]]:
         ]
     finally:
         conn.unregister("lake_paths")
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 class LakeWarehouse:

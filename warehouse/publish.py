@@ -33,7 +33,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.connection import sql, transaction
+from warehouse.connection import sql, sql_string, transaction
+from warehouse.schema import schema_sql
 from warehouse.tables import PARTITIONED
 
 PUBLISHED_SCHEMAS = ("analytics", "quality")
@@ -175,7 +176,7 @@ def _remove_leftovers(target: Path) -> None:
 
 def _stamp(conn: duckdb.DuckDBPyConnection) -> str:
     identity = conn.execute("SELECT min(id) FROM ops.warehouse_identity").fetchone()[0]
-    layout = hashlib.sha256((LAYOUT_VERSION + sql("schema") + sql("published_views")).encode()).hexdigest()
+    layout = hashlib.sha256((LAYOUT_VERSION + schema_sql() + sql("published_views")).encode()).hexdigest()
     return f"{identity} {layout}"
 
 
@@ -199,7 +200,7 @@ def _update(conn, file: Path, full: bool, ranges: list) -> dict[str, int]:
     if not full and not file.exists():
         raise _Unusable(file)
     try:
-        conn.execute(f"ATTACH '{_quote(file)}' AS mirror")
+        conn.execute(f"ATTACH '{sql_string(file)}' AS mirror")
     except duckdb.Error as exc:
         if full:
             raise
@@ -259,7 +260,7 @@ def publish_rebuilt(conn, ddl_tables: list[tuple[str, str]], target: Path) -> di
         stale.unlink()
     target.parent.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    conn.execute(f"ATTACH '{_quote(building)}' AS building")
+    conn.execute(f"ATTACH '{sql_string(building)}' AS building")
     try:
         conn.execute("CREATE SCHEMA building.quality")
         for schema, table in ddl_tables:
@@ -285,7 +286,3 @@ def _create_views(path: Path) -> None:
         views.execute("CHECKPOINT")
     finally:
         views.close()
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")

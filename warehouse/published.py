@@ -34,7 +34,7 @@ def open_published(path: str | Path) -> duckdb.DuckDBPyConnection:
 
 
 def participant_report_data(conn: duckdb.DuckDBPyConnection, participant_id: str) -> dict[str, pd.DataFrame]:
-    """The frames ``transforms.participant_report`` draws, for one participant."""
+    """The frames ``transforms.reports.participant_chart`` draws, for one participant."""
     out = {}
     for name, query in PARTICIPANT_QUERIES.items():
         frame = conn.execute(query, [participant_id]).df()

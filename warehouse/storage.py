@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import lake
-from warehouse.connection import writer
+from warehouse.connection import DEFAULT_MEMORY_LIMIT, writer
 from warehouse.embedded import DuckDBFileWarehouse
 from warehouse.tables import Table
 
@@ -72,12 +72,15 @@ class Warehouse(Protocol):
 
 
 @contextmanager
-def open_warehouse(path: str | Path, log=None, lake_root: str | Path | None = None) -> Iterator[Warehouse]:
+def open_warehouse(
+    path: str | Path, log=None, lake_root: str | Path | None = None, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> Iterator[Warehouse]:
     """The warehouse for writing, for the ``with`` block: the DuckDB file at ``path`` (behind the pipeline's
-    writer lock, warehouse.connection.writer), or with ``lake_root`` the Parquet lake there."""
+    writer lock, warehouse.connection.writer), or with ``lake_root`` the Parquet lake there; DuckDB limited to
+    ``memory_limit`` either way."""
     if lake_root:
-        with lake.connect(lake_root) as wh:
+        with lake.connect(lake_root, memory_limit) as wh:
             yield wh
         return
-    with writer(path, log=log) as conn:
+    with writer(path, log=log, memory_limit=memory_limit) as conn:
         yield DuckDBFileWarehouse(conn)

@@ -1,11 +1,14 @@
-"""The tables the warehouse writes, their keys and how a partition of each is replaced.
+"""The tables the warehouse writes, their keys and how a partition of each is replaced; each declared in the
+table catalogue (transforms/config/tables.toml).
 
-Identifiers here are code constants (never user input); values always travel as query parameters.
+Identifiers here are catalogue names (never user input); values always travel as query parameters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from transforms import catalogue
 
 
 @dataclass(frozen=True)
@@ -42,27 +45,27 @@ class Table:
         return f"SELECT * FROM {self.name} WHERE {self.day_column} BETWEEN ? AND ?"
 
 
-OBSERVATIONS = Table("staging.observations", ("participant_id", "day", "metric", "source", "source_file", "locator"))
-RESPONSES = Table(
-    "staging.questionnaire_responses", ("participant_id", "instrument", "administered_at", "item", "source_file")
-)
-DAILY_METRICS = Table("analytics.daily_metrics", ("participant_id", "day", "metric"))
-QUESTIONNAIRE_SCORES = Table("analytics.questionnaire_scores", ("participant_id", "instrument", "administered_at"))
-BASELINES = Table("analytics.baselines", ("participant_id", "day", "metric"))
-DRIFT = Table("analytics.drift", ("participant_id", "day", "metric"))
-QUESTIONNAIRE_CHANGE = Table("analytics.questionnaire_change", ("participant_id", "instrument", "administered_at"))
-PROXIES = Table("analytics.proxies", ("participant_id", "day", "domain"))
-EPISODES = Table("analytics.episodes", ("participant_id", "metric", "start_day"), day_column="start_day")
+def _from_catalogue(name: str) -> Table:
+    spec = catalogue.table(name)
+    return Table(spec.qualified, spec.key, spec.day_column or "day")
 
-PARTITIONED = {
-    t.name.split(".")[1]: t
-    for t in (DAILY_METRICS, QUESTIONNAIRE_SCORES, BASELINES, DRIFT, QUESTIONNAIRE_CHANGE, PROXIES)
-}
-CHECKED = {"observations": OBSERVATIONS, "questionnaire_responses": RESPONSES, **PARTITIONED}
+
+OBSERVATIONS = _from_catalogue("observations")
+RESPONSES = _from_catalogue("questionnaire_responses")
+DAILY_METRICS = _from_catalogue("daily_metrics")
+QUESTIONNAIRE_SCORES = _from_catalogue("questionnaire_scores")
+BASELINES = _from_catalogue("baselines")
+DRIFT = _from_catalogue("drift")
+QUESTIONNAIRE_CHANGE = _from_catalogue("questionnaire_change")
+PROXIES = _from_catalogue("proxies")
+EPISODES = _from_catalogue("episodes")
+
+PARTITIONED = {name: _from_catalogue(name) for name in catalogue.partitioned()}  # the daily assets' tables
+# tables whose check suite runs on the day range a run wrote (ops.ingested_files is checked whole)
+CHECKED = {name: _from_catalogue(name) for name, spec in catalogue.tables().items() if spec.checked and spec.day_column}
 
 # summaries kept up to date from the day ranges runs rewrite (ops.summary_pending), by the table they read
 SUMMARIES_READING = {
-    DAILY_METRICS.name: ("participant_coverage", "episodes"),
-    BASELINES.name: ("episodes",),
-    DRIFT.name: ("episodes",),
+    catalogue.table(read).qualified: tuple(name for name, spec in catalogue.tables().items() if read in spec.reads)
+    for read in dict.fromkeys(r for spec in catalogue.tables().values() for r in spec.reads)
 }

@@ -4,7 +4,7 @@ from dagster import AssetKey, BackfillPolicy
 
 from pipelines.definitions import build_definitions
 from pipelines.settings import Paths
-from quality.checks import suite
+from quality.validation import suite_checks
 
 
 def test_definitions_load_with_all_assets_jobs_and_checks(tmp_path):
@@ -32,13 +32,13 @@ def test_definitions_load_with_all_assets_jobs_and_checks(tmp_path):
     writers = keys - {"participant_reports"}
     assert {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).pools == {"warehouse"}} == writers
     observation_checks = {k.name for k in graph.get_check_keys_for_assets({AssetKey("observations")})}
-    assert observation_checks == {c.name for c in suite("observations") + suite("ingested_files")}
+    assert observation_checks == {c.name for c in suite_checks("observations") + suite_checks("ingested_files")}
     for table in ("daily_metrics", "questionnaire_scores", "questionnaire_change", "baselines", "drift", "proxies"):
         node = graph.get(AssetKey(table))
         assert node.partitions_def is not None
         assert node.backfill_policy == BackfillPolicy.single_run()
         checks = {k.name for k in graph.get_check_keys_for_assets({AssetKey(table)})}
-        assert checks == {c.name for c in suite(table)}
+        assert checks == {c.name for c in suite_checks(table)}
     assert AssetKey("baselines") in graph.get(AssetKey("drift")).parent_keys
     assert AssetKey("daily_metrics") in graph.get(AssetKey("baselines")).parent_keys
 

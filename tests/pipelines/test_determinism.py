@@ -13,7 +13,6 @@ from dagster import DagsterEventType, RunRequest, build_run_status_sensor_contex
 from pipelines.definitions import build_definitions
 from pipelines.partitions import range_tags
 from pipelines.resources import WellnessHome
-from pipelines.sensors import after_ingestion_sensor, landing_sensor
 from pipelines.settings import Paths
 from tests.pipelines.helpers import generate_home, product_instance, published_tables, query, run
 
@@ -66,6 +65,7 @@ def test_the_sensor_chain_gives_the_same_tables(tmp_path, landing, by_wellness_r
     paths = _home(tmp_path, landing)
     defs = build_definitions(paths)
     with product_instance(paths) as instance:
+        landing_sensor = defs.resolve_sensor_def("landing_sensor")
         tick = landing_sensor(build_sensor_context(resources={"wellness_home": WellnessHome(home=str(paths.home))}))
         assert isinstance(tick, RunRequest)
         ingest = _execute(defs, instance, "ingest_landing", tick.tags)
@@ -76,7 +76,7 @@ def test_the_sensor_chain_gives_the_same_tables(tmp_path, landing, by_wellness_r
             dagster_run=instance.get_run_by_id(ingest.run_id),
             dagster_event=event,
         )
-        requests = after_ingestion_sensor(context)
+        requests = defs.resolve_sensor_def("after_ingestion_sensor")(context)
         assert requests and all(isinstance(r, RunRequest) for r in requests)
         for request in requests:  # the touched days and the 69 after them: past the data's end
             _execute(defs, instance, request.job_name, request.tags)

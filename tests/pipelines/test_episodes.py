@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from tests.pipelines.helpers import generate_home, revise_resting_hr, run
-from transforms.episodes import find_episodes
+from transforms.stats.episodes import find_episodes
 from warehouse import reads
 from warehouse.connection import connect
 from warehouse.embedded import DuckDBFileWarehouse

@@ -6,10 +6,10 @@ import json
 import pandas as pd
 import pytest
 
-from pipelines import cli, ingestion
+from pipelines import cli, landing_ingestion
 from pipelines.settings import Paths
 from tests.pipelines.helpers import query, run, write_resting_hr
-from transforms.sources import fitbit_takeout_sleep
+from transforms.ingest.sources import fitbit_takeout_sleep
 
 pytestmark = pytest.mark.slow
 DAYS = pd.date_range("2024-03-01", periods=20)
@@ -90,7 +90,7 @@ def test_a_file_the_warehouse_refuses_fails_alone_and_is_retried(tmp_path, monke
     landing_with_two_participants(paths)
     parser_without_days(monkeypatch)
     # a gap in the defence: the NULL days reach the write, where the table's NOT NULL refuses them
-    monkeypatch.setattr(ingestion, "enforce_table_constraints", lambda chunk, *args: chunk)
+    monkeypatch.setattr(landing_ingestion, "enforce_table_constraints", lambda chunk, *args: chunk)
 
     assert cli.main(["run"]) == 0
     out = capsys.readouterr().out
@@ -142,14 +142,14 @@ def test_a_file_the_warehouse_refuses_fails_alone_and_is_retried(tmp_path, monke
 def test_an_unreadable_file_fails_alone(tmp_path, monkeypatch):
     paths = Paths(tmp_path)
     landing_with_two_participants(paths)
-    digest = ingestion.file_sha256
+    digest = landing_ingestion.file_sha256
 
     def unreadable(path):  # what chmod 000 does to a user that is not root
         if path.name == "sleep.json" and path.parent.parent.name == "P2":
             raise PermissionError(13, "Permission denied", str(path))
         return digest(path)
 
-    monkeypatch.setattr(ingestion, "file_sha256", unreadable)
+    monkeypatch.setattr(landing_ingestion, "file_sha256", unreadable)
     assert run(paths).ok
     got = files(paths)
     assert got.loc["P2/fitbit/sleep.json", "status"] == "failed"
@@ -159,24 +159,28 @@ def test_an_unreadable_file_fails_alone(tmp_path, monkeypatch):
 
 BAD = "P2/fitbit/sleep.json"
 FAULTS = {  # stage → (object, attribute, when the patched call is about the bad file)
-    "detect": ("transforms.sources.fitbit_takeout_sleep", "detect", lambda name, head, *_: '"P2 marker"' in head),
-    "parse": ("transforms.sources.fitbit_takeout_sleep", "parse", lambda source, *_: source.source_file == BAD),
+    "detect": (
+        "transforms.ingest.sources.fitbit_takeout_sleep",
+        "detect",
+        lambda name, head, *_: '"P2 marker"' in head,
+    ),
+    "parse": ("transforms.ingest.sources.fitbit_takeout_sleep", "parse", lambda source, *_: source.source_file == BAD),
     "identify": (
-        "pipelines.ingestion",
+        "pipelines.landing_ingestion",
         "identify",
         lambda chunk, module, pmap, participant: participant == "P2" and module is fitbit_takeout_sleep,
     ),
     "rules": (
-        "pipelines.ingestion",
+        "pipelines.landing_ingestion",
         "apply_row_rules",
         lambda chunk, *_: (chunk.observations["source_file"] == BAD).any(),
     ),
     "constraints": (
-        "pipelines.ingestion",
+        "pipelines.landing_ingestion",
         "enforce_table_constraints",
         lambda chunk, fmt, source_file, *_: source_file == BAD,
     ),
-    "daily": ("transforms.samples", "DailyFromSamples.finish", lambda daily: daily.source_file == BAD),
+    "daily": ("transforms.ingest.samples", "DailyFromSamples.finish", lambda daily: daily.source_file == BAD),
 }
 
 

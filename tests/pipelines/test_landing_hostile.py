@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import cli, ingestion
-from pipelines.ingestion import ingest_landing
+from pipelines import cli, landing_ingestion
+from pipelines.landing_ingestion import ingest_landing
 from tests.pipelines.helpers import generate_home, query, run
 from warehouse import writes
 from warehouse.connection import connect
@@ -202,7 +202,9 @@ def test_changed_days_survive_a_kill_after_the_commit(tmp_path, monkeypatch):
     monkeypatch.undo()
     report, _files, _ = ingest(tmp_path)  # the file is unchanged now, but its days are still handed over
     assert report.files_unchanged == 1
-    assert [[str(a), str(b)] for a, b in ingestion.day_runs(report.changed_days)] == [["2024-07-21", "2024-07-21"]]
+    assert [[str(a), str(b)] for a, b in landing_ingestion.day_runs(report.changed_days)] == [
+        ["2024-07-21", "2024-07-21"]
+    ]
 
 
 @pytest.mark.parametrize(

@@ -67,11 +67,28 @@ def test_unknown_values_are_refused_by_name(clean_env, tmp_path, name, value):
 
 
 def test_distributed_definitions_split_backfills_into_runs(tmp_path):
-    """Loaded as the daemon's code server loads them, with the distributed environment."""
+    """Built for a profile in this process: the profile decides the backfill policy and the executor."""
+    from pipelines.definitions import build_definitions
+
+    paths = Paths(tmp_path)
+    for profile, expected in (
+        (
+            Profile(name="distributed", storage="lake", lake_root=tmp_path / "lake", run_partitions=7),
+            ("MULTI_RUN", 7, "celery"),
+        ),
+        (Profile(), ("SINGLE_RUN", None, "in_process")),
+    ):
+        defs = build_definitions(paths, profile)
+        policy = defs.resolve_assets_def("drift").backfill_policy
+        assert (policy.policy_type.value, policy.max_partitions_per_run, defs.executor.name) == expected
+
+
+def test_the_lazy_entry_point_builds_the_environment_s_definitions(tmp_path):
+    """Loaded as the daemon's code server loads them (workspace.yaml's ``defs``), with the distributed environment."""
     code = (
         "import json; from pipelines.definitions import defs; "
-        "a = defs.resolve_assets_def('drift'); p = a.backfill_policy; "
-        "print(json.dumps([p.policy_type.value, p.max_partitions_per_run, defs.executor.name]))"
+        "a = defs().resolve_assets_def('drift'); p = a.backfill_policy; "
+        "print(json.dumps([p.policy_type.value, p.max_partitions_per_run, defs().executor.name]))"
     )
     env = {
         **os.environ,

@@ -3,10 +3,10 @@ fails, every folder yields what its format should."""
 
 import pytest
 
-from pipelines.realdata import stage_realdata
 from pipelines.settings import Paths
 from tests.conftest import REALDATA, realdata
 from tests.pipelines.helpers import query, run
+from tests.realdata import stage_realdata
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 

@@ -70,7 +70,7 @@ def test_partitions_start_with_the_data(tmp_path, monkeypatch):
 
     def partitions_start() -> str:
         out = subprocess.run(
-            [sys.executable, "-c", "from pipelines.partitions import daily_partitions as d; print(d.start.date())"],
+            [sys.executable, "-c", "from pipelines.settings import partitions_start; print(partitions_start())"],
             env=env,
             capture_output=True,
             text=True,

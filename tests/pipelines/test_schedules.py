@@ -5,15 +5,25 @@ import datetime as dt
 from dagster import build_schedule_context
 
 from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
-from pipelines.schedules import nightly_range, nightly_refresh_schedule
+from pipelines.schedules import build_nightly_schedule, nightly_range
+from pipelines.settings import Automation
 
 
 def test_run_request_for_a_given_night():
     when = dt.datetime(2025, 3, 10, 2, 30, tzinfo=dt.UTC)
-    request = nightly_refresh_schedule(build_schedule_context(scheduled_execution_time=when))
+    schedule = build_nightly_schedule(Automation())
+    request = schedule(build_schedule_context(scheduled_execution_time=when))
     assert request.tags[RANGE_START_TAG] == "2025-03-06" and request.tags[RANGE_END_TAG] == "2025-03-09"
     assert request.run_key == "nightly-2025-03-09"
-    assert nightly_refresh_schedule.job_name == "nightly_refresh"
+    assert schedule.job_name == "nightly_refresh"
+
+
+def test_the_schedule_is_built_from_the_automation_settings():
+    when = dt.datetime(2025, 3, 10, 4, 15, tzinfo=dt.UTC)
+    schedule = build_nightly_schedule(Automation(cron="15 4 * * *", timezone="Europe/Berlin", lookback_days=0))
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("15 4 * * *", "Europe/Berlin")
+    request = schedule(build_schedule_context(scheduled_execution_time=when))
+    assert request.tags[RANGE_START_TAG] == request.tags[RANGE_END_TAG] == "2025-03-09"
 
 
 def test_look_back_is_configurable_and_crosses_month_ends():

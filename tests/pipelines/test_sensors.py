@@ -16,7 +16,6 @@ from dagster import (
 from pipelines.definitions import build_definitions
 from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.resources import WellnessHome
-from pipelines.sensors import after_ingestion_sensor, landing_sensor
 from tests.pipelines.helpers import generate_home, run, write_resting_hr
 from transforms import vocabulary
 
@@ -26,7 +25,7 @@ FOLLOW = vocabulary.windows().drift_history_days - 1
 
 def _landing_tick(paths, cursor):
     context = build_sensor_context(cursor=cursor, resources={"wellness_home": WellnessHome(home=str(paths.home))})
-    result = landing_sensor(context)
+    result = build_definitions(paths).resolve_sensor_def("landing_sensor")(context)
     return result, context.cursor
 
 
@@ -38,7 +37,7 @@ def _ingest_and_follow_up(paths, instance):
     context = build_run_status_sensor_context(
         sensor_name="after_ingestion_sensor", dagster_instance=instance, dagster_run=dagster_run, dagster_event=event
     )
-    return after_ingestion_sensor(context)
+    return build_definitions(paths).resolve_sensor_def("after_ingestion_sensor")(context)
 
 
 def _ranges(requests):

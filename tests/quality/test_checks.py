@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quality.checks import blocking_days, run_suite, suite
+from quality.validation import blocking_days, suite_checks, validate
 
 TODAY = dt.date(2025, 6, 1)
 
 
 def outcomes(table, frame):
-    return {check.name: outcome for check, outcome in run_suite(table, frame, TODAY)}
+    return {check.name: outcome for check, outcome in validate(table, frame, TODAY)}
 
 
 def failing(table, frame):
@@ -64,14 +64,14 @@ def test_daily_metrics_suite_catches_each_kind_of_bad_row(bad_row, check, count)
 def test_wrong_unit_is_a_warning_not_a_block():
     frame = daily(GOOD_DAILY)
     frame.loc[0, "unit"] = "bpm?"
-    results = run_suite("daily_metrics", frame, TODAY)
+    results = validate("daily_metrics", frame, TODAY)
     bad = {c.name: (c.severity, o) for c, o in results if not o.passed}
     assert list(bad) == ["units_match_vocabulary"] and bad["units_match_vocabulary"][0] == "WARN"
     assert blocking_days(results) == {}
 
 
 def test_blocking_days_lists_error_failures_by_day():
-    results = run_suite("daily_metrics", daily(GOOD_DAILY + [("p", "2025-01-02", "resting_hr_bpm", 500.0)]), TODAY)
+    results = validate("daily_metrics", daily(GOOD_DAILY + [("p", "2025-01-02", "resting_hr_bpm", 500.0)]), TODAY)
     assert blocking_days(results) == {"2025-01-02": ["unique_participant_day_metric", "values_in_physiological_range"]}
 
 
@@ -236,5 +236,15 @@ def test_questionnaire_scores_suite(override, check):
 
 def test_every_table_has_a_suite_with_error_checks():
     for table in ("observations", "daily_metrics", "questionnaire_scores", "baselines", "drift"):
-        assert any(c.severity == "ERROR" for c in suite(table))
-        assert all(c.expectations for c in suite(table))
+        assert any(c.severity == "ERROR" for c in suite_checks(table))
+        assert all(c.expectations for c in suite_checks(table))
+
+
+def test_the_catalogue_says_which_tables_have_a_suite():
+    import datetime as dt
+
+    from quality.expectations import suites
+    from transforms import catalogue
+
+    checked = {name for name, spec in catalogue.tables().items() if spec.checked}
+    assert checked == set(suites(dt.date(2025, 1, 1)))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from quality.constraints import enforce_table_constraints
-from transforms.records import OBSERVATION_REQUIRED, ParseResult, empty_rejects
+from transforms.ingest.records import OBSERVATION_REQUIRED, ParseResult, empty_rejects
 
 TODAY = dt.date(2025, 6, 1)
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 
 from quality.rules import apply_row_rules
-from transforms.records import ParseResult
+from transforms.ingest.records import ParseResult
 
 
 def observations(rows):

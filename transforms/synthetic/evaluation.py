@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from transforms import vocabulary
-from transforms.drift import compute_drift
+from transforms.stats.drift import compute_drift
 from transforms.synthetic.cohort import CohortSpec, simulate
 
 DAILY_EPISODE_METRICS = ("resting_hr_bpm", "hrv_rmssd_ms", "hrv_sdnn_ms", "sleep_minutes")

@@ -1,6 +1,6 @@
 """Write a simulated cohort as the files participants' devices and surveys really export.
 
-Layout under the landing folder (CONTRACT.md):
+Layout under the landing folder (README, "Landing folder"; docs/ingestion.md):
 
     participants.csv                                   participant_id,source,source_account_id
     fitabase_export/dailyActivity_merged.csv           Fitabase, all "fitabase" participants

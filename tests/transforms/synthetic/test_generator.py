@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import realdata
 from transforms import vocabulary
-from transforms.identity import ParticipantMap
-from transforms.ingest import detect, inputs_of, landing_files, parse_input
+from transforms.ingest.identity import ParticipantMap
+from transforms.ingest.landing import inputs_of, landing_paths
+from transforms.ingest.parse import detect, parse_input
 from transforms.synthetic.cohort import CohortSpec, simulate
 from transforms.synthetic.vendor_files import write_cohort
 
@@ -50,7 +51,7 @@ def test_every_generated_file_is_detected_and_parses_cleanly(tmp_path):
     landing = generate(tmp_path, "x", participants=15, days=80, seed=1)
     pmap = ParticipantMap.load(landing / "participants.csv", b"k")
     formats, rejected = set(), []
-    for path in landing_files(landing):
+    for path in landing_paths(landing):
         for source in inputs_of(path, landing):
             module = detect(source)
             formats.add(module.FORMAT)

@@ -1,0 +1,70 @@
+"""The per-file ingestion flow (parse → row rules → daily values) on an Apple Health export."""
+
+import datetime as dt
+import logging
+
+import pandas as pd
+
+from pipelines.landing_ingestion import ingest_file
+from tests.transforms.ingest.sources.test_apple_health import EXPORT
+from transforms.ingest.identity import ParticipantMap
+
+
+def test_apple_health_file_end_to_end(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "P7").mkdir(parents=True)
+    (landing / "P7" / "export.xml").write_text(EXPORT)
+    out = ingest_file(
+        landing / "P7" / "export.xml",
+        landing,
+        ParticipantMap.load(None, b"k"),
+        None,
+        dt.date(2025, 1, 1),
+        logging.getLogger("test"),
+    )
+    rejects = pd.concat(out.rejects)
+    assert sorted(rejects["reason"]) == [
+        "day 2030-01-01 is in the future",
+        "heart_rate_mean_bpm sample 310 outside [25, 250]",
+    ]
+    assert out.read == 15 and out.ignored == 1 and out.quarantined == 2 and not out.failures
+    obs = pd.concat(out.observations)
+    daily = obs[obs.day == "2024-03-10"].set_index("metric")["value"]
+    assert daily["steps"] == 900  # the iPhone's 880 for the same walk is not added
+    assert daily["heart_rate_mean_bpm"] == 72  # (70 + 74) / 2; 310 quarantined
+    assert daily["hrv_sdnn_ms"] == 41.5 and daily["resting_hr_bpm"] == 58
+    # Core 23:00–01:30 EST (150) + Deep 01:30 EST–03:10 EDT (40 elapsed, not 100) + REM 03:30–07:00 EDT (210)
+    assert daily["sleep_minutes"] == 400
+    assert (obs["participant_id"] == "P7").all()
+    everything = pd.concat([obs.astype(str), rejects.astype(str)], ignore_index=True)
+    assert not everything.apply(lambda c: c.str.contains("1979|Sam’s")).any().any()  # <Me> and device names
+
+
+def test_a_stream_that_breaks_midway_keeps_the_daily_values_of_what_came_before(tmp_path, monkeypatch):
+    """An IngestError after some chunks (a file truncated mid-stream): those chunks' samples are still folded
+    into daily values, the fault is one file-level reject, and the counts add up."""
+    from pipelines import landing_ingestion as ingestion
+    from transforms.ingest.errors import MalformedFile
+
+    landing = tmp_path / "landing"
+    (landing / "P7").mkdir(parents=True)
+    (landing / "P7" / "export.xml").write_text(EXPORT)
+    parse_chunks = ingestion.parse_chunks
+
+    def breaks_after_first_chunk(source, *args):
+        yield next(iter(parse_chunks(source, *args)))
+        raise MalformedFile(source.source_file, "stream ends in the middle of a record")
+
+    monkeypatch.setattr(ingestion, "parse_chunks", breaks_after_first_chunk)
+    out = ingest_file(
+        landing / "P7" / "export.xml",
+        landing,
+        ParticipantMap.load(None, b"k"),
+        None,
+        dt.date(2025, 1, 1),
+        logging.getLogger("test"),
+    )
+    obs = pd.concat(out.observations)
+    assert obs[obs.day == "2024-03-10"].set_index("metric")["value"]["steps"] == 900
+    assert out.failures == ["P7/export.xml: parse: stream ends in the middle of a record"]
+    assert out.status() == "ingested" and out.read == out.accepted() + out.quarantined + out.empty + out.ignored

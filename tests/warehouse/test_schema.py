@@ -1,0 +1,77 @@
+"""The warehouse's DDL is the table catalogue (transforms/config/tables.toml): a new warehouse DESCRIBEs as the
+catalogue declares, and one created by the release before the catalogue gains what it lacks when opened."""
+
+from pathlib import Path
+
+import duckdb
+
+from transforms import catalogue
+from warehouse.connection import connect
+
+BEFORE_CATALOGUE = Path(__file__).parent / "fixtures" / "schema_before_catalogue.sql"
+
+
+def _described(conn) -> dict:
+    rows = conn.execute(
+        "SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default "
+        "FROM duckdb_columns() WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index"
+    ).fetchall()
+    out: dict = {}
+    for schema, table, column, dtype, nullable, default in rows:
+        out.setdefault(f"{schema}.{table}", []).append((column, dtype, nullable, default))
+    return out
+
+
+def _declared() -> dict:
+    return {
+        t.qualified: [(c.name, c.sql_type, not c.not_null, c.default) for c in t.columns]
+        for t in catalogue.tables().values()
+    }
+
+
+def test_a_new_warehouse_describes_as_the_catalogue_declares(tmp_path):
+    conn = connect(tmp_path / "w.duckdb")
+    try:
+        assert _described(conn) == _declared()
+        assert conn.execute("SELECT count(*) FROM ops.warehouse_identity").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+def test_a_warehouse_of_the_release_before_the_catalogue_keeps_its_tables_and_gains_nothing_else(tmp_path):
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute(BEFORE_CATALOGUE.read_text())
+    old.execute(
+        "INSERT INTO analytics.daily_metrics VALUES ('P1', DATE '2025-01-01', 'steps', 5000, 'count', 'x', 1, 1)"
+    )
+    before = _described(old)
+    old.close()
+    conn = connect(path)
+    try:
+        after = _described(conn)
+        assert after == before  # the catalogue declares that release's tables exactly
+        assert {t: [c[:2] for c in cols] for t, cols in after.items()} == {
+            t: [c[:2] for c in cols] for t, cols in _declared().items()
+        }
+        assert conn.execute("SELECT value FROM analytics.daily_metrics").fetchall() == [(5000.0,)]
+    finally:
+        conn.close()
+
+
+def test_a_column_added_to_the_catalogue_is_added_to_existing_warehouses(tmp_path, monkeypatch):
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    spec = catalogue.table("drift")
+    extra = catalogue.Column("detector_stat", "DOUBLE", not_null=True)
+    grown = {**catalogue.tables(), "drift": spec.__class__(**{**spec.__dict__, "columns": (*spec.columns, extra)})}
+    monkeypatch.setattr(catalogue, "tables", lambda: grown)
+    from warehouse import schema
+
+    monkeypatch.setattr(schema, "schema_sql", schema.schema_sql.__wrapped__)
+    conn = connect(path)
+    try:
+        columns = conn.execute("DESCRIBE analytics.drift").fetchall()
+        assert columns[-1][:3] == ("detector_stat", "DOUBLE", "YES")  # nullable: rows may exist already
+    finally:
+        conn.close()

@@ -1,0 +1,91 @@
+"""Export formats. Each module exposes the same small interface:
+
+* ``FORMAT``: the format's name (``source`` in the tables);
+* ``SCOPE``: ``"person"`` (one participant per file, the landing folder names them) or ``"cohort"``
+  (rows carry a vendor account id, mapped through participants.csv; ``ACCOUNT_SOURCE`` names the
+  account family there);
+* ``detect(name, head) -> bool``: recognises the format from the file's first bytes (and name);
+* ``parse(source, ctx) -> ParseResult`` or an iterator of ``ParseResult`` chunks (large formats):
+  canonical records plus rejected records with reasons; ``source`` is a ``transforms.ingest.inputs.LandingFile``
+  and ``ctx`` a ``transforms.ingest.parse.ParseContext``.
+
+Adding a format is one module here plus its tests, and one line in ``FORMATS``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from transforms.ingest.sources import (
+    apple_health,
+    ema_pmsys,
+    fitabase_daily_activity,
+    fitabase_intraday,
+    fitabase_sleep_day,
+    fitabase_weight,
+    fitbit_takeout_exercise,
+    fitbit_takeout_hr_zones,
+    fitbit_takeout_hrv,
+    fitbit_takeout_resting_hr,
+    fitbit_takeout_series,
+    fitbit_takeout_sleep,
+    fitbit_takeout_sleep_score,
+    google_fit_daily,
+    oura_api_json,
+    oura_sleep_csv,
+    pmdata_daily_report,
+    pmsys_injury,
+    pmsys_srpe,
+    psqi_csv,
+    questionnaire_csv,
+    questionnaire_text_csv,
+    redcap_dictionary,
+    studentlife_ema,
+    whoop_csv,
+    withings_sleep,
+)
+
+FORMATS: tuple[ModuleType, ...] = (
+    apple_health,
+    fitabase_daily_activity,
+    fitabase_sleep_day,
+    fitabase_intraday,
+    fitabase_weight,
+    fitbit_takeout_resting_hr,
+    fitbit_takeout_sleep,
+    fitbit_takeout_hrv,
+    fitbit_takeout_sleep_score,
+    fitbit_takeout_series,
+    fitbit_takeout_exercise,
+    fitbit_takeout_hr_zones,
+    questionnaire_csv,
+    psqi_csv,
+    questionnaire_text_csv,
+    oura_api_json,
+    oura_sleep_csv,
+    whoop_csv,
+    withings_sleep,
+    google_fit_daily,
+    ema_pmsys,
+    pmsys_srpe,
+    pmsys_injury,
+    pmdata_daily_report,
+    studentlife_ema,
+    redcap_dictionary,
+)
+
+
+def detect(source) -> ModuleType | None:
+    """The format module whose ``detect`` accepts the input's content (a ``LandingFile``), or None."""
+    head = source.head()
+    for module in FORMATS:
+        if module.detect(source.name, head):
+            return module
+    return None
+
+
+def by_name(name: str) -> ModuleType:
+    for module in FORMATS:
+        if name == module.FORMAT:
+            return module
+    raise KeyError(name)

@@ -1,0 +1,145 @@
+"""Fitabase intraday CSVs (cohort-wide, ``Id`` per row), read in chunks:
+
+| file | columns | becomes |
+|---|---|---|
+| ``heartrate_seconds_merged.csv`` | Id, Time, Value | heart-rate samples → ``heart_rate_mean_bpm`` and the day's coverage (valid hours: ≥ 30 of 60 minutes with a sample) |
+| ``hourlySteps_merged.csv`` | Id, ActivityHour, StepTotal | steps per hour → daily ``steps`` |
+| ``minuteSleep_merged.csv`` | Id, date, value, logId | one-minute sleep intervals (1 asleep; 2 restless, 3 awake = in bed awake) → main sleep and naps |
+| ``hourlyCalories_merged.csv``, ``hourlyIntensities_merged.csv`` | Id, ActivityHour, … | no metric of ours: records counted as ignored |
+
+Times: ``4/12/2016 7:21:00 AM`` or the Excel re-save ``4/12/16 7:21``. A line with another number of fields
+than the header is quarantined with its line number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from transforms.ingest.dates import FITABASE_FORMATS
+from transforms.ingest.errors import SchemaDrift
+from transforms.ingest.records import ParseResult, csv_raw_lines, rejects_frame
+from transforms.ingest.sources import _arrow_csv
+from transforms.ingest.sources._tabular import (
+    RecordChecker,
+    data_columns,
+    level_samples,
+    ragged_reason,
+    samples_frame,
+)
+
+FORMAT = "fitabase_intraday"
+SCOPE = "cohort"
+ACCOUNT_SOURCE = "fitabase"
+TEXT_BLOCK_BYTES = 1 << 20  # the ordinary reader's unit: about 25,000 lines of cells at a time
+LAYOUTS = {  # header start → (time column, value column, metric, kind)
+    "Id,Time,Value": ("Time", "Value", "heart_rate_mean_bpm", "level"),
+    "Id,ActivityHour,StepTotal": ("ActivityHour", "StepTotal", "steps", "amount"),
+    "Id,date,value,logId": ("date", "value", "sleep", "sleep"),
+    "Id,ActivityHour,Calories": None,
+    "Id,ActivityHour,TotalIntensity": None,
+}
+
+
+def _layout(head: str) -> str | None:
+    header = head.lstrip("\ufeff").split("\n", 1)[0].strip()
+    return next((k for k in LAYOUTS if header.startswith(k)), None)
+
+
+def detect(name: str, head: str) -> bool:
+    return _layout(head) is not None
+
+
+def parse(source, ctx) -> Iterator[ParseResult]:
+    layout = LAYOUTS[_layout(source.head())]
+    if layout is not None and layout[3] == "level":
+        try:
+            yield from _parse_levels_fast(source, ctx, layout)
+            return
+        except LookupError:  # not the plain three-column header: the ordinary reader below
+            pass
+    yield from _parse_chunks(source, ctx, layout)
+
+
+def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
+    """Heart-rate seconds through Arrow (``_arrow_csv``): clean blocks become columnar samples directly (ids
+    and labels as categoricals, line numbers instead of locator texts); a block with any irregular row goes
+    through the ordinary rules of ``_judge_chunk``."""
+    time_col, value_col, metric, _kind = layout
+    line = 2
+    for block in _arrow_csv.blocks(source, ["Id", time_col, value_col]):
+        block.first_line = line
+        clean = block.clean_levels(FITABASE_FORMATS[0])
+        if clean is None:
+            yield _judge_chunk(block.text_frame(), ctx, layout)
+        else:
+            ids, start, value = clean
+            samples = level_samples(ids, start, value, metric, FORMAT, ctx.source_file, line)
+            yield ParseResult(samples=samples, n_records=len(value), raw_records=block.raw_lines())
+        line += block.rows
+    if line == 2:  # a header and no data lines
+        yield ParseResult(n_records=0)
+
+
+def _parse_chunks(source, ctx, layout) -> Iterator[ParseResult]:
+    """Blocks of about ``TEXT_BLOCK_BYTES`` read as text cells and judged by the row rules."""
+    with source.open() as fh:
+        header = [n.lstrip("\ufeff").strip() for n in fh.readline().decode("utf-8", errors="replace").split(",")]
+    missing = [c for c in ["Id"] + ([layout[0], layout[1]] if layout else []) if c not in header]
+    if missing:
+        raise SchemaDrift(ctx.source_file, missing, header)
+    line = 2
+    for block in _arrow_csv.blocks(source, block_bytes=TEXT_BLOCK_BYTES):
+        block.first_line = line
+        frame = block.text_frame()
+        line += block.rows
+        if layout is None:
+            ragged = frame["_ragged"].to_numpy()
+            yield ParseResult(
+                rejects=rejects_frame(
+                    ctx.source_file,
+                    FORMAT,
+                    frame.loc[ragged, "_locator"],
+                    [ragged_reason(len(header))] * int(ragged.sum()),
+                    csv_raw_lines(frame.loc[ragged, data_columns(frame)]),
+                ),
+                n_records=len(frame),
+                n_ignored=int((~ragged).sum()),
+            )
+            continue
+        yield _judge_chunk(frame, ctx, layout)
+
+
+def _judge_chunk(frame: pd.DataFrame, ctx, layout) -> ParseResult:
+    """Text cells → samples and rejects, by the row rules (vectorised)."""
+    time_col, value_col, metric, kind = layout
+    chk = RecordChecker(frame)
+    chk.fail_where(frame["_ragged"], ragged_reason(len(data_columns(frame))))
+    chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
+    start = chk.datetime(time_col, FITABASE_FORMATS)
+    value = chk.number(value_col)
+    end = None
+    if kind == "sleep":
+        chk.fail_where(~value.isin([1, 2, 3]), f"{value_col}=" + value.map("{:g}".format) + " is not 1, 2 or 3")
+        end = start + pd.Timedelta(minutes=1)
+        value = (value == 1).astype("float64")
+    raw = csv_raw_lines(frame[data_columns(frame)])
+    good = chk.good
+    samples = samples_frame(
+        frame[good],
+        metric,
+        kind,
+        start[good],
+        value[good],
+        FORMAT,
+        ctx.source_file,
+        end=end[good] if end is not None else None,
+        account=frame.loc[good, "Id"].str.strip(),
+    )
+    return ParseResult(
+        samples=samples,
+        rejects=chk.rejects(ctx.source_file, FORMAT, raw),
+        n_records=len(frame),
+        raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()),
+    )

@@ -14,6 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # tests.realdata stages the samples
+
 from dagster import DagsterInstance
 
 from pipelines.runner import run_pipeline
@@ -21,7 +24,6 @@ from pipelines.settings import Paths
 from tests.realdata import stage_realdata
 from warehouse.connection import connect
 
-REPO = Path(__file__).resolve().parents[1]
 SQL = """
 WITH s AS (
     SELECT participant_id, metric, source, day, value,

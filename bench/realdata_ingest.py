@@ -15,6 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # tests.realdata stages the samples
+
 import pandas as pd
 
 from pipelines.landing_ingestion import ingest_landing
@@ -22,7 +25,6 @@ from tests.realdata import stage_realdata
 from warehouse.connection import connect
 from warehouse.embedded import DuckDBFileWarehouse
 
-REPO = Path(__file__).resolve().parents[1]
 COUNTS = ["rows_read", "rows_accepted", "rows_quarantined", "rows_empty", "rows_ignored"]
 
 

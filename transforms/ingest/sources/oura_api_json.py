@@ -1,27 +1,29 @@
-"""Oura API v2 JSON, one participant per file: a collector's dump keyed by endpoint
-(``{"daily_activity": {"data": [...]}, "daily_sleep": …}``) or one endpoint's raw response
-(``{"data": [...], "next_token": null}``).
+"""Oura JSON, one participant per file: the API v2 (a collector's dump keyed by endpoint,
+``{"daily_activity": {"data": [...]}, "daily_sleep": …}``, or one endpoint's raw response
+``{"data": [...], "next_token": null}``) and the Oura app's data export (``oura_<kind>_<time>.json``, one kind
+per file as ``{"daily_sleep": [...]}``).
 
-| endpoint | metrics (on the record's ``day``) |
+| kind | metrics |
 |---|---|
-| daily_activity | steps; active_minutes = (high + medium activity time) / 60; sedentary_minutes = sedentary_time / 60; coverage = 1 − non_wear_time / 86400 |
-| daily_readiness | readiness_score = score; temperature_deviation_c |
-| daily_sleep | sleep_score = score |
+| daily_activity, daily_readiness, daily_sleep, daily_spo2 | as in ``_oura`` (on the record's ``day``) |
 | sleep (periods) | see ``_oura``: main sleep, naps, resting HR (lowest HR, 255 = none), HRV RMSSD |
+| heartrate / heart_rate | ``heart_rate_mean_bpm`` and its coverage from the samples, stamped in UTC, on the participant's local day (participants.csv ``timezone``) |
+| bedtime, sleep_time, daily_stress, workout, session, tag, … | no metric of ours: counted as ignored, the kind named |
 
 Records repeating an ``id`` are quarantined as duplicates (collectors often append the same window twice);
-the first is kept. Records of other endpoints are counted as ignored. Locators are JSON paths,
-``$.daily_activity.data[3]``.
+the first is kept. Locators are JSON paths, ``$.daily_activity.data[3]``. The older Oura Cloud v1 JSON
+(``summary_date``) is ``oura_v1_json``.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import re
+
 import pandas as pd
 
 from transforms.ingest.errors import MalformedFile
-from transforms.ingest.records import ParseResult, empty_observations, rejects_frame, split_duplicates
-from transforms.ingest.sources._oura import period_values
+from transforms.ingest.records import ParseResult, empty_observations, empty_samples, rejects_frame, split_duplicates
+from transforms.ingest.sources._oura import DAILY_KINDS, daily_coverage, daily_values, heart_rate_samples, period_values
 from transforms.ingest.sources._tabular import (
     JsonRaw,
     RecordChecker,
@@ -34,24 +36,46 @@ from transforms.ingest.sources._tabular import (
 
 FORMAT = "oura_api_json"
 SCOPE = "person"
-ENDPOINTS = ("daily_activity", "daily_readiness", "daily_sleep", "sleep")
+HEART_RATE_SAMPLES_PER_HOUR = 12  # Oura measures daytime heart rate every 5 minutes
+HEART_RATE_KINDS = ("heartrate", "heart_rate")
+ENDPOINTS = (*DAILY_KINDS, "sleep", *HEART_RATE_KINDS)
+IGNORED_KINDS = {
+    "bedtime": "bedtime recommendations (a suggestion, not a measurement)",
+    "sleep_time": "bedtime recommendations (a suggestion, not a measurement)",
+    "daily_stress": "daily stress seconds: no metric of ours",
+    "daily_resilience": "resilience level: no metric of ours",
+    "daily_cardiovascular_age": "cardiovascular age: no metric of ours",
+    "vo2_max": "VO2 max: no metric of ours",
+    "workout": "workouts: no daily metric of ours",
+    "session": "guided sessions: no metric of ours",
+    "tag": "tags: no metric of ours",
+    "enhanced_tag": "tags: no metric of ours",
+    "rest_mode_period": "rest mode periods: no metric of ours",
+    "ring_configuration": "ring configuration: no metric",
+    "personal_info": "personal information: never read",
+}
+_KEYED = re.compile(r'"(' + "|".join(map(re.escape, (*ENDPOINTS, *IGNORED_KINDS))) + r')"\s*:\s*(\[|\{\s*"data")')
 
 
 def detect(name: str, head: str) -> bool:
     body = head.lstrip("\ufeff").lstrip()
-    if not body.startswith("{"):
+    if not body.startswith("{") or '"summary_date"' in head:  # summary_date: the v1 API (oura_v1_json)
         return False
     keyed = any(f'"{e}"' in head for e in ENDPOINTS) and '"data"' in head
     raw_response = '"data"' in head and ('"contributors"' in head or '"bedtime_start"' in head)
-    return keyed or raw_response
+    return keyed or raw_response or _KEYED.search(body) is not None
 
 
 def _endpoint_of(records: list[dict]) -> str | None:
-    first = records[0] if records else {}
+    first = records[0] if records and isinstance(records[0], dict) else {}
     if "bedtime_start" in first:
         return "sleep"
     if "steps" in first or "class_5_min" in first:
         return "daily_activity"
+    if "bpm" in first:
+        return "heartrate"
+    if "spo2_percentage" in first:
+        return "daily_spo2"
     contributors = first.get("contributors") or {}
     if "hrv_balance" in contributors or "temperature_deviation" in first:
         return "daily_readiness"
@@ -60,21 +84,17 @@ def _endpoint_of(records: list[dict]) -> str | None:
     return None
 
 
-def _collections(doc) -> list[tuple[str | None, str, list]]:
+def _collections(doc) -> list[tuple[str | None, str, str, list]]:
+    """(kind we read or None, the key as written, JSON path, records) per list in the document."""
     if isinstance(doc, dict) and isinstance(doc.get("data"), list):
-        return [(_endpoint_of(doc["data"]), "$.data", doc["data"])]
+        return [(_endpoint_of(doc["data"]), "data", "$.data", doc["data"])]
     if isinstance(doc, dict):
         out = []
         for key, value in doc.items():
             data = value.get("data") if isinstance(value, dict) else value
             if isinstance(data, list):
-                out.append(
-                    (
-                        key if key in ENDPOINTS else None,
-                        f"$.{key}.data" if isinstance(value, dict) else f"$.{key}",
-                        data,
-                    )
-                )
+                path = f"$.{key}.data" if isinstance(value, dict) else f"$.{key}"
+                out.append((key if key in ENDPOINTS else None, key, path, data))
         return out
     return []
 
@@ -84,36 +104,37 @@ def parse(source, ctx) -> ParseResult:
     collections = _collections(doc)
     if not collections:
         raise MalformedFile(ctx.source_file, "no Oura endpoint data (expected 'data' lists)")
-    observations, rejects, n_records, n_ignored, raws = [], [], 0, 0, {}
-    for endpoint, path, records in collections:
+    observations, samples, rejects, n_records, n_ignored, n_empty, raws, notes = [], [], [], 0, 0, 0, {}, []
+    for endpoint, key, path, records in collections:
         n_records += len(records)
         if endpoint is None:
             n_ignored += len(records)
+            notes.append(f"records ignored: {key}: {IGNORED_KINDS.get(key, 'a kind we do not read')}")
             continue
         raw = JsonRaw(records, path)
         raws[path] = raw
         frame = json_frame(records, path)
         chk = RecordChecker(frame)
+        if endpoint in HEART_RATE_KINDS:
+            samples.append(heart_rate_samples(frame, chk, ctx.timezone, FORMAT, ctx.source_file))
+            rejects.append(_bad(chk, frame, raw, ctx.source_file))
+            continue
         ids = frame.get("id", pd.Series("", index=frame.index)).fillna("").astype(str)
         if endpoint == "sleep":
             day, values = period_values(frame, chk)
+            coverage = pd.Series(float("nan"), index=frame.index)
         else:
             frame["day"] = text_column(frame, "day")
             day = chk.datetime("day", ("%Y-%m-%d",))
-            for column in ACTIVITY_SECONDS if endpoint == "daily_activity" else ():
-                if column in frame.columns:  # a part of a metric: its own physical range
-                    seconds = pd.to_numeric(frame[column], errors="coerce")
-                    chk.fail_where((seconds < 0) | (seconds > 86_400), f"{column} outside [0, 86400] s")
-            values = _daily_values(endpoint, frame)
-        bad = ~chk.good
-        base = frame[["_locator"]].assign(day=day.dt.normalize(), _id=ids).loc[chk.good]
+            values, coverage = daily_values(endpoint, frame, chk), daily_coverage(endpoint, frame)
+        empty = chk.good & pd.concat(values, axis=1).isna().all(axis=1)  # a record without a value: counted as empty
+        n_empty += int(empty.sum())
+        base = frame[["_locator"]].assign(day=day.dt.normalize(), _id=ids).loc[chk.good & ~empty]
         keyed = base[base["_id"] != ""]
         kept, dups = split_duplicates(keyed, key=["_id"], locator="_locator")
         kept = pd.concat([kept, base[base["_id"] == ""]])
         rejects += [
-            rejects_frame(
-                ctx.source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad], raw(frame.loc[bad, "_locator"])
-            ),
+            _bad(chk, frame, raw, ctx.source_file),
             rejects_frame(ctx.source_file, FORMAT, dups["_locator"], dups["reason"], raw(dups["_locator"])),
         ]
         observations.append(
@@ -122,46 +143,26 @@ def parse(source, ctx) -> ParseResult:
                 {m: v[kept.index] for m, v in values.items()},
                 FORMAT,
                 ctx.source_file,
-                coverage=_coverage(endpoint, frame)[kept.index],
+                coverage=coverage[kept.index],
             )
         )
-    observations = pd.concat(observations, ignore_index=True) if observations else empty_observations()
     return ParseResult(
-        observations=observations,
+        observations=pd.concat(observations, ignore_index=True) if observations else empty_observations(),
+        samples=pd.concat(samples, ignore_index=True) if samples else empty_samples(),
         rejects=concat_rejects(rejects),
         n_records=n_records,
         n_ignored=n_ignored,
+        n_empty=n_empty,
         raw_records=_RawByPath(raws),
+        notes=notes,
     )
 
 
-ACTIVITY_SECONDS = (
-    "high_activity_time",
-    "medium_activity_time",
-    "low_activity_time",
-    "sedentary_time",
-    "non_wear_time",
-    "resting_time",
-)
-
-
-def _daily_values(endpoint: str, frame: pd.DataFrame) -> dict[str, pd.Series]:
-    num = lambda col: pd.to_numeric(frame.get(col, pd.Series(np.nan, index=frame.index)), errors="coerce")  # noqa: E731
-    if endpoint == "daily_activity":
-        return {
-            "steps": num("steps"),
-            "active_minutes": (num("high_activity_time") + num("medium_activity_time")) / 60,
-            "sedentary_minutes": num("sedentary_time") / 60,
-        }
-    if endpoint == "daily_readiness":
-        return {"readiness_score": num("score"), "temperature_deviation_c": num("temperature_deviation")}
-    return {"sleep_score": num("score")}
-
-
-def _coverage(endpoint: str, frame: pd.DataFrame) -> pd.Series:
-    if endpoint == "daily_activity" and "non_wear_time" in frame.columns:
-        return (1 - pd.to_numeric(frame["non_wear_time"], errors="coerce") / 86400).clip(0, 1)
-    return pd.Series(np.nan, index=frame.index)
+def _bad(chk, frame: pd.DataFrame, raw, source_file: str) -> pd.DataFrame:
+    bad = ~chk.good
+    return rejects_frame(
+        source_file, FORMAT, frame.loc[bad, "_locator"], chk.reason[bad], raw(frame.loc[bad, "_locator"])
+    )
 
 
 class _RawByPath:

@@ -1,7 +1,8 @@
 """Fitbit takeout ``Daily Heart Rate Variability Summary - YYYY-MM-(DD).csv``, one participant per file.
 
 Columns ``timestamp,rmssd,nremhr,entropy`` with one row per night (``2024-07-21T00:00:00``).
-Metric: ``hrv_rmssd_ms`` = rmssd on the day of ``timestamp``. A repeated day is quarantined.
+Metric: ``hrv_rmssd_ms`` = rmssd on the day of ``timestamp``; an rmssd of 0 (a night Fitbit could not measure)
+is counted as empty. A repeated day is quarantined.
 """
 
 from __future__ import annotations
@@ -25,5 +26,8 @@ def parse(source, ctx) -> ParseResult:
     chk = RecordChecker(table.frame)
     day = chk.datetime("timestamp", TIME_FORMATS)
     rmssd = chk.number("rmssd")
-    base = table.frame[["_locator"]].assign(day=day.dt.normalize())
-    return csv_result(table, chk, ["day"], base, {"hrv_rmssd_ms": rmssd}, FORMAT, ctx.source_file)
+    empty = chk.good & (rmssd == 0)  # Fitbit writes 0 for a night it could not measure
+    base = table.frame.loc[~empty, ["_locator"]].assign(day=day[~empty].dt.normalize())
+    result = csv_result(table, chk, ["day"], base, {"hrv_rmssd_ms": rmssd}, FORMAT, ctx.source_file)
+    result.n_empty = int(empty.sum())
+    return result

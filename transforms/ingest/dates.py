@@ -162,10 +162,39 @@ for _field, (_first, _width) in enumerate([(0, 4), (4, 2), (6, 2), (8, 2), (10, 
     _STAMP_FIELD_WEIGHTS[_first : _first + _width, _field] = 10 ** np.arange(_width - 1, -1, -1)
 
 
+# ``YYYYMMDDHHMMSS±HHMM`` (iOS 8 and 9 exports) → the byte positions of ``YYYY-MM-DD HH:MM:SS ±HHMM``
+_COMPACT_TO_STAMP = [0, 1, 2, 3, -1, 4, 5, -1, 6, 7, -1, 8, 9, -1, 10, 11, -1, 12, 13, -1, 14, 15, 16, 17, 18]
+_COMPACT_FILL = np.frombuffer(b"0000-00-00 00:00:00 +0000", dtype=np.uint8)  # the separators the compact form lacks
+
+
 def parse_offset_timestamps(text) -> tuple[np.ndarray, np.ndarray]:
-    """``YYYY-MM-DD HH:MM:SS ±HHMM`` strings (Apple Health's layout) → (local wall-clock datetime64[s],
-    UTC offset in minutes). Parsed as a byte matrix, so a million stamps take milliseconds; any string not in
-    that exact layout (or with an impossible month, day or time) gives NaT / NaN."""
+    """``YYYY-MM-DD HH:MM:SS ±HHMM`` strings (Apple Health's layout), also the compact ``YYYYMMDDHHMMSS±HHMM`` of
+    iOS 8 and 9 exports → (local wall-clock datetime64[s], UTC offset in minutes). Parsed as a byte matrix, so
+    a million stamps take milliseconds; any string in neither layout (or with an impossible month, day or time)
+    gives NaT / NaN."""
+    local, offset = _parse_stamp_layout(text)
+    compact = np.isnat(local)
+    if compact.any():
+        again = _compact_as_layout(np.asarray(text, dtype=object)[compact])
+        local[compact], offset[compact] = _parse_stamp_layout(again)
+    return local, offset
+
+
+def _compact_as_layout(text: np.ndarray) -> np.ndarray:
+    """``20140104084300-0800`` → ``2014-01-04 08:43:00 -0800`` (anything else → a string that fails the layout)."""
+    wide = np.asarray(text, dtype=object).astype(str)
+    wide = np.where(np.char.str_len(wide) == 19, wide, "")
+    try:
+        raw = wide.astype("S19")
+    except UnicodeEncodeError:  # a non-ASCII character somewhere: not this layout either
+        raw = np.array([s if s.isascii() else "" for s in wide], dtype="S19")
+    b = raw.view(np.uint8).reshape(len(raw), 19) if len(raw) else np.zeros((0, 19), np.uint8)
+    picks = np.array(_COMPACT_TO_STAMP)
+    out = np.where(picks >= 0, b[:, np.clip(picks, 0, None)], _COMPACT_FILL)
+    return np.ascontiguousarray(out, dtype=np.uint8).view("S25").ravel().astype(str)
+
+
+def _parse_stamp_layout(text) -> tuple[np.ndarray, np.ndarray]:
     try:
         raw = np.asarray(text, dtype="S25")
         b = raw.view(np.uint8).reshape(len(raw), 25) if len(raw) else np.zeros((0, 25), np.uint8)

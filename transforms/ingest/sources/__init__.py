@@ -18,6 +18,7 @@ from types import ModuleType
 
 from transforms.ingest.sources import (
     apple_health,
+    apple_health_cda,
     ema_pmsys,
     export_readme,
     fitabase_daily_activity,
@@ -67,6 +68,7 @@ from transforms.ingest.sources import (
 
 FORMATS: tuple[ModuleType, ...] = (
     apple_health,
+    apple_health_cda,
     fitabase_daily_activity,
     fitabase_sleep_day,
     fitabase_intraday,

@@ -14,8 +14,9 @@ Records read (``<Record type=… startDate=… endDate=… value=… unit=… so
 Sleep values: ``InBed`` and ``Awake`` are in bed awake (0); ``Asleep``, ``AsleepUnspecified``, ``AsleepCore``,
 ``AsleepDeep``, ``AsleepREM`` are asleep (1). Other record types are counted as ignored.
 
-Times are read as written, ``2024-03-10 01:30:00 -0500``: the local day and clock time come from the
-record's own text, durations from its own offset. Devices: a source whose name mentions "Watch" ranks
+Times are read as written, ``2024-03-10 01:30:00 -0500`` (exports of iOS 8 and 9: ``20140104084300-0800``, and
+``source`` where later versions write ``sourceName``): the local day and clock time come from the record's own
+text, durations from its own offset. Devices: a source whose name mentions "Watch" ranks
 before one mentioning "iPhone", before anything else; steps and sleep from several devices are de-duplicated
 by that rank (``transforms.ingest.samples``). Source names are used for that ranking only and never stored; the
 ``<Me>`` element (date of birth, sex, blood type) is never read.
@@ -68,6 +69,10 @@ def detect(name: str, head: str) -> bool:
     return "<HealthData" in head or "<!DOCTYPE HealthData" in head
 
 
+# ``export_cda.xml``, beside ``export.xml`` in every export: the same records as an HL7 clinical document
+# (``apple_health_cda``), never read as a second copy of them.
+
+
 TYPE_NAMES = list(TYPES)  # type code → HealthKit type
 TYPE_CODE = {t: i for i, t in enumerate(TYPE_NAMES)}
 METRICS = sorted({m for m, _ in TYPES.values()})
@@ -102,7 +107,7 @@ class _Collector:
         if code is None:
             self.n_ignored += 1
             return
-        source = attrs.get("sourceName", "")
+        source = attrs.get("sourceName") or attrs.get("source", "")  # iOS 8 and 9 wrote ``source``
         rank = self.ranks.get(source)
         if rank is None:
             rank = self.ranks[source] = source_rank(source)

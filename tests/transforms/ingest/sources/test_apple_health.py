@@ -11,7 +11,7 @@ from tests.transforms.ingest.sources.helpers import parse
 from transforms.ingest import sources
 from transforms.ingest.errors import MalformedFile
 from transforms.ingest.inputs import plain_file
-from transforms.ingest.sources import apple_health
+from transforms.ingest.sources import apple_health, apple_health_cda
 
 WATCH = 'sourceName="Sam’s Apple Watch"'
 PHONE = 'sourceName="Sam’s iPhone"'
@@ -164,7 +164,7 @@ def test_export_zip_member_is_read_in_place(tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("apple_health_export/export.xml", EXPORT)
-        archive.writestr("apple_health_export/export_cda.xml", "<ClinicalDocument/>")
+        archive.writestr("apple_health_export/export_cda.xml", CDA)
     (tmp_path / "p1").mkdir()
     (tmp_path / "p1" / "export.zip").write_bytes(buffer.getvalue())
     from transforms.ingest.landing import inputs_of
@@ -174,4 +174,58 @@ def test_export_zip_member_is_read_in_place(tmp_path):
         "p1/export.zip//apple_health_export/export.xml",
         "p1/export.zip//apple_health_export/export_cda.xml",
     ]
-    assert sources.detect(members[0]) is apple_health and sources.detect(members[1]) is None
+    assert sources.detect(members[0]) is apple_health and sources.detect(members[1]) is apple_health_cda
+
+
+# export_cda.xml as Apple writes it beside export.xml (HL7 CDA R2; trimmed to two observations)
+CDA = """<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" classCode="DOCCLIN" moodCode="EVN">
+ <realmCode code="US"/>
+ <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
+ <title>Health Data</title>
+ <component><structuredBody><component><section>
+  <entry typeCode="DRIV"><organizer classCode="CLUSTER" moodCode="EVN"><component>
+   <observation classCode="OBS" moodCode="EVN">
+    <code code="8867-4" codeSystem="2.16.840.1.113883.6.1" codeSystemName="LOINC" displayName="Heart rate"/>
+    <text><value>72</value><type>HKQuantityTypeIdentifierHeartRate</type><unit>count/min</unit></text>
+    <effectiveTime><low value="20240310100000-0400"/><high value="20240310100000-0400"/></effectiveTime>
+   </observation>
+  </component><component>
+   <observation classCode="OBS" moodCode="EVN">
+    <code code="55423-8" codeSystem="2.16.840.1.113883.6.1" codeSystemName="LOINC" displayName="Step count"/>
+    <text><value>120</value><type>HKQuantityTypeIdentifierStepCount</type><unit>count</unit></text>
+   </observation>
+  </component></organizer></entry>
+ </section></component></structuredBody></component>
+</ClinicalDocument>
+"""
+
+# An export of iOS 8 / 9: compact stamps and ``source`` instead of ``sourceName`` (the issue's report of a real one)
+OLD_EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<HealthData locale="en_US">
+ <ExportDate value="20150110093000-0800"/>
+ <Record type="HKQuantityTypeIdentifierStepCount" source="Sam's iPhone" unit="count" creationDate="20140104090000-0800" startDate="20140104084300-0800" endDate="20140104085300-0800" value="430"/>
+ <Record type="HKQuantityTypeIdentifierStepCount" source="Sam's iPhone" unit="count" creationDate="20140104230000-0800" startDate="20140104225500-0800" endDate="20140104230500-0800" value="70"/>
+ <Record type="HKQuantityTypeIdentifierHeartRate" source="Sam's iPhone" unit="count/min" startDate="20140105010000-0800" endDate="20140105010000-0800" value="58"/>
+ <Record type="HKQuantityTypeIdentifierBodyMass" source="Sam's iPhone" unit="lb" startDate="20140105070000-0800" endDate="20140105070000-0800" value="154"/>
+ <Record type="HKQuantityTypeIdentifierStepCount" source="Sam's iPhone" unit="count" startDate="2014-01-05 08:00 -0800" endDate="20140105081000-0800" value="10"/>
+</HealthData>
+"""
+
+
+def test_an_ios_8_export_reads_compact_stamps_and_the_source_attribute(tmp_path):
+    result = parse(apple_health, write(tmp_path, OLD_EXPORT, "export.xml"), "p1/export.xml")
+    steps = result.samples[result.samples["metric"] == "steps"]
+    assert steps["value"].tolist() == [430, 70] and str(steps["start"].iloc[0]) == "2014-01-04 08:43:00"
+    assert set(steps["utc_offset_min"]) == {-480} and set(result.samples["source_rank"]) == {1}  # an iPhone
+    weight = result.samples[result.samples["metric"] == "weight_kg"]["value"].item()
+    assert weight == pytest.approx(154 * 0.45359237)
+    assert result.rejects["reason"].tolist() == ["unparseable startDate (22 characters)"]
+    assert result.n_records == 5
+
+
+def test_export_cda_is_recognised_and_its_records_ignored(tmp_path):
+    path = write(tmp_path, CDA, "export_cda.xml")
+    assert sources.detect(plain_file(path, "p1/export_cda.xml")) is apple_health_cda
+    result = parse(apple_health_cda, path, "p1/export_cda.xml")
+    assert result.n_records == result.n_ignored == 2 and result.samples.empty and result.observations.empty

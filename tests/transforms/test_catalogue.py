@@ -17,7 +17,7 @@ def test_entries_are_read_with_their_keys_columns_and_gates():
     assert drift.partitioned and drift.checked and drift.lake == (("day", "day"),)
     assert drift.skips_blocked == ("daily_metrics", "baselines") and drift.missing_blocked == ("daily_metrics",)
     assert catalogue.table("ingested_files").columns[5] == catalogue.Column("rows_read", "BIGINT", True, "0")
-    daily = "daily_metrics questionnaire_scores questionnaire_change baselines drift proxies"
+    daily = "daily_metrics questionnaire_scores baselines drift questionnaire_change proxies"
     assert list(catalogue.partitioned()) == daily.split()
     names = list(catalogue.tables())
     assert len(names) == len(set(names))

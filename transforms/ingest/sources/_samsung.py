@@ -50,6 +50,10 @@ def read_samsung_csv(source, source_file: str, required: list[str], source_forma
     """The records under the metadata line as text cells, columns without their type prefix, ``line N``
     locators counting the file's own lines (the metadata line is line 1)."""
     table = read_csv_strings(_AfterFirstLine(source), source_file, [], source_format)
+    trailing = [
+        c for c in table.frame.columns if re.fullmatch(r"Unnamed: \d+", str(c)) and (table.frame[c] == "").all()
+    ]
+    table.frame = table.frame.drop(columns=trailing)  # the header's trailing comma names an empty column
     table.frame.columns = [_bare(c) if c != "_locator" else c for c in table.frame.columns]
     missing = [c for c in required if c not in table.frame.columns]
     if missing:
@@ -71,5 +75,5 @@ def _next_line(locators: pd.Series) -> pd.Series:
 def offset_minutes(text: pd.Series) -> pd.Series:
     """``UTC+0200`` → 120.0; anything else NaN."""
     parts = text.astype("string").fillna("").str.strip().str.extract(_OFFSET)
-    sign = np.where(parts[0] == "-", -1.0, 1.0)
+    sign = np.where((parts[0] == "-").fillna(False).to_numpy(dtype=bool), -1.0, 1.0)
     return pd.Series(sign * (pd.to_numeric(parts[1]) * 60 + pd.to_numeric(parts[2])), index=text.index)

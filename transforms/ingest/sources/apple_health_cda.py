@@ -41,6 +41,8 @@ def parse(source, ctx) -> ParseResult:
             while block := fh.read(READ_BYTES):
                 parser.Parse(block, False)
             parser.Parse(b"", True)
+        except LookupError as exc:  # the XML declaration names an encoding Python does not know
+            raise MalformedFile(ctx.source_file, f"XML in an unknown encoding ({exc})") from exc
         except expat.ExpatError as exc:
             raise MalformedFile(ctx.source_file, f"XML not well-formed: {expat.ErrorString(exc.code)}") from exc
     n = count[0]

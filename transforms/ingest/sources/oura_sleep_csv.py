@@ -44,7 +44,8 @@ KNOWN_COLUMNS = REQUIRED + [
     "id",
     "low_battery_alert",
     "app_sleep_phase_5_min",
-    # the Oura app's export flattens nested fields and adds these
+]
+APP_EXPORT_COLUMNS = [
     "score",
     "segment_state",
     "sleep_midpoint",
@@ -78,7 +79,7 @@ KNOWN_COLUMNS = REQUIRED + [
     "readiness_score",
     "readiness_temperature_deviation",
     "readiness_temperature_trend_deviation",
-]
+]  # the Oura app's export flattens nested fields and adds these: known, but not what tells the format
 
 
 def detect(name: str, head: str) -> bool:
@@ -86,7 +87,7 @@ def detect(name: str, head: str) -> bool:
 
 
 def parse(source, ctx) -> ParseResult:
-    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT, KNOWN_COLUMNS)
+    table = read_csv_strings(source, ctx.source_file, REQUIRED, FORMAT, KNOWN_COLUMNS + APP_EXPORT_COLUMNS)
     chk = RecordChecker(table.frame)
     day, values = period_values(table.frame, chk)
     base = table.frame[["_locator"]].assign(day=day.dt.normalize(), _start=table.frame["bedtime_start"])

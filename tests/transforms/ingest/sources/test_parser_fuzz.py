@@ -91,6 +91,49 @@ REAL_SEEDS = {
     "pmdata_daily_report": ("pmdata_fitbit_pmsys/p02/googledocs/reporting.csv", 30),
     "studentlife_ema": ("studentlife_surveys/EMA/Mood_u01.json", None),
     "redcap_dictionary": ("redcap_data_dictionaries/redcap_dict_apsi_camsr.csv", 20),
+    "oura_app_csv": ("oura_app_export_cmclab/data/oura_daily-readiness_2023-12-02T18-26-18.csv", 30),
+    "garmin_sleep": (
+        "garmin_connect_ryanyng/data/DI_CONNECT/DI-Connect-Wellness/2024-07-21_2024-10-29_126331660_sleepData.json",
+        20,
+    ),
+    "garmin_daily_summary": (
+        "garmin_connect_ryanyng/data/DI_CONNECT/DI-Connect-Aggregator/UDSFile_2024-07-21_2024-10-29.json",
+        10,
+    ),
+    "garmin_other": (
+        "garmin_connect_ryanyng/data/DI_CONNECT/DI-Connect-Metrics/ActivityVo2Max_20241013_20250204_126331660.json",
+        10,
+    ),
+    "samsung_heart_rate": ("samsung_health_vnegi10/data/com.samsung.shealth.tracker.heart_rate.202207021430.csv", 30),
+    "samsung_steps": (
+        "samsung_health_vnegi10/data/com.samsung.shealth.tracker.pedometer_day_summary.202207021430.csv",
+        30,
+    ),
+    "samsung_other": ("samsung_health_vnegi10/data/com.samsung.health.floors_climbed.202207021430.csv", 20),
+    "fitbit_takeout_daily_csv": ("fitbit_google_takeout_aduyng/Fitbit/Stress Score/Stress Score.csv", 30),
+    "fitbit_google_daily_csv": (
+        "fitbit_google_takeout_aduyng/Fitbit/Physical Activity_GoogleData/daily_readiness.csv",
+        30,
+    ),
+    "fitbit_google_heart_rate": (
+        "fitbit_google_takeout_aduyng/Fitbit/Physical Activity_GoogleData/heart_rate_2024-10-08.csv",
+        30,
+    ),
+    "fitbit_google_sleep": (
+        "fitbit_google_takeout_aduyng/Fitbit/Health Fitness Data_GoogleData/UserSleeps_2024-10-19.csv",
+        30,
+    ),
+    "fitbit_takeout_heart_rate": (
+        "fitbit_google_takeout_aduyng/Fitbit/Global Export Data/heart_rate-2024-10-08.json",
+        30,
+    ),
+    "fitbit_takeout_vo2max": ("fitbit_google_takeout_aduyng/Fitbit/Global Export Data/run_vo2_max-2024-10-18.json", 10),
+    "export_readme": ("fitbit_google_takeout_aduyng/Fitbit/Health Fitness Data_GoogleData/UserSleeps README.txt", None),
+    "google_fit_streams": (
+        "google_fit_takeout_all_data/Takeout/Fit/All Data/derived_com.google.step_count.delta_com.google(1).json",
+        30,
+    ),
+    "google_fit_other": ("google_fit_takeout_all_data/Takeout/Fit/Daily activity metrics/2025-01-29.csv", 30),
 }
 # No real sample: Fitabase's intraday files as its data dictionary lays them out, and the generator's Apple
 # Health export and questionnaire CSV.
@@ -102,6 +145,35 @@ FITABASE_MINUTE_SLEEP = "Id,date,value,logId\n" + "".join(
 )
 
 
+def _documented() -> dict[str, tuple[str, bytes]]:
+    """Seeds of formats without a real sample here: the fixtures their tests write from the vendors' documentation
+    and public examples."""
+    from tests.transforms.ingest.sources import test_apple_health, test_oura, test_samsung
+
+    health_status = [
+        {"calendarDate": "2024-05-03", "metrics": [{"type": "HRV", "value": 62.0, "status": "IN_RANGE"}]},
+        {
+            "calendarDate": "2024-05-04",
+            "metrics": [{"type": "RESPIRATION", "value": 14.0}, {"type": "SPO2", "value": 97}],
+        },
+    ]
+    return {
+        "oura_v1_json": (
+            "oura_v1.json",
+            json.dumps(
+                {
+                    "sleep": [test_oura.V1_DOC_SLEEP],
+                    "readiness": [{"summary_date": "2017-11-05", "period_id": 0, "score": 62}],
+                }
+            ).encode(),
+        ),
+        "garmin_health_status": ("1_healthStatusData.json", json.dumps(health_status).encode()),
+        "samsung_sleep": ("com.samsung.shealth.sleep.20241225.csv", test_samsung.SLEEP.encode()),
+        "samsung_stress": ("com.samsung.shealth.stress.20250702.csv", test_samsung.STRESS.encode()),
+        "apple_health_cda": ("export_cda.xml", test_apple_health.CDA.encode()),
+    }
+
+
 @cache
 def seeds() -> dict[str, tuple[str, bytes]]:
     """format → (file name, seed bytes)."""
@@ -110,6 +182,7 @@ def seeds() -> dict[str, tuple[str, bytes]]:
         source = REALDATA / path
         if source.exists():
             out[name] = (source.name, _head(source.read_bytes(), source.name, keep))
+    out.update(_documented())
     out["fitabase_intraday"] = ("heartrate_seconds_merged.csv", FITABASE_INTRADAY.encode())
     out["fitabase_intraday/minuteSleep"] = ("minuteSleep_merged.csv", FITABASE_MINUTE_SLEEP.encode())
     out.update(_generated())
@@ -120,7 +193,10 @@ def _head(data: bytes, name: str, keep: int | None) -> bytes:
     if keep is None:
         return data
     if name.endswith(".json"):
-        return json.dumps(json.loads(data)[:keep]).encode()
+        document = json.loads(data)
+        if isinstance(document, dict):  # a stream of records under a key: keep that many of each list
+            return json.dumps({k: v[:keep] if isinstance(v, list) else v for k, v in document.items()}).encode()
+        return json.dumps(document[:keep]).encode()
     return b"\n".join(data.split(b"\n")[: keep + 1]) + b"\n"
 
 
@@ -144,13 +220,15 @@ def _generated() -> dict[str, tuple[str, bytes]]:
 LINE_RECORDS = ("fitabase_intraday",)  # formats whose every line is one record (never quoted, as Fitabase writes)
 
 
-def independent_count(data: bytes, name: str, line_records: bool = False) -> int | None:
+def independent_count(data: bytes, name: str, line_records: bool = False, metadata_line: bool = False) -> int | None:
     """Records in the file counted without our parsers; None when the file cannot be decoded as its kind.
     ``line_records``: non-blank lines after the header (a format that never quotes a field)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+    if metadata_line:
+        text = text.split("\n", 1)[1] if "\n" in text else ""
     if name.endswith(".json"):
         try:
             document = json.loads(text)
@@ -224,7 +302,7 @@ def _check_file(data: bytes, name: str, line_records: bool) -> None:
     assert (rejects["locator"].str.strip() != "").all() and (rejects["reason"].str.strip() != "").all()
     internal = rejects[rejects["reason"].str.startswith("internal:")]
     assert internal.empty, internal[["locator", "reason"]].to_dict("records")
-    expected = independent_count(data, name, line_records)
+    expected = independent_count(data, name, line_records, metadata_line=name.startswith("com.samsung."))
     file_refused = (rejects["locator"] == "file").any()
     if out.formats and expected is not None and not file_refused:
         assert out.read == expected, (out.read, expected)
@@ -258,9 +336,11 @@ def test_a_damaged_export_never_crashes_and_every_record_is_accounted_for(format
 
 
 def test_every_format_has_a_seed():
+    documented = {"oura_v1_json", "garmin_health_status", "samsung_sleep", "samsung_stress", "apple_health_cda"}
     assert (
         set(FORMAT_NAMES)
         - set(REAL_SEEDS)
+        - documented
         - {"fitabase_intraday", "fitabase_intraday/minuteSleep", "apple_health", "questionnaire_csv"}
         == set()
     )

@@ -89,16 +89,19 @@ def test_sleep_sessions_main_sleep_naps_and_the_two_spellings_of_duration(tmp_pa
     assert sorted(result.rejects["reason"]) == ["duplicate of line 5", "end_time not after start_time"]
 
 
+STRESS = (
+    "com.samsung.shealth.stress,6212007,4\n"
+    "score,max,min,start_time,end_time,time_offset,datauuid,\n"
+    "19.0,44.0,0.0,2025-07-01 20:00:00.000,2025-07-01 20:59:59.999,UTC+0200,st-1,\n"
+    "41.0,60.0,10.0,2025-07-01 23:00:00.000,2025-07-01 23:59:59.999,UTC+0200,st-2,\n"
+    "0.0,0.0,0.0,2025-07-02 05:00:00.000,2025-07-02 05:59:59.999,UTC+0200,st-3,\n"
+    "25.0,30.0,20.0,2025-07-02 06:00:00.000,2025-07-02 06:59:59.999,UTC+0200,st-4,\n"
+)
+
+
 def test_stress_readings_average_per_local_day_and_zero_is_a_failed_reading(tmp_path):
     path = tmp_path / "com.samsung.shealth.stress.20250702.csv"
-    path.write_text(
-        "com.samsung.shealth.stress,6212007,4\n"
-        "score,max,min,start_time,end_time,time_offset,datauuid,\n"
-        "19.0,44.0,0.0,2025-07-01 20:00:00.000,2025-07-01 20:59:59.999,UTC+0200,st-1,\n"
-        "41.0,60.0,10.0,2025-07-01 23:00:00.000,2025-07-01 23:59:59.999,UTC+0200,st-2,\n"
-        "0.0,0.0,0.0,2025-07-02 05:00:00.000,2025-07-02 05:59:59.999,UTC+0200,st-3,\n"
-        "25.0,30.0,20.0,2025-07-02 06:00:00.000,2025-07-02 06:59:59.999,UTC+0200,st-4,\n"
-    )
+    path.write_text(STRESS)
     assert sources.detect(plain_file(path, "p/x.csv")) is samsung_stress
     result = parse(samsung_stress, path, "p/stress.csv")
     by_day = result.observations.groupby("day")["value"].apply(list).to_dict()

@@ -8,12 +8,24 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-PERSON_FOLDERS = {  # realdata folder → participant id for single-person exports
+PERSON_FOLDERS = {  # realdata folder → participant id for single-person exports (their layout kept below it)
     "oura_api_v2_kola": "oura1",
     "oura_sleep_periods_bioinsights": "oura2",
     "whoop_export_theonerichy": "whoop1",
     "google_fit_takeout_khaingsuthway": "gfit1",
     "withings_sleep_biopsykit": "withings1",
+    "oura_app_export_cmclab": "oura3",
+    "garmin_connect_ryanyng": "garmin1",
+    "samsung_health_vnegi10": "samsung1",
+    "google_fit_takeout_all_data": "gfit2",
+    "fitbit_google_takeout_aduyng": "fitbit1",
+}
+# The zones of the exports that stamp in UTC only (each SOURCE.txt: the offsets their other files show)
+PERSON_TIMEZONES = {
+    "oura3": "Europe/Amsterdam",
+    "garmin1": "Asia/Bangkok",
+    "gfit2": "Asia/Kolkata",
+    "fitbit1": "America/Chicago",
 }
 COHORT_FOLDERS = ("fitabase_fitbit_2016", "redcap_data_dictionaries")
 PARTICIPANT_SUBFOLDERS = ("pmdata_fitbit_pmsys",)  # one subfolder per participant (p01/, p02/), layout kept
@@ -35,9 +47,9 @@ def stage_realdata(realdata: Path, landing: Path, every_folder: bool = False) ->
         staged.setdefault(folder, []).append(dest.relative_to(landing).as_posix())
 
     for folder, person in PERSON_FOLDERS.items():
-        for src in sorted((realdata / folder).glob("*")):
+        for src in sorted((realdata / folder).rglob("*")):
             if src.is_file() and src.name != "SOURCE.txt":
-                put(folder, src, landing / person / folder / src.name)
+                put(folder, src, landing / person / folder / src.relative_to(realdata / folder))
     for folder in COHORT_FOLDERS:
         for src in sorted((realdata / folder).glob("*")):
             if src.is_file() and src.name != "SOURCE.txt":
@@ -46,6 +58,7 @@ def stage_realdata(realdata: Path, landing: Path, every_folder: bool = False) ->
     for src in sorted((studentlife / "survey").glob("*.csv")):
         put("studentlife_surveys", src, landing / "studentlife" / "survey" / src.name)
     participants = ["participant_id,source,source_account_id,timezone"]
+    participants += [f"{person},device,{person},{zone}" for person, zone in PERSON_TIMEZONES.items()]
     for src in sorted((studentlife / "EMA").glob("*.json")):
         uid = src.stem.split("_")[-1] if "_u" in src.stem else None
         dest = landing / (uid or "studentlife") / "ema" / src.name

@@ -18,6 +18,7 @@ read, the others' points counted as ignored with the reason. Times are nanosecon
 | ``com.google.heart_rate.bpm`` (``merge_heart_rate_bpm``) | ``heart_rate_mean_bpm`` samples (fpVal) and their coverage |
 | ``com.google.sleep.segment`` (``…:merged``) | sleep intervals by ``sleepSegmentType``: 2 sleep, 4 light, 5 deep, 6 REM asleep; 1 awake in bed; 3 out of bed left out; then main sleep, naps, efficiency and midpoint as ``transforms.ingest.samples`` makes them |
 | ``com.google.weight`` (``merge_weight``) | ``weight_kg`` at the point's day (fpVal) |
+| ``com.google.active_minutes`` (Move Minutes) | ignored: they count any movement, while ``active_minutes`` counts moderate or vigorous minutes (the heart minutes above) |
 | every other type (calories, distance, speed, activity segments, goals, height, …) | ignored: no metric of ours |
 
 A point without a readable time or value is quarantined with its reason; ``Data Points`` that is not a list fails
@@ -52,6 +53,10 @@ MERGED = {  # data type → the stream read (the last part of its Data Source)
     "com.google.sleep.segment": "merged",
     "com.google.weight": "merge_weight",
 }
+NOT_READ = {
+    "com.google.active_minutes": "com.google.active_minutes: Move Minutes count any movement; active_minutes counts "
+    "moderate or vigorous minutes, which are Google's heart minutes (read from com.google.heart_minutes)",
+}
 ASLEEP = {2: 1.0, 4: 1.0, 5: 1.0, 6: 1.0, 1: 0.0}  # sleepSegmentType → asleep (1) or awake in bed (0)
 
 
@@ -69,7 +74,7 @@ def parse(source, ctx) -> ParseResult:
     data_type = parts[1] if len(parts) > 1 else ""
     points = doc["Data Points"]
     if data_type not in MERGED:
-        return _ignored(points, f"{data_type or 'unknown type'}: no metric of ours")
+        return _ignored(points, NOT_READ.get(data_type, f"{data_type or 'unknown type'}: no metric of ours"))
     if parts[-1] != MERGED[data_type]:
         return _ignored(points, f"{data_type} stream {parts[-1]}: the {MERGED[data_type]} stream is the one read")
     raw = JsonRaw(points, "$['Data Points']")

@@ -133,7 +133,8 @@ def _ignored(points: list, reason: str) -> ParseResult:
 def _nanos(chk, frame: pd.DataFrame, column: str) -> pd.Series:
     """Nanoseconds since the epoch → naive UTC times (a point without one fails)."""
     nanos = chk.number(column, lo=0, hi=4.1e18)  # up to the year 2100
-    return pd.to_datetime(nanos.round(-3), unit="ns", errors="coerce").dt.floor("s")
+    in_range = nanos.where(nanos.between(0, 4.1e18))
+    return pd.to_datetime(in_range.round(-3), unit="ns", errors="coerce").dt.floor("s")
 
 
 def _value(chk, frame: pd.DataFrame) -> pd.Series:

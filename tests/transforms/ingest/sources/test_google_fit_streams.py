@@ -104,12 +104,16 @@ def test_heart_rate_and_sleep_segments_from_their_merged_streams(tmp_path):
     hr["Data Points"].append(
         {"dataTypeName": "com.google.heart_rate.bpm", "startTimeNanos": "soon", "endTimeNanos": 1, "fitValue": []}
     )
+    hr["Data Points"].append(  # beyond any datetime (found by fuzzing: it once overflowed the conversion)
+        _point("com.google.heart_rate.bpm", t0, 1e308, {"fpVal": 61.0})
+    )
     path = tmp_path / "derived_com.google.heart_rate.bpm_com.google.json"
     path.write_text(json.dumps(hr))
     result = parse(google_fit_streams, path, "p/hr.json", timezone=ZONE)
     assert len(result.samples) == 30 and str(result.samples["start"].iloc[0]) == "2025-02-02 00:00:00"
     assert result.samples["utc_offset_min"].iloc[0] == 330 and result.rejects["locator"].tolist() == [
-        "$['Data Points'][30]"
+        "$['Data Points'][30]",
+        "$['Data Points'][31]",
     ]
     daily = _daily_from(path).set_index("metric")
     assert daily.loc["heart_rate_mean_bpm", "value"] == pytest.approx(60 + 14.5)

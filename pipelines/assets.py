@@ -82,7 +82,8 @@ def landing_files(
 
 @asset(deps=["drift", "baselines"], group_name="summaries", pool=POOL)
 def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
-    """Runs of flagged days per participant·metric with peak and recovery time (analytics.episodes). Only the
+    """Runs of at least min_flag_days alarm days per participant·metric, with the estimated start, peak and
+    recovery time (analytics.episodes; chunks of participants bound memory). Only the
     series whose inputs runs rewrote since the last update are recomputed (every series on a lake)."""
     with duckdb.open() as wh:
         conn = wh.conn
@@ -94,7 +95,8 @@ def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mater
             if first
             else [reads.ALL_PARTICIPANTS]
         )
-        parts = [find_episodes(*reads.episode_inputs(conn, chunk)) for chunk in chunks]  # chunks bound memory
+        min_flag_days = vocabulary.windows().min_flag_days
+        parts = [find_episodes(*reads.episode_inputs(conn, chunk), min_flag_days) for chunk in chunks]
         found = [p for p in parts if len(p)]
         frame = pd.concat(found, ignore_index=True) if found else parts[0]
         writes.replace_episodes(wh, frame)

@@ -332,11 +332,10 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
             f"  {row.n_days:>3} days  peak z {row.peak_z:+.1f}  {recovery}"
         )
     if ground_truth is not None and Path(ground_truth).exists():
-        from transforms import vocabulary
-        from transforms.synthetic.evaluation import DAILY_EPISODE_METRICS, episode_detection
+        from transforms.evaluation.scoring import DAILY_EPISODE_METRICS, DETECTION_LAG_DAYS, episode_detection
 
         episodes = pd.read_csv(ground_truth)
-        found = episode_detection(flags, episodes, vocabulary.windows().recent_days - 1)
+        found = episode_detection(flags, episodes, DETECTION_LAG_DAYS)
         if len(found):
             print(
                 f"injected episodes  {int(found['detected'].sum())}/{len(found)} daily-metric episodes flagged "

@@ -34,8 +34,11 @@ def _tag(name: str, *expectations) -> tuple:
     return expectations
 
 
-def _not_null(columns) -> tuple:
-    return tuple(E.ExpectColumnValuesToNotBeNull(column=c) for c in columns)
+def _not_null(columns, row_condition=None) -> tuple:
+    """Not-null expectations for ``columns`` (on the rows matching ``row_condition`` when given)."""
+    if row_condition is None:
+        return tuple(E.ExpectColumnValuesToNotBeNull(column=c) for c in columns)
+    return tuple(E.ExpectColumnValuesToNotBeNull(column=c, row_condition=row_condition) for c in columns)
 
 
 def _metric_ranges(column: str = "value") -> tuple:
@@ -313,15 +316,24 @@ def suites(today) -> dict[str, list[CheckDef]]:
             check(
                 "flags_justified",
                 "ERROR",
-                "a flag always has q < alpha and a direction",
-                E.ExpectColumnValuesToBeBetween(
-                    column="q_value", max_value=win.fdr_alpha, strict_max=True, row_condition=Column("flagged") == True
+                "a flag always has the detector above its threshold, a direction and a change day on or before it",
+                E.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="cusum", column_B="cusum_threshold", row_condition=Column("flagged") == True
                 ),
                 E.ExpectColumnValuesToBeInSet(
                     column="direction", value_set=["up", "down"], row_condition=Column("flagged") == True
                 ),
-                E.ExpectColumnValuesToNotBeNull(column="q_value", row_condition=Column("flagged") == True),
-                E.ExpectColumnValuesToNotBeNull(column="direction", row_condition=Column("flagged") == True),
+                *_not_null(["cusum", "cusum_threshold", "direction", "change_day"], Column("flagged") == True),
+                E.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="day", column_B="change_day", or_equal=True, row_condition=Column("flagged") == True
+                ),
+            ),
+            check(
+                "detector_consistent",
+                "ERROR",
+                "the detector's statistic and threshold are ≥ 0",
+                E.ExpectColumnValuesToBeBetween(column="cusum", min_value=0),
+                E.ExpectColumnValuesToBeBetween(column="cusum_threshold", min_value=0, strict_min=True),
             ),
         ],
     }

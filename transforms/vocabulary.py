@@ -62,20 +62,28 @@ class Windows:
     min_coverage: float
     min_baseline_days: int
     min_recent_days: int
-    fdr_alpha: float
-    min_effect_robust_sd: float
     short_baseline_days: int = 14
     trend_days: int = 28
     min_trend_days: int = 10
     autocorr_margin_se: float = 0.5
     min_proxy_components: int = 2
     min_flag_days: int = 1
+    scale_days: int = 168
+    min_history_days: int = 28
+    cusum_k: float = 0.5
+    cusum_clip: float = 3.0
+    false_alarms_per_year: float = 1.0
+    calibration_file: str = ""
 
     def __post_init__(self) -> None:
         """Types and ranges of every key (a ``ValueError`` naming the key): a window that reads a wrong value
         would compute every baseline and flag on it silently."""
         for name, field in self.__dataclass_fields__.items():
             value = getattr(self, name)
+            if field.type in ("str", str):
+                if not isinstance(value, str):
+                    raise ValueError(f"windows: {name} must be a text (a file path), not {value!r}")
+                continue
             kind = int if field.type in ("int", int) else float
             if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
                 raise ValueError(
@@ -99,11 +107,14 @@ class Windows:
                 "in [0, baseline_days + recent_days)",
             ),
             ("min_coverage", 0 <= self.min_coverage <= 1, "in [0, 1]"),
-            ("fdr_alpha", 0 < self.fdr_alpha < 1, "in (0, 1)"),
-            ("min_effect_robust_sd", self.min_effect_robust_sd >= 0, ">= 0"),
             ("autocorr_margin_se", self.autocorr_margin_se >= 0, ">= 0"),
             ("min_proxy_components", self.min_proxy_components >= 1, ">= 1"),
             ("min_flag_days", self.min_flag_days >= 1, ">= 1"),
+            ("scale_days", self.scale_days >= self.baseline_days, "at least baseline_days"),
+            ("min_history_days", 1 <= self.min_history_days <= self.scale_days, "in [1, scale_days]"),
+            ("cusum_k", self.cusum_k >= 0, ">= 0"),
+            ("cusum_clip", self.cusum_clip > 0, "> 0"),
+            ("false_alarms_per_year", self.false_alarms_per_year > 0, "> 0"),
         ]
         for name, ok, rule in checks:
             if not ok:
@@ -111,12 +122,13 @@ class Windows:
 
     @property
     def drift_history_days(self) -> int:
-        """Days of history drift needs: the windows, plus the run of days a flag must persist for."""
-        return self.lookback_days + self.min_flag_days - 1
+        """Days of history (including the day itself) drift needs for day D: the detector's scale window and
+        the recent window."""
+        return self.scale_days + self.recent_days
 
     @property
     def lookback_days(self) -> int:
-        """Days of history (including the day itself) needed to compute day D."""
+        """Days of history (including the day itself) a baseline for day D needs."""
         return self.baseline_days + self.recent_days
 
 
@@ -174,7 +186,9 @@ def use_windows_file(path: str | os.PathLike | None) -> None:
 
 def windows(path: str | os.PathLike | None = None) -> Windows:
     """Window configuration: ``path``, else the file of ``use_windows_file``, else the packaged defaults. An
-    unknown key, a wrong type or an out-of-range value raises ``ValueError`` naming the key (and the file)."""
+    unknown key, a wrong type, an out-of-range value or windows the detector's thresholds were not calibrated
+    for raise ``ValueError`` naming the key (and the file). A relative ``calibration_file`` is read from the
+    windows file's folder."""
     path = path or _windows_file
     spec = _read("windows.toml")
     if path:
@@ -186,10 +200,17 @@ def windows(path: str | os.PathLike | None = None) -> Windows:
     unknown = sorted(set(spec) - set(Windows.__dataclass_fields__))
     if unknown:
         raise ValueError(f"windows{' file ' + str(path) if path else ''}: unknown key(s) {', '.join(unknown)}")
+    relative = isinstance(spec.get("calibration_file"), str) and not os.path.isabs(spec["calibration_file"])
+    if path and spec.get("calibration_file") and relative:
+        spec["calibration_file"] = os.path.join(os.path.dirname(os.path.abspath(path)), spec["calibration_file"])
     try:
-        return Windows(**spec)
-    except ValueError as exc:
+        win = Windows(**spec)
+        from transforms.stats.alarm_thresholds import calibration
+
+        calibration(win)  # the detector's thresholds exist for these windows (else: how to calibrate them)
+    except (ValueError, OSError) as exc:
         raise ValueError(f"{exc}{' (file ' + str(path) + ')' if path else ''}") from None
+    return win
 
 
 @dataclass(frozen=True)

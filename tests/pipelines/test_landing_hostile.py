@@ -233,9 +233,12 @@ def test_a_bad_setting_is_refused_before_anything_runs(tmp_path, monkeypatch, ca
     "body, says",
     [
         ('baseline_days = "abc"', "windows: baseline_days must be a whole number, not 'abc'"),
-        ("fdr_alpha = 3", "windows: fdr_alpha must be in (0, 1), not 3.0"),
+        ("false_alarms_per_year = 0", "windows: false_alarms_per_year must be > 0, not 0.0"),
         ("min_coverage = -1", "windows: min_coverage must be in [0, 1], not -1.0"),
-        ("min_effect_robust_sd = -2", "windows: min_effect_robust_sd must be >= 0, not -2.0"),
+        ("cusum_k = -2", "windows: cusum_k must be >= 0, not -2.0"),
+        ("calibration_file = 3", "windows: calibration_file must be a text (a file path), not 3"),
+        ("recent_days = 7", "windows: recent_days = 7 but the alarm thresholds in"),
+        ('calibration_file = "nowhere.csv"', "nowhere.csv"),
         ("colour = 1", "unknown key(s) colour"),
     ],
 )

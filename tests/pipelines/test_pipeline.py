@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.settings import Paths
 from tests.pipelines.helpers import TABLES, fingerprints, query, run
-from transforms.synthetic.evaluation import episode_detection
+from transforms.evaluation.scoring import episode_detection
 
 pytestmark = pytest.mark.slow
 

@@ -172,6 +172,9 @@ def drift(**override):
         q_value=0.003,
         flagged=True,
         direction="up",
+        cusum=9.5,
+        cusum_threshold=8.0,
+        change_day=day("2025-02-20"),
     )
     return pd.DataFrame([{**row, **override}])
 
@@ -180,8 +183,25 @@ def drift(**override):
     "override, check",
     [
         ({}, None),
-        ({"shift_p": np.nan, "q_value": np.nan, "ks_stat": np.nan, "flagged": False, "direction": None}, None),
-        ({"q_value": 0.2}, "flags_justified"),
+        (
+            {
+                "shift_p": np.nan,
+                "q_value": np.nan,
+                "ks_stat": np.nan,
+                "flagged": False,
+                "direction": None,
+                "cusum": np.nan,
+                "cusum_threshold": np.nan,
+                "change_day": pd.NaT,
+            },
+            None,
+        ),
+        ({"q_value": 0.2}, None),  # flags come from the detector; q_value is descriptive
+        ({"cusum": 7.0}, "flags_justified"),
+        ({"cusum_threshold": np.nan}, "flags_justified"),
+        ({"change_day": pd.NaT}, "flags_justified"),
+        ({"change_day": day("2025-03-02")}, "flags_justified"),
+        ({"cusum": -1.0, "flagged": False}, "detector_consistent"),
         ({"direction": None}, "flags_justified"),
         ({"direction": "sideways"}, "flags_justified"),
         ({"mw_p": 1.5, "flagged": False}, "probabilities_valid"),

@@ -13,16 +13,23 @@ B days before the recent window) and the recent window (the R days ending on D):
     slope_per_week = 7 × Theil–Sen slope (median pairwise slope) over the T days ending on D
     trend_p        = Mann–Kendall trend p-value over the same days (T = ``trend_days``, ≥ ``min_trend_days``)
     q_value        = Benjamini–Hochberg adjustment of shift_p across the participant's metrics on day D
-    flagged        = q_value < fdr_alpha ∧ |recent_z| ≥ min_effect_robust_sd, in the same direction, on each of the
-                     ``min_flag_days`` consecutive days ending on D (a sustained drift, not a blip); shift_p is
-                     only computed with a sufficient baseline and at least ``min_recent_days`` recent values
-    direction      = "up" / "down" (sign of recent_z) on flagged rows
+                     (shift_p is only computed with a sufficient baseline and at least ``min_recent_days``
+                     recent values)
+    cusum          = the sequential detector's statistic max(C⁺, C⁻) (``transforms.stats.sequential``)
+    cusum_threshold= h(φ̂, history, r) from the calibration table (``transforms.stats.alarm_thresholds``) at the
+                     per-metric budget r = false_alarms_per_year / m, m = the participant's metrics with a
+                     detector statistic on day D (Bonferroni: the participant's false-alarm budget, over all
+                     their metrics, is false_alarms_per_year)
+    flagged        = cusum > cusum_threshold
+    direction      = "up" / "down": the side of the CUSUM that alarmed, on flagged rows
+    change_day     = the first day of the alarming CUSUM run: the estimated day the shift began (flagged rows)
 
-ks_p, mw_p and trend_p assume independent days; daily physiology is autocorrelated, so they are
-descriptive and too small on autocorrelated data. Only shift_p, which accounts for autocorrelation, flags.
-Insufficient data gives NULL statistics and never a flag. Metrics with ``drift_test = false`` in metrics.toml
-(rolling window statistics such as sleep regularity) get every descriptive column but no shift test and
-never a flag.
+ks_p, mw_p, trend_p and shift_p are descriptive: the first three assume independent days (too small on
+autocorrelated physiology), the shift test is a fixed-window test. Flags come from the detector only.
+Insufficient data (a baseline under ``min_baseline_days`` values, a series with under ``min_history_days`` days
+of history) gives NULL statistics and never a flag. Metrics with ``drift_test = false`` in metrics.toml
+(rolling window statistics such as sleep regularity) get every descriptive column but no shift test, no
+detector and never a flag.
 """
 
 from __future__ import annotations
@@ -31,15 +38,16 @@ import numpy as np
 import pandas as pd
 
 from transforms import catalogue, vocabulary
-from transforms.stats.baselines import baseline_block, panel_for_range
+from transforms.stats.alarm_thresholds import calibration
+from transforms.stats.baselines import baseline_block
 from transforms.stats.kernels import B_N, BASELINE_FIELDS, D_N_RECENT, DRIFT_FIELDS, drift_kernel
-from transforms.stats.panel import gather, span_mask
+from transforms.stats.panel import Panel, build_panel, gather, span_mask
+from transforms.stats.sequential import SEQUENTIAL_FIELDS, sequential_block
 from transforms.stats.significance import (
     bh_by_codes,
     ks_pvalues,
     mann_kendall_pvalues,
     mannwhitney_pvalues,
-    persistent,
     shift_test,
 )
 from transforms.vocabulary import Windows
@@ -68,14 +76,20 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
     """Drift rows for days start … end; with ``spans`` (participant_id, metric, first_day, last_day) only on
     days within the participant·metric's data span (METHODS.md "Which rows exist")."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    extra = win.min_flag_days - 1  # earlier days whose conditions decide persistence
-    first = start - pd.Timedelta(days=extra)
+    first = start
     n_out = (end - first).days + 1
-    panel = panel_for_range(daily, first, end, win)
+    history = win.drift_history_days  # the detector's scale window and the recent window
+    panel = build_panel(daily, first - pd.Timedelta(days=history - 1), end)
     B, R = win.baseline_days, win.recent_days
-    base = baseline_block(panel, n_out, win)
-    kern = drift_block(panel, n_out, win)
-    values = panel.values[:, B + R - 1 : B + R - 1 + n_out]
+    # the window kernels of baselines and drift read the last B + R − 1 days before day 0
+    windows_panel = Panel(panel.series, panel.first_day, panel.values[:, history - B - R :])
+    base = baseline_block(windows_panel, n_out, win)
+    kern = drift_block(windows_panel, n_out, win)
+    tested_metrics = [m for m, spec in vocabulary.metrics().items() if spec.drift_test]
+    tested_series = panel.series["metric"].isin(tested_metrics).to_numpy()
+    day0 = (panel.first_day - pd.Timestamp("1970-01-01")).days
+    seq = sequential_block(panel.values[tested_series], history - 1, n_out, win, day0)
+    values = panel.values[:, history - 1 : history - 1 + n_out]
 
     keep = (base[:, :, B_N] > 0) & (~np.isnan(values) | (kern[:, :, D_N_RECENT] > 0))
     in_span = span_mask(panel.series, spans, first, n_out)
@@ -84,13 +98,14 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
     s_idx, k_idx = np.nonzero(keep)
     b = gather(base, BASELINE_FIELDS, keep, ("n_days", "median", "mad", "lag1_autocorr", "lag1_pairs"))
     d = gather(kern, DRIFT_FIELDS, keep)
+    q = gather(seq, SEQUENTIAL_FIELDS, keep[tested_series])
     value = values[s_idx, k_idx]
-    del base, kern  # the dense (series × day × field) arrays: the largest allocations of a run
+    del base, kern, seq  # the dense (series × day × field) arrays: the largest allocations of a run
 
     def windows_of(i):
         s, k = s_idx[i], k_idx[i]
-        recent = panel.values[s, k + B : k + B + R]
-        baseline = panel.values[s, k : k + B]
+        recent = windows_panel.values[s, k + B : k + B + R]
+        baseline = windows_panel.values[s, k : k + B]
         return recent[~np.isnan(recent)], baseline[~np.isnan(baseline)]
 
     participant_codes, participants = pd.factorize(panel.series["participant_id"])
@@ -110,59 +125,80 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
         b["lag1_pairs"],
         win.autocorr_margin_se,
     )
-    tested_metrics = [m for m, spec in vocabulary.metrics().items() if spec.drift_test]
-    tested = panel.series["metric"].isin(tested_metrics).to_numpy()[s_idx]
+    tested = tested_series[s_idx]
     testable = (b["n_days"] >= win.min_baseline_days) & (d["n_recent"] >= win.min_recent_days) & tested
     shift_p = np.where(testable, shift_p, np.nan)
+    participant_day = participant_codes[s_idx] * n_out + k_idx
     # BH across the participant's metrics on each day: groups are participant·day, as integer codes
-    q_value = bh_by_codes(shift_p, participant_codes[s_idx] * n_out + k_idx)
-    with np.errstate(invalid="ignore"):
-        day_ok = (q_value < win.fdr_alpha) & (np.abs(recent_z) >= win.min_effect_robust_sd)
-    up = np.zeros(values.shape, dtype=bool)
-    down = np.zeros(values.shape, dtype=bool)
-    up[s_idx, k_idx] = day_ok & (recent_z > 0)
-    down[s_idx, k_idx] = day_ok & (recent_z < 0)
-    sustained_up = persistent(up, win.min_flag_days)[s_idx, k_idx]
-    sustained_down = persistent(down, win.min_flag_days)[s_idx, k_idx]
-    flagged = sustained_up | sustained_down
+    q_value = bh_by_codes(shift_p, participant_day)
 
-    rows = np.flatnonzero(k_idx >= extra)  # the earlier days only decided persistence
-    s_out, k_out = s_idx[rows], k_idx[rows]
-    n_recent, n_base = d["n_recent"][rows], b["n_days"][rows]
+    # the sequential detector, on the tested rows (q holds them in the same order as s_idx[tested])
+    cusum = np.full(len(s_idx), np.nan)
+    cusum[tested] = q["statistic"]
+    side = np.zeros(len(s_idx))
+    side[tested] = q["direction"]
+    run_days = np.full(len(s_idx), np.nan)
+    run_days[tested] = q["run_days"]
+    cusum_phi = np.full(len(s_idx), np.nan)
+    cusum_phi[tested] = q["phi"]
+    history_days = np.full(len(s_idx), np.nan)
+    history_days[tested] = q["history_days"]
+    threshold = alarm_thresholds(cusum, cusum_phi, history_days, participant_day, win)
+    with np.errstate(invalid="ignore"):
+        flagged = cusum > threshold
+    day = (first + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]")
+
+    n_recent, n_base = d["n_recent"], b["n_days"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        ks_stat = d["ks_gap"][rows] / (n_recent * n_base)
+        ks_stat = d["ks_gap"] / (n_recent * n_base)
     frame = pd.DataFrame(
         {
-            "participant_id": pd.Categorical.from_codes(participant_codes[s_out], categories=participants.astype(str)),
-            "day": (first + pd.to_timedelta(k_out, unit="D")).astype("datetime64[s]"),
-            "metric": pd.Categorical.from_codes(metrics.codes[s_out], categories=metrics.categories),
-            "value": value[rows],
-            "baseline_median": b["median"][rows],
-            "robust_z": robust_z[rows],
-            "recent_median": d["recent_median"][rows],
-            "recent_z": recent_z[rows],
+            "participant_id": pd.Categorical.from_codes(participant_codes[s_idx], categories=participants.astype(str)),
+            "day": day,
+            "metric": pd.Categorical.from_codes(metrics.codes[s_idx], categories=metrics.categories),
+            "value": value,
+            "baseline_median": b["median"],
+            "robust_z": robust_z,
+            "recent_median": d["recent_median"],
+            "recent_z": recent_z,
             "n_recent": n_recent.astype("int64"),
-            "shift_se": np.where(testable, shift_se, np.nan)[rows],
-            "shift_p": shift_p[rows],
-            "autocorr": np.where(testable, phi, np.nan)[rows],
+            "shift_se": np.where(testable, shift_se, np.nan),
+            "shift_p": shift_p,
+            "autocorr": np.where(testable, phi, np.nan),
             "ks_stat": ks_stat,
-            "ks_p": ks_pvalues(n_recent, n_base, d["ks_gap"][rows]),
+            "ks_p": ks_pvalues(n_recent, n_base, d["ks_gap"]),
             "mw_p": mannwhitney_pvalues(
-                d["mw_u"][rows],
+                d["mw_u"],
                 n_recent,
                 n_base,
-                d["tie_term"][rows],
-                d["any_tie"][rows],
-                lambda i: windows_of(rows[i]),
+                d["tie_term"],
+                d["any_tie"],
+                windows_of,
             ),
-            "wasserstein": d["wasserstein"][rows] / scale[rows],
-            "slope_per_week": np.where(d["trend_n"][rows] >= win.min_trend_days, 7 * d["slope"][rows], np.nan),
-            "trend_p": mann_kendall_pvalues(d["mk_s"][rows], d["mk_var"][rows], d["trend_n"][rows], win.min_trend_days),
-            "trend_n": d["trend_n"][rows].astype("int64"),
-            "q_value": q_value[rows],
-            "flagged": flagged[rows],
-            "direction": pd.Series(np.where(sustained_up[rows], "up", "down"), dtype="string").where(flagged[rows]),
+            "wasserstein": d["wasserstein"] / scale,
+            "slope_per_week": np.where(d["trend_n"] >= win.min_trend_days, 7 * d["slope"], np.nan),
+            "trend_p": mann_kendall_pvalues(d["mk_s"], d["mk_var"], d["trend_n"], win.min_trend_days),
+            "trend_n": d["trend_n"].astype("int64"),
+            "q_value": q_value,
+            "flagged": flagged,
+            "direction": pd.Series(np.where(side > 0, "up", "down"), dtype="string").where(flagged),
+            "cusum": cusum,
+            "cusum_threshold": threshold,
+            "change_day": pd.Series(day - pd.to_timedelta(np.nan_to_num(run_days), unit="D")).where(flagged),
         },
         copy=False,
     )
     return frame  # built in DRIFT_COLUMNS order: no copy
+
+
+def alarm_thresholds(cusum, phi, history_days, participant_day, win: Windows) -> np.ndarray:
+    """The detector's threshold per row: the participant's budget ``false_alarms_per_year`` shared equally
+    (Bonferroni) by the m metrics with a detector statistic on that participant·day."""
+    has = ~np.isnan(cusum)
+    _, inverse, counts = np.unique(participant_day[has], return_inverse=True, return_counts=True)
+    m = np.full(len(cusum), np.nan)
+    m[has] = counts[inverse.ravel()]
+    out = np.full(len(cusum), np.nan)
+    if has.any():
+        out[has] = calibration(win).thresholds(phi[has], history_days[has], win.false_alarms_per_year / m[has])
+    return out

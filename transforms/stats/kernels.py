@@ -219,16 +219,23 @@ def _trimmed(s, n, gamma):
     for i in range(g, n - g):
         total += s[i]
     tm = total / (n - 2 * g)
+    _, _, _, wv = winsorized_moments(s, n, g)
+    return tm, (wv / (n - 1) if n > 1 else np.nan)
+
+
+@nb.njit(cache=True, inline="always")
+def winsorized_moments(s, n, g):
+    """(lo, hi, mean, Σ(x − mean)²) of the sorted sample s[:n] winsorized at s[g] and s[n − g − 1]."""
     lo = s[g]
     hi = s[n - g - 1]
-    wm = 0.0
+    mean = 0.0
     for i in range(n):
-        wm += min(max(s[i], lo), hi)
-    wm /= n
-    wv = 0.0
+        mean += min(max(s[i], lo), hi)
+    mean /= n
+    ss = 0.0
     for i in range(n):
-        wv += (min(max(s[i], lo), hi) - wm) ** 2
-    return tm, (wv / (n - 1) if n > 1 else np.nan)
+        ss += (min(max(s[i], lo), hi) - mean) ** 2
+    return lo, hi, mean, ss
 
 
 @nb.njit(cache=True)

@@ -1,5 +1,7 @@
 """Baselines equal a straightforward pandas/numpy/scipy computation on random data."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,14 +11,16 @@ from transforms.stats.baselines import compute_baselines
 from transforms.stats.drift import compute_drift
 from transforms.vocabulary import Windows
 
+# short windows keep the references fast; the detector's thresholds for them: a small calibration made by
+# `bench/cusum_calibration.py --windows <these windows> --series 100 --days 400 --out <this file>`
+CALIBRATION_B28_R7 = Path(__file__).parent / "fixtures" / "calibration_b28_r7.csv"
 WIN = Windows(
     baseline_days=28,
     recent_days=7,
     min_coverage=0.5,
     min_baseline_days=10,
     min_recent_days=4,
-    fdr_alpha=0.05,
-    min_effect_robust_sd=1.0,
+    calibration_file=str(CALIBRATION_B28_R7),
 )
 
 

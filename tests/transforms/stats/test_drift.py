@@ -1,5 +1,8 @@
 """Every drift statistic equals scipy (or a plain reference) window by window, on random series with gaps,
-ties and short windows; flags need sufficient data, significance and size."""
+ties and short windows; flags come from the sequential detector, need sufficient data and share the
+participant's false-alarm budget."""
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,6 +13,7 @@ from scipy import stats
 
 from tests.transforms.stats.test_baselines import WIN, random_daily, reference
 from tests.transforms.stats.test_significance import mann_kendall_reference
+from transforms import vocabulary
 from transforms.stats.baselines import BASELINE_COLUMNS, compute_baselines
 from transforms.stats.drift import DRIFT_COLUMNS, compute_drift
 from transforms.vocabulary import Windows
@@ -123,19 +127,39 @@ def test_shift_p_follows_its_formula():
         assert row.shift_p == pytest.approx(2 * stats.t.sf(abs(t), df))
 
 
-def test_flags_need_the_shift_on_consecutive_days():
+def test_a_sustained_shift_alarms_within_days_and_dates_its_start():
+    # default windows and the packaged calibration: 200 days of resting HR with unit-SD noise, +4 SD from day
+    # 150 on. The detector must stay quiet before, alarm up within a week, estimate the change within two days,
+    # and give a one-day range the same row as the range it belongs to (it reads its own history). A budget of
+    # 0.1 false alarms a year keeps a false alarm in the 30 quiet days below 1 %.
+    win = replace(vocabulary.windows(), false_alarms_per_year=0.1)
     rng = np.random.default_rng(4)
-    days = pd.date_range("2025-01-01", periods=120)
-    values = 60 + rng.normal(0, 1, 120) + np.where(np.arange(120) >= 100, 10.0, 0.0)
+    days = pd.date_range("2025-01-01", periods=200)
+    values = 60 + rng.normal(0, 1, 200) + np.where(np.arange(200) >= 150, 4.0, 0.0)
     daily = pd.DataFrame({"participant_id": "p", "day": days, "metric": "resting_hr_bpm", "value": values})
-    win3 = Windows(**{**WIN.__dict__, "min_flag_days": 3})
-    one = compute_drift(daily, days[90], days[-1], Windows(**{**WIN.__dict__, "min_flag_days": 1})).set_index("day")
-    three = compute_drift(daily, days[90], days[-1], win3).set_index("day")
-    first_one = one.index[one["flagged"]].min()
-    assert three.index[three["flagged"]].min() == first_one + pd.Timedelta(days=2)
-    # a single day range gives the same flag as the range it belongs to (persistence looks back itself)
-    alone = compute_drift(daily, first_one + pd.Timedelta(days=2), first_one + pd.Timedelta(days=2), win3)
-    assert alone["flagged"].iloc[0] and alone["direction"].iloc[0] == "up"
+    drift = compute_drift(daily, days[120], days[-1], win).set_index("day")
+    assert not drift.loc[: days[149], "flagged"].any()
+    first_alarm = drift.index[drift["flagged"]].min()
+    assert days[150] <= first_alarm <= days[156]
+    row = drift.loc[first_alarm]
+    assert row["direction"] == "up" and row["cusum"] > row["cusum_threshold"]
+    assert abs((row["change_day"] - days[150]).days) <= 2
+    alone = compute_drift(daily, first_alarm, first_alarm, win).iloc[0]
+    for column in ("cusum", "cusum_threshold", "change_day", "direction", "flagged"):
+        assert alone[column] == row[column]
+
+
+def test_the_false_alarm_budget_is_shared_by_the_metrics_tested_that_day():
+    # Bonferroni across a participant's metrics: with m metrics tested on a day, each gets budget / m, so its
+    # threshold is the one-metric threshold at that lower rate
+    daily = random_daily(seed=5, metrics=("resting_hr_bpm", "steps", "sleep_minutes"), days=120)
+    drift = compute_drift(daily, "2025-04-01", "2025-04-30", WIN).dropna(subset=["cusum"])
+    alone = compute_drift(daily[daily.metric == "steps"], "2025-04-01", "2025-04-30", WIN).dropna(subset=["cusum"])
+    m = drift.groupby(["participant_id", "day"], observed=True)["cusum"].transform("size")
+    steps = drift[(drift.metric == "steps") & (m == 3)].set_index(["participant_id", "day"])
+    alone = alone.set_index(["participant_id", "day"]).loc[steps.index]
+    np.testing.assert_allclose(steps["cusum"], alone["cusum"])
+    assert (steps["cusum_threshold"] > alone["cusum_threshold"]).all()
 
 
 def test_q_values_are_bh_across_a_participants_metrics_per_day():
@@ -172,12 +196,11 @@ def test_insufficient_baseline_gives_nulls_and_no_flag():
         min_coverage=0.5,
         min_baseline_days=40,
         min_recent_days=4,
-        fdr_alpha=0.05,
-        min_effect_robust_sd=1.0,
         trend_days=28,
     )
     row = compute_drift(daily, days[-1], days[-1], win).iloc[0]
     assert np.isnan(row.ks_p) and np.isnan(row.shift_p) and np.isnan(row.q_value) and not row.flagged
+    assert np.isnan(row.cusum) and np.isnan(row.cusum_threshold) and pd.isna(row.change_day)
 
 
 def test_zero_mad_gives_null_z_not_infinity():

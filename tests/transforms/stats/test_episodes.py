@@ -1,5 +1,6 @@
-"""Episodes: flagged runs per participant·metric·direction, the peak, the baseline band at the start and
-recovery (the first of 3 consecutive measured in-band days after the start)."""
+"""Episodes: runs of at least min_flag_days alarm days per participant·metric·direction, starting on the
+detector's estimated change day, the peak, the baseline band at the start and recovery (the first of 3
+consecutive measured in-band days after the last alarm)."""
 
 import numpy as np
 import pandas as pd
@@ -9,10 +10,19 @@ from transforms.stats.episodes import find_episodes
 DAYS = pd.date_range("2025-03-01", periods=40)
 
 
-def _flags(pid, metric, first, n, direction="up", z=None):
+def _flags(pid, metric, first, n, direction="up", z=None, change=None):
+    """n alarm days from DAYS[first]; ``change``: the change day each reports (default: its own day)."""
     z = z if z is not None else [2.0] * n
+    days = DAYS[first : first + n]
     return pd.DataFrame(
-        {"participant_id": pid, "metric": metric, "day": DAYS[first : first + n], "direction": direction, "recent_z": z}
+        {
+            "participant_id": pid,
+            "metric": metric,
+            "day": days,
+            "direction": direction,
+            "recent_z": z,
+            "change_day": days if change is None else DAYS[change],
+        }
     )
 
 
@@ -25,16 +35,17 @@ def _values(pid, metric, values):
 
 
 def test_a_run_of_flags_is_one_episode_with_its_peak_and_recovery():
-    flags = _flags("p1", "resting_hr_bpm", 10, 5, z=[1.5, 2.5, 3.1, 2.0, 1.2])
-    values = [60.0] * 10 + [70.0] * 8 + [66, 60, 61, 70, 60, 62, 63] + [60.0] * 15
+    flags = _flags("p1", "resting_hr_bpm", 10, 5, z=[1.5, 2.5, 3.1, 2.0, 1.2], change=7)
+    values = [60.0] * 7 + [70.0] * 11 + [66, 60, 61, 70, 60, 62, 63] + [60.0] * 15
     ep = find_episodes(flags, _band("p1", "resting_hr_bpm"), _values("p1", "resting_hr_bpm", values))
     assert len(ep) == 1
     e = ep.iloc[0]
-    assert (e.start_day, e.end_day, e.n_days) == (DAYS[10], DAYS[14], 5)
+    # the episode starts on the detector's change day (7), before its first alarm (10)
+    assert (e.start_day, e.first_flag_day, e.end_day, e.n_days) == (DAYS[7], DAYS[10], DAYS[14], 5)
     assert e.peak_day == DAYS[12] and e.peak_z == 3.1
     assert (e.band_low, e.band_high) == (55.0, 65.0)
     # days 18: 66 (out), 19–20 in, 21 out, 22–24 in → recovery opens on day 22
-    assert e.recovered_day == DAYS[22] and e.recovery_days == 12
+    assert e.recovered_day == DAYS[22] and e.recovery_days == 15
     assert e.recovery_confirmed_day == DAYS[24]  # the run's third in-band day
 
 
@@ -50,7 +61,7 @@ def test_gaps_direction_changes_and_participants_split_episodes():
     )
     bands = pd.concat([_band(p, m) for p in ("p1", "p2") for m in ("hrv_rmssd_ms", "sleep_minutes")])
     values = pd.concat([_values(p, m, [60.0] * 40) for p in ("p1", "p2") for m in ("hrv_rmssd_ms", "sleep_minutes")])
-    ep = find_episodes(flags, bands, values)
+    ep = find_episodes(flags, bands, values, min_flag_days=2)
     got = ep[["participant_id", "metric", "direction", "start_day", "n_days"]].itertuples(index=False, name=None)
     assert sorted(got) == sorted(
         [
@@ -61,6 +72,31 @@ def test_gaps_direction_changes_and_participants_split_episodes():
             ("p1", "sleep_minutes", "down", DAYS[5], 3),
         ]
     )
+
+
+def test_short_runs_are_not_episodes_and_a_run_that_restarts_the_shift_continues_one():
+    flags = pd.concat(
+        [
+            _flags("p1", "resting_hr_bpm", 2, 2),  # 2 alarm days: under min_flag_days = 3
+            _flags("p1", "resting_hr_bpm", 10, 4, change=8),
+            _flags("p1", "resting_hr_bpm", 15, 3, change=12),  # dips under h for a day, same shift: continues
+            _flags("p1", "resting_hr_bpm", 25, 3, change=20),  # starts after the last alarm (17): a new episode
+        ]
+    )
+    values = _values("p1", "resting_hr_bpm", [60.0] * 40)
+    ep = find_episodes(flags, _band("p1", "resting_hr_bpm"), values, min_flag_days=3)
+    assert ep[["start_day", "first_flag_day", "end_day", "n_days"]].values.tolist() == [
+        [DAYS[8], DAYS[10], DAYS[17], 7],
+        [DAYS[20], DAYS[25], DAYS[27], 3],
+    ]
+    # recovery is looked for after the last alarm, never before it (the values were in band all along)
+    assert ep["recovered_day"].tolist() == [DAYS[18], DAYS[28]]
+
+
+def test_an_episode_starts_after_the_series_previous_one_ends():
+    flags = pd.concat([_flags("p1", "steps", 5, 4, "up", change=3), _flags("p1", "steps", 10, 3, "down", change=6)])
+    ep = find_episodes(flags, _band("p1", "steps"), _values("p1", "steps", [60.0] * 40), min_flag_days=3)
+    assert ep["start_day"].tolist() == [DAYS[3], DAYS[9]] and ep["direction"].tolist() == ["up", "down"]
 
 
 def test_no_recovery_when_the_metric_never_returns_or_data_ends():
@@ -88,7 +124,7 @@ def test_no_flags_no_episodes():
 
 def test_recovery_matches_a_plain_scan_on_random_series():
     """The compiled recovery scan against the definition written as a loop: random values with gaps, bands
-    that are NaN, start days before, inside and after the measured span."""
+    that are NaN, last alarm days before, inside and after the measured span."""
     import numpy as np
 
     from transforms.stats.episodes import _recovery
@@ -106,7 +142,7 @@ def test_recovery_matches_a_plain_scan_on_random_series():
             "episode": range(40),
             "participant_id": rng.choice(["A", "B", "C"], 40),
             "metric": rng.choice(["steps", "resting_hr_bpm"], 40),
-            "start_day": pd.to_datetime("2024-12-25") + pd.to_timedelta(rng.integers(0, 75, 40), unit="D"),
+            "end_day": pd.to_datetime("2024-12-25") + pd.to_timedelta(rng.integers(0, 75, 40), unit="D"),
             "band_low": rng.choice([2.0, 4.0, np.nan], 40),
             "band_high": 7.0,
         }
@@ -115,7 +151,7 @@ def test_recovery_matches_a_plain_scan_on_random_series():
     got, got_confirmed = recovery["recovered_day"], recovery["recovery_confirmed_day"]
     for e in ep.itertuples():
         series = values[
-            (values.participant_id == e.participant_id) & (values.metric == e.metric) & (values.day > e.start_day)
+            (values.participant_id == e.participant_id) & (values.metric == e.metric) & (values.day > e.end_day)
         ].sort_values("day")
         expected, confirmed, run = pd.NaT, pd.NaT, []
         for row in series.itertuples():

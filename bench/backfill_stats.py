@@ -140,7 +140,7 @@ def main() -> None:
     args = ap.parse_args()
     win = vocabulary.windows()
     cohort, arrays = cohort_arrays(args.participants, args.days, args.seed)
-    start, end = cohort.dates[win.drift_history_days - 1], cohort.dates[-1]
+    start, end = cohort.dates[win.lookback_days - 1], cohort.dates[-1]
     n_days_out = (end - start).days + 1
     compute_drift(long_frame(cohort, arrays, np.arange(2)), start, start, win)  # numba compile, not timed
 

@@ -67,7 +67,7 @@ def build_warehouse(home: Path, participants: int, days: int, chunk: int = 500) 
     paths.landing.mkdir(parents=True, exist_ok=True)
     units = {m: s.unit for m, s in vocabulary.metrics().items()}
     first, last = cohort.dates[0].date(), cohort.dates[-1].date()
-    start = cohort.dates[win.drift_history_days - 1].date()
+    start = cohort.dates[win.lookback_days - 1].date()
     conn = connect(paths.warehouse)
     try:
         t0 = time.perf_counter()

@@ -31,7 +31,7 @@ def frames(n: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     units = {"resting_hr_bpm": "bpm", "hrv_rmssd_ms": "ms", "sleep_minutes": "min", "steps": "count"}
     win = vocabulary.windows()
     people = max(1, n // (len(metrics) * 250))
-    n_days = -(-n // (len(metrics) * people)) + win.drift_history_days - 1
+    n_days = -(-n // (len(metrics) * people)) + win.lookback_days - 1
     dates = pd.date_range("2024-01-01", periods=n_days)
     pid = np.repeat([f"P{i:05d}" for i in range(people)], n_days)
     day = np.tile(dates.values, people)
@@ -51,7 +51,7 @@ def frames(n: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     )
     daily = daily_all.iloc[:n]
     obs = daily.assign(observed_at=pd.NaT, source_file="f.csv", locator=[f"line {i}" for i in range(len(daily))])
-    start = dates[win.drift_history_days - 1]
+    start = dates[win.lookback_days - 1]
     baselines = compute_baselines(daily_all, start, dates[-1], win)
     drift = compute_drift(daily_all, start, dates[-1], win)
     suff = baselines.set_index(["participant_id", "day", "metric"])["sufficient"].rename("baseline_sufficient")

@@ -70,3 +70,22 @@ def test_nightly_run_through_dagster_succeeds(tmp_path):
         "episodes",
         "analytics_duckdb",
     } <= steps, text
+
+
+def test_drift_eval_prints_every_detector_and_draws_the_frontier(tmp_path):
+    png = tmp_path / "frontier.png"
+    text = bench("drift_eval.py", "--participants", "30", "--budgets", "0.5,4", "--plot", str(png))
+    for detector in ("ours", "oracle", "today (Yuen–Tukey)", "NightSignal", "RHR-Diff"):
+        assert detector in text, text
+    assert png.stat().st_size > 10_000
+
+
+def test_cusum_calibration_writes_a_table_the_lookup_reads(tmp_path):
+    from transforms.stats.alarm_thresholds import read_table
+
+    out = tmp_path / "calibration.csv"
+    text = bench("cusum_calibration.py", "--series", "20", "--days", "300", "--out", str(out))
+    assert "thresholds from 20 null series" in text
+    params, table = read_table(out)
+    assert params["baseline_days"] == 56 and len(table) == 6 * 12 * 8
+    assert (table.groupby(["history_days", "phi"])["threshold"].diff().dropna() <= 0).all()  # rarer alarms: higher h

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from tests.pipelines.helpers import generate_home, revise_resting_hr, run
+from transforms import vocabulary
 from transforms.stats.episodes import find_episodes
 from warehouse import reads
 from warehouse.connection import connect
@@ -22,7 +23,7 @@ def _differences(paths) -> tuple[int, int, int]:
             "CREATE OR REPLACE TEMP TABLE episode_candidates AS "
             "SELECT DISTINCT participant_id, metric FROM analytics.drift WHERE flagged"
         )
-        fresh = find_episodes(*reads.episode_inputs(conn))
+        fresh = find_episodes(*reads.episode_inputs(conn), vocabulary.windows().min_flag_days)
         conn.register("fresh", fresh)
         columns = ", ".join(fresh.columns)
         stored = conn.execute("SELECT count(*) FROM analytics.episodes").fetchone()[0]
@@ -76,11 +77,11 @@ def test_episodes_follow_partial_reruns_and_equal_a_full_recomputation(tmp_path)
     picked, flagged = _candidates_for(paths, days[-2], days[-1])
     assert 0 < picked < flagged  # a nightly-sized rewrite recomputes few series
 
-    # a re-export moves one participant's resting HR for ten days in the middle; only those days are re-run
+    # a re-export moves one participant's resting HR for three weeks in the middle; only those days are re-run
     pid = cohort.people.query("device == 'fitbit_takeout'")["participant_id"].iloc[0]
     before = _hr_episodes(paths, pid)
-    revise_resting_hr(paths.landing, pid, days[60:70], value=95.0)
-    assert run(paths, start=days[60], end=days[69]).ok
+    revise_resting_hr(paths.landing, pid, days[60:81], value=95.0)
+    assert run(paths, start=days[60], end=days[80]).ok
     assert _hr_episodes(paths, pid) != before
     stored, fresh, differ = _differences(paths)
     assert stored == fresh and differ == 0

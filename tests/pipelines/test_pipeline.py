@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.settings import Paths
 from tests.pipelines.helpers import TABLES, fingerprints, query, run
+from transforms import vocabulary
 from transforms.evaluation.scoring import episode_detection
 
 pytestmark = pytest.mark.slow
@@ -16,17 +17,17 @@ pytestmark = pytest.mark.slow
 
 def test_injected_episodes_show_up_as_drift(demo_run):
     paths, cohort = demo_run
-    # An episode counts as found when flagged from its first day until recent_days − 1 days after its last
-    # (the recent window still holds episode days); see transforms/synthetic/evaluation.py. Thresholds: on
-    # this short cohort (110 days: episodes follow a bare 63-day baseline, and the autocorrelation-adjusted
-    # shift test needs its 3-day persistence) resting HR and HRV shifts of ~2.3–2.5 within-person SD were
-    # found 71 % of the time; 0.6 leaves room for seed-to-seed spread while still failing if the test loses
-    # power (a plain KS without persistence is not the bar). bench/drift_eval.py measures the full picture.
+    # An episode counts as found when flagged from its first day until 14 days after its last
+    # (transforms/evaluation/scoring.py). Thresholds: on this short cohort (110 days: episodes follow a bare
+    # 63-day history, where the detector's calibrated thresholds are higher than at 168 days, and the budget is
+    # one false alarm per participant-year over all metrics) resting HR and HRV shifts of ~2.3–2.5
+    # within-person SD were found 43 % of the time with this seed (14 episodes) and 82 % and 68 % with seeds
+    # 1 and 2; 0.35 fails if the detector loses its power. bench/drift_eval.py measures the full picture.
     flags = query(paths, "SELECT participant_id, day, metric FROM analytics.drift WHERE flagged")
-    found = episode_detection(flags, cohort.episodes, 13)
+    found = episode_detection(flags, cohort.episodes, 14)
     assert len(found) >= 15
     autonomic = found[found["metric"].isin(["resting_hr_bpm", "hrv_rmssd_ms", "hrv_sdnn_ms"])]
-    assert autonomic["detected"].mean() >= 0.6, found.groupby("metric")["detected"].mean()
+    assert autonomic["detected"].mean() >= 0.35, found.groupby("metric")["detected"].mean()
     # flags concentrate where episodes were injected
     rates = query(
         paths,
@@ -39,7 +40,23 @@ def test_injected_episodes_show_up_as_drift(demo_run):
         [str(paths.ground_truth)],
     )
     rate = rates.set_index("in_episode")["rate"]
-    assert rate[True] > 0.2 and rate[True] > 10 * rate[False]
+    # in-episode days flagged 14–19 % of the time over seeds 11, 1, 2, other days 0–0.17 %
+    assert rate[True] > 0.1 and rate[True] > 20 * rate[False]
+
+
+def test_episodes_are_sustained_and_recover_only_after_their_last_alarm(demo_run):
+    paths, _ = demo_run
+    episodes = query(paths, "SELECT * FROM analytics.episodes")
+    assert len(episodes) > 0
+    win = vocabulary.windows()
+    assert (episodes["n_days"] >= win.min_flag_days).all()
+    assert (episodes["start_day"] <= episodes["first_flag_day"]).all()
+    assert (episodes["first_flag_day"] <= episodes["end_day"]).all()
+    recovered = episodes.dropna(subset=["recovered_day"])
+    assert (recovered["recovered_day"] > recovered["end_day"]).all()
+    # the start is the detector's change day, at most recent_days − 1 before the first alarm
+    lead = (episodes["first_flag_day"] - episodes["start_day"]).dt.days
+    assert lead.between(0, win.recent_days - 1).all()
 
 
 def test_direction_matches_the_injected_shift(demo_run):

@@ -146,7 +146,7 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
     threshold = alarm_thresholds(cusum, cusum_phi, history_days, participant_day, win)
     with np.errstate(invalid="ignore"):
         flagged = cusum > threshold
-    day = (first + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]")
+    day = first.to_datetime64().astype("datetime64[D]") + k_idx.astype("timedelta64[D]")
 
     n_recent, n_base = d["n_recent"], b["n_days"]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -154,7 +154,7 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
     frame = pd.DataFrame(
         {
             "participant_id": pd.Categorical.from_codes(participant_codes[s_idx], categories=participants.astype(str)),
-            "day": day,
+            "day": day.astype("datetime64[s]"),
             "metric": pd.Categorical.from_codes(metrics.codes[s_idx], categories=metrics.categories),
             "value": value,
             "baseline_median": b["median"],
@@ -184,7 +184,9 @@ def compute_drift(daily: pd.DataFrame, start, end, win: Windows, spans: pd.DataF
             "direction": pd.Series(np.where(side > 0, "up", "down"), dtype="string").where(flagged),
             "cusum": cusum,
             "cusum_threshold": threshold,
-            "change_day": pd.Series(day - pd.to_timedelta(np.nan_to_num(run_days), unit="D")).where(flagged),
+            "change_day": np.where(
+                flagged, day - np.nan_to_num(run_days).astype("timedelta64[D]"), np.datetime64("NaT")
+            ).astype("datetime64[s]"),
         },
         copy=False,
     )
@@ -195,9 +197,7 @@ def alarm_thresholds(cusum, phi, history_days, participant_day, win: Windows) ->
     """The detector's threshold per row: the participant's budget ``false_alarms_per_year`` shared equally
     (Bonferroni) by the m metrics with a detector statistic on that participant·day."""
     has = ~np.isnan(cusum)
-    _, inverse, counts = np.unique(participant_day[has], return_inverse=True, return_counts=True)
-    m = np.full(len(cusum), np.nan)
-    m[has] = counts[inverse.ravel()]
+    m = np.bincount(participant_day[has], minlength=int(participant_day.max(initial=-1)) + 1)[participant_day]
     out = np.full(len(cusum), np.nan)
     if has.any():
         out[has] = calibration(win).thresholds(phi[has], history_days[has], win.false_alarms_per_year / m[has])

@@ -131,13 +131,55 @@ def score_table(L):
 
 
 @nb.njit(cache=True, inline="always")
-def _score(table, w, n, x):
-    """The normal score of x among the sorted w[:n]."""
-    below = np.searchsorted(w[:n], x, side="left")
-    upto = below
-    while upto < n and w[upto] == x:
-        upto += 1
-    return table[n, below + upto + 1]
+def _update_ranks(row, wide, nw, d, R, fresh, removed, added, below, upto):
+    """#{w < x_t} and #{w ≤ x_t} among the scale window's sorted values wide[:nw], for the recent days
+    t = d − R + 1 … d, kept in below/upto at t % R. A day's scale window differs from the day before's by one
+    removed and one added value (NaN: none), so the days already in the recent window are updated by two
+    comparisons each and only day d is searched (every day when ``fresh``)."""
+    for t in range(d - R + 1, d + 1):
+        x = _at(row, t)
+        if math.isnan(x):
+            continue
+        i = t % R
+        if fresh or t == d:
+            lo = np.searchsorted(wide[:nw], x, side="left")
+            hi = lo
+            while hi < nw and wide[hi] == x:
+                hi += 1
+            below[i] = lo
+            upto[i] = hi
+        else:
+            below[i] += int(added < x) - int(removed < x)
+            upto[i] += int(added <= x) - int(removed <= x)
+
+
+@nb.njit(cache=True, inline="always")
+def _cusum(row, d, R, table, nw, below, upto, location, phi, k, clip):
+    """(C⁺, C⁻, first day of C⁺'s run, first day of C⁻'s run) over the recent days t = d − R + 1 … d, from
+    the days' normal scores table[nw, below + upto + 1] (module docstring)."""
+    innovation_sd = math.sqrt(1.0 - phi * phi)
+    up = 0.0
+    down = 0.0
+    up_start = -1
+    down_start = -1
+    prev = np.nan
+    for t in range(d - R + 1, d + 1):
+        x = _at(row, t)
+        if math.isnan(x):
+            prev = np.nan
+            continue
+        i = t % R
+        z = table[nw, below[i] + upto[i] + 1] - location
+        e = z if math.isnan(prev) else (z - phi * prev) / innovation_sd
+        e = min(max(e, -clip), clip)
+        prev = z
+        if up == 0.0:
+            up_start = t
+        up = max(0.0, up + e - k)
+        if down == 0.0:
+            down_start = t
+        down = max(0.0, down - e - k)
+    return up, down, up_start, down_start
 
 
 @nb.njit(cache=True)
@@ -225,11 +267,19 @@ def cusum_kernel(values, day0, first, n_out, B, R, L, min_baseline, min_history,
         wide[:nw].sort()
         anchor = -1  # φ is estimated on the window ending on the last day ≤ D − R whose day number is a
         phi = np.nan  # multiple of PHI_EVERY_DAYS: the same φ whatever range a run covers
+        below = np.zeros(R, np.int64)
+        upto = np.zeros(R, np.int64)
         for j in range(n_out):
             end = end0 + j
+            d = first + j
+            removed = np.nan
+            added = np.nan
             if j > 0:
-                nb_ = _slide(base, nb_, _at(row, end - B), _at(row, end))
-                nw = _slide(wide, nw, _at(row, end - L), _at(row, end))
+                removed = _at(row, end - L)
+                added = _at(row, end)
+                nb_ = _slide(base, nb_, _at(row, end - B), added)
+                nw = _slide(wide, nw, removed, added)
+            _update_ranks(row, wide, nw, d, R, j == 0, removed, added, below, upto)
             o = out[s, j]
             o[:] = np.nan
             o[S_NBASE] = nb_
@@ -250,28 +300,7 @@ def cusum_kernel(values, day0, first, n_out, B, R, L, min_baseline, min_history,
             if math.isnan(phi):
                 continue
             location = _baseline_location(table, base, nb_, wide, nw)
-            innovation_sd = math.sqrt(1.0 - phi * phi)
-            up = 0.0
-            down = 0.0
-            up_start = -1
-            down_start = -1
-            prev = np.nan
-            d = first + j
-            for t in range(d - R + 1, d + 1):
-                x = _at(row, t)
-                if math.isnan(x):
-                    prev = np.nan
-                    continue
-                z = _score(table, wide, nw, x) - location
-                e = z if math.isnan(prev) else (z - phi * prev) / innovation_sd
-                e = min(max(e, -clip), clip)
-                prev = z
-                if up == 0.0:
-                    up_start = t
-                up = max(0.0, up + e - k)
-                if down == 0.0:
-                    down_start = t
-                down = max(0.0, down - e - k)
+            up, down, up_start, down_start = _cusum(row, d, R, table, nw, below, upto, location, phi, k, clip)
             o[S_LOC] = location
             o[S_PHI] = phi
             if up >= down and up > 0:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numba as nb
 import numpy as np
 import pandas as pd
 
@@ -38,24 +39,47 @@ class Calibration:
 
     def thresholds(self, phi, history, rate) -> np.ndarray:
         """h for arrays of φ̂, history days and per-metric rates (NaN where the history is below the grid)."""
-        phi = np.clip(np.asarray(phi, dtype="float64"), self.phi[0], self.phi[-1])
-        history = np.asarray(history, dtype="float64")
-        log_rate = np.log(np.asarray(rate, dtype="float64"))
-        known = (history >= self.history[0]) & ~np.isnan(phi)
-        held = np.clip(history, self.history[0], self.history[-1])
-        hi_ = np.clip(np.searchsorted(self.history, held, side="right") - 1, 0, len(self.history) - 2)
-        hw = (held - self.history[hi_]) / (self.history[hi_ + 1] - self.history[hi_])
-        pi = np.clip(np.searchsorted(self.phi, phi, side="right") - 1, 0, len(self.phi) - 2)
-        pw = np.nan_to_num((phi - self.phi[pi]) / (self.phi[pi + 1] - self.phi[pi]))
-        ri = np.clip(np.searchsorted(self.log_rate, log_rate, side="right") - 1, 0, len(self.log_rate) - 2)
-        rw = (log_rate - self.log_rate[ri]) / (self.log_rate[ri + 1] - self.log_rate[ri])
+        phi, history, rate = np.broadcast_arrays(
+            np.asarray(phi, dtype="float64"), np.asarray(history, dtype="float64"), np.asarray(rate, dtype="float64")
+        )
+        out = np.empty(phi.shape)
+        _lookup(
+            self.history,
+            self.phi,
+            self.log_rate,
+            self.threshold,
+            phi.ravel(),
+            history.ravel(),
+            np.log(rate.ravel()),
+            out.reshape(-1),
+        )
+        return out
 
-        def at(p, r):
-            return self.threshold[hi_, p, r] * (1 - hw) + self.threshold[hi_ + 1, p, r] * hw
 
-        lower = at(pi, ri) * (1 - pw) + at(pi + 1, ri) * pw
-        upper = at(pi, ri + 1) * (1 - pw) + at(pi + 1, ri + 1) * pw
-        return np.where(known, lower + (upper - lower) * rw, np.nan)
+@nb.njit(cache=True, inline="always")
+def _bracket(grid, x):
+    """(i, w): x lies between grid[i] and grid[i + 1] at weight w (i clipped to the grid's last interval)."""
+    i = min(max(np.searchsorted(grid, x, side="right") - 1, 0), len(grid) - 2)
+    return i, (x - grid[i]) / (grid[i + 1] - grid[i])
+
+
+@nb.njit(cache=True)
+def _lookup(history_grid, phi_grid, log_rate_grid, cube, phi, history, log_rate, out):
+    """out[i] = the table's h at (history[i], phi[i], log_rate[i]) by the interpolation of the module docstring."""
+    for n in range(out.shape[0]):
+        if not (history[n] >= history_grid[0]) or np.isnan(phi[n]):
+            out[n] = np.nan
+            continue
+        hi_, hw = _bracket(history_grid, min(history[n], history_grid[-1]))
+        pi, pw = _bracket(phi_grid, min(max(phi[n], phi_grid[0]), phi_grid[-1]))
+        ri, rw = _bracket(log_rate_grid, log_rate[n])
+        value = 0.0
+        for dh in range(2):
+            for dp in range(2):
+                for dr in range(2):
+                    weight = (hw if dh else 1 - hw) * (pw if dp else 1 - pw) * (rw if dr else 1 - rw)
+                    value += weight * cube[hi_ + dh, pi + dp, ri + dr]
+        out[n] = value
 
 
 def read_table(path: Path) -> tuple[dict[str, float], pd.DataFrame]:

@@ -41,7 +41,7 @@ from transforms import catalogue
 from warehouse.connection import DEFAULT_MEMORY_LIMIT, registered, sql, sql_string
 from warehouse.publish import publish_rebuilt
 from warehouse.quality_report import ALL_DAYS, coverage_from
-from warehouse.schema import schema_sql
+from warehouse.schema import daily_wide_sql, schema_sql
 from warehouse.tables import EPISODES
 from warehouse.writes import days_frame, span_change_days
 
@@ -90,6 +90,7 @@ def connect(root: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT):
             else:  # bookkeeping of the embedded file (publish_pending, warehouse_identity): local only
                 source = f"{DDL}.{name}"
             conn.execute(f"CREATE VIEW memory.{name} AS SELECT * FROM {source}")
+        conn.execute(f"CREATE VIEW memory.analytics.daily_wide AS {daily_wide_sql('memory.analytics.daily_metrics')}")
         yield LakeWarehouse(conn, root)
     finally:
         conn.close()

@@ -34,7 +34,8 @@ from pathlib import Path
 import duckdb
 
 from warehouse.connection import sql, sql_string, transaction
-from warehouse.schema import schema_sql
+from warehouse.dictionary import comment_statements, dictionary_digest
+from warehouse.schema import daily_wide_sql, schema_sql
 from warehouse.tables import PARTITIONED
 
 PUBLISHED_SCHEMAS = ("analytics", "quality")
@@ -176,7 +177,9 @@ def _remove_leftovers(target: Path) -> None:
 
 def _stamp(conn: duckdb.DuckDBPyConnection) -> str:
     identity = conn.execute("SELECT min(id) FROM ops.warehouse_identity").fetchone()[0]
-    layout = hashlib.sha256((LAYOUT_VERSION + schema_sql() + sql("published_views")).encode()).hexdigest()
+    layout = hashlib.sha256(
+        (LAYOUT_VERSION + schema_sql() + sql("published_views") + dictionary_digest()).encode()
+    ).hexdigest()
     return f"{identity} {layout}"
 
 
@@ -228,6 +231,7 @@ def _update(conn, file: Path, full: bool, ranges: list) -> dict[str, int]:
                             [first, last],
                         )
                 counts[source] = conn.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
+            _document(conn, "mirror")  # a table replaced whole has lost its comments
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -237,6 +241,31 @@ def _update(conn, file: Path, full: bool, ranges: list) -> dict[str, int]:
         conn.execute("RESET preserve_insertion_order")
         conn.execute("DETACH mirror")
     return counts
+
+
+def _document(conn, catalog: str) -> None:
+    """``COMMENT ON`` every table, view and column of the published file attached as ``catalog``, from the
+    data dictionary (warehouse/dictionary.py)."""
+    objects = conn.execute(
+        "SELECT 'TABLE', schema_name, table_name FROM duckdb_tables() WHERE database_name = $1 "
+        "UNION ALL SELECT 'VIEW', schema_name, view_name FROM duckdb_views() WHERE database_name = $1 AND NOT internal "
+        "ORDER BY 2, 3",
+        [catalog],
+    ).fetchall()
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in conn.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ? "
+        "ORDER BY column_index",
+        [catalog],
+    ).fetchall():
+        columns.setdefault((schema, table), []).append(column)
+    quoted = '"' + catalog.replace('"', '""') + '"'
+    described = [
+        (kind, schema, f"{'analytics' if schema == 'main' else schema}.{name}", columns.get((schema, name), []))
+        for kind, schema, name in objects
+    ]
+    for statement in comment_statements(quoted, described):
+        conn.execute(statement)
 
 
 def _published_columns(schema: str, table: str) -> str:
@@ -270,6 +299,7 @@ def publish_rebuilt(conn, ddl_tables: list[tuple[str, str]], target: Path) -> di
             columns = _published_columns(schema, table)
             conn.execute(f"CREATE TABLE {dest} AS SELECT {columns} FROM memory.{schema}.{table}")
             counts[f"{schema}.{table}"] = conn.execute(f"SELECT count(*) FROM {dest}").fetchone()[0]
+        _document(conn, "building")
         conn.execute("CHECKPOINT building")
     finally:
         conn.execute("DETACH building")
@@ -279,10 +309,13 @@ def publish_rebuilt(conn, ddl_tables: list[tuple[str, str]], target: Path) -> di
 
 
 def _create_views(path: Path) -> None:
-    """The published views (latest_drift, participant_summary), created inside the file at ``path``."""
+    """The published views (warehouse/sql/published_views.sql and ``daily_wide``), created inside the file at
+    ``path`` with their comments."""
     views = duckdb.connect(str(path))
     try:
         views.execute(sql("published_views"))
+        views.execute(f"CREATE OR REPLACE VIEW daily_wide AS {daily_wide_sql('daily_metrics')}")
+        _document(views, views.execute("SELECT current_database()").fetchone()[0])
         views.execute("CHECKPOINT")
     finally:
         views.close()

@@ -3,7 +3,10 @@ tables and two views; a read-only connection held open across a run neither slow
 state, and the next connection sees the new data."""
 
 import datetime as dt
+import re
+import shutil
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from tests.pipelines.helpers import generate_home, query, run, write_resting_hr
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +47,20 @@ def test_published_file_holds_the_tables_and_views_analysts_query(published):
             conn.execute(f"SELECT * FROM quality.{table} LIMIT 1")
         columns = {r[0] for r in conn.execute("DESCRIBE quality.quarantine").fetchall()}
         assert "raw" not in columns  # the verbatim record can hold device account ids
-        latest = conn.execute("SELECT participant_id, metric, day FROM analytics.latest_drift").df()
-        expected = conn.execute("SELECT participant_id, metric, max(day) AS day FROM analytics.drift GROUP BY ALL").df()
+        latest = conn.execute("SELECT participant_id, metric, day, flagged, recent_z FROM analytics.latest_drift").df()
+        expected = conn.execute(
+            "SELECT participant_id, metric, max(day) AS day FROM analytics.drift GROUP BY participant_id, metric "
+            "QUALIFY max(day) > max(max(day)) OVER (PARTITION BY participant_id) - 14"
+        ).df()
+        stale = conn.execute(
+            "SELECT count(*) FROM (SELECT participant_id, metric, max(day) AS day FROM analytics.drift GROUP BY participant_id, metric "
+            "QUALIFY max(day) <= max(max(day)) OVER (PARTITION BY participant_id) - 14)"
+        ).fetchone()[0]
+        assert stale > 0  # the cohort has series that stopped (naps): latest_drift leaves them out
         assert len(latest) == len(expected)
         assert latest.merge(expected, on=["participant_id", "metric", "day"]).shape[0] == len(expected)
+        rank = list(zip(~latest["flagged"].fillna(False), -latest["recent_z"].abs().fillna(-1)))
+        assert rank == sorted(rank)  # flagged first, then the largest |recent_z|
         summary = conn.execute("SELECT * FROM analytics.participant_summary").df()
         assert sorted(summary["participant_id"]) == sorted(cohort.people["participant_id"])
         eps = conn.execute("SELECT participant_id, count(*) AS n FROM analytics.episodes GROUP BY ALL").df()
@@ -59,6 +73,35 @@ def test_published_file_holds_the_tables_and_views_analysts_query(published):
             [summary["participant_id"][0]],
         ).fetchone()[0]
         assert summary["phq9_latest"][0] == phq9
+    finally:
+        conn.close()
+
+
+def _documented_queries() -> list[str]:
+    text = (ROOT / "docs" / "data_dictionary.md").read_text()
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+
+
+def test_every_documented_query_runs_on_a_renamed_copy_of_the_published_file(published, tmp_path):
+    paths, cohort = published
+    copy = tmp_path / "snapshot_2025.duckdb"
+    shutil.copyfile(paths.analytics.resolve(), copy)
+    pid = sorted(cohort.people["participant_id"])[0]
+    queries = _documented_queries()
+    assert len(queries) >= 10
+    conn = duckdb.connect(str(copy), read_only=True)
+    try:
+        for sql in queries:
+            rows = conn.execute(sql.replace("'P0005'", f"'{pid}'")).fetchall()
+            assert rows or "flagged" in sql or "quarantine" in sql or "data_yield < 0.5" in sql, sql
+        for view in ("latest_drift", "participant_summary", "daily_wide"):
+            assert conn.execute(f"SELECT count(*) FROM {view}").fetchone()[0] > 0, view
+        wide = conn.execute("SELECT count(*), count(resting_hr_bpm), count(steps) FROM daily_wide").fetchone()
+        long = conn.execute(
+            "SELECT count(DISTINCT (participant_id, day)), count(*) FILTER (WHERE metric = 'resting_hr_bpm'), "
+            "count(*) FILTER (WHERE metric = 'steps') FROM daily_metrics"
+        ).fetchone()
+        assert wide == long
     finally:
         conn.close()
 

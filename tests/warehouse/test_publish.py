@@ -5,7 +5,9 @@ from pathlib import Path
 
 import duckdb
 
+from transforms import vocabulary
 from warehouse.connection import connect
+from warehouse.dictionary import documented
 from warehouse.embedded import DuckDBFileWarehouse
 from warehouse.publish import publish
 
@@ -67,6 +69,46 @@ def test_every_published_table_view_and_column_is_in_the_data_dictionary(tmp_pat
     assert sorted(published) == sorted(documented)
     for name, columns in published.items():
         assert columns == documented[name], name
+
+
+def test_every_published_table_view_and_column_carries_the_dictionarys_text_as_its_comment(tmp_path):
+    docs = documented()
+    conn = duckdb.connect(str(_published(tmp_path)), read_only=True)
+    try:
+        objects = conn.execute(
+            "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = 'analytics' "
+            "UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views() "
+            "WHERE database_name = 'analytics' AND NOT internal"
+        ).fetchall()
+        columns = conn.execute(
+            "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'analytics'"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert len(objects) == len(docs) and len(columns) > 200
+    for schema, name, comment in objects:
+        published = f"{'analytics' if schema == 'main' else schema}.{name}"
+        assert comment and comment == docs[published].description, published
+    for schema, name, column, comment in columns:
+        published = f"{'analytics' if schema == 'main' else schema}.{name}"
+        assert comment and comment == docs[published].columns[column], f"{published}.{column}"
+    drift = docs["analytics.drift"]
+    assert drift.columns["recent_z"] == "(recent_median − m) / mad: the drift's size [robust SD]"
+    assert drift.columns["flagged"].startswith("the drift detector alarms: cusum > cusum_threshold")
+    assert docs["analytics.episodes"].columns["recovery_days"].endswith("[days]")
+
+
+def test_the_metrics_table_is_the_vocabulary_and_daily_wide_has_a_column_per_metric(tmp_path):
+    conn = duckdb.connect(str(_published(tmp_path)), read_only=True)
+    try:
+        rows = {r[0]: r[1:] for r in conn.execute("SELECT metric, unit, aggregation, domain FROM metrics").fetchall()}
+        wide = [r[0] for r in conn.execute("DESCRIBE daily_wide").fetchall()]
+    finally:
+        conn.close()
+    assert {m: (v.unit, v.aggregation) for m, v in vocabulary.metrics().items()} == {m: r[:2] for m, r in rows.items()}
+    assert rows["resting_hr_bpm"][2] == "autonomic_arousal" and rows["nap_minutes"][2] is None
+    assert rows["ema_stress"][2] == "autonomic_arousal"  # weight 0.5 in both of its domains: the first listed
+    assert wide == ["participant_id", "day", *vocabulary.metrics()]
 
 
 def test_published_quarantine_withholds_the_verbatim_record(tmp_path):

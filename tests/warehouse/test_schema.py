@@ -15,7 +15,9 @@ BEFORE_CATALOGUE = Path(__file__).parent / "fixtures" / "schema_before_catalogue
 def _described(conn) -> dict:
     rows = conn.execute(
         "SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default "
-        "FROM duckdb_columns() WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index"
+        "FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND (schema_name, table_name) IN (SELECT (schema_name, table_name) FROM duckdb_tables()) "
+        "ORDER BY schema_name, table_name, column_index"
     ).fetchall()
     out: dict = {}
     for schema, table, column, dtype, nullable, default in rows:
@@ -34,6 +36,8 @@ def test_a_new_warehouse_describes_as_the_catalogue_declares(tmp_path):
     conn = connect(tmp_path / "w.duckdb")
     try:
         assert _described(conn) == _declared()
+        views = conn.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        assert views == [("analytics", "daily_wide")]
         assert conn.execute("SELECT count(*) FROM ops.warehouse_identity").fetchone()[0] == 1
     finally:
         conn.close()
@@ -44,6 +48,7 @@ ADDED_SINCE = {
     "analytics.drift": [("cusum", "DOUBLE"), ("cusum_threshold", "DOUBLE"), ("change_day", "DATE")],
     "analytics.episodes": [("first_flag_day", "DATE")],
 }
+TABLES_SINCE = ("analytics.metrics",)  # issue 20's vocabulary table
 
 
 def test_a_warehouse_of_the_release_before_the_catalogue_keeps_its_tables_and_gains_only_newer_columns(tmp_path):
@@ -61,7 +66,8 @@ def test_a_warehouse_of_the_release_before_the_catalogue_keeps_its_tables_and_ga
         expected = {
             t: cols + [(c, dtype, True, None) for c, dtype in ADDED_SINCE.get(t, [])] for t, cols in before.items()
         }
-        assert after == expected  # that release's tables kept as they were, newer columns appended
+        expected |= {t: _declared()[t] for t in TABLES_SINCE}
+        assert after == expected  # that release's tables kept as they were, newer columns appended, newer tables
         assert {t: sorted(c[:2] for c in cols) for t, cols in after.items()} == {
             t: sorted(c[:2] for c in cols) for t, cols in _declared().items()
         }

@@ -1,11 +1,21 @@
 -- Views of the published analytics.duckdb, created inside that file (its analytics tables live in the
 -- file's default schema, so analysts write analytics.<table>; quality tables in schema quality).
 
--- The most recent row per participant·metric.
+-- Where everyone stands: each participant·metric's most recent drift row, kept only when it falls in the
+-- participant's recent window (the 14 days ending on their last drift day), so a metric not measured lately
+-- (a last nap weeks ago) is left out instead of showing a stale value; the metric's unit beside it. Flagged
+-- rows first, then the largest |recent_z|.
 CREATE OR REPLACE VIEW latest_drift AS
-SELECT *
-FROM drift
-QUALIFY row_number() OVER (PARTITION BY participant_id, metric ORDER BY day DESC) = 1;
+WITH latest AS (
+    SELECT *
+    FROM drift
+    QUALIFY row_number() OVER (PARTITION BY participant_id, metric ORDER BY day DESC) = 1
+)
+SELECT latest.*, metrics.unit
+FROM latest
+LEFT JOIN metrics USING (metric)
+QUALIFY latest.day > max(latest.day) OVER (PARTITION BY latest.participant_id) - INTERVAL 14 DAY
+ORDER BY latest.flagged DESC, abs(latest.recent_z) DESC NULLS LAST, latest.participant_id, latest.metric;
 
 -- One row per participant: span and volume of data, data yield, recent drift, episodes, the latest
 -- questionnaire scores and domain proxies.

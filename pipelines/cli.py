@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--end", type=_date, required=True, help="last day")
     back.add_argument("--wait", action="store_true", help="wait for the backfill to end; exit 1 unless it succeeded")
     back.add_argument("--timeout", type=float, default=3600, help="seconds to wait with --wait (default 3600)")
+    back.add_argument(
+        "--pickup-timeout",
+        type=float,
+        default=120,
+        help="seconds for a daemon to start the backfill's first run; exit 3 if none does (default 120)",
+    )
 
     rep = sub.add_parser(
         "report",
@@ -172,7 +178,7 @@ def cmd_run(args, paths: Paths) -> int:
 def cmd_backfill(args, paths: Paths) -> int:
     from pipelines import settings
     from pipelines.partitions import daily_partitions
-    from pipelines.runner import dagster_instance, submit_backfill, wait_for_backfill
+    from pipelines.runner import BackfillNotPickedUp, dagster_instance, submit_backfill, wait_for_backfill
 
     problem = range_problem(args.start, args.end, paths) or _outside_the_data(paths, args.start, args.end)
     if problem:
@@ -182,11 +188,33 @@ def cmd_backfill(args, paths: Paths) -> int:
     backfill_id = submit_backfill(instance, daily_partitions(settings.partitions_start(paths)), args.start, args.end)
     print(
         f"submitted backfill {backfill_id}: {args.start} … {args.end}, then episodes, the quality report and "
-        f"analytics.duckdb (the dagster-daemon of DAGSTER_HOME={settings.dagster_home()} runs it)"
+        f"analytics.duckdb\n  follow it: {settings.ui_url()}/runs/b/{backfill_id}?tab=runs "
+        f"(the dagster-daemon of DAGSTER_HOME={settings.dagster_home()} runs it)",
+        flush=True,
     )
-    if not args.wait:
+    try:
+        status = wait_for_backfill(
+            instance,
+            backfill_id,
+            args.timeout,
+            echo=lambda line: print(line, flush=True),
+            pickup_timeout_s=args.pickup_timeout,
+            until_picked_up=not args.wait,
+        )
+    except BackfillNotPickedUp:
+        print(
+            f"wellness backfill: no dagster-daemon picked up backfill {backfill_id} within {args.pickup_timeout:.0f} s; "
+            f"it stays queued until one runs (`dagster-daemon run -w workspace.yaml` with DAGSTER_HOME="
+            f"{settings.dagster_home()}, or `make dev`), or compute the range now with "
+            f"`wellness run --start {args.start} --end {args.end}`",
+            file=sys.stderr,
+        )
+        return 3
+    except TimeoutError as err:
+        print(f"wellness backfill: {err}; it goes on in the daemon (see the URL above)", file=sys.stderr)
+        return 1
+    if status == "PICKED_UP":
         return 0
-    status = wait_for_backfill(instance, backfill_id, args.timeout, echo=print)
     return 0 if status == "COMPLETED_SUCCESS" else 1
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, get_dagster_logger
 from dagster_duckdb import DuckDBResource
 
+from pipelines import progress
 from pipelines.settings import Paths, Profile, duckdb_memory_limit
 from warehouse.connection import DEFAULT_MEMORY_LIMIT
 
@@ -36,7 +37,12 @@ class WarehouseResource(DuckDBResource):
     def open(self):
         from warehouse.storage import open_warehouse
 
-        log = get_dagster_logger().info
+        logger = get_dagster_logger()
+
+        def log(message: str) -> None:  # waits for the warehouse: in the run's log and on the CLI
+            logger.warning(message)
+            progress.report(message)
+
         with open_warehouse(self.database, log=log, lake_root=self.lake_root, memory_limit=self.memory_limit) as wh:
             yield wh
 

@@ -4,6 +4,7 @@ show up in ``make dev``)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,28 @@ def dagster_instance(paths: Paths) -> DagsterInstance:
 
 
 def _log_config(verbose: bool) -> dict:
-    return {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}}}
+    """Dagster's console log: everything with ``--verbose``; otherwise nothing (progress lines and
+    :func:`failure_lines` tell what happened, without Dagster's tracebacks: they stay in the run's log in the UI)."""
+    return {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}}}
+
+
+def failure_lines(result) -> list[str]:
+    """One line per failed step of an in-process run: the step and its error's message (the innermost cause
+    our code raised, not Dagster's wrapper), without the traceback."""
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value != "STEP_FAILURE":
+            continue
+        error = event.step_failure_data.error
+        while error is not None and error.cause is not None and error.cls_name in _WRAPPERS:
+            error = error.cause
+        message = (error.message if error else "").strip().splitlines()
+        text = re.sub(r"^[\w.]+: ", "", message[-1]) if message else "unknown error"  # DagsterError's "module.Class: "
+        lines.append(f"step {event.step_key} failed: {text}")
+    return lines
+
+
+_WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
 
 
 @dataclass
@@ -76,11 +98,14 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
         instance=instance, run_config=ingest_config, raise_on_error=False
     )
     if not ingest.success:
-        echo("      ingestion failed; see the run in the Dagster UI")
+        for line in failure_lines(ingest):
+            echo(f"      {line}")
+        echo(f"      ingestion failed; the run's full log: {settings.ui_url()}/runs/{ingest.run_id}")
         return RunOutcome(False, None, None, None)
 
     lake_root, memory_limit = Profile.from_env(paths).lake_root, settings.duckdb_memory_limit()
-    with open_warehouse(paths.warehouse, lake_root=lake_root, memory_limit=memory_limit) as wh:
+    wait_log = lambda message: echo(f"      {message}")  # noqa: E731
+    with open_warehouse(paths.warehouse, log=wait_log, lake_root=lake_root, memory_limit=memory_limit) as wh:
         first, last = reads.data_day_range(wh.conn)
         pending = sorted(writes.days_to_recompute(wh.conn))
     lo, hi = partition_bounds(daily_partitions_of(defs))
@@ -111,7 +136,9 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
         instance=instance, run_config=_log_config(verbose), tags=range_tags(start, end), raise_on_error=False
     )
     if not daily.success:
-        echo("      daily analytics failed; see the run in the Dagster UI")
+        for line in failure_lines(daily):
+            echo(f"      {line}")
+        echo(f"      daily analytics failed; the run's full log: {settings.ui_url()}/runs/{daily.run_id}")
     return RunOutcome(True, daily.success, start, end)
 
 
@@ -223,22 +250,66 @@ def submit_backfill(
     return backfill.backfill_id
 
 
-def wait_for_backfill(instance: DagsterInstance, backfill_id: str, timeout_s: float = 1800, echo=None) -> str:
-    """Block until the backfill ends; returns its final status (COMPLETED_SUCCESS, COMPLETED_FAILED, …)."""
+class BackfillNotPickedUp(RuntimeError):
+    """No daemon started a run of the backfill within the pick-up timeout."""
+
+
+def wait_for_backfill(
+    instance: DagsterInstance,
+    backfill_id: str,
+    timeout_s: float = 1800,
+    echo=None,
+    pickup_timeout_s: float | None = None,
+    until_picked_up: bool = False,
+    poll_s: float = 1.0,
+) -> str:
+    """Follow the backfill: ``echo`` hears its status changes and its runs' progress (runs started / done /
+    failed, the days each run covers, elapsed time). Returns its final status (COMPLETED_SUCCESS,
+    COMPLETED_FAILED, CANCELED, …), or ``PICKED_UP`` with ``until_picked_up`` once its first run exists.
+    Raises BackfillNotPickedUp when no run of it exists after ``pickup_timeout_s`` (no daemon is taking
+    backfills from this instance), TimeoutError after ``timeout_s``."""
     import time
 
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
+    from dagster import RunsFilter
+
+    started = time.monotonic()
+    last_status, last_progress = None, None
+    while True:
+        elapsed = time.monotonic() - started
         backfill = instance.get_backfill(backfill_id)
         status = backfill.status.value
-        if echo and status != last:
+        runs = instance.get_runs(filters=RunsFilter.for_backfill(backfill_id))
+        if echo and status != last_status:
             echo(f"backfill {backfill_id}: {status}")
-            last = status
+            last_status = status
+        progress_line = _runs_progress(runs)
+        if echo and runs and progress_line != last_progress:
+            echo(f"backfill {backfill_id}: {progress_line} ({elapsed:.0f} s)")
+            last_progress = progress_line
         if status not in ("REQUESTED", "CANCELING"):
             return status
-        time.sleep(1)
-    raise TimeoutError(f"backfill {backfill_id} still {last} after {timeout_s:.0f} s")
+        if runs and until_picked_up:
+            return "PICKED_UP"
+        if not runs and pickup_timeout_s is not None and elapsed > pickup_timeout_s:
+            raise BackfillNotPickedUp(
+                f"no daemon started a run of backfill {backfill_id} within {pickup_timeout_s:.0f} s"
+            )
+        if elapsed > timeout_s:
+            raise TimeoutError(f"backfill {backfill_id} still {status} after {timeout_s:.0f} s")
+        time.sleep(poll_s)
+
+
+def _runs_progress(runs) -> str:
+    """``3 runs: 1 done, 0 failed, 2 in progress; days 2025-01-01 … 2025-03-31`` for a backfill's runs."""
+    done = sum(r.status.value == "SUCCESS" for r in runs)
+    failed = sum(r.status.value in ("FAILURE", "CANCELED") for r in runs)
+    ranges = sorted(
+        (r.tags.get("dagster/asset_partition_range_start"), r.tags.get("dagster/asset_partition_range_end"))
+        for r in runs
+        if r.tags.get("dagster/asset_partition_range_start")
+    )
+    days = f"; days {ranges[0][0]} … {ranges[-1][1]}" if ranges else ""
+    return f"{len(runs)} run(s): {done} done, {failed} failed, {len(runs) - done - failed} in progress{days}"
 
 
 if __name__ == "__main__":

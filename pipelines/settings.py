@@ -113,6 +113,12 @@ def dagster_home() -> str | None:
     return os.environ.get("DAGSTER_HOME", "").strip() or None
 
 
+def ui_url() -> str:
+    """``$WELLNESS_UI_URL``: where the Dagster UI answers, for links the CLI prints (default ``make dev``'s
+    http://127.0.0.1:3000)."""
+    return (os.environ.get("WELLNESS_UI_URL", "").strip() or "http://127.0.0.1:3000").rstrip("/")
+
+
 def use_dagster_home(path: Path) -> None:
     """Make ``path`` this process's ``$DAGSTER_HOME`` (Dagster reads the variable itself)."""
     os.environ["DAGSTER_HOME"] = str(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager, suppress
 from functools import cache
@@ -70,17 +71,38 @@ def writer(path: str | Path, log=None, memory_limit: str = DEFAULT_MEMORY_LIMIT)
             conn.close()
 
 
+class WarehouseBusy(RuntimeError):
+    """The warehouse file stayed locked by a process outside the pipeline for every retry."""
+
+
 def _open_with_retry(path, log, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    waited = 0.0
     for delay in (*LOCK_RETRY_S, None):
         try:
             return connect(path, memory_limit=memory_limit)
         except duckdb.IOException as err:
-            if "lock" not in str(err).lower() or delay is None:
+            if "lock" not in str(err).lower():
                 raise
+            holder = foreign_holder(str(err), Path(path))
+            if delay is None:
+                raise WarehouseBusy(f"gave up after {waited:.1f} s: {holder}") from None
             if log:
-                log(f"{Path(path).name} is locked by another process (not a pipeline writer); retrying in {delay} s")
+                log(f"waiting {delay} s ({waited:.1f} s so far): {holder}")
             time.sleep(delay)
+            waited += delay
     raise AssertionError("unreachable")
+
+
+def foreign_holder(error: str, path: Path) -> str:
+    """What holds DuckDB's lock on the warehouse file, from DuckDB's error (``Conflicting lock is held in
+    <program> (PID n)``), with what to do about it: a reader of the pipeline's own file should open the
+    published copy instead."""
+    found = re.search(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)", error)
+    who = f"PID {found['pid']} ({Path(found['program']).name})" if found else "another process"
+    return (
+        f"{path.name} is held open by {who}, which is not a pipeline run; if that is a query session, close it "
+        f"and open {path.with_name('analytics.duckdb')} (read-only, published after every run) instead"
+    )
 
 
 @contextmanager

@@ -104,3 +104,58 @@ def test_partitions_start_with_the_data(tmp_path, monkeypatch):
     finally:
         conn.close()
     assert [str(d) for d in days] == ["2024-06-01", "2024-07-22"]
+
+
+def test_a_backfill_no_daemon_picks_up_is_one_line_and_exit_code_3(tmp_path, monkeypatch, capsys):
+    _home(tmp_path, monkeypatch)
+    assert cli.main(["run"]) == 0
+    capsys.readouterr()
+    code = cli.main(["backfill", "--start", "2024-07-21", "--end", "2024-07-22", "--pickup-timeout", "2"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    backfill_id = out.split("submitted backfill ")[1].split(":")[0]
+    assert f"http://127.0.0.1:3000/runs/b/{backfill_id}?tab=runs" in out
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"no dagster-daemon picked up backfill {backfill_id} within 2 s" in err and "exit" not in err
+    assert "wellness run --start 2024-07-21 --end 2024-07-22" in err
+    # --wait too: the same one line and exit code 3 instead of waiting for the whole --timeout
+    code = cli.main(["backfill", "--start", "2024-07-21", "--end", "2024-07-22", "--wait", "--pickup-timeout", "1"])
+    assert code == 3 and "no dagster-daemon picked up" in capsys.readouterr().err
+
+
+def test_a_reader_holding_the_warehouse_is_named_with_what_to_open_instead(tmp_path, monkeypatch, capsys):
+    """A query session on warehouse.duckdb (DuckDB's lock, not the pipeline's): the run says who holds it and
+    to open analytics.duckdb, waits its back-off, then fails with one line per step, no traceback."""
+    from warehouse import connection
+
+    home = _home(tmp_path, monkeypatch)
+    assert cli.main(["run"]) == 0
+    capsys.readouterr()
+    (home / "landing" / "P1" / "Daily Heart Rate Variability Summary - y.csv").write_text(HRV.replace("29.2", "30.2"))
+    monkeypatch.setattr(connection, "LOCK_RETRY_S", (0.2, 0.2))
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('open', flush=True); time.sleep(60)",
+            str(home / "warehouse.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        code = cli.main(["run"])
+    finally:
+        reader.kill()
+        reader.wait()
+    out, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in out + err
+    held = f"warehouse.duckdb is held open by PID {reader.pid} (python"
+    assert f"waiting 0.2 s (0.0 s so far): {held}" in out and f"waiting 0.2 s (0.2 s so far): {held}" in out
+    assert "which is not a pipeline run; if that is a query session, close it and open" in out
+    assert str(home / "analytics.duckdb") in out
+    failed = [line for line in out.splitlines() if "step landing_files failed: gave up after 0.4 s:" in line]
+    assert failed and all(held in line for line in failed)
+    assert cli.main(["run"]) == 0  # the reader gone, the next run goes through

@@ -5,6 +5,7 @@ quality report, the publication of analytics.duckdb and the configured participa
 No `from __future__ import annotations` here: Dagster inspects the `context` annotation at runtime."""
 
 import datetime as dt
+import html
 import re
 
 import pandas as pd
@@ -28,7 +29,7 @@ from transforms.reports.participant_chart import render_participant_page
 from transforms.reports.quality_page import MAX_HEATMAP_PARTICIPANTS, render_quality_page
 from transforms.stats.episodes import find_episodes
 from warehouse import reads, writes
-from warehouse.publish import publish
+from warehouse.publish import publish, undocumented_objects
 from warehouse.published import NoSuchParticipant, open_published, participant_report_data
 from warehouse.quality_report import report_data
 
@@ -80,7 +81,7 @@ def landing_files(
     yield MaterializeResult(asset_key="questionnaire_responses", metadata=meta)
 
 
-@asset(deps=["drift", "baselines"], group_name="summaries", pool=POOL)
+@asset(deps=["drift", "baselines"], group_name="summaries", pool=POOL, check_specs=checks.check_specs("episodes"))
 def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     """Runs of at least min_flag_days alarm days per participant·metric, with the estimated start, peak and
     recovery time (analytics.episodes; chunks of participants bound memory). Only the
@@ -100,6 +101,7 @@ def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mater
         found = [p for p in parts if len(p)]
         frame = pd.concat(found, ignore_index=True) if found else parts[0]
         writes.replace_episodes(wh, frame)
+        check_results = checks.evaluate_frame(context, wh, "episodes", frame, "recomputed series")
         total, recovered, median_recovery = reads.episode_totals(conn)
     progress.report(
         f"{'episodes':<20} {total} episodes, {recovered} recovered ({len(frame)} in "
@@ -107,36 +109,60 @@ def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mater
     )
     return MaterializeResult(
         metadata={
-            "episodes": total,
+            "dagster/row_count": total,
             "recovered": recovered,
             "recomputed": len(frame),
             "median_recovery_days": median_recovery,
-        }
+        },
+        check_results=check_results,
     )
 
 
-@asset(deps=["drift", "questionnaire_scores", "observations", "episodes"], group_name="quality", pool=POOL)
+@asset(
+    deps=["drift", "questionnaire_scores", "observations", "episodes"],
+    group_name="quality",
+    pool=POOL,
+    check_specs=checks.summary_check_specs("quality_report"),
+)
 def quality_report(
     context: AssetExecutionContext, duckdb: WarehouseResource, wellness_home: WellnessHome
 ) -> MaterializeResult:
     """Static HTML data-quality report in ``$WELLNESS_HOME/reports/quality_report.html`` (and the per-participant
     coverage summary quality.participant_coverage)."""
-    with duckdb.open() as wh:
-        data = report_data(wh, vocabulary.windows().min_coverage, MAX_HEATMAP_PARTICIPANTS)
     path = wellness_home.paths.reports / "quality_report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_quality_page(data, dt.datetime.now(dt.UTC)), encoding="utf-8")
-    tmp.replace(path)
+    with duckdb.open() as wh:
+        data = report_data(wh, vocabulary.windows().min_coverage, MAX_HEATMAP_PARTICIPANTS)
+        page = render_quality_page(data, dt.datetime.now(dt.UTC))
+        tmp = path.with_suffix(".html.tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(path)
+        files, failing_checks = data["files"], data["checks"]
+        failing_checks = (
+            failing_checks[~failing_checks["passed"].astype(bool)] if len(failing_checks) else failing_checks
+        )
+        failed_paths = list(files.loc[files["status"] == "failed", "path"]) if len(files) else []
+        problems = [f"failed file {p} not on the page" for p in failed_paths if html.escape(p) not in page]
+        problems += [f"failing check {c} not on the page" for c in failing_checks["check_name"] if c not in page]
+        check_result = checks.summary_result(
+            context,
+            wh,
+            "quality_report",
+            "report_names_every_problem",
+            problems,
+            len(failed_paths) + len(failing_checks),
+        )
     progress.report(f"{'quality report':<20} {path}")
-    failing = int((~data["checks"]["passed"].astype(bool)).sum()) if len(data["checks"]) else 0
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(path)),
-            "failing_checks": failing,
+            "dagster/row_count": len(data["participants"]),
+            "failed_files": len(failed_paths),
+            "failing_checks": len(failing_checks),
             "blocked_partitions": len(data["blocked"]),
             "participants": int(data["participants"]["participant_id"].nunique()),
-        }
+        },
+        check_results=[check_result],
     )
 
 
@@ -153,6 +179,7 @@ def quality_report(
     ],
     group_name="publish",
     pool=POOL,
+    check_specs=checks.summary_check_specs("analytics_duckdb"),
 )
 def analytics_duckdb(
     context: AssetExecutionContext, duckdb: WarehouseResource, wellness_home: WellnessHome
@@ -171,9 +198,28 @@ def analytics_duckdb(
                 dt.date.fromisoformat(tags[RANGE_END_TAG]),
                 vocabulary.windows().drift_history_days - 1,
             )
+        differing = [
+            f"{name}: {n} published, {wh.conn.execute(f'SELECT count(*) FROM {name}').fetchone()[0]} in the warehouse"
+            for name, n in counts.items()
+            if n != wh.conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        ]
+        undocumented = undocumented_objects(target)
+        check_results = [
+            checks.summary_result(
+                context, wh, "analytics_duckdb", "published_equals_warehouse", differing, len(counts)
+            ),
+            checks.summary_result(
+                context, wh, "analytics_duckdb", "every_object_documented", undocumented, len(counts)
+            ),
+        ]
     progress.report(f"{'published':<20} {target} ({len(counts)} tables)")
     return MaterializeResult(
-        metadata={"path": MetadataValue.path(str(target)), **{name.replace(".", "__"): n for name, n in counts.items()}}
+        metadata={
+            "path": MetadataValue.path(str(target)),
+            "dagster/row_count": sum(counts.values()),
+            **{name.replace(".", "__"): n for name, n in counts.items()},
+        },
+        check_results=check_results,
     )
 
 

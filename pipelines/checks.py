@@ -135,3 +135,65 @@ def evaluate(
     if blocked:
         context.log.warning("%s: %d blocked partition(s) in %s", table, len(blocked), partition)
     return results
+
+
+def evaluate_frame(context: AssetExecutionContext, wh, table: str, frame: pd.DataFrame, partition: str) -> list:
+    """Validate ``frame`` (rows of an unpartitioned table, e.g. the episodes a run recomputed) against the
+    table's suite and record the results; nothing is blocked (no partitions)."""
+    return _record(context, wh, table, partition, validate(table, frame))
+
+
+# Checks of the file products, computed by their assets (no GX suite: they check files, not rows)
+SUMMARY_CHECKS = {
+    "quality_report": {
+        "report_names_every_problem": "the page was written and names every failed landing file and failing check",
+    },
+    "analytics_duckdb": {
+        "published_equals_warehouse": "every published table holds as many rows as the warehouse's",
+        "every_object_documented": "every published table, view and column carries a COMMENT (docs/data_dictionary.md)",
+    },
+}
+
+
+def summary_check_specs(asset: str) -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec(name=name, asset=AssetKey(asset), description=f"[ERROR] {text}", blocking=False)
+        for name, text in SUMMARY_CHECKS[asset].items()
+    ]
+
+
+def summary_result(
+    context: AssetExecutionContext, wh, asset: str, name: str, problems: list[str], checked: int
+) -> AssetCheckResult:
+    """The result of summary check ``name``: passed when ``problems`` is empty (each names what is wrong);
+    recorded in quality.check_results like the suites' results."""
+    assert name in SUMMARY_CHECKS[asset], name
+    details = json.dumps({"problems": problems[:50]})
+    writes.append_check_results(
+        wh,
+        pd.DataFrame(
+            [
+                {
+                    "asset": asset,
+                    "partition": "all",
+                    "check_name": name,
+                    "severity": "ERROR",
+                    "passed": not problems,
+                    "unexpected_count": len(problems),
+                    "rows_checked": checked,
+                    "details": details,
+                    "run_id": context.run.run_id,
+                    "checked_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+                }
+            ]
+        ),
+    )
+    if problems:
+        context.log.warning("check %s.%s failed: %s", asset, name, "; ".join(problems[:5]))
+    return AssetCheckResult(
+        asset_key=AssetKey(asset),
+        check_name=name,
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"unexpected_count": len(problems), "checked": checked, "details": details[:20000]},
+    )

@@ -8,6 +8,7 @@ policy of the profile the definitions are built for (pipelines/definitions.py): 
 No `from __future__ import annotations` here: Dagster inspects the `context` annotation at runtime."""
 
 import datetime as dt
+import time
 import warnings
 
 import numpy as np
@@ -25,6 +26,7 @@ from dagster import (
 )
 
 from pipelines import checks, progress, settings
+from pipelines.metadata import range_metadata
 from pipelines.partitions import partition_days
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Profile
@@ -118,15 +120,9 @@ def _rebuild(context: AssetExecutionContext, duckdb: WarehouseResource, table: s
         check_results = checks.evaluate(context, wh, table, start, end, skipped=skipped, frame=written)
         blocked = reads.blocked_days(conn, [table], start, end)
     progress.report(f"{table:<20} {start} … {end}: {n:,} rows, {len(blocked)} blocked days")
-    metadata = {
-        "rows": n,
-        "first_day": str(start),
-        "last_day": str(end),
-        "blocked_partitions": len(blocked),
-        "blocked_days": ", ".join(str(d) for d in sorted(blocked)[:50]),
-    }
+    metadata = range_metadata(start, end, n, blocked)
     if table == "drift":
-        metadata["flagged_rows"] = flagged[0]
+        metadata["flagged_rows" if start == end else "run_range_flagged_rows"] = flagged[0]
     return MaterializeResult(metadata=metadata, check_results=check_results)
 
 
@@ -148,9 +144,17 @@ def _by_participant_chunk(compute):
     time (``spans``: each participant·metric's data span, METHODS.md "Which rows exist")."""
 
     def build(conn, start, end, missing):
-        for chunk in participant_chunks(conn, start, end):
+        chunks = participant_chunks(conn, start, end)
+        began = time.perf_counter()
+        for i, chunk in enumerate(chunks, start=1):
             values = _window_values(conn, start, end, missing, chunk)
-            yield compute(values, start, end, vocabulary.windows(), reads.series_spans(conn, chunk))
+            frame = compute(values, start, end, vocabulary.windows(), reads.series_spans(conn, chunk))
+            if len(chunks) > 1:
+                progress.report(
+                    f"{compute.__name__.removeprefix('compute_'):<20} chunk {i}/{len(chunks)} of participants: "
+                    f"{len(frame):,} rows, {time.perf_counter() - began:.1f} s"
+                )
+            yield frame
 
     return build
 

@@ -9,6 +9,7 @@ from pipelines import settings
 from pipelines.assets import INGESTION_ASSETS, SUMMARY_ASSETS
 from pipelines.daily_assets import backfill_policy, build_daily_assets
 from pipelines.jobs import daily_job, ingest_job, nightly_job, report_job
+from pipelines.metadata import describe_assets
 from pipelines.partitions import daily_partitions
 from pipelines.resources import build_resources
 from pipelines.schedules import build_nightly_schedule
@@ -58,7 +59,10 @@ def build_definitions(
     settings.configure_process()
     partitions = daily_partitions(settings.partitions_start(paths))
     return Definitions(
-        assets=[*INGESTION_ASSETS, *build_daily_assets(partitions, backfill_policy(profile)), *SUMMARY_ASSETS],
+        assets=describe_assets(
+            [*INGESTION_ASSETS, *build_daily_assets(partitions, backfill_policy(profile)), *SUMMARY_ASSETS],
+            profile.distributed,
+        ),
         jobs=[ingest_job, daily_job, nightly_job, report_job],
         schedules=[build_nightly_schedule(automation)],
         sensors=build_sensors(automation, partitions),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import ConfigurableResource, get_dagster_logger
+from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines import progress
@@ -37,11 +37,8 @@ class WarehouseResource(DuckDBResource):
     def open(self):
         from warehouse.storage import open_warehouse
 
-        logger = get_dagster_logger()
-
         def log(message: str) -> None:  # waits for the warehouse: in the run's log and on the CLI
-            logger.warning(message)
-            progress.report(message)
+            progress.report(message, level="warning")
 
         with open_warehouse(self.database, log=log, lake_root=self.lake_root, memory_limit=self.memory_limit) as wh:
             yield wh

@@ -267,6 +267,34 @@ def suites(today) -> dict[str, list[CheckDef]]:
                 E.ExpectColumnValuesToBeBetween(column="n_previous", min_value=0),
             ),
         ],
+        "episodes": [
+            check(
+                "unique_participant_metric_start",
+                "ERROR",
+                "one row per participant, metric and start day",
+                E.ExpectCompoundColumnsToBeUnique(column_list=key("episodes")),
+            ),
+            check(
+                "days_ordered",
+                "ERROR",
+                f"start ≤ first alarm ≤ end, at least min_flag_days ({win.min_flag_days}) alarm days, a direction",
+                E.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="first_flag_day", column_B="start_day", or_equal=True
+                ),
+                E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="end_day", column_B="first_flag_day", or_equal=True),
+                E.ExpectColumnValuesToBeBetween(column="n_days", min_value=win.min_flag_days),
+                E.ExpectColumnValuesToBeInSet(column="direction", value_set=["up", "down"]),
+            ),
+            check(
+                "recovery_after_end",
+                "ERROR",
+                "recovery is dated after the episode's last alarm, never before it; recovery_days ≥ 0",
+                E.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="recovered_day", column_B="end_day", ignore_row_if="either_value_is_missing"
+                ),
+                E.ExpectColumnValuesToBeBetween(column="recovery_days", min_value=0),
+            ),
+        ],
         "proxies": [
             check(
                 "unique_participant_day_domain",

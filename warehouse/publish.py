@@ -319,3 +319,22 @@ def _create_views(path: Path) -> None:
         views.execute("CHECKPOINT")
     finally:
         views.close()
+
+
+def undocumented_objects(target: str | Path) -> list[str]:
+    """Tables, views and columns of the published file ``target`` without a COMMENT (should be none)."""
+    conn = duckdb.connect(str(target), read_only=True)
+    try:
+        return [
+            name
+            for (name,) in conn.execute(
+                "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+                "WHERE database_name = current_database() AND coalesce(comment, '') = '' "
+                "UNION ALL SELECT schema_name || '.' || view_name FROM duckdb_views() "
+                "WHERE database_name = current_database() AND NOT internal AND coalesce(comment, '') = '' "
+                "UNION ALL SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns() "
+                "WHERE database_name = current_database() AND coalesce(comment, '') = '' ORDER BY 1"
+            ).fetchall()
+        ]
+    finally:
+        conn.close()

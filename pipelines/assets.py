@@ -6,7 +6,7 @@ No `from __future__ import annotations` here: Dagster inspects the `context` ann
 
 import datetime as dt
 import html
-import re
+import time
 
 import pandas as pd
 from dagster import (
@@ -25,12 +25,13 @@ from pipelines.landing_ingestion import ingest_landing
 from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.resources import WarehouseResource, WellnessHome
 from transforms import vocabulary
-from transforms.reports.participant_chart import render_participant_page
 from transforms.reports.quality_page import MAX_HEATMAP_PARTICIPANTS, render_quality_page
+from transforms.reports.site import site_pages
+from transforms.reports.site_files import broken_links, write_site
 from transforms.stats.episodes import find_episodes
 from warehouse import reads, writes
 from warehouse.publish import publish, undocumented_objects
-from warehouse.published import NoSuchParticipant, open_published, participant_report_data
+from warehouse.published import open_published, site_frames, site_participants, site_series
 from warehouse.quality_report import report_data
 
 
@@ -223,41 +224,38 @@ def analytics_duckdb(
     )
 
 
-class ParticipantReportsConfig(Config):
-    # participant ids to chart after each run; unset: $WELLNESS_REPORT_PARTICIPANTS (comma-separated)
-    participants: list[str] | None = None
-
-
-@asset(deps=["analytics_duckdb"], group_name="publish")
-def participant_reports(
-    context: AssetExecutionContext, config: ParticipantReportsConfig, wellness_home: WellnessHome
-) -> MaterializeResult:
-    """One HTML trajectory report per configured participant in ``$WELLNESS_HOME/reports/participants/``
-    (the chart of ``wellness report``), read from the published analytics.duckdb."""
-    out_dir = wellness_home.paths.reports / "participants"
-    written, missing = [], []
-    participants = settings.report_participants() if config.participants is None else config.participants
-    if participants:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        conn = open_published(wellness_home.paths.analytics)
-        try:
-            for pid in participants:  # a handful of configured reports, not a per-participant data loop
-                try:
-                    page = render_participant_page(pid, participant_report_data(conn, pid))
-                except NoSuchParticipant:
-                    missing.append(pid)
-                    continue
-                path = out_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', pid)}.html"
-                path.write_text(page, encoding="utf-8")
-                written.append(path)
-        finally:
-            conn.close()
-    if missing:
-        context.log.warning(f"{len(missing)} configured participant(s) have no data in analytics.duckdb")
+@asset(
+    deps=["analytics_duckdb", "quality_report"],
+    group_name="publish",
+    check_specs=checks.summary_check_specs("report_site"),
+)
+def report_site(context: AssetExecutionContext, wellness_home: WellnessHome) -> MaterializeResult:
+    """The report site in ``$WELLNESS_HOME/reports/``: ``index.html`` (the cohort: who is drifting now, episodes
+    this week, participants × proxy domains, data yield) and a page per participant with interactive charts
+    (transforms/reports/site.py), read from the published analytics.duckdb; the quality report beside it."""
+    reports = wellness_home.paths.reports
+    began = time.perf_counter()
+    conn = open_published(wellness_home.paths.analytics)
+    try:
+        frames = site_frames(conn)
+        pages_for = site_participants(frames, settings.site_max_pages(), settings.report_participants())
+        series = site_series(conn, pages_for)
+    finally:
+        conn.close()
+    written = write_site(reports, site_pages(frames, series, dt.datetime.now(dt.UTC), pages_for), progress.report)
+    broken = broken_links(reports / "index.html")
+    seconds = time.perf_counter() - began
+    progress.report(f"{'report site':<20} {reports / 'index.html'} ({written - 1} participant pages, {seconds:.1f} s)")
     return MaterializeResult(
-        metadata={"reports": len(written), "missing": len(missing), "folder": MetadataValue.path(str(out_dir))}
+        metadata={
+            "index": MetadataValue.path(str(reports / "index.html")),
+            "participant_pages": written - 1,
+            "participants": len(frames["summary"]),
+            "seconds": round(seconds, 2),
+        },
+        check_results=[checks.summary_result(context, None, "report_site", "every_link_resolves", broken, written)],
     )
 
 
 INGESTION_ASSETS = [landing_files]
-SUMMARY_ASSETS = [episodes, quality_report, analytics_duckdb, participant_reports]
+SUMMARY_ASSETS = [episodes, quality_report, analytics_duckdb, report_site]

@@ -152,6 +152,9 @@ SUMMARY_CHECKS = {
         "published_equals_warehouse": "every published table holds as many rows as the warehouse's",
         "every_object_documented": "every published table, view and column carries a COMMENT (docs/data_dictionary.md)",
     },
+    "report_site": {
+        "every_link_resolves": "every link of the cohort page leads to a file of the site",
+    },
 }
 
 
@@ -166,9 +169,24 @@ def summary_result(
     context: AssetExecutionContext, wh, asset: str, name: str, problems: list[str], checked: int
 ) -> AssetCheckResult:
     """The result of summary check ``name``: passed when ``problems`` is empty (each names what is wrong);
-    recorded in quality.check_results like the suites' results."""
+    recorded in quality.check_results like the suites' results (``wh`` None: an asset that does not open the
+    warehouse, the result is Dagster's only)."""
     assert name in SUMMARY_CHECKS[asset], name
     details = json.dumps({"problems": problems[:50]})
+    if wh is not None:
+        _append_summary_result(context, wh, asset, name, problems, checked, details)
+    if problems:
+        context.log.warning("check %s.%s failed: %s", asset, name, "; ".join(problems[:5]))
+    return AssetCheckResult(
+        asset_key=AssetKey(asset),
+        check_name=name,
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"unexpected_count": len(problems), "checked": checked, "details": details[:20000]},
+    )
+
+
+def _append_summary_result(context, wh, asset: str, name: str, problems: list[str], checked: int, details: str):
     writes.append_check_results(
         wh,
         pd.DataFrame(
@@ -187,13 +205,4 @@ def summary_result(
                 }
             ]
         ),
-    )
-    if problems:
-        context.log.warning("check %s.%s failed: %s", asset, name, "; ".join(problems[:5]))
-    return AssetCheckResult(
-        asset_key=AssetKey(asset),
-        check_name=name,
-        passed=not problems,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={"unexpected_count": len(problems), "checked": checked, "details": details[:20000]},
     )

@@ -381,7 +381,7 @@ def _first_failure(path: str, message) -> str:
 
 
 def cmd_report(args, paths: Paths) -> int:
-    from transforms.reports.participant_chart import render_participant_page, render_participant_png
+    from transforms.reports.participant_chart import render_participant_png
     from warehouse.published import NoSuchParticipant, open_published, participant_report_data
 
     suffix = args.out.suffix.lower()
@@ -404,12 +404,28 @@ def cmd_report(args, paths: Paths) -> int:
     if suffix == ".png":
         args.out.write_bytes(render_participant_png(args.participant, data))
     else:
-        args.out.write_text(render_participant_page(args.participant, data), encoding="utf-8")
+        args.out.write_text(standalone_participant_page(paths.analytics, args.participant), encoding="utf-8")
     print(
         f"wrote {args.out} ({data['daily']['metric'].nunique()} metrics, {len(data['flags'])} flagged days, "
         f"{len(data['episodes'])} episodes, {len(data['scores'])} questionnaire scores)"
     )
     return 0
+
+
+def standalone_participant_page(analytics: Path, participant_id: str) -> str:
+    """The report site's page of one participant as a single file (plotly.js inline, no links to the site)."""
+    from transforms.reports.site import by_participant, participant_page, plotly_js
+    from warehouse.published import open_published, site_frames, site_series
+
+    conn = open_published(analytics)
+    try:
+        frames, series = site_frames(conn), site_series(conn, [participant_id])
+    finally:
+        conn.close()
+    summary = frames["summary"][frames["summary"]["participant_id"] == participant_id]
+    units = dict(zip(frames["metrics"]["metric"], frames["metrics"]["unit"]))
+    person = by_participant(series, summary)[participant_id]
+    return participant_page(participant_id, person, units, inline_js=plotly_js().read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:

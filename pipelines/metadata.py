@@ -70,7 +70,7 @@ _ASSETS = {
 }
 _FILES = {  # assets whose product is a file, not a warehouse table
     "analytics_duckdb": ({"duckdb"}, "publication", "analytics.duckdb"),
-    "participant_reports": ({"html", "python"}, "publication", None),
+    "report_site": ({"html", "python"}, "publication", None),
 }
 
 

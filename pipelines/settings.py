@@ -152,8 +152,16 @@ def duckdb_memory_limit() -> str:
 
 
 def report_participants() -> list[str]:
-    """Participant ids the participant_reports asset charts (``$WELLNESS_REPORT_PARTICIPANTS``, comma-separated)."""
+    """Participant ids the report site always gives a page (``$WELLNESS_REPORT_PARTICIPANTS``, comma-separated),
+    however large the cohort."""
     return [p.strip() for p in os.environ.get("WELLNESS_REPORT_PARTICIPANTS", "").split(",") if p.strip()]
+
+
+def site_max_pages() -> int:
+    """``$WELLNESS_SITE_MAX_PAGES`` (default 2000): the report site has a page for every participant up to this
+    many; in a larger cohort, for those drifting now, with an episode this week or in
+    ``$WELLNESS_REPORT_PARTICIPANTS`` (a nightly run of a large cohort stays bounded)."""
+    return _int_setting("WELLNESS_SITE_MAX_PAGES", 2000, minimum=0)
 
 
 def _int_setting(name: str, default: int, minimum: int | None = None) -> int:
@@ -190,6 +198,7 @@ def validate_environment() -> None:
     partitions_start()
     chunk_participant_days()
     duckdb_memory_limit()
+    site_max_pages()
     Automation.from_env()
     Profile.from_env(paths)
     key = os.environ.get("WELLNESS_PSEUDONYM_KEY")

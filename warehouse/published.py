@@ -71,3 +71,61 @@ def table_fingerprints(path: str | Path) -> dict[str, tuple]:
         return out
     finally:
         conn.close()
+
+
+DAY = "strftime({}, '%Y-%m-%d')"
+# Per participant·series lists built by DuckDB (one row per series, not per day): the site's pages only
+# place them into figures.
+SITE_SERIES = {
+    "daily": f"SELECT participant_id, metric, list({DAY.format('day')} ORDER BY day), list(round(value, 4) ORDER BY day) "
+    "FROM daily_metrics WHERE value IS NOT NULL GROUP BY participant_id, metric ORDER BY participant_id, metric",
+    "baselines": f"SELECT participant_id, metric, list({DAY.format('day')} ORDER BY day), "
+    "list(round(median, 4) ORDER BY day), list(round(p10, 4) ORDER BY day), list(round(p90, 4) ORDER BY day) "
+    "FROM baselines WHERE sufficient GROUP BY participant_id, metric ORDER BY participant_id, metric",
+    # a flag on a day without its own value is drawn at the recent window's median
+    "flags": f"SELECT participant_id, metric, direction, list({DAY.format('day')} ORDER BY day), "
+    "list(round(coalesce(value, recent_median), 4) ORDER BY day) FROM drift WHERE flagged "
+    "GROUP BY participant_id, metric, direction ORDER BY participant_id, metric, direction",
+    "proxies": f"SELECT participant_id, domain, list({DAY.format('day')} ORDER BY day), list(round(score, 4) ORDER BY day) "
+    "FROM proxies WHERE sufficient GROUP BY participant_id, domain ORDER BY participant_id, domain",
+    "questionnaires": f"SELECT participant_id, instrument, list({DAY.format('day')} ORDER BY administered_at), "
+    "list(score ORDER BY administered_at), list(coalesce(severity_to, '') ORDER BY administered_at), "
+    "list(change ORDER BY administered_at), list(coalesce(reliable_change, false) ORDER BY administered_at), "
+    "list(coalesce(direction, '') ORDER BY administered_at) "
+    "FROM questionnaire_change GROUP BY participant_id, instrument ORDER BY participant_id, instrument",
+    "episodes": f"SELECT participant_id, metric, direction, {DAY.format('start_day')}, {DAY.format('end_day')}, n_days, "
+    f"peak_z, coalesce({DAY.format('recovered_day')}, ''), recovery_days FROM episodes "
+    "ORDER BY participant_id, start_day, metric",
+}
+SITE_FRAMES = {
+    "summary": "SELECT * FROM participant_summary ORDER BY participant_id",
+    "metrics": "SELECT metric, unit FROM metrics ORDER BY metric",
+    "flagged_now": "SELECT participant_id, metric, direction, recent_z, change_day FROM latest_drift WHERE flagged "
+    "ORDER BY participant_id, metric",
+    "episodes_week": "SELECT * FROM episodes WHERE end_day > (SELECT max(day) FROM drift) - INTERVAL 7 DAY "
+    "ORDER BY participant_id, start_day",
+}
+
+
+def site_frames(conn: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The report site's cohort frames (transforms/reports/site.py): participant_summary, the metric units,
+    who is flagged now, the episodes of the last 7 days."""
+    return {name: conn.execute(query).df() for name, query in SITE_FRAMES.items()}
+
+
+def site_series(conn: duckdb.DuckDBPyConnection, pages_for: list[str] | None = None) -> dict[str, list[tuple]]:
+    """The series of the participants who get a page (``pages_for``; None: everyone), each table read once,
+    as rows (participant_id first, sorted by it)."""
+    if pages_for is None:
+        return {name: conn.execute(query).fetchall() for name, query in SITE_SERIES.items()}
+    chosen = "SELECT * FROM ({}) WHERE participant_id IN (SELECT unnest(?::VARCHAR[]))"  # keeps the order
+    return {name: conn.execute(chosen.format(q), [pages_for]).fetchall() for name, q in SITE_SERIES.items()}
+
+
+def site_participants(frames: dict[str, pd.DataFrame], max_pages: int, configured: list[str]) -> list[str] | None:
+    """Who gets a page: everyone (None) in a cohort of at most ``max_pages``; otherwise those drifting now,
+    with an episode this week, or ``configured``."""
+    if len(frames["summary"]) <= max_pages:
+        return None
+    chosen = set(frames["flagged_now"]["participant_id"]) | set(frames["episodes_week"]["participant_id"])
+    return sorted(chosen | (set(configured) & set(frames["summary"]["participant_id"])))

@@ -160,27 +160,52 @@ def test_wellness_report_writes_png_and_html_and_names_an_unknown_participant(pu
     )["n"][0]
     assert f"({n_metrics} metrics," in out
     assert cli.main(["report", "--participant", pid, "--out", str(tmp_path / "r.html")]) == 0
-    assert "data:image/png;base64," in (tmp_path / "r.html").read_text()
+    page = (tmp_path / "r.html").read_text()
+    assert "Plotly.newPlot" in page and "<script src=" not in page and "index.html" not in page  # one file
     assert cli.main(["report", "--participant", "NOBODY", "--out", str(tmp_path / "x.png")]) == 1
     assert "no data for participant 'NOBODY'" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
     assert cli.main(["report", "--participant", pid, "--out", str(tmp_path / "x.pdf")]) == 2
 
 
-def test_participant_reports_asset_writes_the_configured_participants(published):
+def test_report_site_has_a_page_per_participant_or_the_chosen_ones_in_a_large_cohort(published, monkeypatch):
     from dagster import materialize
 
-    from pipelines.assets import participant_reports
+    from pipelines.assets import report_site
     from pipelines.resources import WellnessHome
+    from transforms.reports.site import page_name
 
     paths, cohort = published
-    pid = cohort.people["participant_id"][1]
-    result = materialize(
-        [participant_reports],
-        resources={"wellness_home": WellnessHome(home=str(paths.home))},
-        run_config={"ops": {"participant_reports": {"config": {"participants": [pid, "NOBODY"]}}}},
-    )
-    assert result.success
-    meta = result.asset_materializations_for_node("participant_reports")[0].metadata
-    assert meta["reports"].value == 1 and meta["missing"].value == 1
-    assert (paths.reports / "participants" / f"{pid}.html").read_text().count("<h2>") == 2
+    people = sorted(cohort.people["participant_id"])
+
+    def build():
+        result = materialize([report_site], resources={"wellness_home": WellnessHome(home=str(paths.home))})
+        assert result.success
+        [check] = result.get_asset_check_evaluations()
+        assert check.passed, check.metadata
+        return result.asset_materializations_for_node("report_site")[0].metadata
+
+    meta = build()
+    assert meta["participant_pages"].value == len(people) == meta["participants"].value
+    assert sorted(p.name for p in (paths.reports / "participants").glob("*.html")) == sorted(map(page_name, people))
+    index = (paths.reports / "index.html").read_text()
+    assert all(f"participants/{page_name(p)}" in index for p in people)
+    assert (paths.reports / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+
+    conn = _analyst(paths)
+    try:
+        drifting = {r[0] for r in conn.execute("SELECT participant_id FROM latest_drift WHERE flagged").fetchall()}
+        drifting |= {
+            r[0]
+            for r in conn.execute(
+                "SELECT participant_id FROM episodes WHERE end_day > (SELECT max(day) FROM drift) - INTERVAL 7 DAY"
+            ).fetchall()
+        }
+    finally:
+        conn.close()
+    monkeypatch.setenv("WELLNESS_SITE_MAX_PAGES", str(len(people) - 1))
+    monkeypatch.setenv("WELLNESS_REPORT_PARTICIPANTS", f"{people[0]},NOBODY")
+    meta = build()
+    chosen = drifting | {people[0]}
+    assert meta["participant_pages"].value == len(chosen) < len(people)
+    assert sorted(p.name for p in (paths.reports / "participants").glob("*.html")) == sorted(map(page_name, chosen))

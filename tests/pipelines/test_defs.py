@@ -23,13 +23,13 @@ def test_definitions_load_with_all_assets_jobs_and_checks(tmp_path):
         "episodes",
         "quality_report",
         "analytics_duckdb",
-        "participant_reports",
+        "report_site",
     }
     # what the code server does on load: builds the repository (name clashes between jobs and assets fail here)
     repository = defs.get_repository_def()
     assert {"ingest_landing", "daily_analytics", "nightly_refresh", "publish_analytics"} <= set(repository.job_names)
     # every asset that writes the warehouse is in the one-writer pool
-    writers = keys - {"participant_reports"}
+    writers = keys - {"report_site"}
     assert {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).pools == {"warehouse"}} == writers
     observation_checks = {k.name for k in graph.get_check_keys_for_assets({AssetKey("observations")})}
     assert observation_checks == {c.name for c in suite_checks("observations") + suite_checks("ingested_files")}

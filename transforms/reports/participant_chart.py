@@ -14,8 +14,6 @@ Bottom panel: questionnaire scores per instrument (points at administration time
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 
 import pandas as pd
@@ -146,19 +144,3 @@ def render_participant_png(participant_id: str, data: dict[str, pd.DataFrame]) -
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return buf.getvalue()
-
-
-def render_participant_page(participant_id: str, data: dict[str, pd.DataFrame]) -> str:
-    """A self-contained page: the chart (inline PNG), the episodes and the questionnaire scores as tables."""
-    png = base64.b64encode(render_participant_png(participant_id, data)).decode()
-    episodes = data["episodes"][["metric", "direction", "start_day", "end_day", "n_days", "peak_z", "recovery_days"]]
-    scores = data["scores"][["administered_at", "instrument", "score", "severity"]]
-    pid = html.escape(participant_id)
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{pid}</title>
-<style>body{{font:14px system-ui,sans-serif;margin:1.5em;color:#222}} table{{border-collapse:collapse;margin:.5em 0 1.5em}}
-td,th{{border:1px solid #ddd;padding:2px 8px;font-size:12px}} th{{background:#f3f3f3}} .note{{color:#666}}</style></head>
-<body><h1>{pid}</h1><p class="note">{html.escape(NOTE)}</p>
-<img alt="daily values, baseline band, flags and episodes per metric" style="max-width:100%" src="data:image/png;base64,{png}">
-<h2>Episodes</h2>{episodes.to_html(index=False, na_rep="—", float_format=lambda x: f"{x:.1f}")}
-<h2>Questionnaires</h2>{scores.to_html(index=False, na_rep="—", float_format=lambda x: f"{x:g}")}
-</body></html>"""

@@ -81,4 +81,4 @@ def test_fitabase_non_wear_days_are_low_coverage_not_inactivity(tmp_path, landin
     assert coverage["low_coverage_days"].sum() == 84 and len(coverage) == 33
     assert coverage["data_yield"].between(0, 1).all()
     report = (paths.reports / "quality_report.html").read_text()
-    assert "4 Participants" in report and "anon-" in report
+    assert "5 Participants" in report and "anon-" in report

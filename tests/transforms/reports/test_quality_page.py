@@ -105,24 +105,32 @@ def data():
     }
 
 
-def test_report_has_every_section_and_escapes_text():
+def test_report_has_every_section_problems_first_and_escapes_text():
     page = render_quality_page(data(), dt.datetime(2025, 2, 1, 8, 0))
-    for heading in (
+    headings = [
         "1 Summary",
-        "2 Files",
+        "2 Problems",
+        "Failed files (0)",
+        "Failing checks (1)",
+        "Blocked partitions (1)",
+        "Participants with low data yield",
+        "3 Coverage over time",
+        "4 Quarantine",
+        "5 Participants",
+        "6 All checks",
+        "7 Files",
         "Schema drift",
-        "3 Quarantine",
-        "4 Participants",
-        "5 Coverage over time",
-        "6 Checks",
-        "Blocked partitions",
-    ):
-        assert heading in page
+    ]
+    positions = [page.index(h) for h in headings]
+    assert positions == sorted(positions)  # problems before the details
+    assert page.index("<details><summary>All") > page.index("6 All checks")  # the long file table is collapsed
     assert "x/&lt;script&gt;.bin" in page and "<script>" not in page
     assert "2025-01-07 (1)" in page  # failing days of the check
     assert "SleepScore" in page  # schema drift listed
     assert "rgba(26,115,232,0.29)" in page  # 2 of 7 days in the second week
     assert "<b>1</b>blocked partitions" in page
+    assert "<td>2025-01-07</td>" in page and "00:00:00" not in page  # dates as dates
+    assert "<th class='week' colspan=" in page and "0 % <span" in page  # week labels and a legend
 
 
 def test_empty_warehouse_renders():

@@ -146,7 +146,8 @@ def evaluate_frame(context: AssetExecutionContext, wh, table: str, frame: pd.Dat
 # Checks of the file products, computed by their assets (no GX suite: they check files, not rows)
 SUMMARY_CHECKS = {
     "quality_report": {
-        "report_names_every_problem": "the page was written and names every failed landing file and failing check",
+        "report_names_every_problem": "the page was written and names every failed landing file (up to its 500 rows) "
+        "and every failing check",
     },
     "analytics_duckdb": {
         "published_equals_warehouse": "every published table holds as many rows as the warehouse's",

@@ -74,31 +74,61 @@ def table_fingerprints(path: str | Path) -> dict[str, tuple]:
 
 
 DAY = "strftime({}, '%Y-%m-%d')"
+PEOPLE = "{people}"  # where a participant filter goes, before any aggregation (site_series)
 # Per participant·series lists built by DuckDB (one row per series, not per day): the site's pages only
 # place them into figures.
 SITE_SERIES = {
     "daily": f"SELECT participant_id, metric, list({DAY.format('day')} ORDER BY day), list(round(value, 4) ORDER BY day) "
-    "FROM daily_metrics WHERE value IS NOT NULL GROUP BY participant_id, metric ORDER BY participant_id, metric",
+    f"FROM daily_metrics WHERE value IS NOT NULL AND {PEOPLE} GROUP BY participant_id, metric "
+    "ORDER BY participant_id, metric",
     "baselines": f"SELECT participant_id, metric, list({DAY.format('day')} ORDER BY day), "
     "list(round(median, 4) ORDER BY day), list(round(p10, 4) ORDER BY day), list(round(p90, 4) ORDER BY day) "
-    "FROM baselines WHERE sufficient GROUP BY participant_id, metric ORDER BY participant_id, metric",
+    f"FROM baselines WHERE sufficient AND {PEOPLE} GROUP BY participant_id, metric ORDER BY participant_id, metric",
     # a flag on a day without its own value is drawn at the recent window's median
     "flags": f"SELECT participant_id, metric, direction, list({DAY.format('day')} ORDER BY day), "
-    "list(round(coalesce(value, recent_median), 4) ORDER BY day) FROM drift WHERE flagged "
+    f"list(round(coalesce(value, recent_median), 4) ORDER BY day) FROM drift WHERE flagged AND {PEOPLE} "
     "GROUP BY participant_id, metric, direction ORDER BY participant_id, metric, direction",
     "proxies": f"SELECT participant_id, domain, list({DAY.format('day')} ORDER BY day), list(round(score, 4) ORDER BY day) "
-    "FROM proxies WHERE sufficient GROUP BY participant_id, domain ORDER BY participant_id, domain",
+    f"FROM proxies WHERE sufficient AND {PEOPLE} GROUP BY participant_id, domain ORDER BY participant_id, domain",
     "questionnaires": f"SELECT participant_id, instrument, list({DAY.format('day')} ORDER BY administered_at), "
     "list(score ORDER BY administered_at), list(coalesce(severity_to, '') ORDER BY administered_at), "
     "list(change ORDER BY administered_at), list(coalesce(reliable_change, false) ORDER BY administered_at), "
     "list(coalesce(direction, '') ORDER BY administered_at) "
-    "FROM questionnaire_change GROUP BY participant_id, instrument ORDER BY participant_id, instrument",
+    f"FROM questionnaire_change WHERE {PEOPLE} GROUP BY participant_id, instrument ORDER BY participant_id, instrument",
     "episodes": f"SELECT participant_id, metric, direction, {DAY.format('start_day')}, {DAY.format('end_day')}, n_days, "
-    f"peak_z, coalesce({DAY.format('recovered_day')}, ''), recovery_days FROM episodes "
+    f"peak_z, coalesce({DAY.format('recovered_day')}, ''), recovery_days FROM episodes WHERE {PEOPLE} "
     "ORDER BY participant_id, start_day, metric",
 }
+DOMAIN_LATEST = ", ".join(
+    f"arg_max(score, day) FILTER (WHERE domain = '{d}') AS {d}_latest"
+    for d in ("autonomic_arousal", "sleep_circadian", "activity_drive", "mood_affect")
+)
+# One row per participant from the small tables (coverage, episodes) and the last 28 days of proxies: the
+# cohort page of a large cohort costs no scan of the daily tables (participant_summary's days_with_data does).
+SITE_SUMMARY = f"""
+WITH coverage AS (
+    SELECT participant_id, max(last_day) AS last_day, max(days_with_signal) AS days_with_data,
+           min(data_yield) AS min_data_yield
+    FROM quality.participant_coverage GROUP BY participant_id
+), answered AS (
+    SELECT participant_id, max(day) AS last_day FROM questionnaire_scores GROUP BY participant_id
+), eps AS (
+    SELECT participant_id, count(*) AS episodes, count(*) FILTER (WHERE recovery_days IS NULL) AS open_episodes
+    FROM episodes GROUP BY participant_id
+), proxy AS (
+    SELECT participant_id, {DOMAIN_LATEST}
+    FROM proxies WHERE sufficient AND day > (SELECT max(day) FROM proxies) - INTERVAL 28 DAY
+    GROUP BY participant_id
+)
+SELECT participant_id, greatest(c.last_day, a.last_day) AS last_day, coalesce(c.days_with_data, 0) AS days_with_data,
+       c.min_data_yield, coalesce(e.episodes, 0) AS episodes, coalesce(e.open_episodes, 0) AS open_episodes,
+       p.autonomic_arousal_latest, p.sleep_circadian_latest, p.activity_drive_latest, p.mood_affect_latest
+FROM coverage c FULL JOIN answered a USING (participant_id)
+LEFT JOIN eps e USING (participant_id)
+LEFT JOIN proxy p USING (participant_id)
+ORDER BY participant_id"""
 SITE_FRAMES = {
-    "summary": "SELECT * FROM participant_summary ORDER BY participant_id",
+    "summary": SITE_SUMMARY,
     "metrics": "SELECT metric, unit FROM metrics ORDER BY metric",
     "flagged_now": "SELECT participant_id, metric, direction, recent_z, change_day FROM latest_drift WHERE flagged "
     "ORDER BY participant_id, metric",
@@ -115,11 +145,12 @@ def site_frames(conn: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
 
 def site_series(conn: duckdb.DuckDBPyConnection, pages_for: list[str] | None = None) -> dict[str, list[tuple]]:
     """The series of the participants who get a page (``pages_for``; None: everyone), each table read once,
-    as rows (participant_id first, sorted by it)."""
+    as rows (participant_id first, sorted by it). The filter sits before the aggregation, so a few pages of a
+    large cohort read only their rows."""
     if pages_for is None:
-        return {name: conn.execute(query).fetchall() for name, query in SITE_SERIES.items()}
-    chosen = "SELECT * FROM ({}) WHERE participant_id IN (SELECT unnest(?::VARCHAR[]))"  # keeps the order
-    return {name: conn.execute(chosen.format(q), [pages_for]).fetchall() for name, q in SITE_SERIES.items()}
+        return {name: conn.execute(q.replace(PEOPLE, "true")).fetchall() for name, q in SITE_SERIES.items()}
+    chosen = "participant_id IN (SELECT unnest($1::VARCHAR[]))"
+    return {name: conn.execute(q.replace(PEOPLE, chosen), [pages_for]).fetchall() for name, q in SITE_SERIES.items()}
 
 
 def site_participants(frames: dict[str, pd.DataFrame], max_pages: int, configured: list[str]) -> list[str] | None:

@@ -169,7 +169,7 @@ def participant_page(
             f"<span class='kpi'><b>{_e(v)}</b>{_e(k)}</span>"
             for k, v in (
                 ("last day", _day(s["last_day"])),
-                ("days with data", int(s["days_with_data"])),
+                ("days with signal (best source)", int(s["days_with_data"])),
                 ("lowest data yield", "" if pd.isna(s["min_data_yield"]) else f"{s['min_data_yield']:.0%}"),
                 ("episodes", int(s["episodes"])),
                 ("open episodes", int(s["open_episodes"])),
@@ -273,7 +273,7 @@ def cohort_page(frames: dict[str, pd.DataFrame], generated_at, pages: dict[str, 
     everyone_html = _table(
         everyone,
         lambda r: (
-            ["participant", "last day", "days with data", "lowest yield", *DOMAINS, "flagged now", "open episodes"]
+            ["participant", "last day", "days with signal", "lowest yield", *DOMAINS, "flagged now", "open episodes"]
             if r is None
             else [
                 f"<td>{link(r.participant_id)}</td>",

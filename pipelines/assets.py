@@ -98,7 +98,13 @@ def episodes(context: AssetExecutionContext, duckdb: WarehouseResource) -> Mater
             else [reads.ALL_PARTICIPANTS]
         )
         min_flag_days = vocabulary.windows().min_flag_days
-        parts = [find_episodes(*reads.episode_inputs(conn, chunk), min_flag_days) for chunk in chunks]
+        parts = []
+        for i, chunk in enumerate(chunks, start=1):
+            parts.append(find_episodes(*reads.episode_inputs(conn, chunk), min_flag_days))
+            if len(chunks) > 1:
+                progress.report(
+                    f"{'episodes':<20} chunk {i}/{len(chunks)} of participants: {len(parts[-1]):,} episodes"
+                )
         found = [p for p in parts if len(p)]
         frame = pd.concat(found, ignore_index=True) if found else parts[0]
         writes.replace_episodes(wh, frame)

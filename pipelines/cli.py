@@ -346,6 +346,7 @@ def print_summary(paths: Paths, seconds: float, ground_truth: Path | None = None
         )
     )
     print(f"data yield         {s['low_yield']} participant·source series below 50 % days with usable signal")
+    print(f"report site        {paths.reports / 'index.html'} (the cohort, a page per participant; offline)")
     print(f"quality report     {paths.reports / 'quality_report.html'}")
     print("top drift episodes (runs of flagged days; baseline proxies, not diagnoses)")
     if len(top) == 0:

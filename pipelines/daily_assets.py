@@ -244,9 +244,13 @@ def proxies(context: AssetExecutionContext, duckdb: WarehouseResource) -> Materi
     metrics (proxy_domains.csv). Behavioural and physiological proxies, not neurochemical measurements."""
 
     def build(conn, start, end, _):
-        for chunk in participant_chunks(conn, start, end):
-            yield compute_proxies(
+        chunks = participant_chunks(conn, start, end)
+        for i, chunk in enumerate(chunks, start=1):
+            frame = compute_proxies(
                 reads.drift_for_proxies(conn, start, end, chunk), vocabulary.windows().min_proxy_components
             )
+            if len(chunks) > 1:
+                progress.report(f"{'proxies':<20} chunk {i}/{len(chunks)} of participants: {len(frame):,} rows")
+            yield frame
 
     return _rebuild(context, duckdb, "proxies", build)

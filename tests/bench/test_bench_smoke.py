@@ -89,3 +89,32 @@ def test_cusum_calibration_writes_a_table_the_lookup_reads(tmp_path):
     params, table = read_table(out)
     assert params["baseline_days"] == 56 and len(table) == 6 * 12 * 8
     assert (table.groupby(["history_days", "phi"])["threshold"].diff().dropna() <= 0).all()  # rarer alarms: higher h
+
+
+def test_report_site_builds_the_published_cohort_and_its_copies(tmp_path):
+    import os
+
+    home = tmp_path / "home"
+    env = {**os.environ, "WELLNESS_HOME": str(home), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "wellness"), "demo", "--participants", "4", "--days", "60", "--seed", "3"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=900,
+    )
+    text = bench("report_site.py", "--analytics", str(home / "analytics.duckdb"), "--participants", "10")
+    pages = [int(n) for n in re.findall(r"^.{28}\s+(\d+) participant pages", text, re.M)]
+    assert pages == [4, 12], text  # 4 participants, copied 3 times
+
+
+def test_cost_model_measures_every_stage_and_predicts(tmp_path):
+    text = bench(
+        "cost_model.py",
+        *("--nightly-home", str(tmp_path / "nightly"), "--nightly-participants", "30", "--nightly-days", "120"),
+        *("--backfill-participants", "20", "--csv-rows", "20000", "--xml-mb", "2", "--dir", str(tmp_path)),
+    )
+    for stage in ("ingest CSV", "ingest Apple Health", "nightly step drift", "nightly start-up", "backfill baselines"):
+        assert stage in text, text
+    assert re.search(r"^\s+1,000,000 +\S+ \S+ +\S+ \S+ +\S+ \S+ +\S+ \S+$", text, re.M), text

@@ -17,12 +17,13 @@ from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableSch
 from transforms import catalogue
 from warehouse.dictionary import documented
 
-WAREHOUSE_FILE = "warehouse.duckdb"
+STORES = {False: "warehouse.duckdb", True: "lake"}  # by profile: the DuckDB file, or the distributed Parquet lake
 
 
-def table_definition_metadata(table: str) -> dict:
-    """Definition metadata of the asset that writes catalogue table ``table``: its qualified name and its
-    column schema (each column's DuckDB type, NOT NULL, and the data dictionary's meaning where published)."""
+def table_definition_metadata(table: str, distributed: bool = False) -> dict:
+    """Definition metadata of the asset that writes catalogue table ``table``: where it is stored and its
+    qualified name, and its column schema (each column's DuckDB type, NOT NULL, and the data dictionary's
+    meaning where published)."""
     spec = catalogue.table(table)
     described = documented().get(spec.qualified)
     columns = [
@@ -35,7 +36,7 @@ def table_definition_metadata(table: str) -> dict:
         for c in spec.columns
     ]
     return {
-        "dagster/table_name": f"{WAREHOUSE_FILE}:{spec.qualified}",
+        "dagster/table_name": f"{STORES[distributed]}:{spec.qualified}",
         "dagster/column_schema": TableSchema(columns=columns),
     }
 
@@ -83,7 +84,7 @@ def describe_assets(assets: list, distributed: bool) -> list:
         if name in _ASSETS:
             table, kinds, layer = _ASSETS[name]
             return spec.merge_attributes(
-                metadata=table_definition_metadata(table),
+                metadata=table_definition_metadata(table, distributed),
                 kinds=warehouse_kinds(distributed) | kinds,
                 tags={"layer": layer, "participant_ids": "study_id_or_pseudonym"},
             )

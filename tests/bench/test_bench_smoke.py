@@ -80,6 +80,13 @@ def test_drift_eval_prints_every_detector_and_draws_the_frontier(tmp_path):
     assert png.stat().st_size > 10_000
 
 
+def test_drift_eval_calibrates_a_variant_of_the_windows_before_judging_it():
+    args = ("--participants", "20", "--budgets", "1", "--detectors", "ours", "--calibration-series", "20")
+    text = bench("drift_eval.py", *args, "--set", "baseline_days=84")
+    assert "windows with baseline_days=84: thresholds calibrated in" in text, text
+    assert "ours" in text and "oracle" not in text and "NightSignal" not in text, text
+
+
 def test_cusum_calibration_writes_a_table_the_lookup_reads(tmp_path):
     from transforms.stats.alarm_thresholds import read_table
 

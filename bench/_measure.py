@@ -21,8 +21,13 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def report_child(fn, path: Path) -> None:
-    """In the child: run ``fn(path)`` (a dict of counts), print it as JSON with seconds and peak RSS."""
+def report_child(fn, path: Path, imports: list[str] = ()) -> None:
+    """In the child: import ``imports``, then run ``fn(path)`` (a dict of counts) and print it as JSON with its
+    seconds and peak RSS."""
+    import importlib
+
+    for name in imports:
+        importlib.import_module(name)
     t0 = time.perf_counter()
     result = fn(path)
     result["seconds"] = time.perf_counter() - t0

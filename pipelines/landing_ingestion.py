@@ -370,7 +370,7 @@ def _ingest_input(
             participant = input_participant(source, module)
             stage = "parse"
             deadline = time.monotonic() + vocabulary.ingest_rules().max_seconds_per_file
-            for chunk in parse_chunks(source, module, participant_map, events):
+            for chunk in parse_chunks(source, module, participant_map, events, today):
                 if time.monotonic() > deadline:
                     raise MalformedFile(
                         source.source_file,

@@ -29,6 +29,7 @@ class LandingFile:
     source_file: str
     opener: Callable[[], IO[bytes]]
     size: int
+    path: Path | None = None  # a plain file's path on disk (None for a zip member): engines that read a path
 
     @property
     def name(self) -> str:
@@ -77,7 +78,7 @@ def vet(source: LandingFile) -> None:
 
 
 def plain_file(path: Path, source_file: str) -> LandingFile:
-    return LandingFile(source_file, lambda: open(path, "rb"), path.stat().st_size)
+    return LandingFile(source_file, lambda: open(path, "rb"), path.stat().st_size, path)
 
 
 def is_zip(path: Path) -> bool:

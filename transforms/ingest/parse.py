@@ -8,6 +8,7 @@ yields chunks so callers keep memory flat. Person-scope inputs take their partic
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -27,11 +28,13 @@ from transforms.ingest.records import OBSERVATION_COLUMNS, RESPONSE_COLUMNS, SAM
 @dataclass(frozen=True)
 class ParseContext:
     """What a parser may know beyond the bytes: the file's name in the tables, the participant's time
-    zone (for formats with UTC-only timestamps) and the study's questionnaire event dates."""
+    zone (for formats with UTC-only timestamps), the study's questionnaire event dates and the day the row
+    rules take as today (a parser that applies them itself, such as ``_engine_levels``; None: the date)."""
 
     source_file: str
     timezone: str
     events: pd.DataFrame | None = None
+    today: dt.date | None = None
 
 
 def detect(source: LandingFile) -> ModuleType:
@@ -42,11 +45,15 @@ def detect(source: LandingFile) -> ModuleType:
 
 
 def parse_input(
-    source: LandingFile, module: ModuleType, participant_map: ParticipantMap, events: pd.DataFrame | None = None
+    source: LandingFile,
+    module: ModuleType,
+    participant_map: ParticipantMap,
+    events: pd.DataFrame | None = None,
+    today: dt.date | None = None,
 ) -> Iterator[ParseResult]:
     """Parse one input with its (already detected) format; yields chunks with participant ids set."""
     participant = input_participant(source, module)
-    for chunk in parse_chunks(source, module, participant_map, events):
+    for chunk in parse_chunks(source, module, participant_map, events, today):
         yield identify(chunk, module, participant_map, participant)
 
 
@@ -66,7 +73,11 @@ def input_participant(source: LandingFile, module: ModuleType) -> str | None:
 
 
 def parse_chunks(
-    source: LandingFile, module: ModuleType, participant_map: ParticipantMap, events: pd.DataFrame | None = None
+    source: LandingFile,
+    module: ModuleType,
+    participant_map: ParticipantMap,
+    events: pd.DataFrame | None = None,
+    today: dt.date | None = None,
 ) -> Iterator[ParseResult]:
     """The parser's own chunks, before participant ids are set (``identify``)."""
     participant = input_participant(source, module)
@@ -75,7 +86,7 @@ def parse_chunks(
         if module.SCOPE == "person"
         else vocabulary.ingest_rules().default_timezone
     )
-    parsed = module.parse(source, ParseContext(source.source_file, timezone, events))
+    parsed = module.parse(source, ParseContext(source.source_file, timezone, events, today))
     yield from ([parsed] if isinstance(parsed, ParseResult) else parsed)
 
 

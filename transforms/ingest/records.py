@@ -76,6 +76,27 @@ def empty_observations() -> pd.DataFrame:
     return empty_frame(OBSERVATION_SCHEMA)
 
 
+def typed_observations(out: pd.DataFrame, source: str, source_file: str) -> pd.DataFrame:
+    """Daily rows folded from samples (participant_id or account_id, day, metric, value, coverage, locator,
+    n_samples) as observations: unit from metrics.toml, the source and file, the schema's dtypes. An
+    ``account_id`` column is kept (after the observation columns) for ``transforms.ingest.parse.identify``."""
+    specs = vocabulary.metrics()
+    out = out.copy()
+    if "participant_id" not in out.columns:
+        out["participant_id"] = pd.NA
+    out["unit"] = out["metric"].map({m: s.unit for m, s in specs.items()})
+    out["observed_at"] = pd.NaT
+    out["source"] = source
+    out["source_file"] = source_file
+    for col in ("participant_id", "metric", "unit", "source", "source_file", "locator"):
+        out[col] = out[col].astype("string")
+    out["record_key"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out["n_samples"] = out["n_samples"].astype("Int64")
+    out["day"] = out["day"].astype("datetime64[s]")
+    out["observed_at"] = out["observed_at"].astype("datetime64[s]")
+    return out[OBSERVATION_COLUMNS + (["account_id"] if "account_id" in out.columns else [])]
+
+
 def empty_responses() -> pd.DataFrame:
     return empty_frame(RESPONSE_SCHEMA)
 

@@ -32,11 +32,11 @@ from transforms import vocabulary
 from transforms.ingest.records import (
     AMOUNT,
     LEVEL,
-    OBSERVATION_COLUMNS,
     SLEEP,
     empty_observations,
     label_codes,
     sample_kinds,
+    typed_observations,
 )
 
 HEART_RATE = "heart_rate_mean_bpm"
@@ -125,19 +125,7 @@ class DailyFromSamples:
         parts = [p for p in parts if len(p)]
         if not parts:
             return empty_observations()
-        out = pd.concat(parts, ignore_index=True)
-        specs = vocabulary.metrics()
-        out["unit"] = out["metric"].map({m: s.unit for m, s in specs.items()})
-        out["observed_at"] = pd.NaT
-        out["source"] = self.source
-        out["source_file"] = self.source_file
-        for col in ("participant_id", "metric", "unit", "source", "source_file", "locator"):
-            out[col] = out[col].astype("string")
-        out["record_key"] = pd.Series(pd.NA, index=out.index, dtype="string")
-        out["n_samples"] = out["n_samples"].astype("Int64")
-        out["day"] = out["day"].astype("datetime64[s]")
-        out["observed_at"] = out["observed_at"].astype("datetime64[s]")
-        return out[OBSERVATION_COLUMNS]
+        return typed_observations(pd.concat(parts, ignore_index=True), self.source, self.source_file)
 
     def _finish_levels(self) -> pd.DataFrame:
         if not self._levels:

@@ -9,6 +9,10 @@
 
 Times: ``4/12/2016 7:21:00 AM`` or the Excel re-save ``4/12/16 7:21``. A line with another number of fields
 than the header is quarantined with its line number.
+
+Heart rate is read by the fastest reader that gives the same rows: a plain file of ``ENGINE_MIN_BYTES`` or
+more whose every line is clean is read, judged and folded into daily rows by DuckDB (``_engine_levels``);
+otherwise clean blocks go through Arrow (``_arrow_csv``) and the rest through the ordinary text-cell rules.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import pandas as pd
 from transforms.ingest.dates import FITABASE_FORMATS
 from transforms.ingest.errors import SchemaDrift
 from transforms.ingest.records import ParseResult, csv_raw_lines, rejects_frame
-from transforms.ingest.sources import _arrow_csv
+from transforms.ingest.sources import _arrow_csv, _engine_levels
 from transforms.ingest.sources._tabular import (
     RecordChecker,
     data_columns,
@@ -33,6 +37,7 @@ FORMAT = "fitabase_intraday"
 SCOPE = "cohort"
 ACCOUNT_SOURCE = "fitabase"
 TEXT_BLOCK_BYTES = 1 << 20  # the ordinary reader's unit: about 25,000 lines of cells at a time
+ENGINE_MIN_BYTES = 16 << 20  # heart-rate files from this size are tried in DuckDB first (_engine_levels)
 LAYOUTS = {  # header start → (time column, value column, metric, kind)
     "Id,Time,Value": ("Time", "Value", "heart_rate_mean_bpm", "level"),
     "Id,ActivityHour,StepTotal": ("ActivityHour", "StepTotal", "steps", "amount"),
@@ -54,12 +59,35 @@ def detect(name: str, head: str) -> bool:
 def parse(source, ctx) -> Iterator[ParseResult]:
     layout = LAYOUTS[_layout(source.head())]
     if layout is not None and layout[3] == "level":
+        folded = _engine_daily(source, ctx, layout)
+        if folded is not None:
+            yield folded
+            return
         try:
             yield from _parse_levels_fast(source, ctx, layout)
             return
         except LookupError:  # not the plain three-column header: the ordinary reader below
             pass
     yield from _parse_chunks(source, ctx, layout)
+
+
+def _engine_daily(source, ctx, layout) -> ParseResult | None:
+    """A large plain file whose every line is clean, read and folded into daily rows by DuckDB
+    (``_engine_levels``); None when it is small, inside a zip, not the plain three-column header, or has any
+    line the rules would quarantine (the readers below then judge it line by line)."""
+    time_col, value_col, metric, _kind = layout
+    if source.path is None or source.size < ENGINE_MIN_BYTES or _header(source) != ["Id", time_col, value_col]:
+        return None
+    daily = _engine_levels.daily_levels(source.path, FITABASE_FORMATS[0], metric, FORMAT, ctx.source_file, ctx.today)
+    if daily is None:
+        return None
+    observations, n_records = daily
+    return ParseResult(observations=observations, n_records=n_records)
+
+
+def _header(source) -> list[str]:
+    with source.open() as fh:
+        return [n.lstrip("\ufeff").strip() for n in fh.readline().decode("utf-8", errors="replace").split(",")]
 
 
 def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
@@ -84,8 +112,7 @@ def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:
 
 def _parse_chunks(source, ctx, layout) -> Iterator[ParseResult]:
     """Blocks of about ``TEXT_BLOCK_BYTES`` read as text cells and judged by the row rules."""
-    with source.open() as fh:
-        header = [n.lstrip("\ufeff").strip() for n in fh.readline().decode("utf-8", errors="replace").split(",")]
+    header = _header(source)
     missing = [c for c in ["Id"] + ([layout[0], layout[1]] if layout else []) if c not in header]
     if missing:
         raise SchemaDrift(ctx.source_file, missing, header)

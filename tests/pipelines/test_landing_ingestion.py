@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 
 import pandas as pd
+import pytest
 
 from pipelines.landing_ingestion import ingest_file
 from tests.transforms.ingest.sources.test_apple_health import EXPORT
@@ -68,3 +69,47 @@ def test_a_stream_that_breaks_midway_keeps_the_daily_values_of_what_came_before(
     assert obs[obs.day == "2024-03-10"].set_index("metric")["value"]["steps"] == 900
     assert out.failures == ["P7/export.xml: parse: stream ends in the middle of a record"]
     assert out.status() == "ingested" and out.read == out.accepted() + out.quarantined + out.empty + out.ignored
+
+
+def test_a_heart_rate_file_gives_the_same_outcome_whichever_reader_reads_it(tmp_path, monkeypatch):
+    """The DuckDB reader of clean files (transforms/ingest/sources/_engine_levels.py) and the Arrow/row-rule
+    path give ingestion the same daily rows, counts and rejects, through the constraints stage too."""
+    import math
+
+    from tests.transforms.ingest.sources.test_engine_levels import minutes_file
+    from transforms.ingest.sources import fitabase_intraday
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    path = landing / "heartrate_seconds_merged.csv"
+    lines = minutes_file(path, people=3, days=2, step_minutes=3)
+    folded = []  # what the DuckDB reader returned, call by call
+    read_in_duckdb = fitabase_intraday._engine_levels.daily_levels
+    monkeypatch.setattr(
+        fitabase_intraday._engine_levels,
+        "daily_levels",
+        lambda *a, **k: folded.append(read_in_duckdb(*a, **k)) or folded[-1],
+    )
+
+    def outcome(engine: bool):
+        monkeypatch.setattr(fitabase_intraday, "ENGINE_MIN_BYTES", 0 if engine else math.inf)
+        out = ingest_file(
+            path, landing, ParticipantMap.load(None, b"k"), None, dt.date(2024, 6, 1), logging.getLogger("test")
+        )
+        obs = pd.concat(out.observations, ignore_index=True).sort_values(["participant_id", "day"])
+        counts = (out.read, out.accepted(), out.quarantined, out.empty, out.ignored, tuple(out.failures))
+        return obs.reset_index(drop=True), pd.concat(out.rejects, ignore_index=True), counts
+
+    for dirty in (False, True):
+        if dirty:
+            lines[7] = "1503960366,4/12/2016 7:21:00 AM,400"
+            path.write_text("\n".join(lines) + "\n")
+        engine, engine_rejects, engine_counts = outcome(True)
+        assert (folded.pop() is None) == dirty  # clean: DuckDB's rows; dirty: declined, read block by block
+        ordinary, ordinary_rejects, ordinary_counts = outcome(False)
+        assert engine_counts == ordinary_counts and engine_counts[0] == 3 * 2 * 480
+        pd.testing.assert_frame_equal(engine.drop(columns="value"), ordinary.drop(columns="value"), check_dtype=False)
+        assert engine["value"].to_numpy() == pytest.approx(ordinary["value"].to_numpy(), rel=1e-12)
+        pd.testing.assert_frame_equal(engine_rejects, ordinary_rejects)
+        assert len(engine) == 3 * 2 and not engine["participant_id"].str.contains("150396").any()  # pseudonyms
+        assert engine_counts[2] == (1 if dirty else 0)

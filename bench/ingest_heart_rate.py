@@ -16,6 +16,7 @@ measurement in a fresh process so its peak RSS is its own:
                    daily rows by DuckDB (transforms/ingest/sources/_engine_levels.py); a file with any bad line goes
                    the Arrow way below, which keeps every bad line with its number for quarantine
   wellness_csv_arrow  the same with the DuckDB reader off: Arrow blocks → row rules → DailyFromSamples
+  wellness_parquet the ingestion path on the Parquet copy (fitabase_intraday reads Parquet copies of its tables)
 Modules are imported before the clock starts (a pipeline process imports them once, not per file).
 Apple Health XML has its own script (bench/apple_health_parse.py). One line per figure.
 """
@@ -102,7 +103,7 @@ def wellness_csv(path: Path) -> dict:
     from transforms.ingest.samples import DailyFromSamples
 
     today = dt.date(2100, 1, 1)
-    source = plain_file(path, "fitabase/heartrate_seconds_merged.csv")
+    source = plain_file(path, f"fitabase/{path.name}")
     module = detect(source)
     daily = DailyFromSamples(module.FORMAT, source.source_file)
     records = rejected = daily_rows = 0
@@ -120,6 +121,11 @@ def wellness_csv(path: Path) -> dict:
     }
 
 
+def wellness_parquet(path: Path) -> dict:
+    """The same ingestion path on the Parquet copy of the file (typed columns: DuckDB folds it)."""
+    return wellness_csv(path)
+
+
 def wellness_csv_arrow(path: Path) -> dict:
     """The ingestion path with the DuckDB reader off: Arrow blocks, row rules, DailyFromSamples (the path
     before issue 21, and the one a file with any irregular line still takes)."""
@@ -135,6 +141,7 @@ KINDS = {
     "arrow_csv": arrow_csv,
     "wellness_csv": wellness_csv,
     "wellness_csv_arrow": wellness_csv_arrow,
+    "wellness_parquet": wellness_parquet,
 }
 # imported before the clock starts: a pipeline process loads them once, not per file
 IMPORTS = {
@@ -143,7 +150,7 @@ IMPORTS = {
     "arrow_csv": ["pyarrow.csv", "pyarrow.compute"],
     "wellness_csv": ["duckdb", "pyarrow.csv", "quality.rules", "transforms.ingest.parse", "transforms.ingest.samples"],
 }
-IMPORTS["wellness_csv_arrow"] = IMPORTS["wellness_csv"]
+IMPORTS["wellness_csv_arrow"] = IMPORTS["wellness_parquet"] = IMPORTS["wellness_csv"] + ["pyarrow.parquet"]
 
 
 def main() -> None:
@@ -182,6 +189,9 @@ def main() -> None:
         for kind in ("wellness_csv", "wellness_csv_arrow"):
             if kind in results:
                 print(f"{kind} speed / duckdb_csv speed: {d['seconds'] / results[kind]['seconds']:.2f}×")
+    if "duckdb_parquet" in results and "wellness_parquet" in results:
+        ratio = results["duckdb_parquet"]["seconds"] / results["wellness_parquet"]["seconds"]
+        print(f"wellness_parquet speed / duckdb_parquet speed: {ratio:.2f}×")
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ def _raw_for(result: ParseResult, locators: pd.Series) -> pd.Series:
 def _day_reasons(day: pd.Series, today: dt.date) -> pd.Series:
     latest = pd.Timestamp(today) + pd.Timedelta(days=1)
     reason = pd.Series(pd.NA, index=day.index, dtype="string")
-    reason[day > latest] = "day " + day.dt.strftime("%Y-%m-%d") + " is in the future"
-    reason[day < EARLIEST_PLAUSIBLE_DAY] = "day " + day.dt.strftime("%Y-%m-%d") + " is before 2000"
+    for bad, what in ((day > latest, " is in the future"), (day < EARLIEST_PLAUSIBLE_DAY, " is before 2000")):
+        if bad.any():  # texts for the failing rows only
+            reason[bad] = "day " + day[bad].dt.strftime("%Y-%m-%d") + what
     return reason
 
 
@@ -51,18 +52,19 @@ def observation_reasons(obs: pd.DataFrame, today: dt.date) -> pd.Series:
     hi = obs["metric"].map({m: s.valid_max for m, s in specs.items()}).astype("float64")
     value = obs["value"]
     reason = _day_reasons(obs["day"], today)
-    out_of_range = known & ((value < lo) | (value > hi))
-    text = (
-        obs["metric"]
-        + "="
-        + value.map("{:g}".format).astype("string")
-        + " outside ["
-        + lo.map("{:g}".format).astype("string")
-        + ", "
-        + hi.map("{:g}".format).astype("string")
-        + "]"
-    )
-    reason = reason.where(reason.notna() | ~out_of_range, text)
+    out_of_range = known & ((value < lo) | (value > hi)) & reason.isna()
+    if out_of_range.any():  # texts for the failing rows only
+        bad = out_of_range
+        reason[bad] = (
+            obs.loc[bad, "metric"]
+            + "="
+            + value[bad].map("{:g}".format).astype("string")
+            + " outside ["
+            + lo[bad].map("{:g}".format).astype("string")
+            + ", "
+            + hi[bad].map("{:g}".format).astype("string")
+            + "]"
+        )
     reason = reason.where(reason.notna() | known, "unknown metric " + obs["metric"])
     reason = reason.where(reason.notna() | np.isfinite(value), "value is not finite")
     return reason

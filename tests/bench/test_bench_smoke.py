@@ -26,7 +26,14 @@ def test_ingest_heart_rate_matches_duckdb_on_the_same_rows(tmp_path):
         m.group(1): (m.group(2), m.group(3))
         for m in re.finditer(r"^(\w+)\s.*\(\S+ s, ([\d,]+) rows → ([\d,]+) person-days\)", text, re.M)
     }
-    assert set(found) == {"duckdb_csv", "duckdb_parquet", "arrow_csv", "wellness_csv", "wellness_csv_arrow"}, text
+    assert set(found) == {
+        "duckdb_csv",
+        "duckdb_parquet",
+        "arrow_csv",
+        "wellness_csv",
+        "wellness_csv_arrow",
+        "wellness_parquet",
+    }, text
     assert set(found.values()) == {("30,000", "25")}, text
 
 

@@ -10,6 +10,9 @@
 Times: ``4/12/2016 7:21:00 AM`` or the Excel re-save ``4/12/16 7:21``. A line with another number of fields
 than the header is quarantined with its line number.
 
+A Parquet copy of any of these tables (same column names; times as timestamps or text) is read too, its
+records located as ``row N``.
+
 Heart rate is read by the fastest reader that gives the same rows: a plain file of ``ENGINE_MIN_BYTES`` or
 more whose every line is clean is read, judged and folded into daily rows by DuckDB (``_engine_levels``);
 otherwise clean blocks go through Arrow (``_arrow_csv``) and the rest through the ordinary text-cell rules.
@@ -22,9 +25,9 @@ from collections.abc import Iterator
 import pandas as pd
 
 from transforms.ingest.dates import FITABASE_FORMATS
-from transforms.ingest.errors import SchemaDrift
+from transforms.ingest.errors import MalformedFile, SchemaDrift
 from transforms.ingest.records import ParseResult, csv_raw_lines, rejects_frame
-from transforms.ingest.sources import _arrow_csv, _engine_levels
+from transforms.ingest.sources import _arrow_csv, _engine_levels, _parquet_rows
 from transforms.ingest.sources._tabular import (
     RecordChecker,
     data_columns,
@@ -38,6 +41,7 @@ SCOPE = "cohort"
 ACCOUNT_SOURCE = "fitabase"
 TEXT_BLOCK_BYTES = 1 << 20  # the ordinary reader's unit: about 25,000 lines of cells at a time
 ENGINE_MIN_BYTES = 16 << 20  # heart-rate files from this size are tried in DuckDB first (_engine_levels)
+PARQUET_ENGINE_MIN_BYTES = 0  # Parquet heart rate: always (reading it typed is the engine's own format)
 LAYOUTS = {  # header start → (time column, value column, metric, kind)
     "Id,Time,Value": ("Time", "Value", "heart_rate_mean_bpm", "level"),
     "Id,ActivityHour,StepTotal": ("ActivityHour", "StepTotal", "steps", "amount"),
@@ -53,11 +57,15 @@ def _layout(head: str) -> str | None:
 
 
 def detect(name: str, head: str) -> bool:
-    return _layout(head) is not None
+    return _layout(head) is not None or _parquet_rows.is_parquet(head)
 
 
 def parse(source, ctx) -> Iterator[ParseResult]:
-    layout = LAYOUTS[_layout(source.head())]
+    head = source.head()
+    if _parquet_rows.is_parquet(head):
+        yield from _parse_parquet(source, ctx)
+        return
+    layout = LAYOUTS[_layout(head)]
     if layout is not None and layout[3] == "level":
         folded = _engine_daily(source, ctx, layout)
         if folded is not None:
@@ -83,6 +91,32 @@ def _engine_daily(source, ctx, layout) -> ParseResult | None:
         return None
     observations, n_records = daily
     return ParseResult(observations=observations, n_records=n_records)
+
+
+def _parse_parquet(source, ctx) -> Iterator[ParseResult]:
+    """A Parquet copy of one of the tables: heart rate through DuckDB when every row is clean (and the file is
+    not in a zip), otherwise row batches as text cells judged by the same rules as the CSV (``row N``)."""
+    names = _parquet_rows.column_names(source)
+    key = next((k for k in LAYOUTS if ",".join(names).startswith(k)), None)
+    if key is None:
+        raise MalformedFile(
+            ctx.source_file,
+            f"a Parquet file with the columns {names}: not one of the Fitabase intraday tables ({'; '.join(LAYOUTS)})",
+        )
+    layout = LAYOUTS[key]
+    if layout is not None and layout[3] == "level" and source.path is not None:
+        time_col, value_col, metric, _kind = layout
+        if names == ["Id", time_col, value_col] and source.size >= PARQUET_ENGINE_MIN_BYTES:
+            daily = _engine_levels.daily_levels(source.path, None, metric, FORMAT, ctx.source_file, ctx.today)
+            if daily is not None:
+                yield ParseResult(observations=daily[0], n_records=daily[1])
+                return
+    n = 0
+    for frame in _parquet_rows.text_frames(source):
+        n += len(frame)
+        yield _judged(frame, ctx, layout, len(names))
+    if n == 0:
+        yield ParseResult(n_records=0)
 
 
 def _header(source) -> list[str]:
@@ -121,21 +155,26 @@ def _parse_chunks(source, ctx, layout) -> Iterator[ParseResult]:
         block.first_line = line
         frame = block.text_frame()
         line += block.rows
-        if layout is None:
-            ragged = frame["_ragged"].to_numpy()
-            yield ParseResult(
-                rejects=rejects_frame(
-                    ctx.source_file,
-                    FORMAT,
-                    frame.loc[ragged, "_locator"],
-                    [ragged_reason(len(header))] * int(ragged.sum()),
-                    csv_raw_lines(frame.loc[ragged, data_columns(frame)]),
-                ),
-                n_records=len(frame),
-                n_ignored=int((~ragged).sum()),
-            )
-            continue
-        yield _judge_chunk(frame, ctx, layout)
+        yield _judged(frame, ctx, layout, len(header))
+
+
+def _judged(frame: pd.DataFrame, ctx, layout, n_fields: int) -> ParseResult:
+    """Text cells of one block: a table without a metric of ours counts its records as ignored (quarantining
+    only ragged lines); the others are judged by the row rules."""
+    if layout is not None:
+        return _judge_chunk(frame, ctx, layout)
+    ragged = frame["_ragged"].to_numpy()
+    return ParseResult(
+        rejects=rejects_frame(
+            ctx.source_file,
+            FORMAT,
+            frame.loc[ragged, "_locator"],
+            [ragged_reason(n_fields)] * int(ragged.sum()),
+            csv_raw_lines(frame.loc[ragged, data_columns(frame)]),
+        ),
+        n_records=len(frame),
+        n_ignored=int((~ragged).sum()),
+    )
 
 
 def _judge_chunk(frame: pd.DataFrame, ctx, layout) -> ParseResult:

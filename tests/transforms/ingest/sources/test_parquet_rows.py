@@ -4,11 +4,14 @@ way they were converted, and locate a bad record as ``row N``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import realdata
 from tests.transforms.ingest.sources.test_engine_levels import assert_same_rows, ingest, minutes_file
@@ -130,3 +133,53 @@ def test_a_truncated_parquet_file_fails_as_unreadable(tmp_path, keep):
     assert sources_detect(source) is fitabase_intraday
     with pytest.raises(MalformedFile, match="unreadable Parquet file"):
         list(fitabase_intraday.parse(source, ParseContext("f/hr.parquet", "UTC")))
+
+
+# Hypothesis: a table with any mix of bad cells, written once as CSV and once as Parquet (typed or as text), gives
+# the same daily rows, counts and reject reasons; each reject's row number is its CSV line number − 1.
+CELL_IDS = st.sampled_from(["1503960366", "2022484408", "", None])
+CELL_TIMES = st.one_of(
+    st.datetimes(min_value=dt.datetime(1998, 1, 1), max_value=dt.datetime(2031, 1, 1)).map(
+        lambda t: t.replace(microsecond=0)
+    ),
+    st.none(),
+)
+CELL_VALUES = st.one_of(
+    st.integers(20, 260).map(float), st.floats(allow_nan=True, allow_infinity=True, width=32), st.none()
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.tuples(CELL_IDS, CELL_TIMES, CELL_VALUES), min_size=1, max_size=40),
+    typed=st.booleans(),
+)
+def test_fuzz_a_table_as_parquet_reads_as_the_same_table_as_csv(tmp_path, monkeypatch, rows, typed):
+    ids, times, values = zip(*rows, strict=True)
+    csv = tmp_path / "heartrate_seconds_merged.csv"
+    pd.DataFrame(
+        {
+            "Id": [i or "" for i in ids],
+            "Time": [t.strftime("%-m/%-d/%Y %-I:%M:%S %p") if t else "" for t in times],
+            "Value": ["" if v is None else f"{v:g}" for v in values],
+        }
+    ).to_csv(csv, index=False)
+    parquet = tmp_path / "heartrate_seconds_merged.parquet"
+    if typed:
+        pd.DataFrame(
+            {
+                "Id": pd.Series(ids, dtype="string"),
+                "Time": pd.Series(times, dtype="datetime64[s]"),
+                "Value": pd.Series(values, dtype="float64"),
+            }
+        ).to_parquet(parquet, index=False)
+    else:
+        text_parquet(csv, parquet)
+    from_csv, csv_rejects, csv_read = ingest(csv, True, monkeypatch)
+    from_parquet, parquet_rejects, parquet_read = ingest(parquet, True, monkeypatch)
+    assert parquet_read == csv_read == len(rows)
+    assert_same_rows(from_parquet, from_csv)
+    key = parquet_rejects["locator"].str.removeprefix("row ").astype(int)
+    assert sorted(zip(key, parquet_rejects["reason"], strict=True)) == sorted(
+        zip(csv_rejects["locator"].str.removeprefix("line ").astype(int) - 1, csv_rejects["reason"], strict=True)
+    )

@@ -19,6 +19,8 @@ from transforms import vocabulary
 from warehouse import reads, writes
 from warehouse.storage import open_warehouse
 
+LONG_RANGE_DAYS = 90  # from this many partitions, the stock event log's per-event writes take noticeable time
+
 
 def dagster_instance(paths: Paths) -> DagsterInstance:
     """The instance in ``$DAGSTER_HOME``; when unset, ``$WELLNESS_HOME/dagster_home`` with telemetry off."""
@@ -31,6 +33,25 @@ def dagster_instance(paths: Paths) -> DagsterInstance:
     if not config.exists():
         config.write_text(dagster_yaml(Path(home)))
     return DagsterInstance.get()
+
+
+def event_log_advice(instance: DagsterInstance) -> str | None:
+    """One line when the instance keeps its event log in Dagster's stock SQLite storage (a ``dagster.yaml``
+    written by hand, without the batched storage of pipelines/event_log.py), which stores a range run's
+    per-partition events one by one: minutes of bookkeeping for a run over years of days."""
+    from dagster._core.storage.event_log import SqliteEventLogStorage
+
+    from pipelines.event_log import BatchedSqliteEventLogStorage
+
+    storage = instance.event_log_storage
+    if not isinstance(storage, SqliteEventLogStorage) or isinstance(storage, BatchedSqliteEventLogStorage):
+        return None
+    return (
+        f"note: {instance.root_directory}/dagster.yaml keeps Dagster's stock SQLite event log, which stores this "
+        "run's per-partition events one at a time (minutes for years of days); add the event_log_storage block "
+        "that wellness writes for a new DAGSTER_HOME (module pipelines.event_log, class "
+        'BatchedSqliteEventLogStorage; README, "What a partition costs")'
+    )
 
 
 def _log_config(verbose: bool) -> dict:
@@ -132,6 +153,9 @@ def _run(paths, start, end, reingest, verbose, echo, instance) -> RunOutcome:
         f"[2/2] daily    {start} … {end} ({n_days} partitions, one run), then episodes, the quality report "
         f"and {paths.analytics.name}"
     )
+    advice = event_log_advice(instance) if n_days > LONG_RANGE_DAYS else None
+    if advice:
+        echo(f"      {advice}")
     daily = defs.resolve_job_def("daily_analytics").execute_in_process(
         instance=instance, run_config=_log_config(verbose), tags=range_tags(start, end), raise_on_error=False
     )

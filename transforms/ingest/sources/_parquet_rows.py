@@ -44,9 +44,14 @@ def text_frames(source, batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
         for batch in _batches(source, fh, batch_rows):
             cells = {}
             for name, column in zip(batch.schema.names, batch.columns, strict=True):
-                if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-                    column = pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
-                cells[name.strip()] = pc.fill_null(column.cast(pa.string()), "").to_pandas().astype(object)
+                try:
+                    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+                        column = pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
+                    cells[name.strip()] = pc.fill_null(column.cast(pa.string()), "").to_pandas().astype(object)
+                except pa.ArrowException as exc:  # a list, struct or binary column: no CSV spelling
+                    raise MalformedFile(
+                        source.source_file, f"Parquet column {name!r} of type {column.type} cannot be read as text"
+                    ) from exc
             frame = pd.DataFrame(cells)
             frame["_ragged"] = False
             frame["_locator"] = np.char.add("row ", np.arange(first, first + len(frame)).astype(str))

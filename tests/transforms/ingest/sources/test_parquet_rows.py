@@ -121,6 +121,14 @@ def test_real_hourly_calories_as_parquet_are_recognised_and_ignored(tmp_path, mo
     assert sum(r.n_records for r in result) == sum(r.n_ignored for r in result) == 22099
 
 
+def test_a_parquet_column_with_no_text_spelling_fails_with_its_name_and_type(tmp_path):
+    path = tmp_path / "heartrate_seconds_merged.parquet"
+    pd.DataFrame({"Id": ["1503960366"], "Time": ["2016-04-12 07:21:00"], "Value": [[70, 71]]}).to_parquet(path)
+    source = plain_file(path, "f/hr.parquet")
+    with pytest.raises(MalformedFile, match=r"Parquet column 'Value' of type list<element: int64> cannot be read"):
+        list(fitabase_intraday.parse(source, ParseContext("f/hr.parquet", "UTC")))
+
+
 @pytest.mark.parametrize("keep", [0.5, 0.99])
 def test_a_truncated_parquet_file_fails_as_unreadable(tmp_path, keep):
     csv = tmp_path / "heartrate_seconds_merged.csv"

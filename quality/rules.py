@@ -52,9 +52,8 @@ def observation_reasons(obs: pd.DataFrame, today: dt.date) -> pd.Series:
     hi = obs["metric"].map({m: s.valid_max for m, s in specs.items()}).astype("float64")
     value = obs["value"]
     reason = _day_reasons(obs["day"], today)
-    out_of_range = known & ((value < lo) | (value > hi)) & reason.isna()
-    if out_of_range.any():  # texts for the failing rows only
-        bad = out_of_range
+    bad = known & ((value < lo) | (value > hi)) & reason.isna()  # out of range
+    if bad.any():  # texts for the failing rows only
         reason[bad] = (
             obs.loc[bad, "metric"]
             + "="

@@ -99,12 +99,16 @@ class Block:
         return lookup
 
 
+def header_names(line: bytes) -> list[str]:
+    """A CSV header line's column names (byte-order mark and white space removed)."""
+    return [n.lstrip("\ufeff").strip() for n in line.decode("utf-8", errors="replace").split(",")]
+
+
 def blocks(source, columns: list[str] | None = None, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
     """The data lines of a CSV, block by block, each block's ``columns`` the header's names. With ``columns``,
     raises LookupError when the header differs (the caller then reads the file another way)."""
     with source.open() as fh:
-        header = fh.readline().decode("utf-8", errors="replace")
-        names = [n.lstrip("\ufeff").strip() for n in header.split(",")]
+        names = header_names(fh.readline())
         if columns is not None and names != columns:
             raise LookupError(f"header {names} is not {columns}")
         columns = names

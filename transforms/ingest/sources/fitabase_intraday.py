@@ -121,7 +121,7 @@ def _parse_parquet(source, ctx) -> Iterator[ParseResult]:
 
 def _header(source) -> list[str]:
     with source.open() as fh:
-        return [n.lstrip("\ufeff").strip() for n in fh.readline().decode("utf-8", errors="replace").split(",")]
+        return _arrow_csv.header_names(fh.readline())
 
 
 def _parse_levels_fast(source, ctx, layout) -> Iterator[ParseResult]:

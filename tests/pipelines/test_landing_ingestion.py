@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import math
 
 import pandas as pd
 import pytest
@@ -74,8 +75,6 @@ def test_a_stream_that_breaks_midway_keeps_the_daily_values_of_what_came_before(
 def test_a_heart_rate_file_gives_the_same_outcome_whichever_reader_reads_it(tmp_path, monkeypatch):
     """The DuckDB reader of clean files (transforms/ingest/sources/_engine_levels.py) and the Arrow/row-rule
     path give ingestion the same daily rows, counts and rejects, through the constraints stage too."""
-    import math
-
     from tests.transforms.ingest.sources.test_engine_levels import minutes_file
     from transforms.ingest.sources import fitabase_intraday
 
@@ -113,3 +112,35 @@ def test_a_heart_rate_file_gives_the_same_outcome_whichever_reader_reads_it(tmp_
         pd.testing.assert_frame_equal(engine_rejects, ordinary_rejects)
         assert len(engine) == 3 * 2 and not engine["participant_id"].str.contains("150396").any()  # pseudonyms
         assert engine_counts[2] == (1 if dirty else 0)
+
+
+def test_an_apple_health_export_gives_the_same_outcome_split_or_in_one_pass(tmp_path, monkeypatch):
+    """The split read of large exports (transforms/ingest/sources/apple_health.py, ``_read_split``) and one
+    expat pass give ingestion the same daily rows, counts and rejects."""
+    from tests.transforms.ingest.sources.test_apple_health_split import BAD, GOOD, export, heart
+    from transforms.ingest.sources import apple_health
+
+    landing = tmp_path / "landing"
+    (landing / "P7").mkdir(parents=True)
+    path = landing / "P7" / "export.xml"
+    path.write_text(export([heart(m, str(50 + m % 40)) for m in range(0, 3 * 1440, 7)] + (GOOD + BAD) * 30))
+    split_reads = []
+    helper_chunks = apple_health._helper_chunks
+    monkeypatch.setattr(apple_health, "_helper_chunks", lambda *a, **k: split_reads.append(1) or helper_chunks(*a, **k))
+
+    def outcome(split: bool):
+        monkeypatch.setattr(apple_health, "SPLIT_MIN_BYTES", 0 if split else math.inf)
+        out = ingest_file(
+            path, landing, ParticipantMap.load(None, b"k"), None, dt.date(2025, 1, 1), logging.getLogger("test")
+        )
+        obs = pd.concat(out.observations, ignore_index=True).sort_values(["metric", "day"], ignore_index=True)
+        counts = (out.read, out.accepted(), out.quarantined, out.empty, out.ignored, tuple(out.failures))
+        return obs, pd.concat(out.rejects, ignore_index=True), counts
+
+    split, split_rejects, split_counts = outcome(True)
+    one, one_rejects, one_counts = outcome(False)
+    assert split_reads == [1]
+    pd.testing.assert_frame_equal(split, one)
+    pd.testing.assert_frame_equal(split_rejects, one_rejects)
+    assert split_counts == one_counts and one_counts[2] == len(BAD) * 30
+    assert set(one["metric"]) >= {"heart_rate_mean_bpm", "steps", "sleep_minutes"}

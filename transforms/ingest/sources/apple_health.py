@@ -21,6 +21,9 @@ before one mentioning "iPhone", before anything else; steps and sleep from sever
 by that rank (``transforms.ingest.samples``). Source names are used for that ranking only and never stored; the
 ``<Me>`` element (date of birth, sex, blood type) is never read.
 
+Speed: an export of SPLIT_MIN_BYTES or more on disk is parsed by two processes at once, split at a top-level
+record (``_read_split``); the chunks equal those of one pass, which smaller files and zip members take.
+
 Safety: the file is parsed with expat as a stream (memory does not grow with file size); any ``<!ENTITY>``
 declaration stops the parse (no entity expansion, no external entities), and external DTDs are never
 fetched. A file that stops being well-formed part-way keeps the records before the error and quarantines
@@ -30,7 +33,15 @@ the rest with the parser's message and line. Locators read ``Record 1234, line 5
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import logging
+import pickle
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from xml.parsers import expat
 
 import numpy as np
@@ -40,10 +51,12 @@ from transforms import vocabulary
 from transforms.ingest.dates import parse_offset_timestamps
 from transforms.ingest.errors import MalformedFile
 from transforms.ingest.records import POUND_KG, SAMPLE_SCHEMA, ParseResult, empty_frame, empty_rejects, rejects_frame
+from transforms.ingest.sources import _apple_health_scan as scan
+
+logger = logging.getLogger(__name__)
 
 FORMAT = "apple_health"
 SCOPE = "person"
-READ_BYTES = 1 << 20
 HEART_RATE_SAMPLES_PER_HOUR = 6  # the Watch's background readings, every few minutes
 
 TYPES = {  # HealthKit type → (metric, kind)
@@ -83,48 +96,6 @@ SLEEP_CODE = TYPE_CODE["HKCategoryTypeIdentifierSleepAnalysis"]
 WEIGHT_CODE = TYPE_CODE["HKQuantityTypeIdentifierBodyMass"]
 
 
-def source_rank(source_name: str) -> int:
-    """0 for a Watch, 1 for an iPhone, 2 for anything else."""
-    return 0 if "Watch" in source_name else 1 if "iPhone" in source_name else 2
-
-
-class _Collector:
-    """expat callbacks: keep the attributes of records of the types we read, as plain tuples (type code,
-    start, end, value, unit, device rank, record number, line); the device name is ranked and dropped."""
-
-    def __init__(self, parser):
-        self.parser = parser
-        self.rows: list[tuple] = []
-        self.n_records = 0
-        self.n_ignored = 0
-        self.ranks: dict[str, int] = {}
-
-    def start(self, name, attrs):
-        if name != "Record":
-            return
-        self.n_records += 1
-        code = TYPE_CODE.get(attrs.get("type"))
-        if code is None:
-            self.n_ignored += 1
-            return
-        source = attrs.get("sourceName") or attrs.get("source", "")  # iOS 8 and 9 wrote ``source``
-        rank = self.ranks.get(source)
-        if rank is None:
-            rank = self.ranks[source] = source_rank(source)
-        self.rows.append(
-            (
-                code,
-                attrs.get("startDate", ""),
-                attrs.get("endDate", ""),
-                attrs.get("value", ""),
-                attrs.get("unit", ""),
-                rank,
-                self.n_records,
-                self.parser.CurrentLineNumber,
-            )
-        )
-
-
 def _unknown_sleep_value(value: str) -> str:
     """An Apple constant (``HKCategoryValueSleepAnalysis…``) is quoted; anything else only by its length."""
     import re
@@ -134,59 +105,243 @@ def _unknown_sleep_value(value: str) -> str:
     return f"unknown sleep value ({len(value)} characters)"
 
 
-def _refuse_entities(source_file: str):
-    def handler(*args):
-        raise MalformedFile(source_file, "XML declares an entity: refused (entity expansion / external entities)")
-
-    return handler
-
-
 def parse(source, ctx) -> Iterator[ParseResult]:
-    chunk_records = vocabulary.ingest_rules().chunk_records
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.EntityDeclHandler = _refuse_entities(ctx.source_file)
-    parser.ExternalEntityRefHandler = _refuse_entities(ctx.source_file)
-    collector = _Collector(parser)
-    parser.StartElementHandler = collector.start
-    counted = [0, 0]  # records and ignored already reported in earlier chunks
+    plan = _split_plan(source)
+    helper = None if plan is None else _Helper.start(source.path, plan, vocabulary.ingest_rules().chunk_records)
+    if helper is None:
+        yield from _read_in_one_pass(source, ctx.source_file)
+    else:
+        yield from _read_split(source, ctx.source_file, plan, helper)
 
-    def take(final_reject: pd.DataFrame | None = None) -> ParseResult:
-        rows, collector.rows = collector.rows, []
-        result = _chunk(rows, ctx.source_file)
-        result.n_records = collector.n_records - counted[0]
-        result.n_ignored = collector.n_ignored - counted[1]
-        counted[:] = [collector.n_records, collector.n_ignored]
-        if final_reject is not None:
-            result.rejects = pd.concat([result.rejects, final_reject], ignore_index=True)
-            result.n_records += 1
+
+class _Pass:
+    """One expat pass and the chunks it hands out. Records numbered up to ``skip`` were handed out by an
+    earlier pass and are dropped; ``counted`` (records, ignored) were reported by it."""
+
+    def __init__(self, source_file: str, skip: int = 0, counted: tuple[int, int] = (0, 0)):
+        self.source_file = source_file
+        self.parser, self.collector = scan.new_parser(TYPE_CODE)
+        self.skip = skip
+        self.counted = counted
+        self.chunk_records = vocabulary.ingest_rules().chunk_records
+
+    def take(self) -> ParseResult:
+        rows, self.collector.rows = self.collector.rows, []
+        if self.skip and rows and rows[0][6] <= self.skip:
+            rows = rows[bisect.bisect_right(rows, self.skip, key=lambda row: row[6]) :]
+        result = _chunk(scan.columns(rows), self.source_file)
+        now = self.collector.n_records, self.collector.n_ignored
+        result.n_records, result.n_ignored = now[0] - self.counted[0], now[1] - self.counted[1]
+        self.counted = now
         return result
 
-    with source.open() as fh:
+    def feed(self, fh, stop: int | None = None, breaks: scan.LineBreaks | None = None) -> Iterator[ParseResult]:
+        """Parse ``fh`` from where it stands to byte ``stop`` (more input expected after it) or to its end."""
+        position = fh.tell()
+        while True:
+            block = fh.read(scan.READ_BYTES if stop is None else min(scan.READ_BYTES, stop - position))
+            position += len(block)
+            if breaks is not None:
+                breaks.add(block)
+            if block or stop is None:
+                self.parser.Parse(block, not block)
+            if len(self.collector.rows) >= self.chunk_records:
+                yield self.take()
+            if not block:
+                return
+
+
+def _with_unreadable_rest(result: ParseResult, source_file: str, message: str, line: int) -> ParseResult:
+    """A chunk plus one reject for the rest of a file that stopped being well-formed at ``line``."""
+    reason = f"XML not well-formed: {message} (the rest of the file is unreadable)"
+    rest = rejects_frame(source_file, FORMAT, [f"line {line}"], [reason], [""])
+    result.rejects = pd.concat([result.rejects, rest], ignore_index=True)
+    result.n_records += 1
+    return result
+
+
+@contextlib.contextmanager
+def _file_refusals(source_file: str):
+    try:
+        yield
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise MalformedFile(source_file, f"XML in an unknown encoding ({exc})") from exc
+    except scan.EntityDeclared as exc:
+        raise MalformedFile(
+            source_file, "XML declares an entity: refused (entity expansion / external entities)"
+        ) from exc
+
+
+def _read_in_one_pass(source, source_file: str, skip: int = 0, counted=(0, 0)) -> Iterator[ParseResult]:
+    one = _Pass(source_file, skip, counted)
+    with source.open() as fh, _file_refusals(source_file):
         try:
-            while True:
-                block = fh.read(READ_BYTES)
-                parser.Parse(block, not block)
-                if len(collector.rows) >= chunk_records:
-                    yield take()
-                if not block:
-                    break
-        except LookupError as exc:  # the XML declaration names an encoding Python does not know
-            raise MalformedFile(ctx.source_file, f"XML in an unknown encoding ({exc})") from exc
+            yield from one.feed(fh)
         except expat.ExpatError as exc:
-            reason = f"XML not well-formed: {expat.ErrorString(exc.code)} (the rest of the file is unreadable)"
-            yield take(rejects_frame(ctx.source_file, FORMAT, [f"line {exc.lineno}"], [reason], [""]))
+            yield _with_unreadable_rest(one.take(), source_file, expat.ErrorString(exc.code), exc.lineno)
             return
-    if collector.n_records == 0:
-        raise MalformedFile(ctx.source_file, "no <Record> elements: not an Apple Health export")
-    yield take()
+    if one.collector.n_records == 0:
+        raise MalformedFile(source_file, "no <Record> elements: not an Apple Health export")
+    yield one.take()
 
 
-def _chunk(rows: list[tuple], source_file: str) -> ParseResult:
-    if not rows:
+# The split read. A large plain export is parsed by two processes at once: this one parses bytes [0, split),
+# a helper (``_apple_health_scan`` run as a script, standard library only) parses the prolog followed by
+# [split, end). ``split`` is the ``<`` of a top-level ``<Record`` near SPLIT_SHARE of the file. The helper's
+# record numbers and lines are shifted to the file's. That [0, split) ends at the top level (inside the root,
+# outside any element, comment or section) is proved by closing the root there; if expat refuses, or the
+# helper fails, the file is parsed again in one pass and only the records after this process's are kept.
+# Either way the chunks hold the records, values, locators and rejects of one pass.
+SPLIT_MIN_BYTES = 64 << 20
+SPLIT_SHARE = 0.45  # of the bytes after the prolog, parsed here: this process also builds every chunk
+SPLIT_MARK = b" <Record "  # after a line break: a top-level record as Apple writes it (a Correlation's: two spaces)
+PLAN_HEAD_BYTES = 1 << 20
+SPLIT_SEARCH_BYTES = 4 << 20
+
+
+@dataclass(frozen=True)
+class _SplitPlan:
+    root: str
+    prefix_end: int  # the offset of the root's first child: [0, prefix_end) is the prolog and the root's start tag
+    split: int
+
+
+def _split_plan(source) -> _SplitPlan | None:
+    if source.path is None or source.size < SPLIT_MIN_BYTES:
+        return None
+    with open(source.path, "rb") as fh:
+        found = scan.first_child(fh.read(PLAN_HEAD_BYTES))
+        if found is None:
+            return None
+        root, prefix_end = found
+        target = prefix_end + int((source.size - prefix_end) * SPLIT_SHARE)
+        fh.seek(target)
+        window = fh.read(SPLIT_SEARCH_BYTES)
+    at = window.find(SPLIT_MARK, 1)
+    while at > 0 and window[at - 1] not in b"\r\n":
+        at = window.find(SPLIT_MARK, at + 1)
+    if at < 0:
+        return None
+    return _SplitPlan(root, prefix_end, target + at + 1)
+
+
+class _Helper:
+    """The helper process parsing [split, end); its messages go to a temporary file, read once it is done."""
+
+    def __init__(self, process: subprocess.Popen, out, err):
+        self.process, self.out, self.err = process, out, err
+
+    @classmethod
+    def start(cls, path, plan: _SplitPlan, chunk_records: int) -> _Helper | None:
+        """The running helper, or None when no process can be started (the file is then read in one pass)."""
+        out = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        err = tempfile.TemporaryFile()  # noqa: SIM115
+        argv = [str(path), str(plan.prefix_end), str(plan.split), str(chunk_records), *TYPE_NAMES]
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-S", scan.__file__, *argv],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+        except (OSError, ValueError) as exc:
+            logger.warning("Apple Health split read: no helper process (%s); reading in one pass", type(exc).__name__)
+            out.close()
+            err.close()
+            return None
+        return cls(process, out, err)
+
+    def messages(self) -> Iterator[tuple] | None:
+        """The helper's messages once it has finished; None when it failed."""
+        if self.process.wait() != 0:
+            self.err.seek(0)
+            last = self.err.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+            logger.warning("Apple Health split read: the helper failed (%s); reading in one pass", last)
+            return None
+        self.out.seek(0)
+
+        def read():
+            while True:
+                message = pickle.load(self.out)  # an Unpickler per message (see scan_tail)
+                yield message
+                if message[0] == "end":
+                    return
+
+        return read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.out.close()
+        self.err.close()
+
+
+def _read_split(source, source_file: str, plan: _SplitPlan, helper: _Helper) -> Iterator[ParseResult]:
+    here = _Pass(source_file)
+    try:
+        breaks = scan.LineBreaks()
+        with source.open() as fh, _file_refusals(source_file):
+            try:
+                yield from here.feed(fh, stop=plan.split, breaks=breaks)
+            except expat.ExpatError as exc:
+                yield _with_unreadable_rest(here.take(), source_file, expat.ErrorString(exc.code), exc.lineno)
+                return
+        yield here.take()
+        mine = here.collector.n_records, here.collector.n_ignored
+        try:
+            here.parser.Parse(f"</{plan.root}>".encode(), True)
+        except expat.ExpatError:  # [0, split) did not end at the top level
+            messages = None
+        else:
+            messages = helper.messages()
+        if messages is None:
+            yield from _read_in_one_pass(source, source_file, skip=mine[0], counted=mine)
+            return
+        yield from _helper_chunks(messages, source_file, mine, split_line=1 + breaks.count)
+    finally:
+        helper.close()
+
+
+def _helper_chunks(messages, source_file: str, mine: tuple[int, int], split_line: int) -> Iterator[ParseResult]:
+    """The helper's chunks with record numbers and lines shifted to the file's; ``mine`` are the (records,
+    ignored) of [0, split), ``split_line`` the file's line at ``split``."""
+    _, prefix_lines = next(messages)
+    line_shift = split_line - prefix_lines
+    counted = (0, 0)
+    for message in messages:
+        if message[0] == "rows":
+            _, cols, n_records, n_ignored = message
+            code_, start_, end_, value_, unit_, rank_, record_, line_ = cols
+            result = _chunk(
+                (
+                    code_,
+                    start_,
+                    end_,
+                    value_,
+                    unit_,
+                    rank_,
+                    np.asarray(record_, dtype=np.int64) + mine[0],
+                    np.asarray(line_, dtype=np.int64) + line_shift,
+                ),
+                source_file,
+            )
+        else:
+            _, n_records, n_ignored, error = message
+            result = _chunk(scan.columns([]), source_file)
+        result.n_records, result.n_ignored = n_records - counted[0], n_ignored - counted[1]
+        if message[0] == "end" and error is not None:
+            result = _with_unreadable_rest(result, source_file, error[0], error[1] + line_shift)
+        counted = n_records, n_ignored
+        yield result
+
+
+def _chunk(columns: tuple, source_file: str) -> ParseResult:
+    """Records as columns (``_apple_health_scan.ROW_FIELDS``) → samples, and rejects with their reasons."""
+    code_, start_, end_, value_, unit_, rank_, record_, line_ = columns
+    n = len(code_)
+    if not n:
         return ParseResult(samples=empty_frame(SAMPLE_SCHEMA))
-    code_, start_, end_, value_, unit_, rank_, record_, line_ = zip(*rows)
-    n = len(rows)
     code = np.fromiter(code_, dtype=np.int8, count=n)
     start_local, offset = parse_offset_timestamps(start_)
     end_local, end_offset = parse_offset_timestamps(end_)
@@ -223,7 +378,7 @@ def _chunk(rows: list[tuple], source_file: str) -> ParseResult:
         },
         copy=False,
     )
-    raw = _RecordText(rows)
+    raw = _RecordText(columns)
     rejects = empty_rejects()
     if bad.any():
         idx = np.flatnonzero(bad)
@@ -276,20 +431,20 @@ def _locators(record: tuple[int, ...], line: tuple[int, ...]) -> pd.api.extensio
 class _RecordText:
     """A quarantined record's text, rebuilt from the attributes kept (never the source or device name)."""
 
-    def __init__(self, rows: list[tuple]):
-        self.rows = rows
+    def __init__(self, columns: tuple):
+        self.columns = columns
         self.numbers: np.ndarray | None = None  # record numbers of the rows (increasing), on first use
 
     def __call__(self, locators) -> pd.Series:
+        code_, start_, end_, value_, unit_, _, record_, _ = self.columns
         if self.numbers is None:
-            self.numbers = np.fromiter((row[6] for row in self.rows), dtype=np.int64, count=len(self.rows))
+            self.numbers = np.asarray(record_, dtype=np.int64)
         out = []
         for loc in locators:  # only quarantined records
             number = int(str(loc).split(",")[0].removeprefix("Record "))
             i = int(np.searchsorted(self.numbers, number))
-            if i < len(self.rows) and self.numbers[i] == number:
-                code, start, end, value, unit = self.rows[i][:5]
-                kind = TYPE_NAMES[code]
+            if i < len(self.numbers) and self.numbers[i] == number:
+                kind, start, end, value, unit = TYPE_NAMES[code_[i]], start_[i], end_[i], value_[i], unit_[i]
             else:
                 kind = start = end = value = unit = ""
             out.append(f'<Record type="{kind}" unit="{unit}" startDate="{start}" endDate="{end}" value="{value}"/>')

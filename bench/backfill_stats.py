@@ -2,13 +2,17 @@
 scipy loop on a 500-participant subset of the same data.
 
     .venv/bin/python bench/backfill_stats.py [--participants 10000] [--days 730] [--chunk 500]
-                                             [--ref-participants 500] [--ref-days 20]
+                                             [--ref-participants 500] [--ref-days 20] [--stages]
 
 All participants report the same 8 metrics. The production path (transforms.stats.baselines / drift / proxies)
 runs over every participant·metric·day, a chunk of participants at a time. The reference recomputes, with
 numpy and scipy one window at a time (median, scaled MAD, p10/p90, KS, Mann–Whitney, Wasserstein, Theil–Sen,
 Mann–Kendall, the shift test), the last ``--ref-days`` days of ``--ref-participants`` participants: its time
 per window gives the speed-up, and the largest absolute difference over those windows must be ~0.
+
+``--stages`` also prints where the backfill's time goes, summed over the chunks: each compiled kernel
+(``transforms.stats.kernels`` / ``sequential``) and the numpy/pandas steps around them (the timers wrap module
+functions, so they add only a call each).
 """
 
 from __future__ import annotations
@@ -125,6 +129,48 @@ def reference_window(x_base, x_recent, x_trend, win):
     return out
 
 
+STAGES = {  # module → functions timed by --stages
+    "transforms.stats.baselines": ("build_panel", "baseline_block", "baseline_frame"),  # the frame: its gather too
+    "transforms.stats.drift": (
+        "build_panel",
+        "baseline_block",
+        "drift_block",
+        "sequential_block",
+        "gather",
+        "shift_test",
+        "ks_pvalues",
+        "mannwhitney_pvalues",
+        "bh_by_codes",
+        "alarm_thresholds",
+    ),
+}
+KERNEL_STAGES = ("baseline_block", "drift_block", "sequential_block")
+
+
+def time_stages() -> dict[str, float]:
+    """Wrap the functions of STAGES with timers; returns the seconds per stage, filled as they run."""
+    import functools
+    import importlib
+
+    seconds: dict[str, float] = {}
+    for module_name, names in STAGES.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            fn = getattr(module, name)
+            label = f"{module_name.rsplit('.', 1)[-1]}.{name}"
+
+            @functools.wraps(fn)
+            def timed(*a, _fn=fn, _label=label, **k):
+                t = time.perf_counter()
+                try:
+                    return _fn(*a, **k)
+                finally:
+                    seconds[_label] = seconds.get(_label, 0.0) + time.perf_counter() - t
+
+            setattr(module, name, timed)
+    return seconds
+
+
 def rows_for_first_chunk(args) -> range:
     return range(min(args.chunk, args.participants))
 
@@ -137,26 +183,35 @@ def main() -> None:
     ap.add_argument("--ref-participants", type=int, default=500)
     ap.add_argument("--ref-days", type=int, default=20)
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--stages", action="store_true", help="print where the time goes")
     args = ap.parse_args()
+    stage_seconds = time_stages() if args.stages else None
     win = vocabulary.windows()
     cohort, arrays = cohort_arrays(args.participants, args.days, args.seed)
     start, end = cohort.dates[win.lookback_days - 1], cohort.dates[-1]
     n_days_out = (end - start).days + 1
     compute_drift(long_frame(cohort, arrays, np.arange(2)), start, start, win)  # numba compile, not timed
+    if stage_seconds is not None:
+        stage_seconds.clear()
+    stage_seconds_extra = {"long_frame (bench input)": 0.0, "proxies (join + compute_proxies)": 0.0}
 
     t0 = time.perf_counter()
     rows_out = {"baselines": 0, "drift": 0, "proxies": 0}
     keep_for_reference = None
     for first in range(0, args.participants, args.chunk):  # chunks of participants bound memory
         rows = np.arange(first, min(first + args.chunk, args.participants))
+        t_stage = time.perf_counter()
         daily = long_frame(cohort, arrays, rows)
+        stage_seconds_extra["long_frame (bench input)"] += time.perf_counter() - t_stage
         base = compute_baselines(daily, start, end, win)
         drift = compute_drift(daily, start, end, win)
+        t_stage = time.perf_counter()
         suff = base.set_index(["participant_id", "day", "metric"])["sufficient"]
         prox_in = drift[["participant_id", "day", "metric", "robust_z"]].join(
             suff.rename("baseline_sufficient"), on=["participant_id", "day", "metric"]
         )
         prox = compute_proxies(prox_in, win.min_proxy_components)
+        stage_seconds_extra["proxies (join + compute_proxies)"] += time.perf_counter() - t_stage
         rows_out["baselines"] += len(base)
         rows_out["drift"] += len(drift)
         rows_out["proxies"] += len(prox)
@@ -171,6 +226,15 @@ def main() -> None:
         f"full backfill (baselines + drift + proxies): {seconds:.1f} s for {windows:,} participant·metric·day windows "
         f"({seconds / windows * 1e6:.2f} µs/window), rows {rows_out}, peak RSS {peak_rss_mb():.0f} MB"
     )
+    if stage_seconds is not None:
+        stage_seconds.update(stage_seconds_extra)
+        kernels = sum(v for k, v in stage_seconds.items() if k.endswith(KERNEL_STAGES))
+        print(f"where the time goes (summed over chunks; compiled kernels {kernels:.1f} s of {seconds:.1f} s):")
+        for label, value in sorted(stage_seconds.items(), key=lambda kv: -kv[1]):
+            print(f"  {label:<40} {value:6.1f} s")
+        print(
+            f"  {'the rest (frames, the drift frame, chunk loop)':<40} {seconds - sum(stage_seconds.values()):6.1f} s"
+        )
 
     ref_rows = np.arange(min(args.ref_participants, args.chunk, args.participants))  # within the first chunk
     ref_ids = set(cohort.people["participant_id"].to_numpy()[ref_rows])

@@ -278,63 +278,71 @@ def _first_trend_pairs(row, first, end, inv, sl, org):
 
 
 @nb.njit(cache=True, inline="always")
-def _drop_slopes_from(leaving, sl, org, m, npos, nneg):
-    """The sorted slopes without those whose earlier day is ``leaving`` (order kept, in place)."""
-    w = 0
-    for i in range(m):
-        if org[i] == leaving:
-            npos -= sl[i] > 0
-            nneg -= sl[i] < 0
-        else:
-            sl[w] = sl[i]
-            org[w] = org[i]
-            w += 1
-    return w, npos, nneg
-
-
-@nb.njit(cache=True, inline="always")
-def _merge_slopes_to(row, entering, start, inv, sl, org, m, sl2, org2, new_sl, new_org, npos, nneg):
-    """The slopes from days start … entering − 1 to ``entering``, sorted and merged into sl[:m] (written to
-    sl2/org2); returns (pairs, positive, negative): the caller swaps the buffers."""
+def _slide_slopes(row, leaving, entering, start, inv, sl, org, m, sl2, org2, new_sl, new_org, npos, nneg):
+    """The sorted pairwise slopes one day on, in one pass written to sl2/org2: those whose earlier day is
+    ``leaving`` dropped, those from days start … entering − 1 to ``entering`` (when it has a value) sorted and
+    merged in. Returns (pairs, positive, negative); the caller swaps the buffers. ``new_sl`` has room for a
+    +inf sentinel after the new slopes, so the old ones are walked without a bounds test."""
     c = 0
-    for i in range(start, entering):
-        if not math.isnan(row[i]):
-            new_sl[c] = (row[entering] - row[i]) * inv[entering - i]
-            new_org[c] = i
-            npos += new_sl[c] > 0
-            nneg += new_sl[c] < 0
-            c += 1
-    _sort_pairs(new_sl, new_org, c)
+    if not math.isnan(row[entering]):
+        for i in range(start, entering):
+            if not math.isnan(row[i]):
+                v = (row[entering] - row[i]) * inv[entering - i]
+                new_sl[c] = v
+                new_org[c] = i
+                npos += v > 0
+                nneg += v < 0
+                c += 1
+        _sort_pairs(new_sl, new_org, c)
+    new_sl[c] = np.inf
     a = 0
     b = 0
     w = 0
-    while a < m or b < c:
-        if b >= c or (a < m and sl[a] <= new_sl[b]):
-            sl2[w] = sl[a]
+    while a < m:
+        x = sl[a]
+        y = new_sl[b]
+        if x <= y:
+            keep = org[a] != leaving
+            sl2[w] = x
             org2[w] = org[a]
+            w += keep
+            npos -= (x > 0) and not keep
+            nneg -= (x < 0) and not keep
             a += 1
         else:
-            sl2[w] = new_sl[b]
+            sl2[w] = y
             org2[w] = new_org[b]
             b += 1
+            w += 1
+    while b < c:
+        sl2[w] = new_sl[b]
+        org2[w] = new_org[b]
+        b += 1
         w += 1
     return w, npos, nneg
 
 
 @nb.njit(cache=True, inline="always")
-def _mann_kendall_var(ysorted, ny):
-    """Var(S) = [n(n − 1)(2n + 5) − Σ t(t − 1)(2t + 5)] / 18 over the tie groups t of the sorted sample."""
-    tie_sum = 0.0
+def _tie_sum(ysorted, ny):
+    """Σ t(t − 1)(2t + 5) over the tie groups t of the sorted sample ysorted[:ny] (Mann–Kendall's tie term)."""
+    total = 0
     i = 0
     while i < ny:
         j = i
         while j + 1 < ny and ysorted[j + 1] == ysorted[i]:
             j += 1
         t = j - i + 1
-        if t > 1:
-            tie_sum += t * (t - 1) * (2 * t + 5)
+        total += t * (t - 1) * (2 * t + 5)
         i = j + 1
-    return (ny * (ny - 1) * (2 * ny + 5) - tie_sum) / 18.0
+    return total
+
+
+@nb.njit(cache=True, inline="always")
+def _tie_sum_change(arr, n, v, sign):
+    """How ``_tie_sum`` of the sorted arr[:n] changes when v joins it (sign 1) or leaves it (sign −1)."""
+    t = np.searchsorted(arr[:n], v, side="right") - np.searchsorted(arr[:n], v, side="left")
+    u = t + sign
+    return u * (u - 1) * (2 * u + 5) - t * (t - 1) * (2 * t + 5)
 
 
 @nb.njit(cache=True, inline="always")
@@ -385,9 +393,10 @@ def _merged_walk(r, nr, b, nb_):
 def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
     """out[:, :, j] for the fields of DRIFT_FIELDS.
 
-    The trend window's pairwise slopes are kept sorted as it slides: the slopes of the day leaving are
-    filtered out, those of the day arriving sorted and merged in, so the Theil–Sen median is a lookup and
-    Mann–Kendall S a running count of positive minus negative slopes (sign(slope) = sign(Δy))."""
+    The trend window's pairwise slopes are kept sorted as it slides: in one pass the slopes of the day
+    leaving are filtered out and those of the day arriving merged in, so the Theil–Sen median is a lookup and
+    Mann–Kendall S a running count of positive minus negative slopes (sign(slope) = sign(Δy)); the tie term
+    of its variance changes with the one value leaving and the one arriving."""
     n_series = values.shape[0]
     cap = max(Tw * (Tw - 1) // 2, 1)
     for s in nb.prange(n_series):
@@ -402,12 +411,13 @@ def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
         org = np.empty(cap, dtype=np.int64)
         sl2 = np.empty(cap)
         org2 = np.empty(cap, dtype=np.int64)
-        new_sl = np.empty(Tw)
+        new_sl = np.empty(Tw + 1)
         new_org = np.empty(Tw, dtype=np.int64)
         nb_ = _fill_sorted(row[0:B], bb)
         nr = _fill_sorted(row[B : B + R], rb)
         ny = _fill_sorted(row[B + R - Tw : B + R], ysorted)
         m, npos, nneg = _first_trend_pairs(row, B + R - Tw, B + R, inv, sl, org)
+        ties = _tie_sum(ysorted, ny)
         for k in range(n_out):
             d_end = k + B + R
             if k > 0:
@@ -415,12 +425,15 @@ def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
                 nr = _slide(rb, nr, row[k + B - 1], row[k + B + R - 1])
                 leaving = d_end - Tw - 1
                 entering = d_end - 1
-                ny = _slide(ysorted, ny, row[leaving], row[entering])
                 if not math.isnan(row[leaving]):
-                    m, npos, nneg = _drop_slopes_from(leaving, sl, org, m, npos, nneg)
+                    ties += _tie_sum_change(ysorted, ny, row[leaving], -1)
+                    ny = _remove(ysorted, ny, row[leaving])
                 if not math.isnan(row[entering]):
-                    m, npos, nneg = _merge_slopes_to(
-                        row, entering, d_end - Tw, inv, sl, org, m, sl2, org2, new_sl, new_org, npos, nneg
+                    ties += _tie_sum_change(ysorted, ny, row[entering], 1)
+                    ny = _insert(ysorted, ny, row[entering])
+                if not (math.isnan(row[leaving]) and math.isnan(row[entering])):
+                    m, npos, nneg = _slide_slopes(
+                        row, leaving, entering, d_end - Tw, inv, sl, org, m, sl2, org2, new_sl, new_org, npos, nneg
                     )
                     sl, sl2 = sl2, sl
                     org, org2 = org2, org
@@ -436,7 +449,8 @@ def drift_kernel(values, B, R, Tw, n_out, min_recent, min_baseline, out):
             if ny >= 3:
                 o[D_SLOPE] = _quantile(sl, m, 0.5)
                 o[D_MK_S] = npos - nneg
-                o[D_MK_VAR] = _mann_kendall_var(ysorted, ny)
+                # Var(S) = [n(n − 1)(2n + 5) − Σ t(t − 1)(2t + 5)] / 18 over the tie groups t of the window
+                o[D_MK_VAR] = (ny * (ny - 1) * (2 * ny + 5) - ties) / 18.0
             if nr < min_recent or nb_ < min_baseline or nr == 0 or nb_ == 0:
                 continue
             gap, u, tie_term, wass, any_tie = _merged_walk(rb, nr, bb, nb_)

@@ -3,6 +3,10 @@ and from them the predicted wall time of a nightly run and of a full statistics 
 1 M participants, here and on a 16-core machine.
 
     .venv/bin/python bench/cost_model.py [--nightly-home /tmp/wellness_nightly] [--backfill-participants 1000]
+                                         [--parts ingest,nightly,backfill]
+
+``--parts`` measures only some stages (``--parts ingest`` takes about a minute, the nightly part needs
+bench/nightly_run.py's warehouse); the predicted wall times need all three.
 
 Measured (each bench run twice: pinned to one core with ``taskset -c 0``, then on every core):
   ingest     bench/ingest_heart_rate.py (a Fitabase heart-rate CSV through the pipeline path) and
@@ -60,7 +64,11 @@ def ingest(pinned: bool, csv_rows: int, xml_mb: int, folder: Path) -> dict[str, 
         *("--rows", str(csv_rows), "--kinds", "wellness_csv", "--dir", str(folder)),
         pinned=pinned,
     )
-    xml = run("apple_health_parse.py", "--mb", str(xml_mb), "--path", str(folder / "export.xml"), pinned=pinned)
+    xml = run(
+        "apple_health_parse.py",
+        *("--mb", str(xml_mb), "--path", str(folder / f"export_{xml_mb}mb.xml"), "--kinds", "wellness_parse"),
+        pinned=pinned,
+    )
     csv_mb_s = float(re.search(r"wellness_csv\s+[\d.]+ M rows/s\s+([\d.]+) MB/s", csv)[1])
     xml_mb_s = float(re.search(r"wellness_parse\D*?([\d.]+) MB/s", xml)[1])
     return {"ingest CSV (per MB)": 1 / csv_mb_s, "ingest Apple Health XML (per MB)": 1 / xml_mb_s}
@@ -101,23 +109,30 @@ def main() -> None:
     ap.add_argument("--csv-rows", type=int, default=3_000_000)
     ap.add_argument("--xml-mb", type=int, default=100)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/wellness_bench"), help="folder for the ingest inputs")
+    ap.add_argument("--parts", default="ingest,nightly,backfill", help="which stages to measure")
     args = ap.parse_args()
     print(f"{CORES} cores here; each stage measured on 1 core (taskset -c 0) and on {CORES}", flush=True)
 
+    parts = set(args.parts.split(","))
     rows: list[tuple[str, float, float, str]] = []  # (stage, seconds per unit on 1 core, on all, unit)
-    sizes = (args.csv_rows, args.xml_mb, args.dir)
-    one, every = ingest(True, *sizes), ingest(False, *sizes)
-    rows += [(k, one[k], every[k], "MB") for k in one]
-    size = (args.nightly_participants, args.nightly_days)
-    wall_1, steps_1, n = nightly(args.nightly_home, size, True)
-    wall_n, steps_n, _ = nightly(args.nightly_home, size, False)
-    for step in steps_n:
-        rows.append((f"nightly step {step} (per participant)", steps_1[step] / n, steps_n[step] / n, "participant"))
-    fixed_1, fixed_n = wall_1 - sum(steps_1.values()), wall_n - sum(steps_n.values())
-    rows.append(("nightly start-up and bookkeeping (per run)", fixed_1, fixed_n, "run"))
-    per_pd_1 = backfill(args.backfill_participants, True)
-    per_pd_n = backfill(args.backfill_participants, False)
-    rows.append(("backfill baselines + drift + proxies (per participant·day)", per_pd_1, per_pd_n, "participant·day"))
+    if "ingest" in parts:
+        sizes = (args.csv_rows, args.xml_mb, args.dir)
+        one, every = ingest(True, *sizes), ingest(False, *sizes)
+        rows += [(k, one[k], every[k], "MB") for k in one]
+    if "nightly" in parts:
+        size = (args.nightly_participants, args.nightly_days)
+        wall_1, steps_1, n = nightly(args.nightly_home, size, True)
+        wall_n, steps_n, _ = nightly(args.nightly_home, size, False)
+        for step in steps_n:
+            rows.append((f"nightly step {step} (per participant)", steps_1[step] / n, steps_n[step] / n, "participant"))
+        fixed_1, fixed_n = wall_1 - sum(steps_1.values()), wall_n - sum(steps_n.values())
+        rows.append(("nightly start-up and bookkeeping (per run)", fixed_1, fixed_n, "run"))
+    if "backfill" in parts:
+        per_pd_1 = backfill(args.backfill_participants, True)
+        per_pd_n = backfill(args.backfill_participants, False)
+        rows.append(
+            ("backfill baselines + drift + proxies (per participant·day)", per_pd_1, per_pd_n, "participant·day")
+        )
 
     print(f"\n{'stage':<62} {'1 core':>12} {f'{CORES} cores':>12} {'parallel p':>10}  unit")
     shares = {}
@@ -125,6 +140,8 @@ def main() -> None:
         shares[stage] = p = parallel_share(t1, tn)
         scale, label = (1e6, "µs") if t1 < 1e-3 else (1e3, "ms") if t1 < 1 else (1, "s")
         print(f"{stage:<62} {t1 * scale:9.2f} {label:<2} {tn * scale:9.2f} {label:<2} {p:10.2f}  {unit}")
+    if not {"nightly", "backfill"} <= parts:
+        return
 
     print(f"\npredicted wall time (measured: nightly {n:,} participants {wall_n:.1f} s on {CORES} cores)")
     print(

@@ -26,23 +26,26 @@ class Panel:
 
 def build_panel(daily: pd.DataFrame, first_day, last_day) -> Panel:
     """Pivot ``daily`` (participant_id, day, metric, value) into a dense array over
-    ``first_day … last_day``; rows outside that span are ignored."""
+    ``first_day … last_day``; rows outside that span are ignored. Series are the distinct (participant,
+    metric) pairs present, sorted by participant then metric."""
     first_day, last_day = pd.Timestamp(first_day), pd.Timestamp(last_day)
     n_days = (last_day - first_day).days + 1
-    day = pd.to_datetime(daily["day"])
-    rows = daily[(day >= first_day) & (day <= last_day)]
-    if rows.empty:
+    t = _day_numbers(daily["day"]) - _day_number(first_day)
+    inside = (t >= 0) & (t < n_days)
+    if not inside.any():
         keys = pd.DataFrame({"participant_id": pd.Series(dtype="string"), "metric": pd.Series(dtype="string")})
         return Panel(series=keys, first_day=first_day, values=np.full((0, n_days), np.nan))
-    # series = distinct (participant, metric) in sorted order, from per-column codes combined into one integer
-    # (factorizing a MultiIndex of strings costs ~5× more)
-    p_codes, p_names = pd.factorize(rows["participant_id"], sort=True)
-    m_codes, m_names = pd.factorize(rows["metric"], sort=True)
-    combined = p_codes.astype(np.int64) * len(m_names) + m_codes
-    series, codes = np.unique(combined, return_inverse=True)
+    p_codes, p_names = _sorted_codes(daily["participant_id"], inside)
+    m_codes, m_names = _sorted_codes(daily["metric"], inside)
+    # series = the distinct (participant, metric) codes combined into one integer, in sorted order; the
+    # combinations are few (participants × metrics), so a presence table replaces a sort of every row
+    combined = p_codes * len(m_names) + m_codes
+    present = np.zeros(len(p_names) * len(m_names), dtype=bool)
+    present[combined] = True
+    series = np.flatnonzero(present)
+    row_of = np.cumsum(present) - 1
     values = np.full((len(series), n_days), np.nan)
-    t = (pd.to_datetime(rows["day"]) - first_day).dt.days.to_numpy()
-    values[codes.ravel(), t] = rows["value"].to_numpy(dtype="float64")
+    values[row_of[combined], t[inside]] = daily["value"].to_numpy(dtype="float64")[inside]
     keys = pd.DataFrame(
         {
             "participant_id": pd.array(np.asarray(p_names, dtype=object)[series // len(m_names)], dtype="string"),
@@ -50,6 +53,32 @@ def build_panel(daily: pd.DataFrame, first_day, last_day) -> Panel:
         }
     )
     return Panel(series=keys, first_day=first_day, values=values)
+
+
+def _day_number(day: pd.Timestamp) -> int:
+    return int(np.datetime64(day.date(), "D").astype(np.int64))
+
+
+def _day_numbers(days: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 of a column of dates or timestamps (any unit), as int64."""
+    if not pd.api.types.is_datetime64_any_dtype(days.dtype) or isinstance(days.dtype, pd.DatetimeTZDtype):
+        days = pd.to_datetime(days)
+    return days.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _sorted_codes(labels: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 code of each selected row, the distinct labels sorted by label): a categorical with sorted
+    categories gives its codes as they are (its unused categories then hold no series); anything else is
+    factorized."""
+    if isinstance(labels.dtype, pd.CategoricalDtype) and labels.cat.categories.is_monotonic_increasing:
+        codes = labels.cat.codes.to_numpy()[rows]
+        if (codes >= 0).all():
+            return codes.astype(np.int64), np.asarray(labels.cat.categories)
+    selected = labels[rows]
+    if isinstance(selected.dtype, pd.CategoricalDtype):  # unsorted categories: sort by the labels themselves
+        selected = selected.astype(object)
+    codes, names = pd.factorize(selected, sort=True)
+    return codes.astype(np.int64), np.asarray(names)
 
 
 def span_mask(series: pd.DataFrame, spans: pd.DataFrame | None, first_day, n_days: int) -> np.ndarray | None:

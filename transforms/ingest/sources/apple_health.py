@@ -136,8 +136,9 @@ class _Pass:
         return result
 
     def feed(self, fh, stop: int | None = None, breaks: scan.LineBreaks | None = None) -> Iterator[ParseResult]:
-        """Parse ``fh`` from where it stands to byte ``stop`` (more input expected after it) or to its end."""
-        position = fh.tell()
+        """Parse ``fh`` from its start to byte ``stop`` (more input expected after it) or to its end. ``fh``
+        may be a zip member, which cannot tell its position."""
+        position = 0
         while True:
             block = fh.read(scan.READ_BYTES if stop is None else min(scan.READ_BYTES, stop - position))
             position += len(block)

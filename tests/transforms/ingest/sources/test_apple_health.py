@@ -175,6 +175,14 @@ def test_export_zip_member_is_read_in_place(tmp_path):
         "p1/export.zip//apple_health_export/export_cda.xml",
     ]
     assert sources.detect(members[0]) is apple_health and sources.detect(members[1]) is apple_health_cda
+    # and parsed from the archive (a member cannot seek or tell) as the same text on disk is
+    from transforms.ingest.parse import ParseContext
+
+    chunks = list(apple_health.parse(members[0], ParseContext(members[0].source_file, "UTC")))
+    from_zip = pd.concat([c.samples for c in chunks if len(c.samples)], ignore_index=True)
+    on_disk = parse(apple_health, write(tmp_path, EXPORT), members[0].source_file).samples
+    pd.testing.assert_frame_equal(from_zip, on_disk)
+    assert sum(c.n_records for c in chunks) == 15
 
 
 # export_cda.xml as Apple writes it beside export.xml (HL7 CDA R2; trimmed to two observations)

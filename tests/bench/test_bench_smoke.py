@@ -40,7 +40,7 @@ def test_ingest_heart_rate_matches_duckdb_on_the_same_rows(tmp_path):
 def test_apple_health_parse_reads_every_record(tmp_path):
     text = bench("apple_health_parse.py", "--mb", "2", "--path", str(tmp_path / "export.xml"))
     records = {m.group(1): m.group(2) for m in re.finditer(r"^(\w+)\s.*\(\S+ s, ([\d,]+) records\)", text, re.M)}
-    assert set(records) == {"expat_floor", "etree_floor", "wellness_parse"}, text
+    assert set(records) == {"expat_floor", "etree_floor", "wellness_parse", "wellness_one_pass"}, text
     assert len(set(records.values())) == 1, text
     assert int(re.search(r"daily_rows (\d+)", text).group(1)) > 0
 
@@ -58,8 +58,11 @@ def test_backfill_stats_agrees_with_the_scipy_reference():
         "6",
         "--ref-days",
         "5",
+        "--stages",
     )
     assert "full backfill" in text and "speed-up per window" in text
+    stages = dict(re.findall(r"^  (\S+)\s+([\d.]+) s$", text, re.M))
+    assert {"drift.drift_block", "drift.sequential_block", "baselines.baseline_block"} <= set(stages), text
     diffs = dict(re.findall(r"(\w+) (\d\.\de[+-]\d+)", text.split("largest absolute difference vs reference:")[1]))
     assert len(diffs) == 9 and all(float(v) < 1e-9 for v in diffs.values()), text
 

@@ -77,12 +77,18 @@ def _refuse_entities(*args):
     raise EntityDeclared
 
 
-def new_parser(type_codes: dict[str, int]) -> tuple[expat.XMLParserType, Collector]:
-    """An expat parser that never expands or fetches entities, and its collector."""
+def _safe_parser() -> expat.XMLParserType:
+    """An expat parser that never expands or fetches entities: any declaration raises EntityDeclared."""
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.EntityDeclHandler = _refuse_entities
     parser.ExternalEntityRefHandler = _refuse_entities
+    return parser
+
+
+def new_parser(type_codes: dict[str, int]) -> tuple[expat.XMLParserType, Collector]:
+    """A safe parser (``_safe_parser``) and the collector of its records."""
+    parser = _safe_parser()
     collector = Collector(parser, type_codes)
     parser.StartElementHandler = collector.start
     return parser, collector
@@ -99,10 +105,7 @@ def first_child(head: bytes) -> tuple[str, int] | None:
     """The root element's name and the byte offset of its first child's ``<``, from the first bytes of a
     document; None when the head does not reach a first child, or is not well-formed, or declares entities."""
     found: list[tuple[str, int]] = []
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.EntityDeclHandler = _refuse_entities
-    parser.ExternalEntityRefHandler = _refuse_entities
+    parser = _safe_parser()
 
     def start(name, attrs):
         found.append((name, parser.CurrentByteIndex))

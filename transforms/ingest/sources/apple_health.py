@@ -313,20 +313,10 @@ def _helper_chunks(messages, source_file: str, mine: tuple[int, int], split_line
     for message in messages:
         if message[0] == "rows":
             _, cols, n_records, n_ignored = message
-            code_, start_, end_, value_, unit_, rank_, record_, line_ = cols
-            result = _chunk(
-                (
-                    code_,
-                    start_,
-                    end_,
-                    value_,
-                    unit_,
-                    rank_,
-                    np.asarray(record_, dtype=np.int64) + mine[0],
-                    np.asarray(line_, dtype=np.int64) + line_shift,
-                ),
-                source_file,
-            )
+            shifted = list(cols)
+            shifted[6] = np.asarray(cols[6], dtype=np.int64) + mine[0]  # record numbers
+            shifted[7] = np.asarray(cols[7], dtype=np.int64) + line_shift  # lines
+            result = _chunk(tuple(shifted), source_file)
         else:
             _, n_records, n_ignored, error = message
             result = _chunk(scan.columns([]), source_file)

@@ -13,7 +13,7 @@ measurement in a fresh process so its peak RSS is its own:
   wellness_csv     the ingestion path as pipelines.landing_ingestion runs it: transforms.ingest.parse.detect + parse_input
                    (account ids → keyed pseudonyms) → quality.rules.apply_row_rules →
                    transforms.ingest.samples.DailyFromSamples. A clean file this large is read, judged and folded into
-                   daily rows by DuckDB (transforms/ingest/sources/_engine_levels.py); a file with any bad line goes
+                   daily rows by DuckDB (transforms/ingest/sources/_engine_daily.py); a file with any bad line goes
                    the Arrow way below, which keeps every bad line with its number for quarantine
   wellness_csv_arrow  the same with the DuckDB reader off: Arrow blocks → row rules → DailyFromSamples
   wellness_parquet the ingestion path on the Parquet copy (fitabase_intraday reads Parquet copies of its tables)
@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 
 from _measure import report_child, run_child
+from _pipeline_ingest import IMPORTS as INGEST_IMPORTS
+from _pipeline_ingest import ingest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -94,31 +96,7 @@ def arrow_csv(path: Path) -> dict:
 
 
 def wellness_csv(path: Path) -> dict:
-    import datetime as dt
-
-    from quality.rules import apply_row_rules
-    from transforms.ingest.identity import ParticipantMap
-    from transforms.ingest.inputs import plain_file
-    from transforms.ingest.parse import detect, parse_input
-    from transforms.ingest.samples import DailyFromSamples
-
-    today = dt.date(2100, 1, 1)
-    source = plain_file(path, f"fitabase/{path.name}")
-    module = detect(source)
-    daily = DailyFromSamples(module.FORMAT, source.source_file)
-    records = rejected = daily_rows = 0
-    for chunk in parse_input(source, module, ParticipantMap.load(None, b"bench key"), None, today):  # ids → pseudonyms
-        chunk = apply_row_rules(chunk, module.FORMAT, today)
-        daily.add(chunk.samples)
-        records += chunk.n_records
-        rejected += len(chunk.rejects)
-        daily_rows += int((chunk.observations["metric"] == "heart_rate_mean_bpm").sum())  # folded by DuckDB
-    rows = daily.finish()
-    return {
-        "records": records,
-        "daily_rows": daily_rows + int((rows["metric"] == "heart_rate_mean_bpm").sum()),
-        "rejected": rejected,
-    }
+    return ingest(path)
 
 
 def wellness_parquet(path: Path) -> dict:
@@ -148,7 +126,7 @@ IMPORTS = {
     "duckdb_csv": ["duckdb"],
     "duckdb_parquet": ["duckdb"],
     "arrow_csv": ["pyarrow.csv", "pyarrow.compute"],
-    "wellness_csv": ["duckdb", "pyarrow.csv", "quality.rules", "transforms.ingest.parse", "transforms.ingest.samples"],
+    "wellness_csv": INGEST_IMPORTS,
 }
 IMPORTS["wellness_csv_arrow"] = IMPORTS["wellness_parquet"] = IMPORTS["wellness_csv"] + ["pyarrow.parquet"]
 

@@ -37,6 +37,20 @@ def test_ingest_heart_rate_matches_duckdb_on_the_same_rows(tmp_path):
     assert set(found.values()) == {("30,000", "25")}, text
 
 
+@pytest.mark.parametrize("table", ["minute_sleep", "minute_steps"])
+def test_ingest_fitabase_minutes_reads_every_line_whichever_reader(tmp_path, table):
+    args = ("--table", table, "--rows", "42000", "--participants", "5", "--dir", str(tmp_path))
+    text = bench("ingest_fitabase_minutes.py", *args)
+    found = {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(r"^(\w+)\s.*\(\S+ s, ([\d,]+) rows → ([\d,]+) daily rows\)", text, re.M)
+    }
+    assert set(found) == {"duckdb_csv", "wellness_csv", "wellness_csv_text"}, text
+    assert len({rows for rows, _ in found.values()}) == 1, text
+    assert found["wellness_csv"] == found["wellness_csv_text"], text
+    assert re.search(r"wellness_csv speed / duckdb_csv speed: [\d.]+×", text), text
+
+
 def test_apple_health_parse_reads_every_record(tmp_path):
     text = bench("apple_health_parse.py", "--mb", "2", "--path", str(tmp_path / "export.xml"))
     records = {m.group(1): m.group(2) for m in re.finditer(r"^(\w+)\s.*\(\S+ s, ([\d,]+) records\)", text, re.M)}

@@ -73,20 +73,20 @@ def test_a_stream_that_breaks_midway_keeps_the_daily_values_of_what_came_before(
 
 
 def test_a_heart_rate_file_gives_the_same_outcome_whichever_reader_reads_it(tmp_path, monkeypatch):
-    """The DuckDB reader of clean files (transforms/ingest/sources/_engine_levels.py) and the Arrow/row-rule
+    """The DuckDB reader of clean files (transforms/ingest/sources/_engine_daily.py) and the Arrow/row-rule
     path give ingestion the same daily rows, counts and rejects, through the constraints stage too."""
-    from tests.transforms.ingest.sources.test_engine_levels import minutes_file
-    from transforms.ingest.sources import fitabase_intraday
+    from tests.transforms.ingest.sources.test_engine_daily import minutes_file
+    from transforms.ingest.sources import _engine_daily, fitabase_intraday
 
     landing = tmp_path / "landing"
     landing.mkdir()
     path = landing / "heartrate_seconds_merged.csv"
     lines = minutes_file(path, people=3, days=2, step_minutes=3)
     folded = []  # what the DuckDB reader returned, call by call
-    read_in_duckdb = fitabase_intraday._engine_levels.daily_levels
+    read_in_duckdb = _engine_daily.daily_rows
     monkeypatch.setattr(
-        fitabase_intraday._engine_levels,
-        "daily_levels",
+        _engine_daily,
+        "daily_rows",
         lambda *a, **k: folded.append(read_in_duckdb(*a, **k)) or folded[-1],
     )
 

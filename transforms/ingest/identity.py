@@ -79,6 +79,12 @@ class ParticipantMap:
             mapped = mapped.where(~unmapped, accounts.map(names).astype("string"))
         return mapped
 
+    def shared_accounts(self, source: str) -> frozenset[str]:
+        """The account ids of ``source`` whose participant has more than one account of that source."""
+        table = self.table[self.table["source"] == source]
+        shared = table["participant_id"].duplicated(keep=False)
+        return frozenset(table.loc[shared, "source_account_id"])
+
     def timezone(self, participant_id: str | None) -> str:
         """The participant's time zone from participants.csv, else ingest.toml's ``default_timezone``."""
         from transforms import vocabulary

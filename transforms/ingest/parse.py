@@ -28,13 +28,16 @@ from transforms.ingest.records import OBSERVATION_COLUMNS, RESPONSE_COLUMNS, SAM
 @dataclass(frozen=True)
 class ParseContext:
     """What a parser may know beyond the bytes: the file's name in the tables, the participant's time
-    zone (for formats with UTC-only timestamps), the study's questionnaire event dates and the day the row
-    rules take as today (a parser that applies them itself, such as ``_engine_levels``; None: the date)."""
+    zone (for formats with UTC-only timestamps), the study's questionnaire event dates, the day the row
+    rules take as today (a parser that applies them itself, such as ``_engine_daily``; None: the date) and the
+    account ids of the format's family that share their participant with another account (participants.csv):
+    a parser that folds days per account must leave those to the per-participant fold."""
 
     source_file: str
     timezone: str
     events: pd.DataFrame | None = None
     today: dt.date | None = None
+    shared_accounts: frozenset[str] = frozenset()
 
 
 def detect(source: LandingFile) -> ModuleType:
@@ -86,7 +89,8 @@ def parse_chunks(
         if module.SCOPE == "person"
         else vocabulary.ingest_rules().default_timezone
     )
-    parsed = module.parse(source, ParseContext(source.source_file, timezone, events, today))
+    shared = participant_map.shared_accounts(module.ACCOUNT_SOURCE) if module.SCOPE == "cohort" else frozenset()
+    parsed = module.parse(source, ParseContext(source.source_file, timezone, events, today, shared))
     yield from ([parsed] if isinstance(parsed, ParseResult) else parsed)
 
 

@@ -285,12 +285,19 @@ def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
         intervals=("start", "size"),
     )
     sessions["asleep"] = asleep_by_session.reindex(sessions.index).fillna(0.0)
+    return sleep_observations(sessions, iv[iv["value"] < 1], rules)
+
+
+def sleep_observations(sessions: pd.DataFrame, in_bed: pd.DataFrame, rules) -> pd.DataFrame:
+    """Main sleep and nap observations from sessions (participant_id, source_rank, abs_start, abs_end, local_end,
+    end_offset, intervals, asleep minutes; one row per session) and the in-bed intervals that may widen them
+    (module docstring). ``transforms.ingest.sources._engine_sleep`` builds the sessions in DuckDB."""
     sessions = sessions[sessions["asleep"] > 0]
     if sessions.empty:
         return pd.DataFrame()
-    sessions["day"] = sessions["local_end"].dt.normalize()
+    sessions = sessions.assign(day=sessions["local_end"].dt.normalize())
     best = sessions.groupby(["participant_id", "day"])["source_rank"].transform("min")
-    sessions = _widen_by_in_bed(sessions[sessions["source_rank"] == best], iv[iv["value"] < 1])
+    sessions = _widen_by_in_bed(sessions[sessions["source_rank"] == best], in_bed)
     span = (sessions["abs_end"] - sessions["abs_start"]).dt.total_seconds() / 60
     mid_abs = sessions["abs_start"] + (sessions["abs_end"] - sessions["abs_start"]) / 2
     mid_local = mid_abs + pd.to_timedelta(sessions["end_offset"].fillna(0.0), unit="m")

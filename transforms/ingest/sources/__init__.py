@@ -5,6 +5,8 @@
   (rows carry a vendor account id, mapped through participants.csv; ``ACCOUNT_SOURCE`` names the
   account family there);
 * ``detect(name, head) -> bool``: recognises the format from the file's first bytes (and name);
+* ``READS_PARQUET`` (optional, True): the module also reads Parquet copies of its CSV tables, and ``detect`` is
+  offered their column names as a header line;
 * ``parse(source, ctx) -> ParseResult`` or an iterator of ``ParseResult`` chunks (large formats):
   canonical records plus rejected records with reasons; ``source`` is a ``transforms.ingest.inputs.LandingFile``
   and ``ctx`` a ``transforms.ingest.parse.ParseContext``.
@@ -16,13 +18,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from transforms.ingest.errors import MalformedFile
 from transforms.ingest.sources import (
+    _parquet_rows,
     apple_health,
     apple_health_cda,
     ema_pmsys,
     export_readme,
     fitabase_daily_activity,
     fitabase_intraday,
+    fitabase_minute_steps,
     fitabase_sleep_day,
     fitabase_weight,
     fitbit_google_daily_csv,
@@ -72,6 +77,7 @@ FORMATS: tuple[ModuleType, ...] = (
     fitabase_daily_activity,
     fitabase_sleep_day,
     fitabase_intraday,
+    fitabase_minute_steps,
     fitabase_weight,
     fitbit_takeout_resting_hr,
     fitbit_takeout_sleep,
@@ -118,8 +124,18 @@ FORMATS: tuple[ModuleType, ...] = (
 
 
 def detect(source) -> ModuleType | None:
-    """The format module whose ``detect`` accepts the input's content (a ``LandingFile``), or None."""
+    """The format module whose ``detect`` accepts the input's content (a ``LandingFile``), or None. A Parquet file
+    is offered, as the header line of its column names, to the modules that read Parquet copies of their tables
+    (``READS_PARQUET``); one that none accepts, or whose footer cannot be read, goes to the first of them, whose
+    parse fails it naming its columns or the fault."""
     head = source.head()
+    if _parquet_rows.is_parquet(head):
+        readers = [m for m in FORMATS if getattr(m, "READS_PARQUET", False)]
+        try:
+            header = ",".join(_parquet_rows.column_names(source))
+        except MalformedFile:
+            return readers[0]
+        return next((m for m in readers if m.detect(source.name, header)), readers[0])
     for module in FORMATS:
         if module.detect(source.name, head):
             return module

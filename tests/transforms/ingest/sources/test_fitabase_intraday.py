@@ -7,7 +7,7 @@ from tests.conftest import realdata
 from tests.transforms.ingest.sources.helpers import parse
 from transforms.ingest.records import sample_locators
 from transforms.ingest.samples import DailyFromSamples
-from transforms.ingest.sources import fitabase_intraday, fitabase_weight
+from transforms.ingest.sources import _arrow_csv, _fitabase_tables, fitabase_intraday, fitabase_weight
 
 
 def to_daily(result):
@@ -74,7 +74,7 @@ def _ordinary(path, monkeypatch):
         raise LookupError("forced")
         yield  # a generator, like the real one
 
-    monkeypatch.setattr(fitabase_intraday, "_parse_levels_fast", header_mismatch)
+    monkeypatch.setattr(_fitabase_tables, "_parse_levels_fast", header_mismatch)
     try:
         return parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
     finally:
@@ -93,7 +93,7 @@ def _as_text(samples: pd.DataFrame) -> pd.DataFrame:
 def test_heart_rate_fast_path_equals_the_ordinary_reader(tmp_path, monkeypatch, dirty):
     """Arrow batches (clean) and the row-by-row rules (any irregular row in the batch) give the same samples,
     rejects with line numbers and raw text, across several batches."""
-    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 4096)  # many blocks
+    monkeypatch.setattr(_arrow_csv, "BLOCK_BYTES", 4096)  # many blocks
     lines = ["Id,Time,Value"]
     for k in range(600):
         lines.append(
@@ -129,7 +129,7 @@ def test_heart_rate_fast_path_equals_the_ordinary_reader(tmp_path, monkeypatch, 
 def test_fast_path_crlf_blank_and_short_lines_match_the_ordinary_reader(tmp_path, monkeypatch):
     """Windows line ends, blank lines (skipped by both readers, so line numbers agree) and a line with one
     field, across many small blocks: same samples, same rejects with the same line numbers and text."""
-    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(_arrow_csv, "BLOCK_BYTES", 1000)
     lines = ["Id,Time,Value"] + [
         f"1503960366,4/12/2016 {1 + k // 60}:{k % 60:02d}:00 AM,{60 + k % 7}" for k in range(400)
     ]
@@ -156,7 +156,7 @@ def test_fast_path_crlf_blank_and_short_lines_match_the_ordinary_reader(tmp_path
 def test_a_line_with_extra_fields_is_quarantined_by_both_readers(tmp_path, monkeypatch, where):
     """First, middle (a later block) or last line: quarantined with its line number, the rest of the file kept
     (pandas would make the extra fields of a first line into an index, or stop at a later one)."""
-    monkeypatch.setattr(fitabase_intraday._arrow_csv, "BLOCK_BYTES", 100)
+    monkeypatch.setattr(_arrow_csv, "BLOCK_BYTES", 100)
     lines = ["Id,Time,Value"] + [f"1503960366,4/12/2016 7:{m:02d}:00 AM,97" for m in range(10)]
     lines[where] += ",5"
     path = tmp_path / "heartrate_seconds_merged.csv"

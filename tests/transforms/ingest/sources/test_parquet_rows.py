@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import realdata
-from tests.transforms.ingest.sources.test_engine_levels import assert_same_rows, ingest, minutes_file
+from tests.transforms.ingest.sources.test_engine_daily import assert_same_rows, ingest, minutes_file
 from transforms.ingest.errors import MalformedFile
 from transforms.ingest.inputs import plain_file
 from transforms.ingest.parse import ParseContext
+from transforms.ingest.sources import _engine_daily, fitabase_intraday
 from transforms.ingest.sources import detect as sources_detect
-from transforms.ingest.sources import fitabase_intraday
 
 FITABASE_TIME = "%m/%d/%Y %I:%M:%S %p"
 
@@ -52,10 +52,8 @@ def test_a_parquet_copy_of_heart_rate_gives_the_csv_rows(tmp_path, monkeypatch, 
     from_csv, csv_rejects, csv_read = ingest(csv, False, monkeypatch)
     engine_switch(monkeypatch, engine)
     folded = []
-    read_in_duckdb = fitabase_intraday._engine_levels.daily_levels
-    monkeypatch.setattr(
-        fitabase_intraday._engine_levels, "daily_levels", lambda *a: folded.append(read_in_duckdb(*a)) or folded[-1]
-    )
+    read_in_duckdb = _engine_daily.daily_rows
+    monkeypatch.setattr(_engine_daily, "daily_rows", lambda *a: folded.append(read_in_duckdb(*a)) or folded[-1])
     from_parquet, parquet_rejects, parquet_read = ingest(parquet, False, monkeypatch)
     assert_same_rows(from_parquet, from_csv)
     assert parquet_read == csv_read == 3 * 2 * 720 and parquet_rejects.empty and csv_rejects.empty

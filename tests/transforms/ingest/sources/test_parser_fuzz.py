@@ -143,6 +143,9 @@ FITABASE_INTRADAY = "Id,Time,Value\n" + "".join(
 FITABASE_MINUTE_SLEEP = "Id,date,value,logId\n" + "".join(
     f"1503960366,4/12/2016 2:{m:02d}:00 AM,{1 + m % 3},11380564589\n" for m in range(47, 60)
 )
+FITABASE_MINUTE_STEPS = "Id,ActivityMinute,Steps\n" + "".join(  # Fitabase's data dictionary: minuteStepsNarrow
+    f"1503960366,4/12/2016 {h}:{m:02d}:00 AM,{(m * 7) % 31}\n" for h in (7, 11) for m in range(0, 60, 6)
+)
 
 
 def _documented() -> dict[str, tuple[str, bytes]]:
@@ -185,6 +188,7 @@ def seeds() -> dict[str, tuple[str, bytes]]:
     out.update(_documented())
     out["fitabase_intraday"] = ("heartrate_seconds_merged.csv", FITABASE_INTRADAY.encode())
     out["fitabase_intraday/minuteSleep"] = ("minuteSleep_merged.csv", FITABASE_MINUTE_SLEEP.encode())
+    out["fitabase_minute_steps"] = ("minuteStepsNarrow_merged.csv", FITABASE_MINUTE_STEPS.encode())
     out.update(_generated())
     return out
 
@@ -217,7 +221,10 @@ def _generated() -> dict[str, tuple[str, bytes]]:
     }
 
 
-LINE_RECORDS = ("fitabase_intraday",)  # formats whose every line is one record (never quoted, as Fitabase writes)
+LINE_RECORDS = (
+    "fitabase_intraday",
+    "fitabase_minute_steps",
+)  # formats whose every line is one record (never quoted, as Fitabase writes)
 
 
 def independent_count(data: bytes, name: str, line_records: bool = False, metadata_line: bool = False) -> int | None:
@@ -341,6 +348,12 @@ def test_every_format_has_a_seed():
         set(FORMAT_NAMES)
         - set(REAL_SEEDS)
         - documented
-        - {"fitabase_intraday", "fitabase_intraday/minuteSleep", "apple_health", "questionnaire_csv"}
+        - {
+            "fitabase_intraday",
+            "fitabase_intraday/minuteSleep",
+            "fitabase_minute_steps",
+            "apple_health",
+            "questionnaire_csv",
+        }
         == set()
     )

@@ -1,0 +1,196 @@
+"""The reader shared by Fitabase's cohort-wide tables (``Id`` per row: ``fitabase_intraday``,
+``fitabase_minute_steps``), each described by a layout: header start → (time column, value column, metric, kind)
+or None for a table without a metric of ours.
+
+A file is read by the fastest reader that gives the same rows:
+- a plain file of the module's ``ENGINE_MIN_BYTES`` or more (a Parquet copy: ``PARQUET_ENGINE_MIN_BYTES``) whose header is exactly the layout's
+  and whose every line is clean is read, judged and folded into daily rows by DuckDB (``_engine_daily`` for
+  levels and amounts, ``_engine_sleep`` for minute sleep);
+- otherwise heart-rate-like levels go through Arrow blocks (``_arrow_csv``), clean blocks straight to samples;
+- everything else, and every block with an irregular line, as text cells judged by the row rules
+  (``TEXT_BLOCK_BYTES`` at a time), which quarantine each bad line with its number and text.
+The engines also step aside when two of the file's accounts belong to one participant (``ParseContext.
+shared_accounts``): their daily rows are per account, while the ordinary path folds per participant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from transforms.ingest.dates import FITABASE_FORMATS
+from transforms.ingest.errors import MalformedFile, SchemaDrift
+from transforms.ingest.records import ParseResult, csv_raw_lines, rejects_frame
+from transforms.ingest.sources import _arrow_csv, _engine_daily, _engine_sleep, _parquet_rows
+from transforms.ingest.sources._tabular import (
+    RecordChecker,
+    data_columns,
+    level_samples,
+    ragged_reason,
+    samples_frame,
+)
+
+TEXT_BLOCK_BYTES = 1 << 20  # the ordinary reader's unit: about 25,000 lines of cells at a time
+SLEEP_VALUES = [1, 2, 3]  # minuteSleep: 1 asleep; 2 restless, 3 awake (in bed awake)
+
+
+def layout_key(head: str, layouts: dict) -> str | None:
+    """The layout whose header start the file's first line has (byte-order mark and spaces ignored)."""
+    header = head.lstrip("\ufeff").split("\n", 1)[0].strip()
+    return next((k for k in layouts if header.startswith(k)), None)
+
+
+def parse(source, ctx, fmt: str, layouts: dict, engine_min_bytes: tuple[float, float]) -> Iterator[ParseResult]:
+    """The file's chunks; ``engine_min_bytes``: the sizes from which a CSV and a Parquet copy are tried in DuckDB."""
+    head = source.head()
+    if _parquet_rows.is_parquet(head):
+        yield from _parse_parquet(source, ctx, fmt, layouts, engine_min_bytes[1])
+        return
+    key = layout_key(head, layouts)
+    layout = layouts[key]
+    engine = layout is not None and source.path is not None and source.size >= engine_min_bytes[0]
+    if engine and _header(source) == key.split(","):
+        folded = _engine(source, ctx, fmt, key, layout, FITABASE_FORMATS[0])
+        if folded is not None:
+            yield folded
+            return
+    if layout is not None and layout[3] == "level":
+        try:
+            yield from _parse_levels_fast(source, ctx, fmt, layout)
+            return
+        except LookupError:  # not the plain three-column header: the ordinary reader below
+            pass
+    yield from _parse_chunks(source, ctx, fmt, layout)
+
+
+def _engine(source, ctx, fmt: str, key: str, layout, time_format: str | None) -> ParseResult | None:
+    """The file's daily rows from DuckDB (module docstring), or None when an engine declines it."""
+    time_col, value_col, metric, kind = layout
+    fold = _engine_sleep.daily_sleep if kind == "sleep" else _engine_daily.daily_rows
+    folded = fold(
+        source.path, time_format, (key.split(","), time_col, value_col, metric, kind), fmt, ctx.source_file, ctx.today
+    )
+    if folded is None:
+        return None
+    observations, n_records = folded
+    if ctx.shared_accounts and not ctx.shared_accounts.isdisjoint(observations["account_id"].unique()):
+        return None
+    return ParseResult(observations=observations, n_records=n_records)
+
+
+def _parse_parquet(source, ctx, fmt: str, layouts: dict, engine_min_bytes: float) -> Iterator[ParseResult]:
+    """A Parquet copy of one of the tables: through DuckDB when every row is clean (and the file is not in a
+    zip), otherwise row batches as text cells judged by the same rules as the CSV (``row N``)."""
+    names = _parquet_rows.column_names(source)
+    key = next((k for k in layouts if ",".join(names).startswith(k)), None)
+    if key is None:
+        raise MalformedFile(
+            ctx.source_file,
+            f"a Parquet file with the columns {names}: not a table of any format that reads Parquet copies "
+            f"(these of {fmt}: {'; '.join(layouts)})",
+        )
+    layout = layouts[key]
+    if layout is not None and source.path is not None and names == key.split(",") and source.size >= engine_min_bytes:
+        folded = _engine(source, ctx, fmt, key, layout, None)
+        if folded is not None:
+            yield folded
+            return
+    n = 0
+    for frame in _parquet_rows.text_frames(source):
+        n += len(frame)
+        yield _judged(frame, ctx, fmt, layout, len(names))
+    if n == 0:
+        yield ParseResult(n_records=0)
+
+
+def _header(source) -> list[str]:
+    with source.open() as fh:
+        return _arrow_csv.header_names(fh.readline())
+
+
+def _parse_levels_fast(source, ctx, fmt: str, layout) -> Iterator[ParseResult]:
+    """Heart-rate seconds through Arrow (``_arrow_csv``): clean blocks become columnar samples directly (ids
+    and labels as categoricals, line numbers instead of locator texts); a block with any irregular row goes
+    through the ordinary rules of ``_judge_chunk``."""
+    time_col, value_col, metric, _kind = layout
+    line = 2
+    for block in _arrow_csv.blocks(source, ["Id", time_col, value_col]):
+        block.first_line = line
+        clean = block.clean_levels(FITABASE_FORMATS[0])
+        if clean is None:
+            yield _judge_chunk(block.text_frame(), ctx, fmt, layout)
+        else:
+            ids, start, value = clean
+            samples = level_samples(ids, start, value, metric, fmt, ctx.source_file, line)
+            yield ParseResult(samples=samples, n_records=len(value), raw_records=block.raw_lines())
+        line += block.rows
+    if line == 2:  # a header and no data lines
+        yield ParseResult(n_records=0)
+
+
+def _parse_chunks(source, ctx, fmt: str, layout) -> Iterator[ParseResult]:
+    """Blocks of about ``TEXT_BLOCK_BYTES`` read as text cells and judged by the row rules."""
+    header = _header(source)
+    missing = [c for c in ["Id"] + ([layout[0], layout[1]] if layout else []) if c not in header]
+    if missing:
+        raise SchemaDrift(ctx.source_file, missing, header)
+    line = 2
+    for block in _arrow_csv.blocks(source, block_bytes=TEXT_BLOCK_BYTES):
+        block.first_line = line
+        frame = block.text_frame()
+        line += block.rows
+        yield _judged(frame, ctx, fmt, layout, len(header))
+
+
+def _judged(frame: pd.DataFrame, ctx, fmt: str, layout, n_fields: int) -> ParseResult:
+    """Text cells of one block: a table without a metric of ours counts its records as ignored (quarantining
+    only ragged lines); the others are judged by the row rules."""
+    if layout is not None:
+        return _judge_chunk(frame, ctx, fmt, layout)
+    ragged = frame["_ragged"].to_numpy()
+    return ParseResult(
+        rejects=rejects_frame(
+            ctx.source_file,
+            fmt,
+            frame.loc[ragged, "_locator"],
+            [ragged_reason(n_fields)] * int(ragged.sum()),
+            csv_raw_lines(frame.loc[ragged, data_columns(frame)]),
+        ),
+        n_records=len(frame),
+        n_ignored=int((~ragged).sum()),
+    )
+
+
+def _judge_chunk(frame: pd.DataFrame, ctx, fmt: str, layout) -> ParseResult:
+    """Text cells → samples and rejects, by the row rules (vectorised)."""
+    time_col, value_col, metric, kind = layout
+    chk = RecordChecker(frame)
+    chk.fail_where(frame["_ragged"], ragged_reason(len(data_columns(frame))))
+    chk.fail_where(frame["Id"].str.strip() == "", "missing Id")
+    start = chk.datetime(time_col, FITABASE_FORMATS)
+    value = chk.number(value_col)
+    end = None
+    if kind == "sleep":
+        chk.fail_where(~value.isin(SLEEP_VALUES), f"{value_col}=" + value.map("{:g}".format) + " is not 1, 2 or 3")
+        end = start + pd.Timedelta(minutes=1)
+        value = (value == 1).astype("float64")
+    raw = csv_raw_lines(frame[data_columns(frame)])
+    good = chk.good
+    samples = samples_frame(
+        frame[good],
+        metric,
+        kind,
+        start[good],
+        value[good],
+        fmt,
+        ctx.source_file,
+        end=end[good] if end is not None else None,
+        account=frame.loc[good, "Id"].str.strip(),
+    )
+    return ParseResult(
+        samples=samples,
+        rejects=chk.rejects(ctx.source_file, fmt, raw),
+        n_records=len(frame),
+        raw_records=pd.Series(raw.to_numpy(), index=frame["_locator"].to_numpy()),
+    )

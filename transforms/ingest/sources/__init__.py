@@ -74,10 +74,10 @@ from transforms.ingest.sources import (
 FORMATS: tuple[ModuleType, ...] = (
     apple_health,
     apple_health_cda,
+    fitabase_intraday,  # before daily activity: dailyIntensities shares most of its columns
+    fitabase_minute_steps,
     fitabase_daily_activity,
     fitabase_sleep_day,
-    fitabase_intraday,
-    fitabase_minute_steps,
     fitabase_weight,
     fitbit_takeout_resting_hr,
     fitbit_takeout_sleep,

@@ -123,6 +123,23 @@ def daily_aggregates(
         con.close()
 
 
+def count_records(path: Path, n_fields: int) -> int | None:
+    """The number of data lines of a CSV whose every line holds ``n_fields`` fields (DuckDB's strict reader, every
+    column as text, blank lines skipped as the ordinary reader skips them); None when any line does not."""
+    import duckdb
+
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_fields))
+    sql = f"""SELECT count(*) FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"',
+                  escape = '"', strict_mode = true, null_padding = false, skip = 0, columns = {{{columns}}})"""
+    con = connect()
+    try:
+        return int(con.execute(sql, {"path": str(path)}).fetchone()[0])
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def hour_bounds(today: dt.date) -> tuple[int, int]:
     """The sample rules' time bounds in hours since 1970: [2000-01-01, today + 2 days). Both fall on whole hours,
     so a sample's hour decides."""

@@ -1,6 +1,6 @@
 """The reader shared by Fitabase's cohort-wide tables (``Id`` per row: ``fitabase_intraday``,
-``fitabase_minute_steps``), each described by a layout: header start → (time column, value column, metric, kind)
-or None for a table without a metric of ours.
+``fitabase_minute_steps``), each described by a layout: header start → (time column, value column, metric, kind),
+or for a table without a metric of ours the reason its records are counted as ignored (text).
 
 A file is read by the fastest reader that gives the same rows:
 - a plain file of the module's ``ENGINE_MIN_BYTES`` or more (a Parquet copy: ``PARQUET_ENGINE_MIN_BYTES``) whose header is exactly the layout's
@@ -8,7 +8,9 @@ A file is read by the fastest reader that gives the same rows:
   levels and amounts, ``_engine_sleep`` for minute sleep);
 - otherwise heart-rate-like levels go through Arrow blocks (``_arrow_csv``), clean blocks straight to samples;
 - everything else, and every block with an irregular line, as text cells judged by the row rules
-  (``TEXT_BLOCK_BYTES`` at a time), which quarantine each bad line with its number and text.
+  (``TEXT_BLOCK_BYTES`` at a time), which quarantine each bad line with its number and text;
+- a table without a metric of ours is counted by DuckDB when every line has the header's fields
+  (``_engine_daily.count_records``), else read as text cells so that its ragged lines are quarantined.
 The engines also step aside when two of the file's accounts belong to one participant (``ParseContext.
 shared_accounts``): their daily rows are per account, while the ordinary path folds per participant.
 """
@@ -49,13 +51,18 @@ def parse(source, ctx, fmt: str, layouts: dict, engine_min_bytes: tuple[float, f
         return
     key = layout_key(head, layouts)
     layout = layouts[key]
-    engine = layout is not None and source.path is not None and source.size >= engine_min_bytes[0]
-    if engine and _header(source) == key.split(","):
+    engine = source.path is not None and source.size >= engine_min_bytes[0]
+    if engine and isinstance(layout, str):
+        n = _engine_daily.count_records(source.path, len(_header(source)))
+        if n is not None:
+            yield ParseResult(n_records=n, n_ignored=n, notes=[f"records ignored: {layout}"])
+            return
+    if engine and isinstance(layout, tuple) and _header(source) == key.split(","):
         folded = _engine(source, ctx, fmt, key, layout, FITABASE_FORMATS[0])
         if folded is not None:
             yield folded
             return
-    if layout is not None and layout[3] == "level":
+    if isinstance(layout, tuple) and layout[3] == "level":
         try:
             yield from _parse_levels_fast(source, ctx, fmt, layout)
             return
@@ -91,7 +98,8 @@ def _parse_parquet(source, ctx, fmt: str, layouts: dict, engine_min_bytes: float
             f"(these of {fmt}: {'; '.join(layouts)})",
         )
     layout = layouts[key]
-    if layout is not None and source.path is not None and names == key.split(",") and source.size >= engine_min_bytes:
+    engine = isinstance(layout, tuple) and source.path is not None and source.size >= engine_min_bytes
+    if engine and names == key.split(","):
         folded = _engine(source, ctx, fmt, key, layout, None)
         if folded is not None:
             yield folded
@@ -132,7 +140,7 @@ def _parse_levels_fast(source, ctx, fmt: str, layout) -> Iterator[ParseResult]:
 def _parse_chunks(source, ctx, fmt: str, layout) -> Iterator[ParseResult]:
     """Blocks of about ``TEXT_BLOCK_BYTES`` read as text cells and judged by the row rules."""
     header = _header(source)
-    missing = [c for c in ["Id"] + ([layout[0], layout[1]] if layout else []) if c not in header]
+    missing = [c for c in ["Id"] + ([layout[0], layout[1]] if isinstance(layout, tuple) else []) if c not in header]
     if missing:
         raise SchemaDrift(ctx.source_file, missing, header)
     line = 2
@@ -146,7 +154,7 @@ def _parse_chunks(source, ctx, fmt: str, layout) -> Iterator[ParseResult]:
 def _judged(frame: pd.DataFrame, ctx, fmt: str, layout, n_fields: int) -> ParseResult:
     """Text cells of one block: a table without a metric of ours counts its records as ignored (quarantining
     only ragged lines); the others are judged by the row rules."""
-    if layout is not None:
+    if isinstance(layout, tuple):
         return _judge_chunk(frame, ctx, fmt, layout)
     ragged = frame["_ragged"].to_numpy()
     return ParseResult(
@@ -159,6 +167,7 @@ def _judged(frame: pd.DataFrame, ctx, fmt: str, layout, n_fields: int) -> ParseR
         ),
         n_records=len(frame),
         n_ignored=int((~ragged).sum()),
+        notes=[f"records ignored: {layout}"],
     )
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from tests.conftest import realdata
 from tests.transforms.ingest.sources.helpers import parse
+from transforms.ingest.parse import ParseContext
 from transforms.ingest.records import sample_locators
 from transforms.ingest.samples import DailyFromSamples
 from transforms.ingest.sources import _arrow_csv, _fitabase_tables, fitabase_intraday, fitabase_weight
@@ -194,3 +195,69 @@ def test_fast_path_rows_failing_a_row_rule_are_quarantined_with_their_text(tmp_p
     judged = apply_row_rules(chunk, fitabase_intraday.FORMAT, dt.date(2030, 1, 1))
     assert len(judged.samples) == 1
     assert judged.rejects[["locator", "raw"]].values.tolist() == [["line 3", "1503960366,4/12/2016 7:22:00 AM,300"]]
+
+
+def _wide(prefix: str) -> str:
+    return ",".join(f"{prefix}{m:02d}" for m in range(60))
+
+
+# Every table of a Fitabase export (Fitabase's data dictionary, and the 18 files of the public 2016 MTurk export)
+# that carries no metric of ours, or the same values as a table that is read: header → one data line.
+IGNORED_TABLES = {
+    "hourlyCalories_merged.csv": ("Id,ActivityHour,Calories", "1503960366,4/12/2016 12:00:00 AM,81"),
+    "hourlyIntensities_merged.csv": (
+        "Id,ActivityHour,TotalIntensity,AverageIntensity",
+        "1503960366,4/12/2016 12:00:00 AM,20,0.333333",
+    ),
+    "minuteCaloriesNarrow_merged.csv": ("Id,ActivityMinute,Calories", "1503960366,4/12/2016 12:00:00 AM,0.7865"),
+    "minuteIntensitiesNarrow_merged.csv": ("Id,ActivityMinute,Intensity", "1503960366,4/12/2016 12:00:00 AM,0"),
+    "minuteMETsNarrow_merged.csv": ("Id,ActivityMinute,METs", "1503960366,4/12/2016 12:00:00 AM,10"),
+    "minuteCaloriesWide_merged.csv": (
+        f"Id,ActivityHour,{_wide('Calories')}",
+        "1503960366,4/13/2016 12:00:00 AM" + ",1.8" * 60,
+    ),
+    "minuteIntensitiesWide_merged.csv": (
+        f"Id,ActivityHour,{_wide('Intensity')}",
+        "1503960366,4/13/2016 12:00:00 AM" + ",0" * 60,
+    ),
+    "minuteStepsWide_merged.csv": (f"Id,ActivityHour,{_wide('Steps')}", "1503960366,4/13/2016 12:00:00 AM" + ",4" * 60),
+    "dailySteps_merged.csv": ("Id,ActivityDay,StepTotal", "1503960366,4/12/2016,13162"),
+    "dailyCalories_merged.csv": ("Id,ActivityDay,Calories", "1503960366,4/12/2016,1985"),
+    "dailyIntensities_merged.csv": (
+        "Id,ActivityDay,SedentaryMinutes,LightlyActiveMinutes,FairlyActiveMinutes,VeryActiveMinutes,"
+        "SedentaryActiveDistance,LightActiveDistance,ModeratelyActiveDistance,VeryActiveDistance",
+        "1503960366,4/12/2016,728,328,13,25,0,6.05999994277954,0.550000011920929,1.87999999523163",
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", [False, True])
+@pytest.mark.parametrize("name", sorted(IGNORED_TABLES))
+def test_every_other_fitabase_table_is_recognised_and_its_records_counted_as_ignored(
+    tmp_path, monkeypatch, name, engine
+):
+    """Whichever reader counts them (DuckDB's strict count or the text cells), every line is accounted for, with
+    the reason; a line with another number of fields is quarantined with its number either way."""
+    from transforms.ingest.inputs import plain_file
+    from transforms.ingest.sources import detect
+
+    monkeypatch.setattr(fitabase_intraday, "ENGINE_MIN_BYTES", 0 if engine else float("inf"))
+    header, line = IGNORED_TABLES[name]
+    path = tmp_path / name
+    path.write_text("\r\n".join([header, line, line, "", line]) + "\r\n")
+    assert detect(plain_file(path, name)) is fitabase_intraday
+    result = parse(fitabase_intraday, path, f"f/{name}")
+    assert (result.n_records, result.n_ignored, len(result.rejects), len(result.samples)) == (3, 3, 0, 0)
+    path.write_text("\n".join([header, line, line + ",7", line]) + "\n")
+    result = parse(fitabase_intraday, path, f"f/{name}")
+    assert (result.n_records, result.n_ignored) == (3, 2)
+    assert result.rejects["locator"].tolist() == ["line 3"] and "fields" in result.rejects["reason"].iloc[0]
+
+
+def test_the_ignored_reason_is_noted(tmp_path):
+    from transforms.ingest.inputs import plain_file
+
+    path = tmp_path / "dailySteps_merged.csv"
+    path.write_text("Id,ActivityDay,StepTotal\n1503960366,4/12/2016,13162\n")
+    (chunk,) = fitabase_intraday.parse(plain_file(path, path.name), ParseContext("f/dailySteps_merged.csv", "UTC"))
+    assert chunk.notes == ["records ignored: the same steps as dailyActivity_merged.csv (fitabase_daily_activity)"]

@@ -55,11 +55,11 @@ NUMERIC_TYPES += ("UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
 TIME_TYPES = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE")
 
 _DAILY = """
-SELECT account_id, hour // 24 AS day, sum(n) AS n, sum(n_value) AS n_value,
+SELECT CAST(Id AS VARCHAR) AS account_id, hour // 24 AS day, sum(n) AS n, sum(n_value) AS n_value,
        sum(total) AS total, count(*) FILTER (WHERE bit_count(mask) >= $min_minutes) AS valid_hours,
        min(lo) AS lo, max(hi) AS hi, min(hour) AS first_hour, max(hour) AS last_hour
 FROM (
-    SELECT CAST(Id AS VARCHAR) AS account_id, epoch_us(t) // 3600000000 AS hour, count(*) AS n, count(v) AS n_value,
+    SELECT Id, epoch_us(t) // 3600000000 AS hour, count(*) AS n, count(v) AS n_value,
            sum(v) AS total, {mask} AS mask, min(v) AS lo, max(v) AS hi
     FROM ({rows})
     GROUP BY ALL
@@ -71,11 +71,19 @@ MINUTE_MASK = "bit_or(1::BIGINT << minute(t))"
 
 
 def connect():
-    """An in-memory DuckDB connection using every core this process may run on."""
-    import duckdb
+    """A cursor on this process's in-memory DuckDB database, which uses every core the process may run on (the
+    database is opened once per process, never shared across a fork: opening one costs about as much as summing
+    a small file). Close it after use."""
+    global _DATABASE
+    if _DATABASE is None or _DATABASE[0] != os.getpid():
+        import duckdb
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return duckdb.connect(config={"threads": max(1, cores)})
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        _DATABASE = (os.getpid(), duckdb.connect(config={"threads": max(1, cores)}))
+    return _DATABASE[1].cursor()
+
+
+_DATABASE = None  # (process id, connection)
 
 
 def typed_rows(con, path: Path, time_format: str | None, names: list[str], time_col: str, value_col: str):

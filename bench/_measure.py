@@ -60,14 +60,16 @@ class ChildrenPeak:
         self._thread.join()
 
 
-def report_child(fn, path: Path, imports: list[str] = (), watch_children: bool = False) -> None:
-    """In the child: import ``imports``, then run ``fn(path)`` (a dict of counts) and print it as JSON with its
-    seconds and peak RSS; with ``watch_children``, also its helper processes' peak (the watching thread costs
-    the measured code a little, so only kinds that start helpers turn it on)."""
+def report_child(fn, path: Path, imports: list[str] = (), watch_children: bool = False, warm_up=None) -> None:
+    """In the child: import ``imports`` (and run ``warm_up(path)``, if given), then run ``fn(path)`` (a dict of
+    counts) and print it as JSON with its seconds and peak RSS; with ``watch_children``, also its helper processes'
+    peak (the watching thread costs the measured code a little, so only kinds that start helpers turn it on)."""
     import importlib
 
     for name in imports:
         importlib.import_module(name)
+    if warm_up is not None:
+        warm_up(path)
     children = ChildrenPeak()
     with children if watch_children else contextlib.nullcontext():
         t0 = time.perf_counter()

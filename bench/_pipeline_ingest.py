@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-IMPORTS = ["duckdb", "pyarrow.csv", "quality.rules", "transforms.ingest.parse", "transforms.ingest.samples"]
+# what a pipeline process has imported before it ingests a file (pipelines.definitions imports numba, for the
+# statistics kernels)
+IMPORTS = ["duckdb", "numba", "pyarrow.csv", "quality.rules", "transforms.ingest.parse", "transforms.ingest.samples"]
 
 
 def ingest(path: Path) -> dict:

@@ -14,8 +14,10 @@ ordinary reader's samples: ``fitabase_intraday``). Per account, in order of s, e
                    session's first, whose previous asleep interval, if any, ended over a gap before)
     session      = [first s, last s + 60), its interval count and asleep minutes
 
-Lines are taken in file order when each account's lines are together and in order of time (as Fitabase writes
-them), else sorted by account and time (ties have equal ends, so their order does not matter).
+The rows stream from DuckDB in batches of ``BATCH_ROWS`` through one compiled pass (``_sleep_kernel``), so memory
+follows the batch, not the file. They are taken in file order when each account's lines are together and in
+order of time (as Fitabase writes them), else streamed again sorted by account and time by DuckDB (ties have
+equal ends, so their order does not matter).
 One file is one source, so no interval of another source can widen a session (the in-bed widening is empty).
 The daily rows are used only when the file is clean: every line holds the header's four fields, a safe id
 (``_engine_daily.SAFE_ID``), a time in the main spelling from 2000-01-01 to before ``today`` + 2 days and a value
@@ -37,10 +39,10 @@ from transforms import vocabulary
 from transforms.ingest.records import typed_observations
 from transforms.ingest.samples import sleep_observations
 from transforms.ingest.sources._engine_daily import (
+    SAFE_ID,
     connect,
     hour_bounds,
     passes_observation_rules,
-    safe_ids,
     typed_rows,
 )
 
@@ -51,9 +53,13 @@ SELECT CAST(Id AS VARCHAR) AS account_id, epoch_us(t) // 1000000 AS s, v FROM ({
 """
 
 
+BATCH_ROWS = 1 << 20  # rows per Arrow batch: memory follows the batch, not the file
+
+
 def sessions(path: Path, time_format: str | None, names: list[str], time_col: str, value_col: str, today: dt.date):
     """(sessions with asleep minutes > 0, lines read) of a clean file (module docstring); None when DuckDB cannot
-    read every line typed or any line would be quarantined."""
+    read every line typed or any line would be quarantined. The rows stream from DuckDB in file order; a file
+    whose accounts are not each together and in order of time is streamed again, sorted by DuckDB."""
     import duckdb
 
     con = connect()
@@ -61,55 +67,77 @@ def sessions(path: Path, time_format: str | None, names: list[str], time_col: st
         rows = typed_rows(con, path, time_format, names, time_col, value_col)
         if rows is None:
             return None
-        table = con.sql(_INTERVALS.format(rows=rows[0]), params=rows[1]).to_arrow_table()
+        sql = _INTERVALS.format(rows=rows[0])
+        found = _fold(con.sql(sql, params=rows[1]).to_arrow_reader(BATCH_ROWS), today)
+        if found is False:
+            found = _fold(con.sql(sql + " ORDER BY account_id, s", params=rows[1]).to_arrow_reader(BATCH_ROWS), today)
+        return found
     except duckdb.Error:
         return None
     finally:
         con.close()
-    return _clean_sessions(table, today)
 
 
-def _clean_sessions(table, today: dt.date):
-    """The sessions of the intervals in ``table`` (account_id, s, v), or None when a line is not clean."""
+def _fold(batches, today: dt.date):
+    """The sessions of a stream of (account_id, s, v) batches: (table, lines) when clean and in account order,
+    None when a line is not clean, False when the rows are not in account order (``_sleep_kernel.fold_batch``)."""
     import pyarrow.compute as pc
 
-    n = table.num_rows
-    if not n or any(table.column(c).null_count for c in ("account_id", "s", "v")):
-        return None
-    seconds = table.column("s").to_numpy()
-    value = table.column("v").to_numpy()
-    earliest, latest = (h * 3600 for h in hour_bounds(today))
-    if seconds.min() < earliest or seconds.max() >= latest or not np.isin(value, SLEEP_VALUES).all():
-        return None
-    accounts = pc.dictionary_encode(table.column("account_id")).combine_chunks()
-    labels = pd.Series(accounts.dictionary.to_pandas(), dtype="string")
-    if not safe_ids(labels):
-        return None
-    code = accounts.indices.to_numpy()
-    gap = vocabulary.ingest_rules().session_gap_minutes * 60
-    return session_table(code, seconds, value == 1, gap, labels), n
-
-
-def session_table(code: np.ndarray, seconds: np.ndarray, asleep: np.ndarray, gap: int, labels: pd.Series):
-    """Sessions of one-minute intervals (module docstring) per account ``code``: account_id, start_s, end_s,
-    intervals, asleep (minutes), only those with asleep minutes, in order of account and start (one compiled
-    pass: ``_sleep_kernel``)."""
     from transforms.ingest.sources import _sleep_kernel
 
-    if not _sleep_kernel.in_account_order(code, seconds, len(labels)):
-        order = np.lexsort((seconds, code))
-        code, seconds, asleep = code[order], seconds[order], asleep[order]
-    owner, start, end, intervals, minutes = _sleep_kernel.sessions(code, seconds, asleep, gap)
+    earliest, latest = (h * 3600 for h in hour_bounds(today))
+    gap = vocabulary.ingest_rules().session_gap_minutes * 60
+    state = np.zeros(_sleep_kernel.STATE_SIZE, dtype=np.int64)
+    seen = np.zeros(1024, dtype=np.bool_)
+    codes: dict[str, int] = {}  # account id → code, in order of first appearance
+    parts: list[tuple] = []
+    n = 0
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        if any(column.null_count for column in batch.columns):
+            return None
+        seconds = batch.column("s").to_numpy()
+        value = batch.column("v").to_numpy()
+        if seconds.min() < earliest or seconds.max() >= latest or not np.isin(value, SLEEP_VALUES).all():
+            return None
+        accounts = pc.dictionary_encode(batch.column("account_id"))
+        labels = accounts.dictionary.to_pylist()
+        for label in labels:
+            if label not in codes:
+                if not SAFE_ID.match(label):
+                    return None
+                codes[label] = len(codes)
+        if len(codes) > len(seen):
+            seen = np.concatenate([seen, np.zeros(2 * len(codes), dtype=np.bool_)])
+        code = np.array([codes[label] for label in labels], dtype=np.int64)[accounts.indices.to_numpy()]
+        done = _sleep_kernel.fold_batch(code, seconds, value == 1, gap, state, seen)
+        if not done[0]:
+            return False
+        owner, start, end, intervals, minutes, head_intervals, head_minutes, head_end = done[1:]
+        if head_intervals:  # rows continuing the previous batch's last session
+            last = parts[-1]
+            last[3][-1] += head_intervals
+            last[4][-1] += head_minutes
+            last[2][-1] = head_end
+        if len(owner):
+            parts.append((owner, start, end, intervals, minutes))
+        n += batch.num_rows
+    if not n:
+        return None
+    owner, start, end, intervals, minutes = (np.concatenate([p[k] for p in parts]) for k in range(5))
     keep = minutes > 0
-    return pd.DataFrame(
+    account_ids = np.array(list(codes), dtype=object)
+    table = pd.DataFrame(
         {
-            "account_id": labels.to_numpy()[owner[keep]],
+            "account_id": account_ids[owner[keep]],
             "start_s": start[keep],
             "end_s": end[keep],
             "intervals": intervals[keep],
             "asleep": minutes[keep],
         }
     )
+    return table, n
 
 
 def daily_sleep(

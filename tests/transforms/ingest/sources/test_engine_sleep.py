@@ -5,6 +5,8 @@ line of."""
 
 from __future__ import annotations
 
+import random
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -60,9 +62,16 @@ def nights_file(path) -> list[str]:
     return lines
 
 
-def test_clean_nights_give_the_daily_rows_of_the_ordinary_path(tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch_rows", [1 << 20, 1, 37])  # one batch; a session across many; batches mid-session
+@pytest.mark.parametrize("shuffled", [False, True])  # in account order, or sorted by DuckDB first
+def test_clean_nights_give_the_daily_rows_of_the_ordinary_path(tmp_path, monkeypatch, batch_rows, shuffled):
+    monkeypatch.setattr(_engine_sleep, "BATCH_ROWS", batch_rows)
     path = tmp_path / "minuteSleep_merged.csv"
     lines = nights_file(path)
+    if shuffled:
+        body = lines[1:]
+        random.Random(7).shuffle(body)
+        path.write_text("\n".join([lines[0], *body]) + "\n")
     assert _engine_sleep.daily_sleep(path, *ARGS) is not None
     engine, engine_rejects, engine_read = ingest(path, True, monkeypatch, name=NAME)
     ordinary, ordinary_rejects, ordinary_read = ingest(path, False, monkeypatch, name=NAME)
@@ -153,17 +162,28 @@ sessions = st.lists(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(sessions=sessions, dirty=st.lists(st.sampled_from(sorted(DIRTY)), max_size=2), shuffle=st.randoms())
+@given(
+    sessions=sessions,
+    dirty=st.lists(st.sampled_from(sorted(DIRTY)), max_size=2),
+    shuffle=st.randoms(),
+    in_order=st.booleans(),
+    batch_rows=st.sampled_from([1, 7, 50, 1 << 20]),
+)
 def test_fuzz_whenever_the_engine_accepts_a_file_the_ordinary_path_agrees(
-    tmp_path, monkeypatch, sessions, dirty, shuffle
+    tmp_path, monkeypatch, sessions, dirty, shuffle, in_order, batch_rows
 ):
-    """Random sessions (overlapping, touching, gaps around session_gap_minutes, any seconds), lines in any order,
-    sometimes a dirty line: the two paths give the same rows, rejects and counts."""
+    """Random sessions (overlapping, touching, gaps around session_gap_minutes, any seconds), lines in account
+    order or any order, in batches of any size, sometimes a dirty line: the two paths give the same rows, rejects
+    and counts."""
+    monkeypatch.setattr(_engine_sleep, "BATCH_ROWS", batch_rows)
     lines = []
     for k, (account, minute, second, values) in enumerate(sessions):
         start = pd.Timestamp("2016-04-12") + pd.Timedelta(minutes=minute, seconds=second)
         lines += session_lines(account, str(start), values, k)
-    shuffle.shuffle(lines)
+    if in_order:  # as Fitabase writes them: each account's lines together, in order of time
+        lines.sort(key=lambda line: (line.split(",")[0], pd.Timestamp(line.split(",")[1])))
+    else:
+        shuffle.shuffle(lines)
     for kind in dirty:
         lines.insert(shuffle.randrange(len(lines) + 1), DIRTY[kind])
     path = tmp_path / "minuteSleep_merged.csv"

@@ -295,3 +295,32 @@ def test_accounts_sharing_a_participant_are_left_to_the_per_participant_fold(tmp
     assert len(seen) == 1 and seen[0] is not None  # the engine read it, and its rows were not used
     assert_same_rows(engine, ordinary)
     assert (engine["participant_id"] == "P01").sum() == 1 and engine["n_samples"].max() == 2 * 480
+
+
+STEPS_HARMLESS = {
+    "quoted value": '1503960366,4/12/2016 7:24:00 AM,"7"',
+    "zero-padded": "1503960366,04/12/2016 07:26:00 AM,3",
+    "decimals": "1503960366,4/12/2016 7:28:00 AM,2.5",
+    "blank line": "",
+    "a repeated minute": "1503960366,4/12/2016 12:00:00 AM,0",
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    picks=st.lists(st.sampled_from(sorted(STEPS_DIRTY) + sorted(STEPS_HARMLESS)), min_size=1, max_size=4),
+    where=st.lists(st.integers(1, 1400), min_size=4, max_size=4),
+    crlf=st.booleans(),
+)
+def test_fuzz_whenever_the_engine_sums_minute_steps_the_ordinary_path_agrees(tmp_path, monkeypatch, picks, where, crlf):
+    path = tmp_path / "minuteStepsNarrow_merged.csv"
+    lines = steps_file(path, people=1, days=1)
+    for kind, at in zip(picks, where, strict=False):
+        lines[at] = STEPS_DIRTY.get(kind, STEPS_HARMLESS.get(kind))
+    end = "\r\n" if crlf else "\n"
+    path.write_bytes((end.join(lines) + end).encode())
+    engine, engine_rejects, engine_read = ingest_steps(path, True, monkeypatch)
+    ordinary, ordinary_rejects, ordinary_read = ingest_steps(path, False, monkeypatch)
+    pd.testing.assert_frame_equal(engine, ordinary, check_dtype=False)
+    pd.testing.assert_frame_equal(engine_rejects, ordinary_rejects)
+    assert engine_read == ordinary_read

@@ -14,8 +14,8 @@ ordinary reader's samples: ``fitabase_intraday``). Per account, in order of s, e
                    session's first, whose previous asleep interval, if any, ended over a gap before)
     session      = [first s, last s + 60), its interval count and asleep minutes
 
-The rows stream from DuckDB in batches of ``BATCH_ROWS`` through one compiled pass (``_sleep_kernel``), so memory
-follows the batch, not the file. They are taken in file order when each account's lines are together and in
+The rows stream from DuckDB in batches of ``BATCH_ROWS`` through one vectorised pass (``_sleep_kernel``), so
+memory follows the batch, not the file. They are taken in file order when each account's lines are together and in
 order of time (as Fitabase writes them), else streamed again sorted by account and time by DuckDB (ties have
 equal ends, so their order does not matter).
 One file is one source, so no interval of another source can widen a session (the in-bed widening is empty).
@@ -87,10 +87,10 @@ def _fold(batches, today: dt.date):
 
     earliest, latest = (h * 3600 for h in hour_bounds(today))
     gap = vocabulary.ingest_rules().session_gap_minutes * 60
-    state = np.zeros(_sleep_kernel.STATE_SIZE, dtype=np.int64)
+    carry = _sleep_kernel.Carry()
     seen = np.zeros(1024, dtype=np.bool_)
     codes: dict[str, int] = {}  # account id → code, in order of first appearance
-    parts: list[tuple] = []
+    parts: list[_sleep_kernel.Batch] = []
     n = 0
     for batch in batches:
         if not batch.num_rows:
@@ -111,21 +111,22 @@ def _fold(batches, today: dt.date):
         if len(codes) > len(seen):
             seen = np.concatenate([seen, np.zeros(2 * len(codes), dtype=np.bool_)])
         code = np.array([codes[label] for label in labels], dtype=np.int64)[accounts.indices.to_numpy()]
-        done = _sleep_kernel.fold_batch(code, seconds, value == 1, gap, state, seen)
-        if not done[0]:
+        folded = _sleep_kernel.fold_batch(code, seconds, value == 1, gap, carry, seen)
+        if folded is None:
             return False
-        owner, start, end, intervals, minutes, head_intervals, head_minutes, head_end = done[1:]
-        if head_intervals:  # rows continuing the previous batch's last session
+        if folded.head_intervals:  # rows continuing the previous batch's last session
             last = parts[-1]
-            last[3][-1] += head_intervals
-            last[4][-1] += head_minutes
-            last[2][-1] = head_end
-        if len(owner):
-            parts.append((owner, start, end, intervals, minutes))
+            last.intervals[-1] += folded.head_intervals
+            last.minutes[-1] += folded.head_minutes
+            last.end[-1] = folded.head_end
+        if len(folded.owner):
+            parts.append(folded)
         n += batch.num_rows
     if not n:
         return None
-    owner, start, end, intervals, minutes = (np.concatenate([p[k] for p in parts]) for k in range(5))
+    owner, start, end, intervals, minutes = (
+        np.concatenate([getattr(p, name) for p in parts]) for name in ("owner", "start", "end", "intervals", "minutes")
+    )
     keep = minutes > 0
     account_ids = np.array(list(codes), dtype=object)
     table = pd.DataFrame(

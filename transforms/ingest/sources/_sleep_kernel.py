@@ -1,69 +1,87 @@
-"""Compiled passes over one-minute sleep intervals for ``_engine_sleep`` (formulas in its docstring), kept apart so
-that importing the ingestion code does not import numba.
-
-``fold_batch`` takes the rows batch by batch, carrying what it needs across batches in ``state`` (has a previous
-row, its account code, its start, whether the account had an asleep interval, that interval's start) and ``seen``
-(the account codes already passed), so memory follows the batch, not the file."""
+"""Vectorised passes over one-minute sleep intervals for ``_engine_sleep`` (formulas in its docstring), batch by
+batch: what a batch needs of the rows before it is carried in a ``Carry`` (the previous row's account code and
+start, whether the account had an asleep interval and that interval's start) and in ``seen`` (the account codes
+already passed), so memory follows the batch, not the file. numpy rather than a compiled loop: a compiled
+function's first call in a process costs more than the whole pass over a large file."""
 
 from __future__ import annotations
 
-import numba as nb
+from dataclasses import dataclass
+
 import numpy as np
 
-STATE_SIZE = 5
+
+@dataclass
+class Carry:
+    has_prev: bool = False
+    prev_code: int = -1
+    prev_s: int = 0
+    have_asleep: bool = False
+    last_asleep: int = 0
 
 
-@nb.njit(cache=True)
-def fold_batch(code, seconds, asleep, gap, state, seen):
-    """One batch of rows in file order. Returns (in_order, the sessions starting in this batch as owner, start,
-    end, intervals, asleep minutes; and what the rows before the batch's first new session add to the previous
-    batch's last session: intervals, asleep minutes, end). ``in_order`` False: an account's rows are not
-    together or not in order of time (the caller then sorts the whole file); the other outputs are then empty."""
+@dataclass
+class Batch:
+    """The sessions starting in a batch (owner, start, end, intervals, asleep minutes), and what the rows before
+    its first new session add to the previous batch's last session (head_*)."""
+
+    owner: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    intervals: np.ndarray
+    minutes: np.ndarray
+    head_intervals: int
+    head_minutes: float
+    head_end: int
+
+
+def fold_batch(code: np.ndarray, seconds: np.ndarray, asleep: np.ndarray, gap: int, carry: Carry, seen: np.ndarray):
+    """One batch of rows in file order: its ``Batch``, or None when an account's rows are not together or not in
+    order of time (the caller then sorts the whole file). Updates ``carry`` and ``seen``."""
     n = len(code)
-    has_prev, prev_code, prev_s = state[0], state[1], state[2]
-    count = 0
-    for i in range(n):
-        if has_prev == 0 or code[i] != prev_code:
-            if seen[code[i]]:
-                empty_i = np.empty(0, dtype=np.int64)
-                return False, empty_i, empty_i, empty_i, empty_i, np.empty(0, dtype=np.float64), 0, 0.0, 0
-            seen[code[i]] = True
-            count += 1
-        elif seconds[i] < prev_s:
-            empty_i = np.empty(0, dtype=np.int64)
-            return False, empty_i, empty_i, empty_i, empty_i, np.empty(0, dtype=np.float64), 0, 0.0, 0
-        elif seconds[i] > prev_s + 60 + gap:
-            count += 1
-        has_prev, prev_code, prev_s = 1, code[i], seconds[i]
-    owner = np.empty(count, dtype=np.int64)
-    start = np.empty(count, dtype=np.int64)
-    end = np.empty(count, dtype=np.int64)
-    intervals = np.zeros(count, dtype=np.int64)
-    minutes = np.zeros(count, dtype=np.float64)
-    head_intervals, head_minutes, head_end = 0, 0.0, 0
-    has_prev, prev_code, prev_s, have_asleep, last_asleep = state[0], state[1], state[2], state[3], state[4]
-    k = -1
-    for i in range(n):
-        new_account = has_prev == 0 or code[i] != prev_code
-        if new_account or seconds[i] > prev_s + 60 + gap:
-            k += 1
-            owner[k] = code[i]
-            start[k] = seconds[i]
-            if new_account:
-                have_asleep = 0
-        added = 0.0
-        if asleep[i]:
-            added = (min(60, seconds[i] - last_asleep) if have_asleep else 60) / 60
-            last_asleep = seconds[i]
-            have_asleep = 1
-        if k < 0:
-            head_intervals += 1
-            head_minutes += added
-            head_end = seconds[i] + 60
-        else:
-            intervals[k] += 1
-            minutes[k] += added
-            end[k] = seconds[i] + 60
-        has_prev, prev_code, prev_s = 1, code[i], seconds[i]
-    state[0], state[1], state[2], state[3], state[4] = has_prev, prev_code, prev_s, have_asleep, last_asleep
-    return True, owner, start, end, intervals, minutes, head_intervals, head_minutes, head_end
+    prev_code = np.empty(n, dtype=code.dtype)
+    prev_code[0], prev_code[1:] = carry.prev_code, code[:-1]
+    prev_s = np.empty(n, dtype=seconds.dtype)
+    prev_s[0], prev_s[1:] = carry.prev_s, seconds[:-1]
+    new_account = code != prev_code
+    new_account[0] |= not carry.has_prev
+    accounts = code[new_account]
+    if seen[accounts].any() or len(np.unique(accounts)) != len(accounts):
+        return None
+    if (seconds < prev_s)[~new_account].any():
+        return None
+    seen[accounts] = True
+    new_session = new_account | (seconds > prev_s + 60 + gap)
+    session = np.cumsum(new_session)  # 0: the rows continuing the previous batch's last session
+    starts = np.flatnonzero(new_session)
+    lasts = np.r_[starts[1:], n] - 1
+    at = np.flatnonzero(asleep)
+    added = np.full(len(at), 60, dtype=np.int64)
+    if len(at):
+        account_run = np.cumsum(new_account)  # which account of the batch a row belongs to (0: the carried one)
+        before = np.empty(len(at), dtype=seconds.dtype)
+        before[0], before[1:] = carry.last_asleep, seconds[at[:-1]]
+        same = np.empty(len(at), dtype=bool)
+        same[0] = carry.have_asleep and account_run[at[0]] == 0
+        same[1:] = account_run[at[1:]] == account_run[at[:-1]]
+        added = np.where(same, np.minimum(60, seconds[at] - before), 60)
+    minutes = np.bincount(session[at], weights=added / 60, minlength=len(starts) + 1)
+    intervals = np.bincount(session, minlength=len(starts) + 1)
+    head = starts[0] if len(starts) else n
+    out = Batch(
+        owner=code[starts],
+        start=seconds[starts],
+        end=seconds[lasts] + 60,
+        intervals=intervals[1:],
+        minutes=minutes[1:],
+        head_intervals=int(intervals[0]),
+        head_minutes=float(minutes[0]),
+        head_end=int(seconds[head - 1]) + 60 if head else 0,
+    )
+    last_account_start = np.flatnonzero(new_account)[-1] if new_account.any() else -1
+    if len(at) and at[-1] >= last_account_start:
+        carry.have_asleep, carry.last_asleep = True, int(seconds[at[-1]])
+    elif last_account_start >= 0:
+        carry.have_asleep = False
+    carry.has_prev, carry.prev_code, carry.prev_s = True, int(code[-1]), int(seconds[-1])
+    return out

@@ -68,10 +68,13 @@ def sessions(path: Path, time_format: str | None, names: list[str], time_col: st
         if rows is None:
             return None
         sql = _INTERVALS.format(rows=rows[0])
-        found = _fold(con.sql(sql, params=rows[1]).to_arrow_reader(BATCH_ROWS), today)
-        if found is False:
-            found = _fold(con.sql(sql + " ORDER BY account_id, s", params=rows[1]).to_arrow_reader(BATCH_ROWS), today)
-        return found
+        for query in (sql, sql + " ORDER BY account_id, s"):
+            reader = con.sql(query, params=rows[1]).to_arrow_reader(BATCH_ROWS)
+            found = _fold(reader, today)
+            reader.close()  # an open reader holds the connection
+            if found is not False:
+                return found
+        return None
     except duckdb.Error:
         return None
     finally:

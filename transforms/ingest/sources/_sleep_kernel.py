@@ -65,7 +65,8 @@ def fold_batch(code: np.ndarray, seconds: np.ndarray, asleep: np.ndarray, gap: i
         same[0] = carry.have_asleep and account_run[at[0]] == 0
         same[1:] = account_run[at[1:]] == account_run[at[:-1]]
         added = np.where(same, np.minimum(60, seconds[at] - before), 60)
-    minutes = np.bincount(session[at], weights=added / 60, minlength=len(starts) + 1)
+    # (with no asleep row numpy's bincount gives integers: float, or a later batch's minutes would be truncated)
+    minutes = np.bincount(session[at], weights=added / 60, minlength=len(starts) + 1).astype(np.float64, copy=False)
     intervals = np.bincount(session, minlength=len(starts) + 1)
     head = starts[0] if len(starts) else n
     out = Batch(

@@ -193,3 +193,23 @@ def test_fuzz_whenever_the_engine_accepts_a_file_the_ordinary_path_agrees(
     assert_same_rows(engine, ordinary)
     pd.testing.assert_frame_equal(engine_rejects, ordinary_rejects)
     assert engine_read == ordinary_read
+
+
+def test_a_session_whose_first_batch_holds_no_asleep_minute_keeps_its_fractions(tmp_path, monkeypatch):
+    """Found by the fuzz: a batch with no asleep row gave integer minutes, and the half minute of an overlap in a
+    later batch was truncated when added to them."""
+    monkeypatch.setattr(_engine_sleep, "BATCH_ROWS", 1)
+    path = tmp_path / "minuteSleep_merged.csv"
+    lines = ["Id,date,value,logId"] + session_lines(1503960366, "2016-04-12 00:00:00", "2", 0)
+    lines += session_lines(1503960366, "2016-04-12 00:00:30", "11", 1)  # asleep [0:30, 1:30) ∪ [1:30, 2:30)
+    path.write_text("\n".join(lines) + "\n")
+    table, n = _engine_sleep.sessions(path, ARGS[0], *LAYOUT[:3], TODAY)
+    assert n == 3 and table["asleep"].tolist() == [2.0] and table["intervals"].tolist() == [3]
+    lines[2:] = session_lines(1503960366, "2016-04-12 00:00:30", "1", 1) + session_lines(
+        1503960366, "2016-04-12 00:01:00", "1", 2
+    )  # asleep [0:30, 1:30) ∪ [1:00, 2:00) = 1.5 minutes
+    path.write_text("\n".join(lines) + "\n")
+    assert _engine_sleep.sessions(path, ARGS[0], *LAYOUT[:3], TODAY)[0]["asleep"].tolist() == [1.5]
+    engine, _, _ = ingest(path, True, monkeypatch, name=NAME)
+    ordinary, _, _ = ingest(path, False, monkeypatch, name=NAME)
+    assert_same_rows(engine, ordinary)

@@ -3,7 +3,7 @@ DuckDB's own read + per-person-day group-by over the same file (the floor). Hear
 (bench/ingest_heart_rate.py); this one measures the other two minute-level tables Fitabase exports:
 
     .venv/bin/python bench/ingest_fitabase_minutes.py [--table minute_sleep|minute_steps] [--rows 10000000]
-        [--participants 200] [--dir /tmp/wellness_bench] [--kinds duckdb_csv,wellness_csv,wellness_csv_warm,wellness_csv_text]
+        [--participants 200] [--dir /tmp/wellness_bench] [--kinds duckdb_csv,duckdb_rows,wellness_csv,…]
 
 Tables (generated once with DuckDB, in Fitabase's spelling ``4/12/2016 2:47:30 AM``):
   minute_sleep   ``minuteSleep_merged.csv`` (Id, date, value, logId): one ~7 h night a day per participant, a
@@ -12,11 +12,13 @@ Tables (generated once with DuckDB, in Fitabase's spelling ``4/12/2016 2:47:30 A
 
 Kinds (each in a fresh process so its peak RSS is its own; modules imported before the clock starts):
   duckdb_csv         DuckDB: read the CSV, parse the time, per-person-day count and sum (sleep: of asleep minutes)
+  duckdb_rows        the sleep engine's DuckDB query streamed out as Arrow batches and only counted (the part of
+                     wellness_csv before any folding: the bound of a design that brings rows out of DuckDB)
   wellness_csv       the ingestion path as pipelines.landing_ingestion runs it: detect + parse_input (ids →
                      keyed pseudonyms) → quality.rules.apply_row_rules → DailyFromSamples. A clean file is read
                      by DuckDB (transforms/ingest/sources/_engine_daily.py and _engine_sleep.py)
   wellness_csv_warm  the same, timed on the second run in one process (a pipeline ingesting several such files:
-                     the first run also loads the compiled sleep pass from numba's cache and opens DuckDB)
+                     the first run also opens DuckDB and warms numpy's and Arrow's first calls)
   wellness_csv_text  the same with the DuckDB readers off: text cells judged by the row rules (the path a file
                      with any bad line takes, which keeps every bad line with its number for quarantine)
 One line per figure, then each wellness kind's speed over duckdb_csv's.
@@ -89,6 +91,20 @@ def duckdb_csv(path: Path) -> dict:
     return {"records": int(n), "daily_rows": int(groups)}
 
 
+def duckdb_rows(path: Path) -> dict:
+    """The sleep engine's own DuckDB query (typed read, ids as text, seconds, values) streamed out as Arrow
+    batches and only counted: what any design that joins sessions outside DuckDB pays before its first step."""
+    from transforms.ingest.sources import _engine_daily, _engine_sleep
+
+    con = _engine_daily.connect()
+    names, time_col, value_col = ["Id", "date", "value", "logId"], "date", "value"
+    if not path.name.startswith("minuteSleep"):
+        names, time_col, value_col = ["Id", "ActivityMinute", "Steps"], "ActivityMinute", "Steps"
+    sql, params = _engine_daily.typed_rows(con, path, "%m/%d/%Y %I:%M:%S %p", names, time_col, value_col)
+    reader = con.sql(_engine_sleep._INTERVALS.format(rows=sql), params=params).to_arrow_reader(_engine_sleep.BATCH_ROWS)
+    return {"records": sum(batch.num_rows for batch in reader), "daily_rows": 0}
+
+
 def wellness_csv(path: Path) -> dict:
     return ingest(path)
 
@@ -103,6 +119,7 @@ def wellness_csv_text(path: Path) -> dict:
 
 KINDS = {
     "duckdb_csv": duckdb_csv,
+    "duckdb_rows": duckdb_rows,
     "wellness_csv": wellness_csv,
     "wellness_csv_warm": wellness_csv,
     "wellness_csv_text": wellness_csv_text,
@@ -112,7 +129,7 @@ IMPORTS = {
     "duckdb_csv": ["duckdb"],
     "wellness_csv": INGEST_IMPORTS,
 }
-IMPORTS["wellness_csv_text"] = IMPORTS["wellness_csv_warm"] = IMPORTS["wellness_csv"]
+IMPORTS["wellness_csv_text"] = IMPORTS["wellness_csv_warm"] = IMPORTS["duckdb_rows"] = IMPORTS["wellness_csv"]
 
 
 def main() -> None:
@@ -143,7 +160,7 @@ def main() -> None:
             f"{r['daily_rows']:,} daily rows)"
         )
     if "duckdb_csv" in results:
-        for kind in ("wellness_csv", "wellness_csv_warm", "wellness_csv_text"):
+        for kind in ("duckdb_rows", "wellness_csv", "wellness_csv_warm", "wellness_csv_text"):
             if kind in results:
                 ratio = results["duckdb_csv"]["seconds"] / results[kind]["seconds"]
                 print(f"{kind} speed / duckdb_csv speed: {ratio:.2f}×")

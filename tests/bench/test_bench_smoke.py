@@ -45,8 +45,8 @@ def test_ingest_fitabase_minutes_reads_every_line_whichever_reader(tmp_path, tab
         m.group(1): (m.group(2), m.group(3))
         for m in re.finditer(r"^(\w+)\s.*\(\S+ s, ([\d,]+) rows → ([\d,]+) daily rows\)", text, re.M)
     }
-    assert set(found) == {"duckdb_csv", "wellness_csv", "wellness_csv_warm", "wellness_csv_text"}, text
-    assert len({rows for rows, _ in found.values()}) == 1, text
+    assert set(found) == {"duckdb_csv", "duckdb_rows", "wellness_csv", "wellness_csv_warm", "wellness_csv_text"}, text
+    assert len({rows for rows, _ in found.values()}) == 1, text  # duckdb_rows folds nothing: "0 daily rows"
     assert found["wellness_csv"] == found["wellness_csv_text"], text
     assert re.search(r"wellness_csv speed / duckdb_csv speed: [\d.]+×", text), text
 

@@ -3,9 +3,9 @@
 or for a table without a metric of ours the reason its records are counted as ignored (text).
 
 A file is read by the fastest reader that gives the same rows:
-- a plain file of the module's ``ENGINE_MIN_BYTES`` or more (a Parquet copy: ``PARQUET_ENGINE_MIN_BYTES``) whose header is exactly the layout's
-  and whose every line is clean is read, judged and folded into daily rows by DuckDB (``_engine_daily`` for
-  levels and amounts, ``_engine_sleep`` for minute sleep);
+- a plain file of the module's ``ENGINE_MIN_BYTES`` or more (a Parquet copy: ``PARQUET_ENGINE_MIN_BYTES``)
+  whose header is exactly the layout's and whose every line is clean is read, judged and folded into daily rows
+  by DuckDB (``_engine_daily`` for levels and amounts, ``_engine_sleep`` for minute sleep);
 - otherwise heart-rate-like levels go through Arrow blocks (``_arrow_csv``), clean blocks straight to samples;
 - everything else, and every block with an irregular line, as text cells judged by the row rules
   (``TEXT_BLOCK_BYTES`` at a time), which quarantine each bad line with its number and text;

@@ -291,7 +291,7 @@ def sleep_sessions(intervals: pd.DataFrame, rules) -> pd.DataFrame:
 def sleep_observations(sessions: pd.DataFrame, in_bed: pd.DataFrame, rules) -> pd.DataFrame:
     """Main sleep and nap observations from sessions (participant_id, source_rank, abs_start, abs_end, local_end,
     end_offset, intervals, asleep minutes; one row per session) and the in-bed intervals that may widen them
-    (module docstring). ``transforms.ingest.sources._engine_sleep`` builds the sessions in DuckDB."""
+    (module docstring). ``transforms.ingest.sources._engine_sleep`` builds them from DuckDB's typed rows."""
     sessions = sessions[sessions["asleep"] > 0]
     if sessions.empty:
         return pd.DataFrame()

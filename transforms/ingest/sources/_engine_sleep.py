@@ -46,7 +46,7 @@ from transforms.ingest.sources._engine_daily import (
     typed_rows,
 )
 
-SLEEP_VALUES = [1, 2, 3]  # 1 asleep; 2 restless, 3 awake (in bed awake)
+SLEEP_VALUES = [1, 2, 3]  # minuteSleep: 1 asleep; 2 restless, 3 awake (in bed awake); both readers judge by it
 
 _INTERVALS = """
 SELECT CAST(Id AS VARCHAR) AS account_id, epoch_us(t) // 1000000 AS s, v FROM ({rows})

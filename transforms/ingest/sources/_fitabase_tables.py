@@ -34,7 +34,6 @@ from transforms.ingest.sources._tabular import (
 )
 
 TEXT_BLOCK_BYTES = 1 << 20  # the ordinary reader's unit: about 25,000 lines of cells at a time
-SLEEP_VALUES = [1, 2, 3]  # minuteSleep: 1 asleep; 2 restless, 3 awake (in bed awake)
 
 
 def layout_key(head: str, layouts: dict) -> str | None:
@@ -181,7 +180,9 @@ def _judge_chunk(frame: pd.DataFrame, ctx, fmt: str, layout) -> ParseResult:
     value = chk.number(value_col)
     end = None
     if kind == "sleep":
-        chk.fail_where(~value.isin(SLEEP_VALUES), f"{value_col}=" + value.map("{:g}".format) + " is not 1, 2 or 3")
+        chk.fail_where(
+            ~value.isin(_engine_sleep.SLEEP_VALUES), f"{value_col}=" + value.map("{:g}".format) + " is not 1, 2 or 3"
+        )
         end = start + pd.Timedelta(minutes=1)
         value = (value == 1).astype("float64")
     raw = csv_raw_lines(frame[data_columns(frame)])

@@ -21,6 +21,7 @@ import argparse
 import os
 import time
 
+import duckdb
 import numpy as np
 import pandas as pd
 from _measure import peak_rss_mb
@@ -32,6 +33,7 @@ from transforms.stats.drift import compute_drift
 from transforms.stats.proxies import compute_proxies
 from transforms.stats.significance import ar1_inflation
 from transforms.synthetic.cohort import CohortSpec, simulate
+from warehouse import reads
 
 METRICS = (
     "resting_hr_bpm",
@@ -171,6 +173,17 @@ def time_stages() -> dict[str, float]:
     return seconds
 
 
+def proxy_inputs(con, base: pd.DataFrame, drift: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The proxies asset's input, by its own query (warehouse/sql/drift_for_proxies.sql: drift LEFT JOIN
+    baselines), run by an in-memory DuckDB over the chunk's frames instead of the warehouse's tables."""
+    con.register("chunk_baselines", base[["participant_id", "day", "metric", "sufficient"]])
+    con.register("chunk_drift", drift[["participant_id", "day", "metric", "robust_z"]])
+    con.execute("CREATE SCHEMA IF NOT EXISTS analytics")
+    con.execute("CREATE OR REPLACE VIEW analytics.baselines AS SELECT * FROM chunk_baselines")
+    con.execute("CREATE OR REPLACE VIEW analytics.drift AS SELECT * FROM chunk_drift")
+    return reads.drift_for_proxies(con, start.date(), end.date())
+
+
 def rows_for_first_chunk(args) -> range:
     return range(min(args.chunk, args.participants))
 
@@ -195,6 +208,7 @@ def main() -> None:
         stage_seconds.clear()
     stage_seconds_extra = {"long_frame (bench input)": 0.0, "proxies (join + compute_proxies)": 0.0}
 
+    join_db = duckdb.connect()
     t0 = time.perf_counter()
     rows_out = {"baselines": 0, "drift": 0, "proxies": 0}
     keep_for_reference = None
@@ -206,11 +220,7 @@ def main() -> None:
         base = compute_baselines(daily, start, end, win)
         drift = compute_drift(daily, start, end, win)
         t_stage = time.perf_counter()
-        suff = base.set_index(["participant_id", "day", "metric"])["sufficient"]
-        prox_in = drift[["participant_id", "day", "metric", "robust_z"]].join(
-            suff.rename("baseline_sufficient"), on=["participant_id", "day", "metric"]
-        )
-        prox = compute_proxies(prox_in, win.min_proxy_components)
+        prox = compute_proxies(proxy_inputs(join_db, base, drift, start, end), win.min_proxy_components)
         stage_seconds_extra["proxies (join + compute_proxies)"] += time.perf_counter() - t_stage
         rows_out["baselines"] += len(base)
         rows_out["drift"] += len(drift)

@@ -86,7 +86,9 @@ def baseline_frame(
     frame = pd.DataFrame(
         {
             "participant_id": pd.Categorical.from_codes(participants.codes[s_idx], categories=participants.categories),
-            "day": (pd.Timestamp(start) + pd.to_timedelta(k_idx, unit="D")).astype("datetime64[s]"),
+            "day": (np.datetime64(pd.Timestamp(start).date(), "D") + k_idx.astype("timedelta64[D]")).astype(
+                "datetime64[s]"
+            ),
             "metric": pd.Categorical.from_codes(metrics.codes[s_idx], categories=metrics.categories),
             "window_days": np.int64(win.baseline_days),
             "n_days": n_days,

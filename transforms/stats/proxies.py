@@ -31,31 +31,36 @@ def compute_proxies(drift: pd.DataFrame, min_components: int) -> pd.DataFrame:
     Grouped sums on integer codes: rows are ordered by (participant, day, domain, metric) before summing, so the
     floating-point result does not depend on the input's row order (re-runs are bit-identical)."""
     comps = pd.DataFrame([c.__dict__ for c in vocabulary.proxy_domains()]).drop_duplicates(["domain", "metric"])
-    rows = drift[
-        drift["robust_z"].notna() & drift["baseline_sufficient"].astype(bool) & drift["metric"].isin(comps["metric"])
-    ]
-    if rows.empty:
-        return empty_frame(PROXY_SCHEMA)
-    p_codes, participants = pd.factorize(rows["participant_id"], sort=True)
-    day = pd.to_datetime(rows["day"]).to_numpy().astype("datetime64[D]").astype(np.int64)
-    day0 = day.min()
-    day_idx = day - day0
-    metric = rows["metric"].astype(str).to_numpy()
-    z = np.clip(rows["robust_z"].to_numpy(dtype=np.float64), -Z_CLIP, Z_CLIP)
     domains = sorted(comps["domain"].unique())
     metric_names = sorted(comps["metric"].unique())
+    # metrics as integer codes (index into metric_names, −1 for a metric no domain reads): the selections below
+    # compare integers, never strings
+    metric_labels = pd.Categorical(drift["metric"])
+    code_of_label = [metric_names.index(m) if m in metric_names else -1 for m in metric_labels.categories]
+    metric_all = np.array([*code_of_label, -1], dtype=np.int64)[metric_labels.codes]  # code −1: a missing metric
+    z_all = drift["robust_z"].to_numpy(dtype=np.float64, na_value=np.nan)
+    used = ~np.isnan(z_all) & drift["baseline_sufficient"].astype(bool).to_numpy() & (metric_all >= 0)
+    if not used.any():
+        return empty_frame(PROXY_SCHEMA)
+    p_codes, participants = pd.factorize(drift["participant_id"][used], sort=True)
+    day = pd.to_datetime(drift["day"][used]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    day0 = day.min()
+    day_idx = day - day0
+    metric = metric_all[used]
+    z = np.clip(z_all[used], -Z_CLIP, Z_CLIP)
     parts = []  # one block of rows per (domain, metric) component of the map (a handful; not a data loop)
     for c in comps.itertuples():
-        sel = np.flatnonzero(metric == c.metric)
-        parts.append((sel, domains.index(c.domain), metric_names.index(c.metric), c.weight, c.sign))
+        code = metric_names.index(c.metric)
+        parts.append((np.flatnonzero(metric == code), domains.index(c.domain), code, c.weight, c.sign))
     sel = np.concatenate([p[0] for p in parts])
     dom = np.concatenate([np.full(len(p[0]), p[1]) for p in parts]).astype(np.int64)
     met = np.concatenate([np.full(len(p[0]), p[2]) for p in parts]).astype(np.int64)
     weight = np.concatenate([np.full(len(p[0]), p[3], dtype=np.float64) for p in parts])
     weighted = weight * np.concatenate([np.full(len(p[0]), p[4], dtype=np.float64) for p in parts]) * z[sel]
-    # output order: day, participant, domain; metric last so each group's sum runs in a fixed order
+    # output order: day, participant, domain; metric last so each group's sum runs in a fixed order (a
+    # participant·day·domain holds each metric once, so the combined key is unique and any sort gives that order)
     group = (day_idx[sel] * len(participants) + p_codes[sel]) * len(domains) + dom
-    order = np.lexsort((met, group))
+    order = np.argsort(group * len(metric_names) + met)
     group, weighted, weight = group[order], weighted[order], weight[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     keys = group[starts]

@@ -88,3 +88,7 @@ def test_matches_a_plain_loop_and_ignores_row_order():
         assert row.score == pytest.approx(total / weight, abs=1e-12)
     shuffled = compute_proxies(drift.sample(frac=1, random_state=1), min_components=2)
     pd.testing.assert_frame_equal(out, shuffled)  # bit-identical: re-runs must not change a stored row
+    # categorical columns (the frames compute_drift returns), with a category no row uses, give the same rows
+    categorical = drift.astype({"participant_id": "category", "metric": "category"})
+    categorical["metric"] = categorical["metric"].cat.add_categories(["unused_metric"])
+    pd.testing.assert_frame_equal(compute_proxies(categorical, min_components=2), out)

@@ -2,9 +2,16 @@
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
-from transforms.stats.significance import ar1_inflation, bh_by_codes, mann_kendall_pvalues
+from transforms.stats import significance
+from transforms.stats.significance import (
+    ar1_inflation,
+    bh_by_codes,
+    mann_kendall_pvalues,
+    mannwhitney_pvalues,
+    on_every_core,
+)
 
 
 def test_bh_matches_scipy_per_group():
@@ -48,3 +55,33 @@ def test_mann_kendall_matches_reference_and_kendall_tau_direction():
         assert p == pytest.approx(ref_p, rel=1e-12)
         tau = stats.kendalltau(np.arange(len(y)), y).statistic
         assert np.sign(tau) == np.sign(s)
+
+
+def test_on_every_core_equals_one_call():
+    rng = np.random.default_rng(2)
+    df = rng.uniform(1, 60, 450_001)  # above the split threshold, and not a multiple of the core count
+    t = rng.normal(0, 3, len(df))
+    t[::11] = np.nan
+    np.testing.assert_array_equal(on_every_core(special.stdtr, df, t), special.stdtr(df, t))
+    np.testing.assert_array_equal(on_every_core(special.stdtr, 5.0, t), special.stdtr(5.0, t))  # broadcast
+    assert on_every_core(special.stdtr, np.array([3.0]), np.array([0.0]))[0] == 0.5  # small: one call
+
+
+def test_exact_mann_whitney_equals_scipy_window_by_window(monkeypatch):
+    """The exact p-values are computed per sample-size pair over stacked windows: each equals scipy's own call
+    on that window alone, bit for bit, whether or not the key was cached."""
+    monkeypatch.setattr(significance, "_MW_EXACT_CACHE", {})
+    rng = np.random.default_rng(4)
+    windows = []
+    for _ in range(300):
+        n_a, n_b = int(rng.integers(1, 9)), int(rng.integers(5, 40))  # a sample of ≤ 8: the exact region
+        windows.append((rng.normal(size=n_a), rng.normal(rng.normal(0, 0.7), 1, size=n_b)))  # no ties
+    windows += windows[:40]  # repeated keys
+    rng.shuffle(windows)
+    n_a = np.array([len(r) for r, _ in windows], dtype=float)
+    n_b = np.array([len(b) for _, b in windows], dtype=float)
+    u_a = np.array([stats.mannwhitneyu(r, b).statistic for r, b in windows])
+    zeros = np.zeros(len(windows))
+    for _ in range(2):  # cold, then from the cache
+        p = mannwhitney_pvalues(u_a, n_a, n_b, zeros, zeros, lambda i: windows[i])
+        assert [float(x) for x in p] == [stats.mannwhitneyu(r, b).pvalue for r, b in windows]

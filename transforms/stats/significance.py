@@ -9,7 +9,6 @@ shift test is evaluated on every core (``on_every_core``). Tests compare every c
 from __future__ import annotations
 
 import itertools
-import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +16,7 @@ import numpy as np
 from scipy import special
 from scipy import stats as sps
 
+from transforms.machine import usable_cores
 from transforms.stats.kernels import bh_by_group, ks_exact_pvalues
 
 _MW_EXACT_CACHE: dict[tuple[int, int, int], float] = {}
@@ -28,7 +28,7 @@ def on_every_core(ufunc, *arrays: np.ndarray) -> np.ndarray:
     GIL, so the slices run at once; element for element the same result as one call. The threads live for the
     call only (nothing is left running across a fork)."""
     arrays = np.broadcast_arrays(*arrays)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     if cores == 1 or arrays[0].ndim != 1 or len(arrays[0]) < _SPLIT_ABOVE:
         return ufunc(*arrays)
     out = np.empty(len(arrays[0]))

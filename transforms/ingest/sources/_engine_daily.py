@@ -45,6 +45,7 @@ import pandas as pd
 
 from transforms import vocabulary
 from transforms.ingest.records import typed_observations
+from transforms.machine import usable_cores
 
 SAFE_ID = re.compile(r"\A[^\s\x00-\x1f\"]+\Z")  # what a Fitabase Id is: one token, nothing to trim or unquote
 SAFE_COLUMN = re.compile(r"\A[A-Za-z][A-Za-z0-9_]*\Z")  # layout names only ever (never a file's own header)
@@ -78,8 +79,7 @@ def connect():
     if _DATABASE is None or _DATABASE[0] != os.getpid():
         import duckdb
 
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        _DATABASE = (os.getpid(), duckdb.connect(config={"threads": max(1, cores)}))
+        _DATABASE = (os.getpid(), duckdb.connect(config={"threads": usable_cores()}))
     return _DATABASE[1].cursor()
 
 

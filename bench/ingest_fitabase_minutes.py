@@ -19,8 +19,11 @@ Kinds (each in a fresh process so its peak RSS is its own; modules imported befo
                      by DuckDB (transforms/ingest/sources/_engine_daily.py and _engine_sleep.py)
   wellness_csv_warm  the same, timed on the second run in one process (a pipeline ingesting several such files:
                      the first run also opens DuckDB and warms numpy's and Arrow's first calls)
-  wellness_csv_text  the same with the DuckDB readers off: text cells judged by the row rules (the path a file
-                     with any bad line takes, which keeps every bad line with its number for quarantine)
+  wellness_csv_text  the same with the DuckDB readers off: text cells judged by the row rules (the path of a
+                     file with a bad line, before the block reader, and of minute steps with one)
+  wellness_csv_cut   the ingestion path on a copy of the file whose last line is cut in half (an interrupted copy:
+                     one bad line). DuckDB declines it; minute sleep is then read in blocks (_sleep_blocks), the
+                     bad line quarantined with its number; steps go through the text cells
 One line per figure, then each wellness kind's speed over duckdb_csv's.
 """
 
@@ -109,6 +112,23 @@ def wellness_csv(path: Path) -> dict:
     return ingest(path)
 
 
+def cut_copy(csv: Path) -> Path:
+    """A copy of ``csv`` (in a ``cut`` folder beside it, made once) whose last line lost its second half."""
+    cut = csv.parent / "cut" / csv.name
+    if not cut.exists():
+        import shutil
+
+        cut.parent.mkdir(exist_ok=True)
+        shutil.copyfile(csv, cut)
+        size = cut.stat().st_size
+        with open(cut, "rb+") as fh:
+            fh.seek(max(0, size - 200))
+            tail = fh.read().rstrip(b"\r\n")
+            last = tail.rfind(b"\n") + 1  # where the last line starts in the tail
+            fh.truncate(size - 200 + last + (len(tail) - last) // 2 if size > 200 else size)
+    return cut
+
+
 def wellness_csv_text(path: Path) -> dict:
     """The ingestion path with the DuckDB readers off."""
     from transforms.ingest.sources import fitabase_intraday, fitabase_minute_steps
@@ -123,13 +143,15 @@ KINDS = {
     "wellness_csv": wellness_csv,
     "wellness_csv_warm": wellness_csv,
     "wellness_csv_text": wellness_csv_text,
+    "wellness_csv_cut": wellness_csv,
 }
 WARM_UP = {"wellness_csv_warm": wellness_csv}  # run once before the clock: a pipeline process's second such file
 IMPORTS = {
     "duckdb_csv": ["duckdb"],
     "wellness_csv": INGEST_IMPORTS,
 }
-IMPORTS["wellness_csv_text"] = IMPORTS["wellness_csv_warm"] = IMPORTS["duckdb_rows"] = IMPORTS["wellness_csv"]
+for _kind in ("wellness_csv_text", "wellness_csv_warm", "wellness_csv_cut", "duckdb_rows"):
+    IMPORTS[_kind] = IMPORTS["wellness_csv"]
 
 
 def main() -> None:
@@ -153,14 +175,14 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; {args.table}: {csv.name}, {mb:.0f} MB, {args.participants} participants")
     results = {}
     for kind in args.kinds.split(","):
-        r = results[kind] = run_child(__file__, kind, csv)
+        r = results[kind] = run_child(__file__, kind, cut_copy(csv) if kind == "wellness_csv_cut" else csv)
         print(
             f"{kind:<18} {r['records'] / r['seconds'] / 1e6:6.2f} M rows/s  {mb / r['seconds']:7.1f} MB/s  "
             f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['seconds']:.1f} s, {r['records']:,} rows → "
-            f"{r['daily_rows']:,} daily rows)"
+            f"{r['daily_rows']:,} daily rows, {r.get('rejected', 0):,} quarantined)"
         )
     if "duckdb_csv" in results:
-        for kind in ("duckdb_rows", "wellness_csv", "wellness_csv_warm", "wellness_csv_text"):
+        for kind in ("duckdb_rows", "wellness_csv", "wellness_csv_warm", "wellness_csv_text", "wellness_csv_cut"):
             if kind in results:
                 ratio = results["duckdb_csv"]["seconds"] / results[kind]["seconds"]
                 print(f"{kind} speed / duckdb_csv speed: {ratio:.2f}×")

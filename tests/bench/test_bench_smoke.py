@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from warehouse import tables
+
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
@@ -42,12 +44,22 @@ def test_ingest_fitabase_minutes_reads_every_line_whichever_reader(tmp_path, tab
     args = ("--table", table, "--rows", "42000", "--participants", "5", "--dir", str(tmp_path))
     text = bench("ingest_fitabase_minutes.py", *args)
     found = {
-        m.group(1): (m.group(2), m.group(3))
-        for m in re.finditer(r"^(\w+)\s.*\(\S+ s, ([\d,]+) rows → ([\d,]+) daily rows\)", text, re.M)
+        m.group(1): (m.group(2), m.group(3), m.group(4))
+        for m in re.finditer(
+            r"^(\w+)\s.*\(\S+ s, ([\d,]+) rows → ([\d,]+) daily rows, ([\d,]+) quarantined\)", text, re.M
+        )
     }
-    assert set(found) == {"duckdb_csv", "duckdb_rows", "wellness_csv", "wellness_csv_warm", "wellness_csv_text"}, text
-    assert len({rows for rows, _ in found.values()}) == 1, text  # duckdb_rows folds nothing: "0 daily rows"
+    assert set(found) == {
+        "duckdb_csv",
+        "duckdb_rows",
+        "wellness_csv",
+        "wellness_csv_warm",
+        "wellness_csv_text",
+        "wellness_csv_cut",
+    }, text
+    assert len({rows for rows, _, _ in found.values()}) == 1, text  # duckdb_rows folds nothing: "0 daily rows"
     assert found["wellness_csv"] == found["wellness_csv_text"], text
+    assert found["wellness_csv_cut"][2] == "1", text  # the cut line, quarantined; the rest read
     assert re.search(r"wellness_csv speed / duckdb_csv speed: [\d.]+×", text), text
 
 
@@ -82,8 +94,15 @@ def test_backfill_stats_agrees_with_the_scipy_reference():
 
 
 def test_nightly_run_through_dagster_succeeds(tmp_path):
-    text = bench("nightly_run.py", "--participants", "30", "--days", "100", "--home", str(tmp_path), "--repeat", "1")
+    args = ("--participants", "30", "--days", "100", "--home", str(tmp_path), "--repeat", "1", "--floor")
+    text = bench("nightly_run.py", *args)
     assert re.search(r"nightly run .* run SUCCESS", text), text
+    floor = re.search(r"floor: ([\d.]+) s = empty run ([\d.]+) s \+ the night's checks ([\d.]+) s", text)
+    assert floor and float(floor.group(2)) > 0, text
+    assert abs(float(floor.group(1)) - float(floor.group(2)) - float(floor.group(3))) < 0.11, text
+    checked = dict(re.findall(r"GX suite (\w+)\s+([\d,]+) rows", text))
+    assert set(checked) == set(tables.PARTITIONED), text  # every table a daily asset checks by day range
+    assert all(int(checked[t].replace(",", "")) > 0 for t in ("daily_metrics", "baselines", "drift")), text
     steps = set(re.findall(r"step (\w+)", text))
     assert {
         "landing_files",

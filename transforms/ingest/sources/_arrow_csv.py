@@ -63,22 +63,21 @@ class Block:
         frame["_locator"] = line_locators(len(frame), self.first_line)
         return frame
 
-    def clean_levels(self, time_format: str):
-        """(account ids, start times as datetime64[s], values) when every row is clean, else None."""
+    def clean_levels(self, time_format: str, picked: tuple[str, str, str] | None = None):
+        """(account ids, start times as datetime64[s], values) when every row is clean, else None. ``picked``:
+        the (id, time, value) columns of a block with more (read as text, so a ragged row still fails the
+        block); default the block's three columns."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        id_col, time_col, value_col = self.columns
+        id_col, time_col, value_col = picked or self.columns
+        types = {c: pa.string() for c in self.columns} | {time_col: pa.timestamp("s"), value_col: pa.float64()}
         try:
-            table = self._read(
-                {id_col: pa.string(), time_col: pa.timestamp("s"), value_col: pa.float64()},
-                timestamp_parsers=[time_format],
-                strings_can_be_null=False,
-            )
+            table = self._read(types, timestamp_parsers=[time_format], strings_can_be_null=False)
         except pa.ArrowInvalid:  # a cell in another spelling somewhere in the block
             return None
-        ids = pc.utf8_trim_whitespace(table.column(0).combine_chunks())
-        times, values = table.column(1), table.column(2)
+        ids = pc.utf8_trim_whitespace(table.column(id_col).combine_chunks())
+        times, values = table.column(time_col), table.column(value_col)
         if times.null_count or values.null_count or pc.any(pc.equal(pc.utf8_length(ids), 0)).as_py():
             return None
         values = values.to_numpy()

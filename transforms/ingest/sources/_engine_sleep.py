@@ -75,26 +75,85 @@ def sessions(path: Path, time_format: str | None, names: list[str], time_col: st
             if found is not False:
                 return found
         return None
-    except duckdb.Error:
+    except (duckdb.Error, OSError):  # a line DuckDB cannot read, met while streaming, arrives as Arrow's IOError
         return None
     finally:
         con.close()
 
 
+class SessionFold:
+    """The sessions of one file's one-minute intervals, fed in file order a batch at a time (module docstring):
+    account ids are coded in order of first appearance, each batch folded by ``_sleep_kernel.fold_batch``, the
+    sessions kept (one row each), the rows not."""
+
+    def __init__(self, today: dt.date):
+        from transforms.ingest.sources import _sleep_kernel
+
+        self.earliest, self.latest = (h * 3600 for h in hour_bounds(today))
+        self.gap = vocabulary.ingest_rules().session_gap_minutes * 60
+        self.carry = _sleep_kernel.Carry()
+        self.seen = np.zeros(1024, dtype=np.bool_)
+        self.codes: dict[str, int] = {}  # account id → code, in order of first appearance
+        self.parts: list[_sleep_kernel.Batch] = []
+        self.rows = 0
+
+    def in_bounds(self, seconds: np.ndarray) -> np.ndarray:
+        """Which start times (seconds since 1970) the sample rules accept: from 2000-01-01 to before today + 2
+        days."""
+        return (seconds >= self.earliest) & (seconds < self.latest)
+
+    def add(self, accounts, seconds: np.ndarray, asleep: np.ndarray) -> bool:
+        """Fold one batch (``accounts`` a pyarrow string array); False when an account's rows are not together or
+        not in order of time, counting the batches before."""
+        import pyarrow.compute as pc
+
+        from transforms.ingest.sources import _sleep_kernel
+
+        if not len(seconds):
+            return True
+        encoded = pc.dictionary_encode(accounts)
+        labels = encoded.dictionary.to_pylist()
+        for label in labels:
+            self.codes.setdefault(label, len(self.codes))
+        if len(self.codes) > len(self.seen):
+            self.seen = np.concatenate([self.seen, np.zeros(2 * len(self.codes), dtype=np.bool_)])
+        code = np.array([self.codes[label] for label in labels], dtype=np.int64)[encoded.indices.to_numpy()]
+        folded = _sleep_kernel.fold_batch(code, seconds, asleep, self.gap, self.carry, self.seen)
+        if folded is None:
+            return False
+        if folded.head_intervals:  # rows continuing the previous batch's last session
+            last = self.parts[-1]
+            last.intervals[-1] += folded.head_intervals
+            last.minutes[-1] += folded.head_minutes
+            last.end[-1] = folded.head_end
+        if len(folded.owner):
+            self.parts.append(folded)
+        self.rows += len(seconds)
+        return True
+
+    def sessions(self) -> pd.DataFrame:
+        """account_id, start_s, end_s, intervals, asleep (minutes) of the sessions with an asleep minute."""
+        owner, start, end, intervals, minutes = (
+            np.concatenate([getattr(p, name) for p in self.parts]) if self.parts else np.zeros(0, dtype=np.int64)
+            for name in ("owner", "start", "end", "intervals", "minutes")
+        )
+        keep = minutes > 0
+        account_ids = np.array(list(self.codes), dtype=object)
+        return pd.DataFrame(
+            {
+                "account_id": account_ids[owner[keep]],
+                "start_s": start[keep],
+                "end_s": end[keep],
+                "intervals": intervals[keep],
+                "asleep": minutes[keep],
+            }
+        )
+
+
 def _fold(batches, today: dt.date):
     """The sessions of a stream of (account_id, s, v) batches: (table, lines) when clean and in account order,
     None when a line is not clean, False when the rows are not in account order (``_sleep_kernel.fold_batch``)."""
-    import pyarrow.compute as pc
-
-    from transforms.ingest.sources import _sleep_kernel
-
-    earliest, latest = (h * 3600 for h in hour_bounds(today))
-    gap = vocabulary.ingest_rules().session_gap_minutes * 60
-    carry = _sleep_kernel.Carry()
-    seen = np.zeros(1024, dtype=np.bool_)
-    codes: dict[str, int] = {}  # account id → code, in order of first appearance
-    parts: list[_sleep_kernel.Batch] = []
-    n = 0
+    fold = SessionFold(today)
     for batch in batches:
         if not batch.num_rows:
             continue
@@ -102,46 +161,16 @@ def _fold(batches, today: dt.date):
             return None
         seconds = batch.column("s").to_numpy()
         value = batch.column("v").to_numpy()
-        if seconds.min() < earliest or seconds.max() >= latest or not np.isin(value, SLEEP_VALUES).all():
+        if not fold.in_bounds(seconds).all() or not np.isin(value, SLEEP_VALUES).all():
             return None
-        accounts = pc.dictionary_encode(batch.column("account_id"))
-        labels = accounts.dictionary.to_pylist()
-        for label in labels:
-            if label not in codes:
-                if not SAFE_ID.match(label):
-                    return None
-                codes[label] = len(codes)
-        if len(codes) > len(seen):
-            seen = np.concatenate([seen, np.zeros(2 * len(codes), dtype=np.bool_)])
-        code = np.array([codes[label] for label in labels], dtype=np.int64)[accounts.indices.to_numpy()]
-        folded = _sleep_kernel.fold_batch(code, seconds, value == 1, gap, carry, seen)
-        if folded is None:
+        known = len(fold.codes)
+        if not fold.add(batch.column("account_id"), seconds, value == 1):
             return False
-        if folded.head_intervals:  # rows continuing the previous batch's last session
-            last = parts[-1]
-            last.intervals[-1] += folded.head_intervals
-            last.minutes[-1] += folded.head_minutes
-            last.end[-1] = folded.head_end
-        if len(folded.owner):
-            parts.append(folded)
-        n += batch.num_rows
-    if not n:
+        if not all(SAFE_ID.match(label) for label in list(fold.codes)[known:]):
+            return None
+    if not fold.rows:
         return None
-    owner, start, end, intervals, minutes = (
-        np.concatenate([getattr(p, name) for p in parts]) for name in ("owner", "start", "end", "intervals", "minutes")
-    )
-    keep = minutes > 0
-    account_ids = np.array(list(codes), dtype=object)
-    table = pd.DataFrame(
-        {
-            "account_id": account_ids[owner[keep]],
-            "start_s": start[keep],
-            "end_s": end[keep],
-            "intervals": intervals[keep],
-            "asleep": minutes[keep],
-        }
-    )
-    return table, n
+    return fold.sessions(), fold.rows
 
 
 def daily_sleep(
@@ -159,7 +188,13 @@ def daily_sleep(
     found = sessions(path, time_format, names, time_col, value_col, today)
     if found is None:
         return None
-    table, n = found
+    rows = daily_rows(found[0], source, source_file, today)
+    return None if rows is None else (rows, found[1])
+
+
+def daily_rows(table: pd.DataFrame, source: str, source_file: str, today: dt.date) -> pd.DataFrame | None:
+    """Daily sleep observations (with ``account_id``) of ``SessionFold.sessions``, by the code every sleep source
+    uses; None when a daily row would break an observation rule (the ordinary path then judges the file)."""
     start = table["start_s"].to_numpy(dtype="int64").astype("datetime64[s]").astype("datetime64[ns]")
     end = table["end_s"].to_numpy(dtype="int64").astype("datetime64[s]").astype("datetime64[ns]")
     frame = pd.DataFrame(
@@ -178,4 +213,4 @@ def daily_sleep(
     if rows.empty or not passes_observation_rules(rows, today):
         return None
     rows = rows.rename(columns={"participant_id": "account_id"})
-    return typed_observations(rows, source, source_file), n
+    return typed_observations(rows, source, source_file)

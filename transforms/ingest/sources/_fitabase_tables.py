@@ -5,7 +5,9 @@ or for a table without a metric of ours the reason its records are counted as ig
 A file is read by the fastest reader that gives the same rows:
 - a plain file of the module's ``ENGINE_MIN_BYTES`` or more (a Parquet copy: ``PARQUET_ENGINE_MIN_BYTES``)
   whose header is exactly the layout's and whose every line is clean is read, judged and folded into daily rows
-  by DuckDB (``_engine_daily`` for levels and amounts, ``_engine_sleep`` for minute sleep);
+  by DuckDB (``_engine_daily`` for levels and amounts, ``_engine_sleep`` for minute sleep); such a minute sleep
+  file with a bad line is read in blocks (``_sleep_blocks``): a clean block is folded into sessions directly, a
+  block with a bad line judged by the row rules below, so the bad line costs only its block;
 - otherwise heart-rate-like levels go through Arrow blocks (``_arrow_csv``), clean blocks straight to samples;
 - everything else, and every block with an irregular line, as text cells judged by the row rules
   (``TEXT_BLOCK_BYTES`` at a time), which quarantine each bad line with its number and text;
@@ -24,7 +26,7 @@ import pandas as pd
 from transforms.ingest.dates import FITABASE_FORMATS
 from transforms.ingest.errors import MalformedFile, SchemaDrift
 from transforms.ingest.records import ParseResult, csv_raw_lines, rejects_frame
-from transforms.ingest.sources import _arrow_csv, _engine_daily, _engine_sleep, _parquet_rows
+from transforms.ingest.sources import _arrow_csv, _engine_daily, _engine_sleep, _parquet_rows, _sleep_blocks
 from transforms.ingest.sources._tabular import (
     RecordChecker,
     data_columns,
@@ -61,6 +63,11 @@ def parse(source, ctx, fmt: str, layouts: dict, engine_min_bytes: tuple[float, f
         if folded is not None:
             yield folded
             return
+        if layout[3] == "sleep":
+            found = _sleep_blocks.read(source, ctx, fmt, key.split(","), layout, _judge_chunk)
+            if found is not None:
+                yield from found
+                return
     if isinstance(layout, tuple) and layout[3] == "level":
         try:
             yield from _parse_levels_fast(source, ctx, fmt, layout)

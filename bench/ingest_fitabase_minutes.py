@@ -19,11 +19,11 @@ Kinds (each in a fresh process so its peak RSS is its own; modules imported befo
                      by DuckDB (transforms/ingest/sources/_engine_daily.py and _engine_sleep.py)
   wellness_csv_warm  the same, timed on the second run in one process (a pipeline ingesting several such files:
                      the first run also opens DuckDB and warms numpy's and Arrow's first calls)
-  wellness_csv_text  the same with the DuckDB readers off: text cells judged by the row rules (the path of a
-                     file with a bad line, before the block reader, and of minute steps with one)
+  wellness_csv_text  the same with the DuckDB readers off: minute sleep as text cells judged by the row rules (the
+                     path of a file with a bad line before _sleep_blocks), steps in Arrow blocks (_arrow_csv)
   wellness_csv_cut   the ingestion path on a copy of the file whose last line is cut in half (an interrupted copy:
-                     one bad line). DuckDB declines it; minute sleep is then read in blocks (_sleep_blocks), the
-                     bad line quarantined with its number; steps go through the text cells
+                     one bad line). DuckDB declines it; minute sleep is then read in blocks (_sleep_blocks), steps
+                     in Arrow blocks, the bad line quarantined with its number
 One line per figure, then each wellness kind's speed over duckdb_csv's.
 """
 

@@ -1,4 +1,5 @@
-"""A fast path for large, regular intraday CSVs (Fitabase ``heartrate_seconds``: Id, Time, Value).
+"""A fast path for regular intraday CSVs of three columns (Fitabase ``heartrate_seconds``: Id, Time, Value; steps:
+Id, ActivityHour / ActivityMinute, StepTotal / Steps), and the blocks of minute sleep (``_sleep_blocks``).
 
 The file is read in newline-aligned blocks of ``BLOCK_BYTES``; each block goes through Arrow's multi-threaded
 CSV reader with the columns typed as the format's main spelling (string id, timestamp, number), so times and
@@ -103,9 +104,11 @@ def header_names(line: bytes) -> list[str]:
     return [n.lstrip("\ufeff").strip() for n in line.decode("utf-8", errors="replace").split(",")]
 
 
-def blocks(source, columns: list[str] | None = None, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
-    """The data lines of a CSV, block by block, each block's ``columns`` the header's names. With ``columns``,
-    raises LookupError when the header differs (the caller then reads the file another way)."""
+def blocks(source, columns: list[str] | None = None, block_bytes: int | None = None) -> Iterator[Block]:
+    """The data lines of a CSV, block by block (``block_bytes``, default ``BLOCK_BYTES`` as it is at the call), each
+    block's ``columns`` the header's names. With ``columns``, raises LookupError when the header differs (the caller
+    then reads the file another way)."""
+    block_bytes = block_bytes or BLOCK_BYTES
     with source.open() as fh:
         names = header_names(fh.readline())
         if columns is not None and names != columns:

@@ -8,7 +8,8 @@ A file is read by the fastest reader that gives the same rows:
   by DuckDB (``_engine_daily`` for levels and amounts, ``_engine_sleep`` for minute sleep); such a minute sleep
   file with a bad line is read in blocks (``_sleep_blocks``): a clean block is folded into sessions directly, a
   block with a bad line judged by the row rules below, so the bad line costs only its block;
-- otherwise heart-rate-like levels go through Arrow blocks (``_arrow_csv``), clean blocks straight to samples;
+- otherwise levels and amounts (heart rate, steps) go through Arrow blocks (``_arrow_csv``), clean blocks straight
+  to samples;
 - everything else, and every block with an irregular line, as text cells judged by the row rules
   (``TEXT_BLOCK_BYTES`` at a time), which quarantine each bad line with its number and text;
 - a table without a metric of ours is counted by DuckDB when every line has the header's fields
@@ -68,7 +69,7 @@ def parse(source, ctx, fmt: str, layouts: dict, engine_min_bytes: tuple[float, f
             if found is not None:
                 yield from found
                 return
-    if isinstance(layout, tuple) and layout[3] == "level":
+    if isinstance(layout, tuple) and layout[3] in ("level", "amount"):
         try:
             yield from _parse_levels_fast(source, ctx, fmt, layout)
             return
@@ -124,10 +125,10 @@ def _header(source) -> list[str]:
 
 
 def _parse_levels_fast(source, ctx, fmt: str, layout) -> Iterator[ParseResult]:
-    """Heart-rate seconds through Arrow (``_arrow_csv``): clean blocks become columnar samples directly (ids
+    """Heart rate or steps through Arrow (``_arrow_csv``): clean blocks become columnar samples directly (ids
     and labels as categoricals, line numbers instead of locator texts); a block with any irregular row goes
     through the ordinary rules of ``_judge_chunk``."""
-    time_col, value_col, metric, _kind = layout
+    time_col, value_col, metric, kind = layout
     line = 2
     for block in _arrow_csv.blocks(source, ["Id", time_col, value_col]):
         block.first_line = line
@@ -136,7 +137,7 @@ def _parse_levels_fast(source, ctx, fmt: str, layout) -> Iterator[ParseResult]:
             yield _judge_chunk(block.text_frame(), ctx, fmt, layout)
         else:
             ids, start, value = clean
-            samples = level_samples(ids, start, value, metric, fmt, ctx.source_file, line)
+            samples = level_samples(ids, start, value, metric, fmt, ctx.source_file, line, kind)
             yield ParseResult(samples=samples, n_records=len(value), raw_records=block.raw_lines())
         line += block.rows
     if line == 2:  # a header and no data lines

@@ -566,11 +566,18 @@ def samples_frame(
 
 
 def level_samples(
-    accounts, start: np.ndarray, value: np.ndarray, metric: str, source: str, source_file: str, first_line: int
+    accounts,
+    start: np.ndarray,
+    value: np.ndarray,
+    metric: str,
+    source: str,
+    source_file: str,
+    first_line: int,
+    kind: str = "level",
 ) -> pd.DataFrame:
-    """Level samples (records.SAMPLE_SCHEMA) of consecutive CSV lines from ``first_line``, built column-wise:
-    ``accounts`` (a pyarrow string array) and the constant labels as categoricals, ``line`` numbers in place
-    of locator texts."""
+    """Point samples of ``kind`` (a level such as heart rate, or an amount such as a minute's steps;
+    records.SAMPLE_SCHEMA) of consecutive CSV lines from ``first_line``, built column-wise: ``accounts`` (a pyarrow
+    string array) and the constant labels as categoricals, ``line`` numbers in place of locator texts."""
     n = len(value)
 
     def constant(label: str) -> pd.Categorical:
@@ -580,7 +587,7 @@ def level_samples(
         {
             "account_id": accounts.dictionary_encode().to_pandas(),
             "metric": constant(metric),
-            "kind": constant("level"),
+            "kind": constant(kind),
             "start": start,
             "end": start,
             "utc_offset_min": np.full(n, np.nan),

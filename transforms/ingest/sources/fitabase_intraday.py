@@ -16,8 +16,9 @@ records located as ``row N``.
 
 Each file is read by the fastest reader that gives the same rows (``_fitabase_tables``): a plain file of
 ``ENGINE_MIN_BYTES`` or more whose every line is clean is read, judged and folded into daily rows by DuckDB
-(heart rate and hourly steps: ``_engine_daily``; minute sleep: ``_engine_sleep``); otherwise heart rate goes
-through Arrow blocks (``_arrow_csv``) and the rest through the ordinary text-cell rules.
+(heart rate and hourly steps: ``_engine_daily``; minute sleep: ``_engine_sleep``); otherwise heart rate and steps go
+through Arrow blocks (``_arrow_csv``), a large minute sleep file through blocks of its own (``_sleep_blocks``), and
+the rest through the ordinary text-cell rules.
 Fitabase's minute-level steps have their own format (``fitabase_minute_steps``), so a landing folder holding both
 hourly and minute steps does not count a day's steps twice.
 """

@@ -13,8 +13,9 @@ the two are the same steps at two resolutions. As separate sources, ``daily_metr
 day (sources.toml priority) instead of adding them up.
 
 A plain file of ``ENGINE_MIN_BYTES`` or more whose every line is clean is read, judged and summed per account·day
-by DuckDB (``_engine_daily``); otherwise its lines are judged as text cells by the row rules
-(``_fitabase_tables``), which quarantine each bad line with its number and text.
+by DuckDB (``_engine_daily``); otherwise it is read in Arrow blocks (``_fitabase_tables``, ``_arrow_csv``): a clean
+block straight to samples, a block with a bad line as text cells judged by the row rules, which quarantine each bad
+line with its number and text.
 """
 
 from __future__ import annotations

@@ -19,7 +19,14 @@ from transforms.ingest.inputs import plain_file
 from transforms.ingest.parse import parse_input
 from transforms.ingest.records import OBSERVATION_COLUMNS
 from transforms.ingest.samples import DailyFromSamples
-from transforms.ingest.sources import _engine_daily, fitabase_intraday, fitabase_minute_steps
+from transforms.ingest.sources import (
+    _arrow_csv,
+    _engine_daily,
+    _fitabase_tables,
+    fitabase_intraday,
+    fitabase_minute_steps,
+)
+from transforms.ingest.sources._tabular import level_samples
 
 NAME = "f/heartrate_seconds_merged.csv"
 TODAY = dt.date(2024, 6, 1)
@@ -237,6 +244,41 @@ def test_a_dirty_minute_steps_line_makes_it_decline_and_both_paths_agree(tmp_pat
     pd.testing.assert_frame_equal(engine, ordinary, check_dtype=False)
     pd.testing.assert_frame_equal(engine_rejects, ordinary_rejects)
     assert engine_read == ordinary_read and len(ordinary_rejects) == (kind != "Excel spelling")  # re-spelled, kept
+
+
+def text_cells_only(monkeypatch) -> None:
+    """Switch off the Arrow block reader (``_fitabase_tables._parse_levels_fast``): every block as text cells."""
+
+    def header_mismatch(*_args, **_kwargs):
+        raise LookupError("forced")
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(_fitabase_tables, "_parse_levels_fast", header_mismatch)
+
+
+@pytest.mark.parametrize("kind", ["clean", *STEPS_DIRTY])
+def test_minute_steps_in_arrow_blocks_give_the_rows_of_the_text_cells(tmp_path, monkeypatch, kind):
+    """A steps file DuckDB declines is read in Arrow blocks as heart rate is: clean blocks straight to samples, a
+    block with a bad line judged by the row rules. Same daily rows, rejects (reasons, lines, raw text) and counts
+    as the text cells, over many small blocks."""
+    monkeypatch.setattr(_arrow_csv, "BLOCK_BYTES", 2048)
+    path = tmp_path / "minuteStepsNarrow_merged.csv"
+    lines = steps_file(path, people=2, days=1)
+    if kind != "clean":
+        lines[500] = lines[2100] = STEPS_DIRTY[kind]
+    path.write_text("\n".join(lines) + "\n")
+    built = []
+    monkeypatch.setattr(_fitabase_tables, "level_samples", lambda *a: built.append(a[-1]) or level_samples(*a))
+    monkeypatch.setattr(fitabase_minute_steps, "ENGINE_MIN_BYTES", math.inf)
+    blocks, blocks_rejects, blocks_read = ingest_steps(path, False, monkeypatch)
+    assert len(built) > 10 and set(built) == {"amount"}  # many clean blocks, each straight to samples
+    with monkeypatch.context() as patched:
+        text_cells_only(patched)
+        text, text_rejects, text_read = ingest_steps(path, False, patched)
+    pd.testing.assert_frame_equal(blocks, text, check_dtype=False)
+    pd.testing.assert_frame_equal(blocks_rejects, text_rejects)
+    assert blocks_read == text_read == 2 * 1440
+    assert len(blocks_rejects) == (0 if kind in ("clean", "Excel spelling") else 2)
 
 
 def test_a_day_of_steps_over_the_metric_range_is_left_to_the_ordinary_path(tmp_path, monkeypatch):

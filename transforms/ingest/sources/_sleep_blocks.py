@@ -59,6 +59,8 @@ def read(source, ctx, fmt: str, header: list[str], layout, judge) -> list[ParseR
         if not fold.add(account, seconds[kept], samples["value"].to_numpy()[kept] == 1):
             return None
         result.samples = samples[~kept]
+        # the raw text of the samples passed on, the only lines a later rule may still quarantine (held to the end)
+        result.raw_records = result.raw_records[result.raw_records.index.isin(result.samples["locator"])]
         judged.append(result)
         line += block.rows
     if line == 2:

@@ -158,6 +158,16 @@ def _parse_chunks(source, ctx, fmt: str, layout) -> Iterator[ParseResult]:
         yield _judged(frame, ctx, fmt, layout, len(header))
 
 
+def record_text(frame: pd.DataFrame) -> pd.Series:
+    """The text kept in quarantine for each record of a block's text cells: the cells joined by commas, and a
+    ragged record's own line (``_raw``; its cells were cut or padded to the header's)."""
+    raw = csv_raw_lines(frame[data_columns(frame)])
+    if "_raw" in frame.columns:
+        ragged = frame["_ragged"].to_numpy(dtype=bool)
+        raw[ragged] = frame["_raw"].to_numpy(dtype=object)[ragged]
+    return raw
+
+
 def _judged(frame: pd.DataFrame, ctx, fmt: str, layout, n_fields: int) -> ParseResult:
     """Text cells of one block: a table without a metric of ours counts its records as ignored (quarantining
     only ragged lines); the others are judged by the row rules."""
@@ -170,7 +180,7 @@ def _judged(frame: pd.DataFrame, ctx, fmt: str, layout, n_fields: int) -> ParseR
             fmt,
             frame.loc[ragged, "_locator"],
             [ragged_reason(n_fields)] * int(ragged.sum()),
-            csv_raw_lines(frame.loc[ragged, data_columns(frame)]),
+            record_text(frame).loc[ragged],
         ),
         n_records=len(frame),
         n_ignored=int((~ragged).sum()),
@@ -193,7 +203,7 @@ def _judge_chunk(frame: pd.DataFrame, ctx, fmt: str, layout) -> ParseResult:
         )
         end = start + pd.Timedelta(minutes=1)
         value = (value == 1).astype("float64")
-    raw = csv_raw_lines(frame[data_columns(frame)])
+    raw = record_text(frame)
     good = chk.good
     samples = samples_frame(
         frame[good],

@@ -147,9 +147,10 @@ def _read_ragged_csv(source, source_file: str, encoding: str, source_format: str
 
 def exact_cells(text: str, columns: list[str] | None = None) -> pd.DataFrame | None:
     """CSV text split by Python's csv module into text cells, with ``_ragged`` (another number of fields than
-    the header; one extra empty field at the end is no fault). Without ``columns`` the first record is the
-    header, a quoted field may span lines, and ``_locator`` and ``_raw`` are added; with ``columns`` (a block
-    of a file whose lines are its records, ``_arrow_csv``) every line is one record. A record that is only
+    the header; one extra empty field at the end is no fault) and ``_raw`` (each record's own text, which a
+    ragged record's cells, cut or padded to the header's, no longer hold). Without ``columns`` the first record is
+    the header, a quoted field may span lines, and ``_locator`` is added; with ``columns`` (a block of a file
+    whose lines are its records, ``_arrow_csv``) every line is one record. A record that is only
     whitespace is blank, as for pandas; ``line N`` counts non-blank lines, as the fast path does. None for text
     without a header."""
     import csv
@@ -176,9 +177,9 @@ def exact_cells(text: str, columns: list[str] | None = None) -> pd.DataFrame | N
         return None
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
     frame["_ragged"] = np.asarray(ragged, dtype=bool)
+    frame["_raw"] = raws
     if columns is None:
         frame["_locator"] = [f"line {n}" for n in numbers]
-        frame["_raw"] = raws
     return frame
 
 

@@ -114,6 +114,40 @@ def test_a_heart_rate_file_gives_the_same_outcome_whichever_reader_reads_it(tmp_
         assert engine_counts[2] == (1 if dirty else 0)
 
 
+def test_a_minute_sleep_file_cut_off_mid_line_keeps_every_other_line(tmp_path, monkeypatch):
+    """An interrupted copy: the last line of a large minuteSleep file is cut. DuckDB declines it, the block reader
+    (transforms/ingest/sources/_sleep_blocks.py) folds the rest; ingestion quarantines the one line and gives the
+    daily rows, counts and rejects of the text-cell path (once the file failed whole: DuckDB's error arrived as an
+    Arrow IOError)."""
+    from tests.transforms.ingest.sources.test_sleep_blocks import file_with
+    from transforms.ingest.sources import fitabase_intraday
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    path = landing / "minuteSleep_merged.csv"
+    lines = file_with(path, [])
+    text = path.read_text()
+    path.write_text(text[: len(text) - 12])
+
+    def outcome(engine: bool):
+        monkeypatch.setattr(fitabase_intraday, "ENGINE_MIN_BYTES", 0 if engine else math.inf)
+        out = ingest_file(
+            path, landing, ParticipantMap.load(None, b"k"), None, dt.date(2024, 6, 1), logging.getLogger("test")
+        )
+        obs = pd.concat(out.observations, ignore_index=True).sort_values(["participant_id", "day", "metric"])
+        counts = (out.status(), out.read, out.accepted(), out.quarantined, tuple(out.failures))
+        return obs.reset_index(drop=True), pd.concat(out.rejects, ignore_index=True), counts
+
+    blocks, blocks_rejects, blocks_counts = outcome(True)
+    text_cells, text_rejects, text_counts = outcome(False)
+    assert blocks_counts == text_counts and blocks_counts[:2] == ("ingested", len(lines) - 1)
+    assert blocks_counts[3] == 1 and blocks_rejects["locator"].tolist() == [f"line {len(lines)}"]
+    pd.testing.assert_frame_equal(blocks_rejects, text_rejects)
+    cols = ["participant_id", "day", "metric"]
+    pd.testing.assert_frame_equal(blocks[cols], text_cells[cols])
+    assert blocks["value"].to_numpy() == pytest.approx(text_cells["value"].to_numpy(), rel=1e-12)
+
+
 def test_an_apple_health_export_gives_the_same_outcome_split_or_in_one_pass(tmp_path, monkeypatch):
     """The split read of large exports (transforms/ingest/sources/apple_health.py, ``_read_split``) and one
     expat pass give ingestion the same daily rows, counts and rejects."""

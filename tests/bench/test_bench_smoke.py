@@ -93,6 +93,14 @@ def test_backfill_stats_agrees_with_the_scipy_reference():
     assert len(diffs) == 9 and all(float(v) < 1e-9 for v in diffs.values()), text
 
 
+def test_theil_sen_window_structures_agree():
+    text = bench("theil_sen_window.py", "--series", "20", "--days", "60")
+    timed = re.findall(r"^(\w+)\s+[\d.]+ s\s+\d+ ns per window", text, re.M)
+    assert timed == ["sliding_merge", "recompute_select", "slots_select"], text
+    diffs = [float(d) for d in re.findall(r"largest difference from recompute_select: (\S+)", text)]
+    assert len(diffs) == 3 and max(diffs) < 1e-12, text
+
+
 def test_nightly_run_through_dagster_succeeds(tmp_path):
     args = ("--participants", "30", "--days", "100", "--home", str(tmp_path), "--repeat", "1", "--floor")
     text = bench("nightly_run.py", *args)

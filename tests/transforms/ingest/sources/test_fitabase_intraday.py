@@ -8,7 +8,7 @@ from tests.transforms.ingest.sources.helpers import parse
 from transforms.ingest.parse import ParseContext
 from transforms.ingest.records import sample_locators
 from transforms.ingest.samples import DailyFromSamples
-from transforms.ingest.sources import _arrow_csv, _fitabase_tables, fitabase_intraday, fitabase_weight
+from transforms.ingest.sources import _arrow_csv, fitabase_intraday, fitabase_weight
 
 
 def to_daily(result):
@@ -70,12 +70,9 @@ def test_real_hourly_calories_are_recognised_and_ignored():
 
 def _ordinary(path, monkeypatch):
     """The same file through the text-cell reader only (the Arrow fast path switched off)."""
+    from tests.transforms.ingest.sources.test_engine_daily import text_cells_only
 
-    def header_mismatch(*_args, **_kwargs):
-        raise LookupError("forced")
-        yield  # a generator, like the real one
-
-    monkeypatch.setattr(_fitabase_tables, "_parse_levels_fast", header_mismatch)
+    text_cells_only(monkeypatch)
     try:
         return parse(fitabase_intraday, path, "f/heartrate_seconds_merged.csv")
     finally:
